@@ -1,0 +1,252 @@
+"""Typed artifacts that flow between agents and steps (never JSON strings, never bytes).
+
+Media lives in storage; artifacts hold storage keys and checksums. The offline planner and
+the LLM agents return exactly these models.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JobKind = Literal["promo", "fashion", "ugc"]
+AspectRatio = Literal["9:16", "1:1", "16:9"]
+Framing = Literal["wide", "medium", "close", "macro"]
+CameraMove = Literal["push_in", "pull_out", "pan_left", "pan_right", "parallax", "handheld", "orbit"]
+TransitionKind = Literal["fade", "fadeblack", "slideleft", "slideup", "circleopen", "dissolve", "smoothleft"]
+Grade = Literal["luxurious", "stylish", "natural", "bold", "fresh"]
+MusicMood = Literal["luxurious", "stylish", "upbeat", "calm", "warm"]
+AssetKind = Literal[
+    "reference", "normalized", "cutout", "mask", "keyframe", "caption_overlay", "end_card",
+    "voice", "music", "audio_master", "video", "poster", "storyboard", "captions_srt",
+    "captions_vtt", "plan", "qa", "provenance", "clip",
+]
+# Nodes a QA report may send the run back to, cheapest first.
+RedoTarget = Literal["concept", "visual", "audio", "assembly", "render", "compose"]
+
+ASPECT_SIZES: dict[AspectRatio, tuple[int, int]] = {
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+    "16:9": (1920, 1080),
+}
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Asset(Frozen):
+    """A stored file: content-addressed key + checksum + media facts."""
+
+    key: str
+    kind: AssetKind
+    mime: str
+    sha256: str
+    size_bytes: int
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class Brief(Frozen):
+    """What the user asked for."""
+
+    kind: JobKind
+    text: str = Field(min_length=3, max_length=4000)
+    voice_over: bool = False
+    aspect_ratios: tuple[AspectRatio, ...] = ("9:16",)
+    duration_s: float = Field(default=12.0, ge=6.0, le=60.0)
+    seed: int = 0
+    vibe: str | None = None
+
+
+class ProductProfile(Frozen):
+    """What ingest learned about the reference product photo."""
+
+    normalized: Asset  # RGB PNG, EXIF-oriented, downscaled to the working size
+    cutout: Asset  # RGBA PNG cropped to the product, alpha = foreground mask
+    width: int
+    height: int
+    bbox: tuple[int, int, int, int]  # x, y, w, h of the product in the normalized image
+    palette: tuple[str, ...]  # dominant product colours, "#rrggbb", most frequent first
+    background: str  # estimated backdrop colour of the original photo
+    detected_text: tuple[str, ...] = ()
+    mask_method: Literal["alpha", "grabcut", "full"] = "grabcut"
+    mask_coverage: float = 0.0  # fraction of the frame the product covers
+    notes: tuple[str, ...] = ()
+
+
+class Concept(Frozen):
+    title: str
+    logline: str
+    vibe: str
+    grade: Grade
+    tagline: str
+    call_to_action: str
+    product_name: str
+    selling_points: tuple[str, ...] = ()
+    music_mood: MusicMood = "luxurious"
+    humans_allowed: bool = False
+
+
+class Shot(Frozen):
+    index: int
+    duration_s: float = Field(gt=0)
+    framing: Framing
+    camera_move: CameraMove
+    description: str
+    provider_prompt: str
+    caption: str = ""
+
+
+class ShotList(Frozen):
+    shots: tuple[Shot, ...]
+
+    @property
+    def total_s(self) -> float:
+        return sum(s.duration_s for s in self.shots)
+
+
+class VoiceLine(Frozen):
+    shot_index: int
+    text: str
+    start_s: float
+    max_end_s: float  # the line must be spoken by then
+
+
+class AudioPlan(Frozen):
+    script: tuple[VoiceLine, ...] = ()
+    voice_enabled: bool = False
+    music_mood: MusicMood = "luxurious"
+    music_bpm: int = 90
+    duck_db: float = -10.0
+    target_lufs: float = -14.0
+
+    @property
+    def words(self) -> int:
+        return sum(len(line.text.split()) for line in self.script)
+
+
+class Caption(Frozen):
+    start_s: float
+    end_s: float
+    text: str
+
+
+class Transition(Frozen):
+    kind: TransitionKind
+    duration_s: float = Field(ge=0.0, le=1.5)
+
+
+class ShotRender(Frozen):
+    """What the renderer must produce for one shot (all aspect ratios)."""
+
+    shot_index: int
+    duration_s: float
+    camera_move: CameraMove
+    framing: Framing
+    product_scale: float = Field(gt=0.05, le=1.0)  # product height / frame height
+    product_offset: tuple[float, float] = (0.0, 0.0)  # (dx, dy) in fractions of the frame
+    backdrop: tuple[str, str]  # gradient colours, top -> bottom
+    light_angle_deg: float = 35.0
+    prompt: str = ""  # for hosted models; the local renderer ignores it
+    seed: int = 0
+
+
+class EndCard(Frozen):
+    headline: str
+    call_to_action: str
+    duration_s: float = 2.0
+    backdrop: tuple[str, str] = ("#101010", "#000000")
+
+
+class RenderPlan(Frozen):
+    shots: tuple[ShotRender, ...]
+    transitions: tuple[Transition, ...]  # len(shots) - 1 + 1 (last one leads into the end card)
+    captions: tuple[Caption, ...]
+    end_card: EndCard
+    aspect_ratios: tuple[AspectRatio, ...]
+    grade: Grade
+    fps: int = 30
+    duration_s: float = 12.0
+    caption_scale: float = 1.0  # QA may enlarge captions on a retry
+    seed: int = 0
+
+
+class QACheck(Frozen):
+    name: str
+    score: float  # 0..1, higher is better
+    passed: bool
+    measured: str = ""  # the raw figure, human readable ("-14.2 LUFS", "38 inliers")
+    violation: str | None = None
+    redo: RedoTarget | None = None
+    aspect: AspectRatio | None = None
+
+
+class QAReport(Frozen):
+    stage: Literal["plan", "output"]
+    checks: tuple[QACheck, ...]
+    attempt: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def violations(self) -> tuple[str, ...]:
+        return tuple(c.violation for c in self.checks if c.violation)
+
+    @property
+    def redo(self) -> RedoTarget | None:
+        """The earliest node that can fix every failing check (earlier nodes redo later ones)."""
+        order: tuple[RedoTarget, ...] = (
+            "concept", "visual", "audio", "assembly", "render", "compose",
+        )
+        targets = [c.redo for c in self.checks if not c.passed and c.redo]
+        return min(targets, key=order.index) if targets else None
+
+
+class ProviderJob(Frozen):
+    """One unit of (possibly paid) provider work, checkpointed before it is awaited."""
+
+    provider: str
+    model: str
+    request_id: str
+    shot_index: int
+    status: Literal["submitted", "completed", "failed", "cancelled"] = "submitted"
+    cost_usd: float = 0.0
+    error: str | None = None
+
+
+class ModerationVerdict(Frozen):
+    allowed: bool
+    subject: str  # "brief", "reference", "frames"
+    categories: tuple[str, ...] = ()
+    scores: dict[str, float] = Field(default_factory=dict)
+    tool: str = ""
+    reason: str = ""
+
+
+class ShotVisual(Frozen):
+    """Rendered material for one shot in one aspect: a still to animate or a finished clip."""
+
+    shot_index: int
+    aspect: AspectRatio
+    asset: Asset
+    is_still: bool = True
+
+
+class VoiceTrack(Frozen):
+    asset: Asset
+    lines: tuple[Caption, ...]  # actual spoken intervals after synthesis
+
+    @property
+    def ends_at(self) -> float:
+        return max((c.end_s for c in self.lines), default=0.0)
+
+
+class Output(Frozen):
+    aspect: AspectRatio
+    video: Asset
+    poster: Asset

@@ -1,0 +1,149 @@
+"""The small Protocols that nodes call tools through.
+
+Nodes import these types (never an SDK). Implementations live beside them in tools/ and
+are chosen once, at start-up, by `aistudio.tools.toolbox.build_toolbox(settings)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from aistudio.artifacts import (
+    Asset,
+    AssetKind,
+    AudioPlan,
+    Brief,
+    Concept,
+    ModerationVerdict,
+    MusicMood,
+    ProductProfile,
+    ProviderJob,
+    QAReport,
+    RenderPlan,
+    ShotList,
+    ShotRender,
+    ShotVisual,
+)
+
+ProgressFn = Callable[[float], None]  # fraction 0..1
+
+
+class Storage(Protocol):
+    name: str
+
+    async def put_bytes(
+        self, data: bytes, *, kind: AssetKind, mime: str, ext: str, **facts: Any
+    ) -> Asset: ...
+
+    async def put_file(
+        self, path: Path, *, kind: AssetKind, mime: str, ext: str, move: bool = True, **facts: Any
+    ) -> Asset: ...
+
+    async def path_of(self, asset: Asset) -> Path: ...
+
+    async def read_bytes(self, asset: Asset) -> bytes: ...
+
+    async def exists(self, asset: Asset) -> bool: ...
+
+    async def export(self, asset: Asset, dest: Path) -> Path: ...
+
+    async def recall(self, memo_key: str) -> Asset | None: ...
+
+    async def remember(self, memo_key: str, asset: Asset) -> None: ...
+
+    def scratch_dir(self) -> Path: ...
+
+
+class Planner(Protocol):
+    """The five creative agents. The offline planner and the LLM agents both implement it.
+
+    `feedback` carries the violations of the previous QA report on a retry, so the agent
+    can fix what was wrong instead of repeating itself.
+    """
+
+    name: str
+
+    async def concept(
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+    ) -> Concept: ...
+
+    async def visual(
+        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+    ) -> ShotList: ...
+
+    async def audio(
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+    ) -> AudioPlan: ...
+
+    async def assembly(
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        feedback: Sequence[str] = (),
+    ) -> RenderPlan: ...
+
+    async def review(
+        self,
+        brief: Brief,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        plan: RenderPlan,
+        attempt: int,
+    ) -> QAReport:
+        """The plan judge (rules always; an LLM judge on top when one is configured)."""
+        ...
+
+
+class ImageIngestor(Protocol):
+    async def ingest(self, data: bytes, *, source_name: str = "") -> ProductProfile: ...
+
+
+class Moderator(Protocol):
+    name: str
+
+    async def check_text(self, text: str, *, subject: str) -> ModerationVerdict: ...
+
+    async def check_images(
+        self, paths: Sequence[Path], *, subject: str, humans_allowed: bool
+    ) -> ModerationVerdict: ...
+
+
+class VideoProvider(Protocol):
+    """Makes the visual material of one shot. Submit and await are separate graph nodes."""
+
+    name: str
+
+    async def submit(
+        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> ProviderJob: ...
+
+    async def await_result(
+        self, job: ProviderJob, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> list[ShotVisual]: ...
+
+    async def cancel(self, job: ProviderJob) -> None: ...
+
+
+class VoiceSynth(Protocol):
+    name: str
+    voice_id: str
+
+    async def synthesize(self, text: str, out: Path, *, length_scale: float = 1.0) -> float:
+        """Write a mono WAV of `text` to `out`; return its duration in seconds."""
+        ...
+
+
+class MusicSynth(Protocol):
+    name: str
+
+    async def compose(
+        self, mood: MusicMood, bpm: int, duration_s: float, seed: int, out: Path
+    ) -> None:
+        """Write a stereo WAV music bed of exactly `duration_s` to `out`."""
+        ...
