@@ -238,8 +238,12 @@ class ShotVisual(Frozen):
 
 
 class VoiceTrack(Frozen):
-    asset: Asset
-    lines: tuple[Caption, ...]  # actual spoken intervals after synthesis
+    """The voice-over as it was actually synthesised and placed on the timeline."""
+
+    voice_id: str
+    lines: tuple[Caption, ...]  # actual spoken intervals after synthesis and fitting
+    line_assets: tuple[Asset, ...] = ()  # one WAV per line, in order
+    overflow: tuple[str, ...] = ()  # lines that could not fit their slot even sped up
 
     @property
     def ends_at(self) -> float:

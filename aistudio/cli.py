@@ -1,0 +1,110 @@
+"""`aistudio` command line: generate | doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, get_args
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from aistudio.artifacts import AspectRatio, Brief, JobKind
+from aistudio.cli_display import NodeDisplay, print_result
+from aistudio.errors import AppError
+from aistudio.jobs.runner import JobRunner, validate_job_id
+from aistudio.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _parse_aspects(value: str) -> tuple[AspectRatio, ...]:
+    allowed = get_args(AspectRatio)
+    parts = tuple(p.strip() for p in value.split(",") if p.strip())
+    bad = [p for p in parts if p not in allowed]
+    if bad or not parts:
+        raise _fail(f"--aspect takes a comma list of {', '.join(allowed)}; got {value!r}", 2)
+    return tuple(dict.fromkeys(parts))  # type: ignore[arg-type]
+
+
+def _brief(kind: str, text: str, voice_over: bool, aspects: str, duration: float, seed: int,
+           vibe: str | None) -> Brief:
+    if kind not in get_args(JobKind):
+        raise _fail(f"kind must be one of {', '.join(get_args(JobKind))}; got {kind!r}", 2)
+    try:
+        return Brief(kind=kind, text=text.strip(), voice_over=voice_over,  # type: ignore[arg-type]
+                     aspect_ratios=_parse_aspects(aspects), duration_s=duration, seed=seed,
+                     vibe=vibe)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise _fail(f"invalid {field}: {first['msg']}", 2) from None
+
+
+@app.command()
+def generate(
+    kind: Annotated[str, typer.Argument(help="promo | fashion | ugc")],
+    image: Annotated[Path, typer.Option("--image", help="reference product photo")],
+    brief: Annotated[str, typer.Option("--brief", help="what the video should say")],
+    voice_over: Annotated[bool, typer.Option("--voice-over/--no-voice-over")] = False,
+    aspect: Annotated[str, typer.Option("--aspect", help="e.g. 9:16,1:1,16:9")] = "9:16",
+    duration: Annotated[float, typer.Option("--duration", help="seconds")] = 12.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    vibe: Annotated[str | None, typer.Option("--vibe")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="folder for the files")] = None,
+    job_id: Annotated[str | None, typer.Option("--job-id", help="resume or name a job")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+) -> None:
+    """Make a video from a product photo and a brief (embedded default: no keys, no servers)."""
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    the_brief = _brief(kind, brief, voice_over, aspect, duration, seed, vibe)
+    job = job_id or f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    try:
+        validate_job_id(job)
+    except AppError as exc:
+        raise _fail(exc.message, 2) from None
+    out_dir = (out or Path("out") / job).resolve()
+    sys.exit(asyncio.run(_generate(settings, job, the_brief, image, out_dir)))
+
+
+async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out: Path) -> int:
+    from aistudio.tools.toolbox import build_toolbox  # heavy imports only when generating
+
+    console = Console()
+    try:
+        toolbox = build_toolbox(settings)
+        runner = JobRunner(toolbox)
+        with NodeDisplay(console, job) as display:
+            result = await runner.run(job, brief=brief, image=image, out_dir=out,
+                                      on_event=display.handle)
+    except AppError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2 if exc.http_status < 500 else 1
+    if result.already_finished:
+        console.print(f"job {job} had already finished; showing its result")
+    print_result(console, result)
+    return 1 if result.status == "failed" else 0
+
+
+@app.command()
+def doctor(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -> None:
+    """Check ffmpeg, the voice, the local models and the data folder."""
+    from aistudio.doctor import run_doctor
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    ok = asyncio.run(run_doctor(settings, Console()))
+    sys.exit(0 if ok else 1)
+
+
+def main() -> None:
+    app()

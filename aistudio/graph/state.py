@@ -1,0 +1,57 @@
+"""State of the video graph: typed artifacts only (keys + checksums, never bytes)."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Literal, TypedDict
+
+from aistudio.artifacts import (
+    Asset,
+    AudioPlan,
+    Brief,
+    Concept,
+    ModerationVerdict,
+    Output,
+    ProductProfile,
+    ProviderJob,
+    QAReport,
+    RenderPlan,
+    ShotList,
+    ShotVisual,
+    VoiceTrack,
+)
+
+JobStatus = Literal["running", "completed", "completed_with_warnings", "failed"]
+
+
+class VideoInput(TypedDict):
+    """What a caller hands the graph to start a job."""
+
+    job_id: str
+    brief: Brief
+    reference: Asset  # the uploaded photo as stored, before ingest
+    out_dir: str  # where publish exports the finished files ("" = storage only)
+
+
+class VideoState(VideoInput, total=False):
+    product: ProductProfile
+    moderation: Annotated[list[ModerationVerdict], operator.add]
+    concept: Concept
+    shots: ShotList
+    audio: AudioPlan
+    plan: RenderPlan
+    plan_qa: QAReport
+    plan_attempts: Annotated[int, operator.add]
+    # Violations handed to the agents on a retry; they accumulate, so a problem that comes
+    # back twice is fixed harder the second time (e.g. captions enlarged again).
+    feedback: Annotated[tuple[str, ...], operator.add]
+    render_jobs: list[ProviderJob]
+    visuals: list[ShotVisual]
+    voice: VoiceTrack | None
+    audio_master: Asset
+    outputs: list[Output]
+    output_qa: QAReport
+    output_attempts: Annotated[int, operator.add]
+    published: dict[str, str]  # file name -> storage key (or exported path)
+    status: JobStatus
+    error: str

@@ -1,0 +1,69 @@
+"""What every node shares: the toolbox accessor, progress events and the failure wrapper."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
+
+from langgraph.runtime import Runtime
+
+from aistudio.errors import InputError, ModerationBlocked, NotFound
+from aistudio.graph.state import VideoState
+from aistudio.tools.toolbox import StudioContext, Toolbox
+
+log = logging.getLogger("aistudio.nodes")
+
+Update: TypeAlias = dict[str, Any]
+NodeFn: TypeAlias = Callable[[VideoState, Runtime[StudioContext]], Awaitable[Update]]
+
+# Errors that no retry can fix: the job ends `failed` with the message as its reason.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (InputError, ModerationBlocked, NotFound)
+
+
+def toolbox(runtime: Runtime[StudioContext]) -> Toolbox:
+    if runtime.context is None:
+        raise RuntimeError("the graph was invoked without a StudioContext (context=...)")
+    return runtime.context.toolbox
+
+
+def emit(runtime: Runtime[StudioContext], event: str, **data: Any) -> None:
+    """A progress event on LangGraph's custom stream (no-op when nobody streams)."""
+    runtime.stream_writer({"event": event, **data})
+
+
+def progress(runtime: Runtime[StudioContext], node: str, fraction: float, note: str = "") -> None:
+    emit(runtime, "progress", node=node, fraction=round(min(max(fraction, 0.0), 1.0), 3), note=note)
+
+
+def node(name: str) -> Callable[[NodeFn], NodeFn]:
+    """Instrument a node: start/finish events, timing, permanent failures -> status failed.
+
+    Transient failures propagate so the node's RetryPolicy (and, past it, the runner) see them.
+    """
+
+    def wrap(fn: NodeFn) -> NodeFn:
+        @functools.wraps(fn)
+        async def wrapper(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+            started = time.perf_counter()
+            emit(runtime, "node_started", node=name)
+            try:
+                update = await fn(state, runtime)
+            except PERMANENT_ERRORS as exc:
+                message = getattr(exc, "message", str(exc))
+                log.warning("job %s failed in %s: %s", state.get("job_id"), name, message)
+                emit(runtime, "node_failed", node=name, error=message)
+                return {"status": "failed", "error": f"{name}: {message}"}
+            emit(
+                runtime,
+                "node_finished",
+                node=name,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            return update
+
+        return wrapper
+
+    return wrap

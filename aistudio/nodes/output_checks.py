@@ -1,0 +1,171 @@
+"""Pure scoring of output-QA measurements: measured figures in, QACheck out.
+
+Each check says what was measured, whether it passed, and which node is the cheapest
+that can fix it (`redo`). Violation texts start with a stable token the planner acts on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aistudio.artifacts import ASPECT_SIZES, AspectRatio, QACheck
+from aistudio.settings import QASettings
+from aistudio.tools.ffmpeg.spec import Interval, MediaAnalysis, ProbeResult
+from aistudio.tools.planner.feedback import (
+    FEEDBACK_CAPTION_ILLEGIBLE,
+    FEEDBACK_FIDELITY_LOW,
+    FEEDBACK_HUMANS_IN_PROMO,
+    FEEDBACK_VOICE_TOO_LONG,
+)
+
+
+def _check(
+    name: str,
+    ok: bool,
+    score: float,
+    measured: str,
+    violation: str,
+    redo: str | None,
+    aspect: AspectRatio | None,
+) -> QACheck:
+    return QACheck(
+        name=name,
+        score=round(min(max(score, 0.0), 1.0), 3),
+        passed=ok,
+        measured=measured,
+        violation=None if ok else violation,
+        redo=None if ok else redo,  # type: ignore[arg-type]
+        aspect=aspect,
+    )
+
+
+def probe_checks(
+    probe: ProbeResult, aspect: AspectRatio, duration_s: float, fps: int, qa: QASettings
+) -> list[QACheck]:
+    width, height = ASPECT_SIZES[aspect]
+    drift = abs(probe.duration_s - duration_s)
+    has_streams = probe.video_codec == "h264" and probe.audio_codec == "aac"
+    return [
+        _check(
+            "duration", drift <= qa.duration_tolerance_s, 1 - drift / max(duration_s, 1),
+            f"{probe.duration_s:.3f}s (target {duration_s:.2f}s)",
+            f"duration off by {drift:.2f}s", "compose", aspect,
+        ),
+        _check(
+            "frame_size", (probe.width, probe.height) == (width, height), 1.0
+            if (probe.width, probe.height) == (width, height) else 0.0,
+            f"{probe.width}x{probe.height}", f"frame is {probe.width}x{probe.height}, "
+            f"expected {width}x{height}", "compose", aspect,
+        ),
+        _check(
+            "fps", abs(probe.fps - fps) < 0.05, 1.0 if abs(probe.fps - fps) < 0.05 else 0.0,
+            f"{probe.fps:.2f} fps", f"{probe.fps:.2f} fps instead of {fps}", "compose", aspect,
+        ),
+        _check(
+            "streams", has_streams and probe.pix_fmt == "yuv420p" and probe.faststart,
+            1.0 if has_streams else 0.0,
+            f"{probe.video_codec}/{probe.audio_codec} {probe.pix_fmt}"
+            f"{' faststart' if probe.faststart else ''}",
+            "expected h264 yuv420p + aac with faststart", "compose", aspect,
+        ),
+    ]
+
+
+def _longest(intervals: Sequence[Interval]) -> float:
+    return max((i.length_s for i in intervals), default=0.0)
+
+
+def analysis_checks(
+    analysis: MediaAnalysis, aspect: AspectRatio, target_lufs: float, qa: QASettings
+) -> list[QACheck]:
+    black = sum(i.length_s for i in analysis.black)
+    frozen = _longest(analysis.frozen)
+    silent = _longest(analysis.silent)
+    checks = [
+        _check("black", black <= qa.max_black_s, 1 - black / 3, f"{black:.2f}s black",
+               f"{black:.2f}s of black frames", "render", aspect),
+        _check("freeze", frozen <= qa.max_freeze_s, 1 - frozen / 6, f"longest freeze {frozen:.2f}s",
+               f"picture frozen for {frozen:.2f}s", "assembly", aspect),
+        _check("silence", silent <= qa.max_silence_s, 1 - silent / 6,
+               f"longest silence {silent:.2f}s", f"audio silent for {silent:.2f}s",
+               "compose", aspect),
+    ]
+    loud = analysis.loudness
+    if loud is None:
+        checks.append(_check("loudness", False, 0.0, "not measured", "loudness could not be "
+                             "measured", "compose", aspect))
+    else:
+        off = abs(loud.integrated_lufs - target_lufs)
+        ok = off <= qa.lufs_tolerance and loud.true_peak_db <= -1.0 + 0.05
+        checks.append(_check(
+            "loudness", ok, 1 - off / 6,
+            f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
+            f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
+            f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)", "compose", aspect,
+        ))
+    return checks
+
+
+def fidelity_check(
+    shot_index: int, inliers: int, score: float, aspect: AspectRatio, qa: QASettings
+) -> QACheck:
+    return _check(
+        f"fidelity.shot{shot_index + 1}", inliers >= qa.min_fidelity_inliers, score,
+        f"{inliers} feature inliers",
+        f"{FEEDBACK_FIDELITY_LOW}: shot {shot_index + 1} matches the reference product with "
+        f"only {inliers} inliers (need {qa.min_fidelity_inliers})", "assembly", aspect,
+    )
+
+
+def caption_check(
+    caption_index: int, expected: str, similarity: float, aspect: AspectRatio, qa: QASettings
+) -> QACheck:
+    return _check(
+        f"caption.{caption_index + 1}", similarity >= qa.min_caption_similarity, similarity,
+        f"OCR similarity {similarity:.2f}",
+        f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {expected!r} read back at {similarity:.2f}",
+        "assembly", aspect,
+    )
+
+
+def sharpness_check(
+    shot_index: int, sharpness: float, aspect: AspectRatio, qa: QASettings
+) -> QACheck:
+    return _check(
+        f"sharpness.shot{shot_index + 1}", sharpness >= qa.min_sharpness,
+        sharpness / (2 * qa.min_sharpness), f"Laplacian variance {sharpness:.0f}",
+        f"shot {shot_index + 1} is blurry ({sharpness:.0f} < {qa.min_sharpness:.0f})",
+        "render", aspect,
+    )
+
+
+def people_check(faces: int, humans_allowed: bool, aspect: AspectRatio) -> QACheck:
+    ok = humans_allowed or faces == 0
+    return _check(
+        "no_people" if not humans_allowed else "people", ok, 1.0 if ok else 0.0,
+        f"{faces} faces in sampled frames",
+        f"{FEEDBACK_HUMANS_IN_PROMO}: {faces} faces in a product-only video", "visual", aspect,
+    )
+
+
+def voice_check(ends_at: float | None, overflow: Sequence[str], duration_s: float,
+                qa: QASettings) -> QACheck:
+    if ends_at is None:
+        return _check("voice_tail", True, 1.0, "no voice-over", "", None, None)
+    limit = duration_s - qa.voice_tail_s
+    ok = ends_at <= limit + 1e-3 and not overflow
+    return _check(
+        "voice_tail", ok, 1.0 if ok else max(0.0, 1 - (ends_at - limit)),
+        f"voice ends at {ends_at:.2f}s of {duration_s:.2f}s",
+        f"{FEEDBACK_VOICE_TOO_LONG}: voice-over ends at {ends_at:.2f}s, must end by "
+        f"{limit:.2f}s" + (f"; {len(overflow)} line(s) overflow their slot" if overflow else ""),
+        "audio", None,
+    )
+
+
+def moderation_check(allowed: bool, categories: Sequence[str]) -> QACheck:
+    return _check(
+        "output_moderation", allowed, 1.0 if allowed else 0.0,
+        ", ".join(categories) or "clean", f"output frames flagged: {', '.join(categories)}",
+        None, None,
+    )

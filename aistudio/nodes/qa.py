@@ -1,0 +1,106 @@
+"""QA agents: plan QA before any render, output QA measured on the finished videos."""
+
+from __future__ import annotations
+
+import asyncio
+
+from langgraph.runtime import Runtime
+
+from aistudio.artifacts import Output, QACheck, QAReport
+from aistudio.errors import ModerationBlocked
+from aistudio.graph.state import VideoState
+from aistudio.nodes import output_checks as checks
+from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.tools.render.timeline import shot_starts
+from aistudio.tools.toolbox import StudioContext, Toolbox
+
+
+@node("qa_plan")
+async def qa_plan(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+    report = await toolbox(runtime).planner.review(
+        state["brief"],
+        state["concept"],
+        state["shots"],
+        state["audio"],
+        state["plan"],
+        attempt=state.get("plan_attempts", 0),
+    )
+    update: Update = {"plan_qa": report, "plan_attempts": 1}
+    if not report.passed:
+        update["feedback"] = report.violations
+    return update
+
+
+def _sample_times(state: VideoState) -> tuple[list[float], list[float]]:
+    """Mid-points of each shot's solo window (no transition) and of each caption."""
+    plan = state["plan"]
+    starts = shot_starts(plan)
+    shot_times = [
+        starts[i] + (shot.duration_s - plan.transitions[i].duration_s) / 2
+        for i, shot in enumerate(plan.shots)
+    ]
+    caption_times = [(c.start_s + c.end_s) / 2 for c in plan.captions]
+    return shot_times, caption_times
+
+
+async def _inspect_output(
+    tools: Toolbox, state: VideoState, output: Output
+) -> list[QACheck]:
+    plan, qa = state["plan"], tools.settings.qa
+    path = await tools.storage.path_of(output.video)
+    probe, analysis = await asyncio.gather(
+        tools.ffmpeg.probe(path), tools.ffmpeg.analyze(path)
+    )
+    found = checks.probe_checks(probe, output.aspect, plan.duration_s, plan.fps, qa)
+    found += checks.analysis_checks(analysis, output.aspect, state["audio"].target_lufs, qa)
+
+    shot_times, caption_times = _sample_times(state)
+    frames = await tools.ffmpeg.extract_frames(path, shot_times + caption_times)
+    shot_frames, caption_frames = frames[: len(shot_times)], frames[len(shot_times) :]
+    reference = await tools.storage.path_of(state["product"].cutout)
+    fidelity = await tools.inspector.fidelity(reference, shot_frames)
+    sharpness = await tools.inspector.sharpness(shot_frames)
+    for shot, (inliers, score), sharp in zip(plan.shots, fidelity, sharpness, strict=True):
+        found.append(checks.fidelity_check(shot.shot_index, inliers, score, output.aspect, qa))
+        found.append(checks.sharpness_check(shot.shot_index, sharp, output.aspect, qa))
+    for i, (caption, frame) in enumerate(zip(plan.captions, caption_frames, strict=True)):
+        similarity = await tools.inspector.caption_similarity(frame, caption.text)
+        found.append(checks.caption_check(i, caption.text, similarity, output.aspect, qa))
+
+    humans_allowed = state["concept"].humans_allowed
+    faces = await tools.inspector.count_faces(shot_frames)
+    found.append(checks.people_check(faces, humans_allowed, output.aspect))
+    frame_files = await tools.inspector.save_frames(shot_frames, tools.storage.scratch_dir())
+    verdict = await tools.moderator.check_images(
+        frame_files, subject="frames", humans_allowed=humans_allowed
+    )
+    if not verdict.allowed:
+        raise ModerationBlocked(
+            f"output frames were flagged ({', '.join(verdict.categories)})", verdict.categories
+        )
+    found.append(checks.moderation_check(verdict.allowed, verdict.categories))
+    return found
+
+
+@node("qa_output")
+async def qa_output(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+    tools = toolbox(runtime)
+    found: list[QACheck] = []
+    outputs = state["outputs"]
+    for i, output in enumerate(outputs):
+        progress(runtime, "qa_output", i / len(outputs), f"checking {output.aspect}")
+        found += await _inspect_output(tools, state, output)
+    voice = state.get("voice")
+    found.append(
+        checks.voice_check(
+            voice.ends_at if voice else None,
+            voice.overflow if voice else (),
+            state["plan"].duration_s,
+            tools.settings.qa,
+        )
+    )
+    report = QAReport(stage="output", checks=tuple(found), attempt=state.get("output_attempts", 0))
+    update: Update = {"output_qa": report, "output_attempts": 1}
+    if not report.passed:
+        update["feedback"] = report.violations
+    return update

@@ -1,0 +1,82 @@
+"""The Toolbox: every tool a node may call, built once from settings at start-up.
+
+It is handed to the graph as LangGraph runtime context (`context_schema=StudioContext`), so
+nodes never construct clients or read settings themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aistudio.settings import Settings
+from aistudio.tools.audio.music import SynthMusic
+from aistudio.tools.audio.voice_piper import PiperVoiceSynth
+from aistudio.tools.ffmpeg.binary import locate_ffmpeg
+from aistudio.tools.ffmpeg.engine import FFmpeg
+from aistudio.tools.moderation.local import LocalModerator
+from aistudio.tools.planner.offline import OfflinePlanner
+from aistudio.tools.protocols import (
+    ImageIngestor,
+    Moderator,
+    MusicSynth,
+    Planner,
+    Storage,
+    VideoProvider,
+    VoiceSynth,
+)
+from aistudio.tools.render.local import LocalVideoProvider
+from aistudio.tools.storage.local import LocalStorage
+from aistudio.tools.vision.ingest import LocalIngestor
+from aistudio.tools.vision.ocr import TextReader
+
+
+@dataclass
+class Toolbox:
+    settings: Settings
+    storage: Storage
+    planner: Planner
+    ingestor: ImageIngestor
+    moderator: Moderator
+    video: VideoProvider
+    voice: VoiceSynth
+    music: MusicSynth
+    ffmpeg: FFmpeg
+    ocr: TextReader
+
+
+def build_toolbox(settings: Settings) -> Toolbox:
+    """The embedded default: everything local, no keys, no servers.
+
+    Construction is cheap: models (voice, OCR, moderation) load lazily on first use.
+    """
+    storage = LocalStorage(settings.storage_dir)
+    ocr = TextReader()
+    return Toolbox(
+        settings=settings,
+        storage=storage,
+        planner=OfflinePlanner(
+            max_words_per_second=settings.qa.max_words_per_second,
+            voice_tail_s=settings.qa.voice_tail_s,
+            fps=settings.render.fps,
+        ),
+        ingestor=LocalIngestor(storage, settings.limits, ocr),
+        moderator=LocalModerator(nsfw_threshold=settings.qa.nsfw_threshold),
+        video=LocalVideoProvider(storage, settings.render.motion_headroom),
+        voice=PiperVoiceSynth(),
+        music=SynthMusic(),
+        ffmpeg=FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s),
+        ocr=ocr,
+    )
+
+
+def _default_toolbox() -> Toolbox:
+    # Only LangGraph Studio (`langgraph dev`) takes this path: it runs the graph without
+    # our CLI/server, so the context is built from the environment at run time.
+    return build_toolbox(Settings())
+
+
+@dataclass
+class StudioContext:
+    """LangGraph runtime context for every AI Studio graph."""
+
+    toolbox: Toolbox = field(default_factory=_default_toolbox)

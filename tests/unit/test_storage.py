@@ -1,0 +1,58 @@
+"""Local storage: content addressing, atomic writes, memo reuse, export."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from aistudio.errors import NotFound
+from aistudio.tools.storage.local import LocalStorage
+
+
+async def test_put_bytes_is_content_addressed(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    a = await storage.put_bytes(b"hello", kind="plan", mime="application/json", ext="json")
+    b = await storage.put_bytes(b"hello", kind="plan", mime="application/json", ext="json")
+    assert a == b
+    assert a.sha256 == hashlib.sha256(b"hello").hexdigest()
+    assert a.key.endswith(f"{a.sha256}.json")
+    assert await storage.read_bytes(a) == b"hello"
+    assert not list((tmp_path / "objects").rglob(".tmp-*"))
+
+
+async def test_put_file_moves_and_dedups(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "store")
+    src = tmp_path / "clip.bin"
+    src.write_bytes(b"x" * 3000)
+    asset = await storage.put_file(src, kind="video", mime="video/mp4", ext="mp4", width=10)
+    assert not src.exists()
+    assert asset.size_bytes == 3000 and asset.width == 10
+    again = tmp_path / "again.bin"
+    again.write_bytes(b"x" * 3000)
+    assert await storage.put_file(again, kind="video", mime="video/mp4", ext="mp4",
+                                  width=10) == asset
+    assert not again.exists()
+
+
+async def test_memo_recall_and_missing_object(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    assert await storage.recall("k") is None
+    asset = await storage.put_bytes(b"data", kind="keyframe", mime="image/png", ext="png")
+    await storage.remember("k", asset)
+    assert await storage.recall("k") == asset
+    (await storage.path_of(asset)).unlink()
+    # A memo pointing at a vanished object is a miss, not a broken asset.
+    assert await storage.recall("k") is None
+    with pytest.raises(NotFound):
+        await storage.path_of(asset)
+
+
+async def test_export_copies_to_a_named_file(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "s")
+    asset = await storage.put_bytes(b"mp4", kind="video", mime="video/mp4", ext="mp4")
+    dest = await storage.export(asset, tmp_path / "out" / "video.mp4")
+    assert dest.read_bytes() == b"mp4"
+    await storage.export(asset, dest)  # idempotent
+    assert dest.read_bytes() == b"mp4"
