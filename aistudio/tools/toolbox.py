@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from aistudio.settings import Settings
 from aistudio.tools.audio.music import SynthMusic
+from aistudio.tools.audio.soundtrack import Soundtrack
 from aistudio.tools.audio.voice_piper import PiperVoiceSynth
 from aistudio.tools.ffmpeg.binary import locate_ffmpeg
 from aistudio.tools.ffmpeg.engine import FFmpeg
@@ -24,9 +25,12 @@ from aistudio.tools.protocols import (
     VideoProvider,
     VoiceSynth,
 )
+from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
+from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.local import LocalStorage
 from aistudio.tools.vision.ingest import LocalIngestor
+from aistudio.tools.vision.inspect import FrameInspector
 from aistudio.tools.vision.ocr import TextReader
 
 
@@ -41,7 +45,10 @@ class Toolbox:
     voice: VoiceSynth
     music: MusicSynth
     ffmpeg: FFmpeg
-    ocr: TextReader
+    stills: StillsRenderer
+    soundtrack: Soundtrack
+    composer: VideoComposer
+    inspector: FrameInspector
 
 
 def build_toolbox(settings: Settings) -> Toolbox:
@@ -51,6 +58,9 @@ def build_toolbox(settings: Settings) -> Toolbox:
     """
     storage = LocalStorage(settings.storage_dir)
     ocr = TextReader()
+    ffmpeg = FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s)
+    voice, music = PiperVoiceSynth(), SynthMusic()
+    stills = StillsRenderer(storage, settings.render.motion_headroom)
     return Toolbox(
         settings=settings,
         storage=storage,
@@ -62,10 +72,13 @@ def build_toolbox(settings: Settings) -> Toolbox:
         ingestor=LocalIngestor(storage, settings.limits, ocr),
         moderator=LocalModerator(nsfw_threshold=settings.qa.nsfw_threshold),
         video=LocalVideoProvider(storage, settings.render.motion_headroom),
-        voice=PiperVoiceSynth(),
-        music=SynthMusic(),
-        ffmpeg=FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s),
-        ocr=ocr,
+        voice=voice,
+        music=music,
+        ffmpeg=ffmpeg,
+        stills=stills,
+        soundtrack=Soundtrack(storage, voice, music, ffmpeg, settings.render),
+        composer=VideoComposer(storage, stills, ffmpeg, settings.render),
+        inspector=FrameInspector(ocr),
     )
 
 

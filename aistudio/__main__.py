@@ -1,0 +1,3 @@
+from aistudio.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""The composer: rendered shots + captions + end card + soundtrack -> one MP4 per aspect.
+
+Orchestrates the stills tool and FFmpeg; every encode is memoised by its full input spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from aistudio.artifacts import AspectRatio, Asset, Output, ProductProfile, RenderPlan, ShotVisual
+from aistudio.settings import RenderSettings
+from aistudio.tools.ffmpeg.engine import FFmpeg
+from aistudio.tools.ffmpeg.spec import ComposeSpec
+from aistudio.tools.protocols import Storage
+from aistudio.tools.render.stills import StillsRenderer
+from aistudio.tools.render.timeline import (
+    PlacedOverlay,
+    ShotMaterial,
+    build_compose_spec,
+    shot_starts,
+)
+
+COMPOSER_VERSION = "compose-v1"
+
+
+def compose_memo_key(spec: ComposeSpec) -> str:
+    # Every input path is content-addressed (its name is its sha256), so the spec without
+    # its output path identifies the video completely.
+    anonymous = dataclasses.replace(spec, output=Path("-"))
+    return "video:" + hashlib.sha256(f"{COMPOSER_VERSION}{anonymous!r}".encode()).hexdigest()
+
+
+class VideoComposer:
+    name = "ffmpeg-composer"
+
+    def __init__(
+        self, storage: Storage, stills: StillsRenderer, ffmpeg: FFmpeg, render: RenderSettings
+    ) -> None:
+        self.storage = storage
+        self.stills = stills
+        self.ffmpeg = ffmpeg
+        self.render_settings = render
+
+    async def build_spec(
+        self,
+        plan: RenderPlan,
+        product: ProductProfile,
+        visuals: Sequence[ShotVisual],
+        audio: Path | None,
+        aspect: AspectRatio,
+        output: Path,
+    ) -> ComposeSpec:
+        storage = self.storage
+        captions = await self.stills.captions(plan.captions, aspect, plan.caption_scale,
+                                              plan.grade)
+        end_card = await self.stills.end_card(plan.end_card, product, aspect, plan.grade)
+        material = {
+            v.shot_index: ShotMaterial(path=await storage.path_of(v.asset), is_still=v.is_still)
+            for v in visuals
+            if v.aspect == aspect
+        }
+        overlays = [
+            PlacedOverlay(await storage.path_of(c.asset), c.x, c.y, c.start_s, c.end_s)
+            for c in captions
+        ]
+        return build_compose_spec(
+            plan, aspect, material, await storage.path_of(end_card), overlays, audio, output,
+            self.render_settings,
+        )
+
+    async def compose(
+        self,
+        plan: RenderPlan,
+        product: ProductProfile,
+        visuals: Sequence[ShotVisual],
+        audio: Path | None,
+        aspect: AspectRatio,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> Output:
+        scratch = self.storage.scratch_dir()
+        spec = await self.build_spec(
+            plan, product, visuals, audio, aspect,
+            scratch / f"video-{aspect.replace(':', 'x')}.mp4",
+        )
+        key = compose_memo_key(spec)
+        video = await self.storage.recall(key)
+        if video is None:
+            await self.ffmpeg.compose(spec, on_progress=on_progress)
+            video = await self.storage.put_file(
+                spec.output, kind="video", mime="video/mp4", ext="mp4",
+                duration_s=plan.duration_s, width=spec.width, height=spec.height,
+            )
+            await self.storage.remember(key, video)
+        poster = await self._poster(video, plan, scratch)
+        return Output(aspect=aspect, video=video, poster=poster)
+
+    async def _poster(self, video: Asset, plan: RenderPlan, scratch: Path) -> Asset:
+        # The middle of the last product shot: the product is in frame, its caption is up.
+        t = shot_starts(plan)[-2] + plan.shots[-1].duration_s / 2
+        out = scratch / "poster.jpg"
+        await self.ffmpeg.extract_poster(await self.storage.path_of(video), t, out)
+        return await self.storage.put_file(out, kind="poster", mime="image/jpeg", ext="jpg")

@@ -1,0 +1,120 @@
+"""Stills the compose and publish steps need: caption overlays, end cards, storyboards.
+
+A thin tool over the pure image builders, storing results content-addressed so a re-run
+(or another aspect ratio sharing the same text) reuses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from aistudio.artifacts import (
+    ASPECT_SIZES,
+    AspectRatio,
+    Asset,
+    Caption,
+    EndCard,
+    Grade,
+    ProductProfile,
+    ShotList,
+    ShotVisual,
+)
+from aistudio.tools.protocols import Storage
+from aistudio.tools.render.captions import render_caption
+from aistudio.tools.render.endcard import render_end_card
+from aistudio.tools.render.storyboard import render_storyboard
+
+STILLS_VERSION = "stills-v1"
+
+
+@dataclass(frozen=True)
+class StoredOverlay:
+    asset: Asset
+    x: int
+    y: int
+    start_s: float
+    end_s: float
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+class StillsRenderer:
+    name = "local-stills"
+
+    def __init__(self, storage: Storage, headroom: float) -> None:
+        self.storage = storage
+        self.headroom = headroom
+
+    async def captions(
+        self, captions: Sequence[Caption], aspect: AspectRatio, scale: float, grade: Grade
+    ) -> list[StoredOverlay]:
+        width, height = ASPECT_SIZES[aspect]
+
+        async def one(caption: Caption) -> StoredOverlay:
+            image = await asyncio.to_thread(
+                render_caption, caption.text, width, height, scale=scale, style=grade
+            )
+            asset = await self.storage.put_bytes(
+                image.png, kind="caption_overlay", mime="image/png", ext="png",
+                width=image.width, height=image.height,
+            )
+            return StoredOverlay(asset, image.x, image.y, caption.start_s, caption.end_s)
+
+        return list(await asyncio.gather(*(one(c) for c in captions)))
+
+    async def end_card(
+        self, card: EndCard, product: ProductProfile, aspect: AspectRatio, grade: Grade
+    ) -> Asset:
+        memo = "endcard:" + hashlib.sha256(
+            f"{STILLS_VERSION}|{card.model_dump_json()}|{product.cutout.sha256}|{aspect}|"
+            f"{grade}|{self.headroom}".encode()
+        ).hexdigest()
+        if (cached := await self.storage.recall(memo)) is not None:
+            return cached
+        cutout_path = await self.storage.path_of(product.cutout)
+
+        def draw() -> tuple[bytes, int, int]:
+            with Image.open(cutout_path) as cutout:
+                image = render_end_card(
+                    card, cutout.convert("RGBA"), ASPECT_SIZES[aspect], grade, self.headroom
+                )
+            return _png(image), image.width, image.height
+
+        data, width, height = await asyncio.to_thread(draw)
+        asset = await self.storage.put_bytes(
+            data, kind="end_card", mime="image/png", ext="png", width=width, height=height
+        )
+        await self.storage.remember(memo, asset)
+        return asset
+
+    async def storyboard(
+        self, visuals: Sequence[ShotVisual], shots: ShotList, title: str
+    ) -> Asset:
+        by_index = {v.shot_index: v for v in visuals}
+        paths = [await self.storage.path_of(by_index[s.index].asset) for s in shots.shots
+                 if s.index in by_index]
+        notes = [
+            f"{s.index + 1}. {s.duration_s:.1f}s {s.framing} {s.camera_move.replace('_', ' ')}"
+            f"{' — ' + s.caption if s.caption else ''}"
+            for s in shots.shots if s.index in by_index
+        ]
+
+        def draw() -> bytes:
+            frames = []
+            for path in paths:
+                with Image.open(path) as im:
+                    frames.append(im.convert("RGB"))
+            return _png(render_storyboard(frames, notes, title))
+
+        data = await asyncio.to_thread(draw)
+        return await self.storage.put_bytes(data, kind="storyboard", mime="image/png", ext="png")

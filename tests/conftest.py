@@ -1,0 +1,44 @@
+"""Shared fixtures: sample photos, an isolated data folder, the ffmpeg binary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_exe() -> str:
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_env() -> dict[str, str]:
+    """Environment for CLI subprocesses: no stray AISTUDIO_ settings from the developer."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AISTUDIO_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def aistudio_cmd() -> list[str]:
+    return [sys.executable, "-m", "aistudio"]
+
+
+def sample(name: str) -> Path:
+    path = EXAMPLES / name
+    assert path.exists(), f"sample {path} is missing (run examples/make_samples.py)"
+    return path
