@@ -13,8 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 JobKind = Literal["promo", "fashion", "ugc"]
 AspectRatio = Literal["9:16", "1:1", "16:9"]
 Framing = Literal["wide", "medium", "close", "macro"]
-CameraMove = Literal["push_in", "pull_out", "pan_left", "pan_right", "parallax", "handheld", "orbit"]
-TransitionKind = Literal["fade", "fadeblack", "slideleft", "slideup", "circleopen", "dissolve", "smoothleft"]
+CameraMove = Literal[
+    "push_in", "pull_out", "pan_left", "pan_right", "parallax", "handheld", "orbit"
+]
+TransitionKind = Literal[
+    "fade", "fadeblack", "slideleft", "slideup", "circleopen", "dissolve", "smoothleft"
+]
 Grade = Literal["luxurious", "stylish", "natural", "bold", "fresh"]
 MusicMood = Literal["luxurious", "stylish", "upbeat", "calm", "warm"]
 AssetKind = Literal[

@@ -88,7 +88,7 @@ def print_result(console: Console, result: JobResult) -> None:
         files = Table(title="files", show_lines=False)
         files.add_column("file")
         files.add_column("size", justify="right")
-        for name, where in published.items():
+        for where in published.values():
             path = Path(where)
             size = f"{path.stat().st_size / 1024:,.0f} KiB" if path.exists() else ""
             files.add_row(str(path), size)

@@ -77,7 +77,7 @@ async def store_reference(toolbox: Toolbox, image: Path) -> Any:
     """Store the user's photo as given; ingest validates it inside the graph."""
     limit = toolbox.settings.limits.max_file_bytes
     try:
-        size = image.stat().st_size
+        size = (await asyncio.to_thread(image.stat)).st_size
     except OSError as exc:
         raise InputError(f"cannot read image {image}: {exc.strerror}") from exc
     if size > limit:

@@ -1,0 +1,83 @@
+"""Async FFmpeg runner: timeout, progress from `-progress pipe:1`, typed errors, clean kill."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from aistudio.errors import FFmpegError
+
+log = logging.getLogger("aistudio.ffmpeg")
+_TAIL_LINES = 60
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    # ffmpeg runs in its own process group so filter threads and helpers die with it.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def run_ffmpeg(
+    argv: Sequence[str],
+    *,
+    timeout_s: float,
+    duration_s: float | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> str:
+    """Run ffmpeg; return its stderr (analysis filters report there).
+
+    Progress is read from stdout when the argv contains `-progress pipe:1`.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    out_pipe, err_pipe = proc.stdout, proc.stderr
+    if out_pipe is None or err_pipe is None:  # cannot happen with PIPE; keeps mypy honest
+        raise RuntimeError("ffmpeg pipes were not opened")
+    stderr_lines: deque[str] = deque(maxlen=4000)
+
+    async def read_progress() -> None:
+        async for raw in out_pipe:
+            line = raw.decode(errors="replace").strip()
+            if on_progress and duration_s and line.startswith("out_time_us="):
+                value = line.partition("=")[2]
+                if value.isdigit():
+                    on_progress(min(1.0, int(value) / 1e6 / duration_s))
+
+    async def read_stderr() -> None:
+        async for raw in err_pipe:
+            stderr_lines.append(raw.decode(errors="replace").rstrip())
+
+    readers = asyncio.gather(read_progress(), read_stderr())
+    try:
+        async with asyncio.timeout(timeout_s):
+            await readers
+            code = await proc.wait()
+    except TimeoutError as exc:
+        _kill(proc)
+        await proc.wait()
+        tail = "\n".join(list(stderr_lines)[-_TAIL_LINES:])
+        raise FFmpegError(f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv,
+                          stderr_tail=tail) from exc
+    except asyncio.CancelledError:
+        _kill(proc)
+        await proc.wait()
+        readers.cancel()
+        raise
+    stderr = "\n".join(stderr_lines)
+    if code != 0:
+        tail = "\n".join(list(stderr_lines)[-_TAIL_LINES:])
+        log.warning("ffmpeg failed (%s): %s", code, tail[-500:])
+        raise FFmpegError(f"ffmpeg exited with code {code}", argv=argv, stderr_tail=tail)
+    if on_progress:
+        on_progress(1.0)
+    return stderr
