@@ -42,7 +42,7 @@ def _brief(kind: str, text: str, voice_over: bool, aspects: str, duration: float
     if kind not in get_args(JobKind):
         raise _fail(f"kind must be one of {', '.join(get_args(JobKind))}; got {kind!r}", 2)
     try:
-        return Brief(kind=kind, text=text.strip(), voice_over=voice_over,  # type: ignore[arg-type]
+        return Brief(kind=kind, text=text.strip(), voice_over=voice_over,
                      aspect_ratios=_parse_aspects(aspects), duration_s=duration, seed=seed,
                      vibe=vibe)
     except ValidationError as exc:

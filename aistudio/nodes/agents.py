@@ -14,14 +14,14 @@ from aistudio.tools.toolbox import StudioContext
 
 
 @node("concept")
-async def concept(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def concept(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     planner = toolbox(runtime).planner
     result = await planner.concept(state["brief"], state["product"], state.get("feedback", ()))
     return {"concept": result}
 
 
 @node("visual")
-async def visual(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def visual(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     planner = toolbox(runtime).planner
     shots = await planner.visual(
         state["brief"], state["product"], state["concept"], state.get("feedback", ())
@@ -30,7 +30,7 @@ async def visual(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
 
 
 @node("audio")
-async def audio(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def audio(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     planner = toolbox(runtime).planner
     plan = await planner.audio(
         state["brief"], state["concept"], state["shots"], state.get("feedback", ())
@@ -39,7 +39,7 @@ async def audio(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
 
 
 @node("assembly")
-async def assembly(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def assembly(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     planner = toolbox(runtime).planner
     plan = await planner.assembly(
         state["brief"],

@@ -6,7 +6,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from langgraph.runtime import Runtime
 
@@ -17,7 +17,14 @@ from aistudio.tools.toolbox import StudioContext, Toolbox
 log = logging.getLogger("aistudio.nodes")
 
 Update: TypeAlias = dict[str, Any]
-NodeFn: TypeAlias = Callable[[VideoState, Runtime[StudioContext]], Awaitable[Update]]
+
+
+class NodeFn(Protocol):
+    """LangGraph's node-with-runtime shape (the runtime is passed by keyword)."""
+
+    def __call__(
+        self, state: VideoState, *, runtime: Runtime[StudioContext]
+    ) -> Awaitable[Update]: ...
 
 # Errors that no retry can fix: the job ends `failed` with the message as its reason.
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (InputError, ModerationBlocked, NotFound)
@@ -46,11 +53,11 @@ def node(name: str) -> Callable[[NodeFn], NodeFn]:
 
     def wrap(fn: NodeFn) -> NodeFn:
         @functools.wraps(fn)
-        async def wrapper(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+        async def wrapper(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
             started = time.perf_counter()
             emit(runtime, "node_started", node=name)
             try:
-                update = await fn(state, runtime)
+                update = await fn(state, runtime=runtime)
             except PERMANENT_ERRORS as exc:
                 message = getattr(exc, "message", str(exc))
                 log.warning("job %s failed in %s: %s", state.get("job_id"), name, message)

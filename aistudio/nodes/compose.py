@@ -10,7 +10,7 @@ from aistudio.tools.toolbox import StudioContext
 
 
 @node("compose")
-async def compose(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def compose(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan = state["plan"]
     progress(runtime, "compose", 0.0, "soundtrack")

@@ -10,7 +10,7 @@ from aistudio.tools.toolbox import StudioContext
 
 
 @node("ingest")
-async def ingest(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def ingest(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     data = await tools.storage.read_bytes(state["reference"])
     product = await tools.ingestor.ingest(data, source_name=state["reference"].key)

@@ -13,7 +13,7 @@ from aistudio.tools.toolbox import StudioContext
 
 
 @node("moderate_input")
-async def moderate_input(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def moderate_input(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     brief = state["brief"]
     reference_path = await tools.storage.path_of(state["product"].normalized)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aistudio.artifacts import ASPECT_SIZES, AspectRatio, QACheck
+from aistudio.artifacts import ASPECT_SIZES, AspectRatio, QACheck, RedoTarget
 from aistudio.settings import QASettings
 from aistudio.tools.ffmpeg.spec import Interval, MediaAnalysis, ProbeResult
 from aistudio.tools.planner.feedback import (
@@ -25,7 +25,7 @@ def _check(
     score: float,
     measured: str,
     violation: str,
-    redo: str | None,
+    redo: RedoTarget | None,
     aspect: AspectRatio | None,
 ) -> QACheck:
     return QACheck(
@@ -34,7 +34,7 @@ def _check(
         passed=ok,
         measured=measured,
         violation=None if ok else violation,
-        redo=None if ok else redo,  # type: ignore[arg-type]
+        redo=None if ok else redo,
         aspect=aspect,
     )
 

@@ -86,7 +86,7 @@ def _caption_source(state: VideoState) -> list[Caption]:
 
 
 @node("publish")
-async def publish(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     storage = tools.storage
     assets: dict[str, Asset] = {}
@@ -119,7 +119,7 @@ async def publish(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
 
 
 @node("fail")
-async def fail(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def fail(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     """End the job `failed` with a reason; keep the QA report that explains it."""
     tools = toolbox(runtime)
     error = state.get("error")

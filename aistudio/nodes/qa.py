@@ -16,7 +16,7 @@ from aistudio.tools.toolbox import StudioContext, Toolbox
 
 
 @node("qa_plan")
-async def qa_plan(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     report = await toolbox(runtime).planner.review(
         state["brief"],
         state["concept"],
@@ -83,7 +83,7 @@ async def _inspect_output(
 
 
 @node("qa_output")
-async def qa_output(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def qa_output(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     found: list[QACheck] = []
     outputs = state["outputs"]

@@ -21,7 +21,7 @@ log = logging.getLogger("aistudio.render")
 
 
 @node("render_submit")
-async def render_submit(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan, product = state["plan"], state["product"]
     jobs = await asyncio.gather(
@@ -37,7 +37,7 @@ async def render_submit(state: VideoState, runtime: Runtime[StudioContext]) -> U
 
 
 @node("render_await")
-async def render_await(state: VideoState, runtime: Runtime[StudioContext]) -> Update:
+async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan, product = state["plan"], state["product"]
     shots = {shot.shot_index: shot for shot in plan.shots}
