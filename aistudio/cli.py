@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Annotated, get_args
 
@@ -90,6 +91,14 @@ async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out
     except AppError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2 if exc.http_status < 500 else 1
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary: one line, details in the log
+        log_path = settings.data_dir / "jobs" / job / "error.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(traceback.format_exc())
+        err.print(f"[bold red]error:[/] internal error ({type(exc).__name__}: {exc}); "
+                  f"details in {log_path}; run again with --job-id {job} to resume",
+                  highlight=False, soft_wrap=True)
+        return 1
     if result.already_finished:
         console.print(f"job {job} had already finished; showing its result")
     print_result(console, result)

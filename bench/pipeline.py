@@ -42,11 +42,14 @@ async def render_job(toolbox: Toolbox, job: RenderJob) -> Path:
         *(toolbox.video.submit("bench", shot, plan, product) for shot in plan.shots)
     )
     shots = {s.shot_index: s for s in plan.shots}
-    groups = await asyncio.gather(
-        *(toolbox.video.await_result(j, shots[j.shot_index], plan, product) for j in jobs)
-    )
-    visuals = [v for group in groups for v in group]
-    soundtrack = await toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed)
+    async with asyncio.TaskGroup() as group:  # as render_await does
+        sound = group.create_task(
+            toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed)
+        )
+        tasks = [group.create_task(toolbox.video.await_result(j, shots[j.shot_index], plan,
+                                                              product)) for j in jobs]
+    soundtrack = sound.result()
+    visuals = [v for task in tasks for v in task.result()]
     audio = await toolbox.storage.path_of(soundtrack.master)
     output = await toolbox.composer.compose(
         plan, product, visuals, audio, plan.aspect_ratios[0]

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from aistudio.artifacts import Brief  # noqa: E402
 from aistudio.settings import Settings  # noqa: E402
 from aistudio.tools.toolbox import Toolbox, build_toolbox  # noqa: E402
-from bench.pipeline import RenderJob, plan_job, render_job  # noqa: E402
 from bench.moviepy_path import render_with_moviepy  # noqa: E402
+from bench.pipeline import RenderJob, plan_job, render_job  # noqa: E402
 
 BRIEF = (
     "AURUM Eau de Parfum: a warm amber and vanilla scent with sandalwood, in a hand-polished "

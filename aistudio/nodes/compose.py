@@ -1,4 +1,4 @@
-"""Compose: the soundtrack once, then one FFmpeg filtergraph per aspect ratio."""
+"""Compose: one FFmpeg filtergraph per aspect ratio, over the rendered shots + soundtrack."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from aistudio.tools.toolbox import StudioContext
 async def compose(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan = state["plan"]
-    progress(runtime, "compose", 0.0, "soundtrack")
-    soundtrack = await tools.soundtrack.render(state["audio"], plan.duration_s, plan.seed)
-    audio_path = await tools.storage.path_of(soundtrack.master)
+    audio_path = await tools.storage.path_of(state["audio_master"])
     outputs = []
     count = len(plan.aspect_ratios)
     for index, aspect in enumerate(plan.aspect_ratios):
@@ -28,4 +26,4 @@ async def compose(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
                 plan, state["product"], state["visuals"], audio_path, aspect, on_progress
             )
         )
-    return {"outputs": outputs, "voice": soundtrack.voice, "audio_master": soundtrack.master}
+    return {"outputs": outputs}

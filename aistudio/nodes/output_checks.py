@@ -2,6 +2,11 @@
 
 Each check says what was measured, whether it passed, and which node is the cheapest
 that can fix it (`redo`). Violation texts start with a stable token the planner acts on.
+
+Checks of the FFmpeg stages (container, timing, loudness, silence) name no redo target:
+composing is deterministic, so running it again on the same inputs would give the same
+file. Such a failure is a defect to report (the job ends completed_with_warnings), not
+something a retry can fix.
 """
 
 from __future__ import annotations
@@ -49,24 +54,24 @@ def probe_checks(
         _check(
             "duration", drift <= qa.duration_tolerance_s, 1 - drift / max(duration_s, 1),
             f"{probe.duration_s:.3f}s (target {duration_s:.2f}s)",
-            f"duration off by {drift:.2f}s", "compose", aspect,
+            f"duration off by {drift:.2f}s", None, aspect,
         ),
         _check(
             "frame_size", (probe.width, probe.height) == (width, height), 1.0
             if (probe.width, probe.height) == (width, height) else 0.0,
             f"{probe.width}x{probe.height}", f"frame is {probe.width}x{probe.height}, "
-            f"expected {width}x{height}", "compose", aspect,
+            f"expected {width}x{height}", None, aspect,
         ),
         _check(
             "fps", abs(probe.fps - fps) < 0.05, 1.0 if abs(probe.fps - fps) < 0.05 else 0.0,
-            f"{probe.fps:.2f} fps", f"{probe.fps:.2f} fps instead of {fps}", "compose", aspect,
+            f"{probe.fps:.2f} fps", f"{probe.fps:.2f} fps instead of {fps}", None, aspect,
         ),
         _check(
             "streams", has_streams and probe.pix_fmt == "yuv420p" and probe.faststart,
             1.0 if has_streams else 0.0,
             f"{probe.video_codec}/{probe.audio_codec} {probe.pix_fmt}"
             f"{' faststart' if probe.faststart else ''}",
-            "expected h264 yuv420p + aac with faststart", "compose", aspect,
+            "expected h264 yuv420p + aac with faststart", None, aspect,
         ),
     ]
 
@@ -88,12 +93,12 @@ def analysis_checks(
                f"picture frozen for {frozen:.2f}s", "assembly", aspect),
         _check("silence", silent <= qa.max_silence_s, 1 - silent / 6,
                f"longest silence {silent:.2f}s", f"audio silent for {silent:.2f}s",
-               "compose", aspect),
+               None, aspect),
     ]
     loud = analysis.loudness
     if loud is None:
         checks.append(_check("loudness", False, 0.0, "not measured", "loudness could not be "
-                             "measured", "compose", aspect))
+                             "measured", None, aspect))
     else:
         off = abs(loud.integrated_lufs - target_lufs)
         ok = off <= qa.lufs_tolerance and loud.true_peak_db <= -1.0 + 0.05
@@ -101,7 +106,7 @@ def analysis_checks(
             "loudness", ok, 1 - off / 6,
             f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
             f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
-            f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)", "compose", aspect,
+            f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)", None, aspect,
         ))
     return checks
 

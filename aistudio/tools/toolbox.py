@@ -29,6 +29,7 @@ from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.local import LocalStorage
+from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.ingest import LocalIngestor
 from aistudio.tools.vision.inspect import FrameInspector
 from aistudio.tools.vision.ocr import TextReader
@@ -58,6 +59,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
     """
     storage = LocalStorage(settings.storage_dir)
     ocr = TextReader()
+    people = PeopleDetector()  # one ONNX session shared by moderation and QA
     ffmpeg = FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s)
     voice, music = PiperVoiceSynth(), SynthMusic()
     stills = StillsRenderer(storage, settings.render.motion_headroom)
@@ -70,7 +72,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
             fps=settings.render.fps,
         ),
         ingestor=LocalIngestor(storage, settings.limits, ocr),
-        moderator=LocalModerator(nsfw_threshold=settings.qa.nsfw_threshold),
+        moderator=LocalModerator(settings.qa.nsfw_threshold, people),
         video=LocalVideoProvider(storage, settings.render.motion_headroom),
         voice=voice,
         music=music,
@@ -78,7 +80,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
         stills=stills,
         soundtrack=Soundtrack(storage, voice, music, ffmpeg, settings.render),
         composer=VideoComposer(storage, stills, ffmpeg, settings.render),
-        inspector=FrameInspector(ocr),
+        inspector=FrameInspector(ocr, people),
     )
 
 

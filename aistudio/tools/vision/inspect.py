@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from aistudio.tools.vision.faces import FaceCounter
+from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.fidelity import FidelityScorer
 from aistudio.tools.vision.ocr import TextReader, text_similarity
 from aistudio.tools.vision.sharpness import sharpness
@@ -18,9 +18,9 @@ from aistudio.tools.vision.sharpness import sharpness
 class FrameInspector:
     name = "frame-inspector"
 
-    def __init__(self, ocr: TextReader) -> None:
+    def __init__(self, ocr: TextReader, people: PeopleDetector) -> None:
         self.ocr = ocr
-        self.faces = FaceCounter()
+        self.people = people
         self._scorers: dict[Path, FidelityScorer] = {}
 
     def _scorer(self, reference: Path) -> FidelityScorer:
@@ -45,7 +45,7 @@ class FrameInspector:
         return text_similarity(expected, [t for t, _ in texts])
 
     async def count_faces(self, frames: Sequence[np.ndarray]) -> int:
-        return await asyncio.to_thread(lambda: max((self.faces.count(f) for f in frames),
+        return await asyncio.to_thread(lambda: max((self.people.count_faces(f) for f in frames),
                                                    default=0))
 
     async def save_frames(self, frames: Sequence[np.ndarray], folder: Path) -> list[Path]:

@@ -80,6 +80,11 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     seed = np.full(dist.shape, cv2.GC_PR_BGD, np.uint8)
     seed[dist > threshold] = cv2.GC_PR_FGD
     seed[dist > 3 * threshold] = cv2.GC_FGD
+    # The photo's own soft shadow: the backdrop's hue, only somewhat darker. It must not
+    # become part of the product (it would float under it in every new scene).
+    chroma = np.sqrt(diff[..., 1] ** 2 + diff[..., 2] ** 2)
+    shadow = (chroma < 8) & (diff[..., 0] < 0) & (diff[..., 0] > -45)
+    seed[shadow] = cv2.GC_BGD
     band = max(2, min(seed.shape) // 40)
     seed[:band], seed[-band:], seed[:, :band], seed[:, -band:] = (cv2.GC_BGD,) * 4
     if not (seed == cv2.GC_FGD).any() and not (seed == cv2.GC_PR_FGD).any():
