@@ -1,0 +1,84 @@
+"""Output-QA scoring is pure: measured figures -> pass/fail, violation tokens, redo targets."""
+
+from __future__ import annotations
+
+from aistudio.nodes import output_checks as oc
+from aistudio.settings import QASettings
+from aistudio.tools.ffmpeg.spec import Interval, LoudnessStats, MediaAnalysis, ProbeResult
+from aistudio.tools.planner.feedback import (
+    FEEDBACK_CAPTION_ILLEGIBLE,
+    FEEDBACK_FIDELITY_LOW,
+    FEEDBACK_HUMANS_IN_PROMO,
+    FEEDBACK_VOICE_TOO_LONG,
+)
+
+QA = QASettings()
+
+
+def _probe(**changes: object) -> ProbeResult:
+    base: dict[str, object] = dict(duration_s=12.0, width=1080, height=1920, fps=30.0,
+                                   video_codec="h264", audio_codec="aac", pix_fmt="yuv420p",
+                                   faststart=True)
+    base.update(changes)
+    return ProbeResult(**base)  # type: ignore[arg-type]
+
+
+def test_good_probe_passes_every_check() -> None:
+    checks = oc.probe_checks(_probe(), "9:16", 12.0, 30, QA)
+    assert all(c.passed for c in checks)
+
+
+def test_probe_failures_are_reported_without_a_pointless_retry() -> None:
+    checks = {c.name: c for c in oc.probe_checks(
+        _probe(duration_s=12.4, width=720, fps=25.0, faststart=False), "9:16", 12.0, 30, QA)}
+    assert not checks["duration"].passed and "0.40s" in (checks["duration"].violation or "")
+    assert not checks["frame_size"].passed and not checks["fps"].passed
+    assert not checks["streams"].passed
+    # Composing is deterministic: these are defects, not something a retry fixes.
+    assert all(c.redo is None for c in checks.values())
+
+
+def test_duration_within_tolerance_passes() -> None:
+    assert oc.probe_checks(_probe(duration_s=12.2), "9:16", 12.0, 30, QA)[0].passed
+
+
+def test_analysis_flags_black_freeze_silence_and_loudness() -> None:
+    bad = MediaAnalysis(
+        black=(Interval(0.0, 0.8),), frozen=(Interval(3.0, 6.5),),
+        silent=(Interval(9.0, 12.0),), loudness=LoudnessStats(-19.0, -0.2),
+    )
+    checks = {c.name: c for c in oc.analysis_checks(bad, "9:16", -14.0, QA)}
+    assert {n for n, c in checks.items() if not c.passed} == {
+        "black", "freeze", "silence", "loudness"}
+    assert checks["black"].redo == "render" and checks["freeze"].redo == "assembly"
+    good = MediaAnalysis(loudness=LoudnessStats(-14.3, -1.6))
+    assert all(c.passed for c in oc.analysis_checks(good, "9:16", -14.0, QA))
+
+
+def test_true_peak_over_limit_fails_even_at_target_loudness() -> None:
+    analysis = MediaAnalysis(loudness=LoudnessStats(-14.0, -0.4))
+    loud = next(c for c in oc.analysis_checks(analysis, "1:1", -14.0, QA) if c.name == "loudness")
+    assert not loud.passed
+
+
+def test_fidelity_caption_people_voice_carry_planner_tokens() -> None:
+    fidelity = oc.fidelity_check(2, 5, 0.1, "9:16", QA)
+    assert not fidelity.passed and fidelity.redo == "assembly"
+    assert fidelity.violation and fidelity.violation.startswith(FEEDBACK_FIDELITY_LOW)
+    assert oc.fidelity_check(2, 60, 1.0, "9:16", QA).passed
+    caption = oc.caption_check(0, "Shop now", 0.2, "9:16", QA)
+    assert caption.violation and caption.violation.startswith(FEEDBACK_CAPTION_ILLEGIBLE)
+    people = oc.people_check(2, humans_allowed=False, aspect="9:16")
+    assert people.violation and people.violation.startswith(FEEDBACK_HUMANS_IN_PROMO)
+    assert oc.people_check(2, humans_allowed=True, aspect="9:16").passed
+    voice = oc.voice_check(11.9, (), 12.0, QA)
+    assert voice.violation and voice.violation.startswith(FEEDBACK_VOICE_TOO_LONG)
+    assert voice.redo == "audio"
+    assert oc.voice_check(11.6, (), 12.0, QA).passed
+    assert not oc.voice_check(10.0, ("line 2 overflows",), 12.0, QA).passed
+    assert oc.voice_check(None, (), 12.0, QA).passed
+
+
+def test_sharpness_threshold() -> None:
+    assert not oc.sharpness_check(0, 10.0, "9:16", QA).passed
+    assert oc.sharpness_check(0, 300.0, "9:16", QA).passed
