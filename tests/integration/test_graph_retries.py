@@ -60,8 +60,8 @@ class WordyOnce:
         return plan
 
 
-class TinyCaptions(StillsRenderer):
-    """Captions rendered unreadably small for the first `bad` compose passes."""
+class DroppedCaptions(StillsRenderer):
+    """Captions lost (not burned in) for the first `bad` compose passes."""
 
     def __init__(self, inner: StillsRenderer, bad: int) -> None:
         super().__init__(inner.storage, inner.headroom)
@@ -71,8 +71,9 @@ class TinyCaptions(StillsRenderer):
     async def captions(self, captions: Sequence[Caption], aspect: AspectRatio, scale: float,
                        grade: Grade) -> list[StoredOverlay]:
         self.calls += 1
-        shrink = 0.12 if self.calls <= self.bad else 1.0
-        return await super().captions(captions, aspect, scale * shrink, grade)
+        if self.calls <= self.bad:
+            return []
+        return await super().captions(captions, aspect, scale, grade)
 
 
 def _toolbox(tmp: Path, **changes: Any) -> Toolbox:
@@ -99,7 +100,7 @@ async def test_failing_plan_goes_back_to_the_audio_agent_once(tmp_path: Path) ->
 
 async def test_illegible_captions_are_enlarged_on_the_retry(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
-    stills = TinyCaptions(toolbox.stills, bad=1)
+    stills = DroppedCaptions(toolbox.stills, bad=1)
     result, finished = await _run(_with_stills(toolbox, stills), "caption-retry", _brief(),
                                   tmp_path)
     assert result.status == "completed", result.values["output_qa"].violations
@@ -109,7 +110,7 @@ async def test_illegible_captions_are_enlarged_on_the_retry(tmp_path: Path) -> N
 
 async def test_out_of_retries_publishes_with_warnings(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
-    stills = TinyCaptions(toolbox.stills, bad=99)
+    stills = DroppedCaptions(toolbox.stills, bad=99)
     result, finished = await _run(_with_stills(toolbox, stills), "warn", _brief(), tmp_path)
     assert result.status == "completed_with_warnings"
     assert finished["qa_output"] == 3  # the first pass + max_qa_retries (2)

@@ -55,8 +55,10 @@ def build_mix_argv(spec: AudioMixSpec, ffmpeg: str, output: Path) -> list[str]:
         voice_labels.append(f"[v{k}]")
     end = f"apad,atrim=0:{_n(spec.duration_s)},asetpts=PTS-STARTPTS"
     if voice_labels:
+        # The voice bus is padded with silence: sidechaincompress ends with its sidechain,
+        # and an unpadded key would cut the music off after the last line.
         graph.append("".join(voice_labels) + f"amix=inputs={len(voice_labels)}:normalize=0"
-                     f":duration=longest,asplit=2[voice][key]")
+                     f":duration=longest,apad,asplit=2[voice][key]")
         # Duck the music under the voice: the threshold sits just above the bed's level,
         # so only speech pushes it down; ratio and makeup set the depth (~duck_db).
         ratio = max(2.0, min(20.0, abs(spec.duck_db) / 1.5))
