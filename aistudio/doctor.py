@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
 from rich.table import Table
 
@@ -15,6 +17,7 @@ from aistudio.settings import Settings
 from aistudio.tools.toolbox import build_toolbox
 
 Probe = Callable[[], Awaitable[str]]
+MIN_OCR_SIMILARITY = 0.8
 
 
 async def run_doctor(settings: Settings, console: Console) -> bool:
@@ -25,7 +28,11 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
         return False
 
     async def ffmpeg() -> str:
-        return await tools.ffmpeg.version()
+        version = await tools.ffmpeg.version()
+        encoders = await tools.ffmpeg.has_encoders("libx264", "aac")
+        if missing := [name for name, ok in encoders.items() if not ok]:
+            raise RuntimeError(f"{version}: missing encoders {', '.join(missing)}")
+        return f"{version} (libx264, aac)"
 
     async def voice() -> str:
         with tempfile.TemporaryDirectory() as tmp:
@@ -41,6 +48,24 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
         verdict = await tools.moderator.check_text("A lovely ceramic mug.", subject="brief")
         return f"{tools.moderator.name}: text rules {'ok' if verdict.allowed else 'BROKEN'}"
 
+    async def vision_models() -> str:
+        # OCR and the image moderation models load from their wheels: read a rendered word
+        # back and clear a plain test card, so a broken install shows here, not mid-job.
+        card = Image.new("RGB", (640, 200), (250, 250, 245))
+        ImageDraw.Draw(card).text((40, 50), "DOCTOR", fill=(20, 20, 20),
+                                  font=ImageFont.load_default(size=96))
+        similarity = await tools.inspector.caption_similarity(np.asarray(card), "DOCTOR")
+        if similarity < MIN_OCR_SIMILARITY:
+            raise RuntimeError(f"OCR read back {similarity:.2f} of a rendered word")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "card.png"
+            card.save(path)
+            verdict = await tools.moderator.check_images([path], subject="doctor",
+                                                         humans_allowed=False)
+        if not verdict.allowed:
+            raise RuntimeError(f"a blank test card was flagged: {verdict.reason}")
+        return f"rapidocr ok ({similarity:.2f}), {tools.moderator.name}"
+
     async def writable() -> str:
         for folder in (settings.storage_dir, settings.checkpoint_db.parent):
             folder.mkdir(parents=True, exist_ok=True)
@@ -51,7 +76,7 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
 
     checks: dict[str, Probe] = {
         "ffmpeg": ffmpeg, "voice (piper)": voice, "music synth": music,
-        "moderation": moderation, "data folder": writable,
+        "moderation": moderation, "vision models": vision_models, "data folder": writable,
     }
     table = Table(title="aistudio doctor")
     table.add_column("check")

@@ -49,7 +49,7 @@ def _vertical_shade(size: tuple[int, int], base: tuple[int, int, int],
 
 def _centered(draw: ImageDraw.ImageDraw, cx: float, y: float, text: str, size: int,
               weight: str, fill: tuple[int, int, int]) -> None:
-    face = font(size, weight)  # type: ignore[arg-type]
+    face = font(size, weight)
     draw.text((cx - face.getlength(text) / 2, y), text, font=face, fill=fill)
 
 

@@ -70,10 +70,11 @@ async def _inspect_output(
     humans_allowed = state["concept"].humans_allowed
     faces = await tools.inspector.count_faces(shot_frames)
     found.append(checks.people_check(faces, humans_allowed, output.aspect))
-    frame_files = await tools.inspector.save_frames(shot_frames, tools.storage.scratch_dir())
-    verdict = await tools.moderator.check_images(
-        frame_files, subject="frames", humans_allowed=humans_allowed
-    )
+    async with tools.storage.scratch() as scratch:
+        frame_files = await tools.inspector.save_frames(shot_frames, scratch)
+        verdict = await tools.moderator.check_images(
+            frame_files, subject="frames", humans_allowed=humans_allowed
+        )
     if not verdict.allowed:
         raise ModerationBlocked(
             f"output frames were flagged ({', '.join(verdict.categories)})", verdict.categories

@@ -7,6 +7,7 @@ are chosen once, at start-up, by `aistudio.tools.toolbox.build_toolbox(settings)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,7 +54,9 @@ class Storage(Protocol):
 
     async def remember(self, memo_key: str, asset: Asset) -> None: ...
 
-    def scratch_dir(self) -> Path: ...
+    def scratch(self) -> AbstractAsyncContextManager[Path]:
+        """A temporary folder, removed when the block ends."""
+        ...
 
 
 class Planner(Protocol):

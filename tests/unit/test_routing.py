@@ -16,7 +16,7 @@ def _report(*failing: RedoTarget, stage: str = "output") -> QAReport:
         QACheck(name=f"bad{i}", score=0.1, passed=False, violation=f"v{i}", redo=target)
         for i, target in enumerate(failing)
     ]
-    return QAReport(stage=stage, checks=tuple(checks))  # type: ignore[arg-type]
+    return QAReport(stage=stage, checks=tuple(checks))
 
 
 def test_passing_plan_goes_to_render() -> None:

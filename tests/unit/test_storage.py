@@ -56,3 +56,29 @@ async def test_export_copies_to_a_named_file(tmp_path: Path) -> None:
     assert dest.read_bytes() == b"mp4"
     await storage.export(asset, dest)  # idempotent
     assert dest.read_bytes() == b"mp4"
+
+
+async def test_scratch_folder_is_removed_after_use(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    async with storage.scratch() as scratch:
+        (scratch / "left-over.wav").write_bytes(b"RIFF")
+        kept = await storage.put_bytes(b"kept", kind="plan", mime="text/plain", ext="txt")
+        assert scratch.is_dir()
+    assert not scratch.exists()
+    assert await storage.read_bytes(kept) == b"kept"
+
+
+async def test_scratch_folder_is_removed_on_error(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    seen: list[Path] = []
+
+    async def fail_midway() -> None:
+        async with storage.scratch() as scratch:
+            seen.append(scratch)
+            (scratch / "half.mp4").write_bytes(b"\0")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await fail_midway()
+    assert seen
+    assert not seen[0].exists()

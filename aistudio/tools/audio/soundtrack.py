@@ -53,10 +53,11 @@ class Soundtrack:
                                   duration_s, seed)
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
-        out = self.storage.scratch_dir() / "music.wav"
-        await self.music.compose(plan.music_mood, plan.music_bpm, duration_s, seed, out)
-        asset = await self.storage.put_file(out, kind="music", mime="audio/wav", ext="wav",
-                                            duration_s=duration_s)
+        async with self.storage.scratch() as scratch:
+            out = scratch / "music.wav"
+            await self.music.compose(plan.music_mood, plan.music_bpm, duration_s, seed, out)
+            asset = await self.storage.put_file(out, kind="music", mime="audio/wav",
+                                                ext="wav", duration_s=duration_s)
         await self.storage.remember(memo, asset)
         return asset
 
@@ -64,10 +65,11 @@ class Soundtrack:
         memo = "voice:" + _digest(self.voice.name, self.voice.voice_id, text)
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
-        out = self.storage.scratch_dir() / "line.wav"
-        seconds = await self.voice.synthesize(text, out)
-        asset = await self.storage.put_file(out, kind="voice", mime="audio/wav", ext="wav",
-                                            duration_s=seconds)
+        async with self.storage.scratch() as scratch:
+            out = scratch / "line.wav"
+            seconds = await self.voice.synthesize(text, out)
+            asset = await self.storage.put_file(out, kind="voice", mime="audio/wav",
+                                                ext="wav", duration_s=seconds)
         await self.storage.remember(memo, asset)
         return asset
 
@@ -95,24 +97,27 @@ class Soundtrack:
         if plan.voice_enabled and plan.script:
             voice, placements = await self._voice(plan)
         settings = self.render_settings
-        spec = AudioMixSpec(
-            duration_s=duration_s,
-            output=self.storage.scratch_dir() / "master.wav",
-            music=await self.storage.path_of(music),
-            voices=tuple(placements),
-            duck_db=plan.duck_db,
-            target_lufs=plan.target_lufs,
-            true_peak_db=settings.true_peak_db,
-            sample_rate=settings.sample_rate,
-        )
-        # Input paths are content-addressed, so the spec (minus its output) names the mix.
-        memo = "master:" + _digest(SOUNDTRACK_VERSION, spec.duration_s, spec.music,
-                                   spec.voices, spec.duck_db, spec.target_lufs,
-                                   spec.true_peak_db, spec.sample_rate)
-        if (cached := await self.storage.recall(memo)) is not None:
-            return SoundtrackResult(cached, voice, None)
-        loudness = await self.ffmpeg.mix_audio(spec)
-        master = await self.storage.put_file(spec.output, kind="audio_master",
-                                             mime="audio/wav", ext="wav", duration_s=duration_s)
+        async with self.storage.scratch() as scratch:
+            spec = AudioMixSpec(
+                duration_s=duration_s,
+                output=scratch / "master.wav",
+                music=await self.storage.path_of(music),
+                voices=tuple(placements),
+                duck_db=plan.duck_db,
+                target_lufs=plan.target_lufs,
+                true_peak_db=settings.true_peak_db,
+                sample_rate=settings.sample_rate,
+            )
+            # Input paths are content-addressed, so the spec (minus its output) names the mix.
+            memo = "master:" + _digest(SOUNDTRACK_VERSION, spec.duration_s, spec.music,
+                                       spec.voices, spec.duck_db, spec.target_lufs,
+                                       spec.true_peak_db, spec.sample_rate)
+            if (cached := await self.storage.recall(memo)) is not None:
+                return SoundtrackResult(cached, voice, None)
+            loudness = await self.ffmpeg.mix_audio(spec)
+            master = await self.storage.put_file(
+                spec.output, kind="audio_master", mime="audio/wav", ext="wav",
+                duration_s=duration_s,
+            )
         await self.storage.remember(memo, master)
         return SoundtrackResult(master, voice, loudness)

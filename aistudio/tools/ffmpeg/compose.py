@@ -23,9 +23,6 @@ XFADE: dict[TransitionKind, str] = {
     "fadeblack": "fadeblack",
     "slideleft": "slideleft",
     "slideup": "slideup",
-    "circleopen": "circleopen",
-    "dissolve": "dissolve",
-    "smoothleft": "smoothleft",
 }
 ZOOM_MOVES: frozenset[CameraMove] = frozenset({"push_in", "pull_out", "orbit", "parallax"})
 

@@ -10,7 +10,7 @@ import numpy as np
 from aistudio.tools.ffmpeg import analysis, audio, frames
 from aistudio.tools.ffmpeg.compose import build_compose_argv
 from aistudio.tools.ffmpeg.probe import probe_media
-from aistudio.tools.ffmpeg.runner import run_ffmpeg
+from aistudio.tools.ffmpeg.runner import ffmpeg_stdout, run_ffmpeg
 from aistudio.tools.ffmpeg.spec import (
     AudioMixSpec,
     ComposeSpec,
@@ -29,9 +29,17 @@ class FFmpeg:
     async def version(self) -> str:
         """The banner line, e.g. "ffmpeg version n9.0.2 ..." (recorded in provenance)."""
         if self._version is None:
-            banner = await run_ffmpeg([self.binary, "-hide_banner", "-version"], timeout_s=30)
+            banner = await ffmpeg_stdout([self.binary, "-hide_banner", "-version"],
+                                         timeout_s=30)
             self._version = banner.splitlines()[0].strip() if banner else "ffmpeg (unknown)"
         return self._version
+
+    async def has_encoders(self, *names: str) -> dict[str, bool]:
+        """Which of the named encoders this build has (the output needs libx264 and aac)."""
+        listing = await ffmpeg_stdout([self.binary, "-hide_banner", "-encoders"], timeout_s=30)
+        present = {line.split()[1] for line in listing.splitlines()
+                   if len(line.split()) > 1 and line.startswith(" ")}
+        return {name: name in present for name in names}
 
     async def compose(self, spec: ComposeSpec,
                       on_progress: Callable[[float], None] | None = None) -> None:

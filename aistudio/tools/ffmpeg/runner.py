@@ -81,3 +81,32 @@ async def run_ffmpeg(
     if on_progress:
         on_progress(1.0)
     return stderr
+
+
+async def ffmpeg_stdout(argv: Sequence[str], *, timeout_s: float) -> str:
+    """Run a short informational ffmpeg command (-version, -encoders) and return its stdout,
+    where those listings go; the same typed errors as `run_ffmpeg`."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            out, err = await proc.communicate()
+    except TimeoutError as exc:
+        _kill(proc)
+        await proc.wait()
+        raise FFmpegError(f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv,
+                          stderr_tail="") from exc
+    except asyncio.CancelledError:
+        _kill(proc)
+        await proc.wait()
+        raise
+    if proc.returncode != 0:
+        tail = err.decode(errors="replace")[-4000:]
+        raise FFmpegError(f"ffmpeg exited with code {proc.returncode}", argv=argv,
+                          stderr_tail=tail)
+    return out.decode(errors="replace")

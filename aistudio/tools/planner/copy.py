@@ -1,7 +1,7 @@
-"""Copy writing for the offline planner: captions, voice-over lines, shot prompts.
+"""Copy writing for the offline planner: taglines, captions, voice-over lines, shot prompts.
 
-Everything is built from the parsed brief, so different briefs read differently; the
-seeded `random.Random` picks among templates, so the same brief + seed reads the same.
+Everything is built from the parsed brief, so different briefs read differently; a seeded
+`random.Random` picks among templates, so the same brief + seed reads the same.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ import re
 from collections.abc import Sequence
 
 from aistudio.artifacts import CameraMove, Framing, JobKind
-from aistudio.tools.planner.brief_text import ParsedBrief
 from aistudio.tools.planner.house_rules import (
+    CAPTION_FILLERS,
+    FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
     HUMAN_WORDS,
+    MOOD_LINES,
+    PRODUCT_ONLY_CLAUSE,
     REFERENCE_FIDELITY_CLAUSE,
+    UGC_SETTINGS,
 )
 
-MAX_CAPTION_CHARS = 32
+MIN_CAPTION_CHARS = 14  # shorter limits leave nothing worth reading
 
 _FRAMING_TEXT: dict[Framing, str] = {
     "wide": "wide establishing shot", "medium": "medium shot", "close": "close-up",
@@ -29,8 +33,15 @@ _MOVE_TEXT: dict[CameraMove, str] = {
     "pan_right": "smooth pan right", "parallax": "gentle parallax drift",
     "orbit": "slow orbiting arc", "handheld": "hand-held phone camera with natural sway",
 }
-
-
+_CLAUSE_START = re.compile(r"^(?:my|i|i'm|i've|it|it's|you|we|they)\b", re.I)
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|looks?|feels?|keeps?|makes?|lasts?|stays?|works?|absorbs?|dries|fits?|"
+    r"goes|gives?|has|have|can|will|blends?|charges?|holds?|brews?|cleans?|smells?|"
+    r"protects?|glows?|softens?|hydrates?|comes?|features?|includes?|delivers?|offers?|"
+    r"lets?|helps?|brings?|turns?|runs?|charges?|folds?|packs?|pairs?|needs?)\b",
+    re.I,
+)
+_TRAILING_WEAK = re.compile(r"\s+(?:and|with|in|of|a|an|the|for|to|at|by|or|your|my)$", re.I)
 _CLAUSE_BREAK = re.compile(r",\s+|\s+(?:and|with|after|for|in|which|that|so)\s+", re.I)
 
 
@@ -42,13 +53,13 @@ def shorten(text: str, limit: int) -> str:
     first = _CLAUSE_BREAK.split(text, maxsplit=1)[0].strip(" ,.;:")
     if len(first.split()) >= 2 and len(first) <= limit:
         return first
-    words, out = text.split(), ""
-    for word in words:
+    out = ""
+    for word in text.split():
         candidate = f"{out} {word}".strip()
         if len(candidate) > limit:
             break
         out = candidate
-    out = re.sub(r"\s+(?:and|with|in|of|a|the|for|to|at|by)$", "", out, flags=re.I)
+    out = _TRAILING_WEAK.sub("", out)
     return out or text[:limit]
 
 
@@ -57,117 +68,313 @@ def limit_words(text: str, max_words: int) -> str:
     if len(words) <= max_words:
         return text
     cut = " ".join(words[:max(1, max_words)]).rstrip(",;:")
-    cut = re.sub(r"\s+(?:and|with|in|of|a|the|for|to|at|by)$", "", cut, flags=re.I)
+    cut = _TRAILING_WEAK.sub("", cut)
     return cut.rstrip(".") + "."
 
 
-def product_only(points: Sequence[str]) -> list[str]:
-    """Selling points fit for a product-only film (nothing that invites a person in)."""
-    return [p for p in points if not HUMAN_WORDS.search(p)]
+def word_count(text: str) -> int:
+    return len(text.split())
 
 
-_CAPTION_FILLERS: dict[JobKind, tuple[str, ...]] = {
-    "promo": ("Crafted to impress", "Made to be noticed", "Pure presence", "Designed with care"),
-    "fashion": ("New season", "Made to move", "Wear it your way", "Cut for every day"),
-    "ugc": ("Honest review", "My daily routine", "Worth the hype?", "Real results"),
-}
+def is_first_person(text: str) -> bool:
+    return bool(FIRST_PERSON_WORDS.search(text))
 
 
-_LINE_FILLERS: dict[JobKind, tuple[str, ...]] = {
-    "promo": ("Made to be noticed.", "Every detail, considered.", "Pure presence."),
-    "fashion": ("Made to move.", "Every detail counts.", "Wear it your way."),
-    "ugc": ("Honestly, I'm obsessed.", "It's part of my routine now.", "I did not expect this."),
-}
+def is_clause(point: str) -> bool:
+    """Whether a selling point reads as a clause ("absorbs fast") rather than a noun
+    phrase ("gold cap"): templates differ ("I love that it…" vs "I love the…")."""
+    return bool(_CLAUSE_START.search(point) or _VERBISH.search(point))
 
 
-def _fit_words(candidates: Sequence[str], budget: int) -> str:
-    """The first (richest) candidate within the word budget, else the shortest, trimmed."""
-    for candidate in candidates:
-        if len(candidate.split()) <= budget:
-            return candidate
-    return limit_words(min(candidates, key=lambda c: len(c.split())), budget)
+_ADJECTIVE_END = re.compile(
+    r"(?:ble|ful|ive|ous|less|proof|weight|ant|ent|ish|ic|al|ile|ed)$", re.IGNORECASE
+)
 
 
-def captions(parsed: ParsedBrief, kind: JobKind, count: int, rng: random.Random,
-             limit: int) -> list[str]:
-    """One on-screen caption per shot: the name, then selling points, never repeated."""
-    points = list(dict.fromkeys(shorten(p, limit) for p in parsed.selling_points))
-    fillers = [f for f in _CAPTION_FILLERS[kind] if f not in points]
-    rng.shuffle(fillers)
-    out = [shorten(parsed.product_name, limit)]
-    pool = points + fillers
-    for item in pool:
+def is_adjectival(point: str) -> bool:
+    """Whether a selling point is a bare description ("incredibly versatile", "waterproof")
+    that needs "it's …" rather than "the …"."""
+    return not is_clause(point) and bool(_ADJECTIVE_END.search(point.rsplit(maxsplit=1)[-1]))
+
+
+def product_only(text: str) -> str | None:
+    """`text` fit for a product-only (promo) prompt, or None when it would bring a person in.
+    Craft adjectives lose their hand: "hand-polished glass" -> "polished glass"."""
+    text = re.sub(r"\bhand-(?=[a-z])", "", text, flags=re.I)
+    return None if HUMAN_WORDS.search(text) else text
+
+
+def in_sentence(name: str) -> str:
+    """A name as it reads mid-sentence: generic names ("The travel mug") lose the capital."""
+    return "the" + name[3:] if name.startswith("The ") else name
+
+
+def short_name(name: str) -> str:
+    """A name that can be said in one breath: "AURUM Eau de Parfum" -> "AURUM",
+    "The travel mug" -> "The mug"."""
+    words = name.split()
+    if len(words) <= 2:
+        return name
+    if words[0] == "The":
+        return f"The {words[-1]}"
+    if words[0].isupper() or words[1][:1].islower():
+        return words[0]
+    return " ".join(words[:2])
+
+
+def _lower_first(text: str) -> str:
+    if not text:
+        return text
+    keep = text[:2].isupper() or text.split(maxsplit=1)[0] in {"I", "I'm", "I've"}
+    return text if keep else text[:1].lower() + text[1:]
+
+
+def _without_it(clause: str) -> str:
+    return re.sub(r"^it\s+", "", clause, flags=re.IGNORECASE)
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
+
+
+def tagline(points: Sequence[str], kind: JobKind, rng: random.Random, limit: int) -> str:
+    if points:
+        return shorten(points[0], limit)
+    return rng.choice(CAPTION_FILLERS[kind])
+
+
+def title(name: str, style: str, kind: JobKind) -> str:
+    what = {"promo": "product film", "fashion": "fashion film", "ugc": "creator clip"}[kind]
+    return shorten(f"{name}: {style} {what}", 60)
+
+
+def logline(name: str, style: str, vibe: str, kind: JobKind, points: Sequence[str],
+            audience: str | None) -> str:
+    what = {"promo": "product-only commercial", "fashion": "garment-led fashion film",
+            "ugc": "hand-held creator-style clip"}[kind]
+    built_on = ", ".join(_lower_first(p) for p in points[:2]) or "its design"
+    who = f" for {audience}" if audience else ""
+    return (f"{_article(style)} {style}, {vibe} {what} of {in_sentence(name)}{who}, "
+            f"built on {built_on}.")
+
+
+def ugc_setting(text: str) -> str:
+    lowered = text.lower()
+    for words, setting in UGC_SETTINGS:
+        if any(w in lowered for w in words):
+            return setting
+    return "bright living room"
+
+
+def captions(name: str, points: Sequence[str], audience: str | None, kind: JobKind,
+             count: int, rng: random.Random, limit: int) -> list[str]:
+    """One on-screen caption per shot: the name, the selling points, then a closer; no
+    caption repeats and none is longer than `limit` characters."""
+    limit = max(MIN_CAPTION_CHARS, limit)
+    pool = [shorten(p, limit) for p in points]
+    closers = [f for f in CAPTION_FILLERS[kind] if len(f) <= limit]
+    rng.shuffle(closers)
+    if audience and len(f"Made for {audience}") <= limit:
+        closers.insert(0, f"Made for {audience}")
+    out = [shorten(name, limit)]
+    for item in [*pool[:count - 2], *closers, *pool[count - 2:]]:
         if len(out) == count:
             break
-        if item not in out:
+        if item.lower() not in {o.lower() for o in out}:
             out.append(item)
+    while len(out) < count:  # tiny briefs: fall back on the kind's stock lines
+        out.append(closers[len(out) % max(len(closers), 1)] if closers else shorten(name, limit))
     return out
 
 
-def voice_lines(kind: JobKind, parsed: ParsedBrief, budgets: Sequence[int],
-                rng: random.Random) -> list[str]:
-    """One line per slot, each within its word budget."""
-    name = parsed.product_name
-    points = list(parsed.selling_points) or ["made to stand out"]
-    count = len(budgets)
-    short_name = " ".join(name.split()[:2])
-    cta = parsed.call_to_action
+_HEAD_BREAK = re.compile(r"\s+(?:for|with|in|on|from|of|to|after)\s+", re.I)
+
+
+def head_phrase(point: str, max_words: int = 3) -> str:
+    """The core of a selling point, for when the whole one is too long to say: the part
+    before its first preposition, then its last words (where a noun phrase keeps its noun:
+    "waterproof recycled shell" -> "recycled shell")."""
+    head = _HEAD_BREAK.split(point, maxsplit=1)[0].strip(" ,.;:")
+    words = head.split()
+    kept = words[:max_words] if is_clause(head) else words[-max_words:]
+    while len(kept) > 1 and kept[0].lower() in {"and", "or", "&"}:
+        kept.pop(0)
+    return " ".join(kept)
+
+
+Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
+Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
+
+
+def _pick(tiers: Tiers, budget: int, used: set[str], first_person: bool) -> str:
+    """The best candidate within the word budget: from the first tier that has one (the
+    first person first, when asked), about the richest there, a form not used yet if
+    possible. Trimmed to the budget only when nothing fits at all."""
+    everything = [c for tier in tiers for c in tier]
+    fitting_tiers = [[c for c in tier if word_count(c[1]) <= budget] for tier in tiers]
+    pools = [pool for pool in fitting_tiers if pool]
+    if first_person:
+        spoken_as_i = [[c for c in pool if is_first_person(c[1])] for pool in pools]
+        pools = [pool for pool in spoken_as_i if pool] or pools
+    if not pools:
+        return limit_words(min((c[1] for c in everything), key=word_count), budget)
+    pool = pools[0]
+    top = max(word_count(c[1]) for c in pool)
+    near = [c for c in pool if word_count(c[1]) >= top - 1]  # about as rich as the best
+    key, text = next((c for c in near if c[0] not in used), near[0])
+    used.add(key)
+    return text
+
+
+def _point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
+    """Ways to say one selling point: full sentences, the bare point, stock phrases."""
+    p, head, head2 = _lower_first(point), head_phrase(point), head_phrase(point, 2)
+    h = _lower_first(head)
     if kind == "ugc":
-        openers = [[f"Okay, so I've been using {name} for a week.", f"I've been using {name}.",
-                    f"I tried {short_name}."],
-                   [f"So I finally tried {name}, and honestly?", f"I finally tried {name}.",
-                    f"My new favourite: {short_name}."]]
-        middles = ["Honestly, {p}.", "What I love: {p}.", "And {p}, which I didn't expect.",
-                   "I noticed {p}."]
-        closers = [f"{cta}. You'll thank me.", f"{cta}, seriously.", f"{cta}."]
+        if is_first_person(point):
+            rich = [("honestly", f"Honestly, {p}."), ("no-joke", f"And {p}, no joke."),
+                    ("not-gonna-lie", f"Not gonna lie, {p}."), ("head", f"Honestly, {h}.")]
+        elif is_adjectival(point):
+            rich = [("love-how", f"I love how {p} it is."), ("so", f"Honestly, it's so {p}."),
+                    ("its", f"It's {p}, and I love it."), ("love-how-head", f"I love how {h} "
+                    "it is.")]
+        elif is_clause(point):
+            rich = [("love-that", f"I love that it {_without_it(p)}."),
+                    ("didnt-expect", f"And it {_without_it(p)}, which I didn't expect."),
+                    ("noticed", f"What I noticed: it {_without_it(p)}."),
+                    ("love-that-head", f"I love that it {_without_it(h)}.")]
+        else:
+            rich = [("what-i-love", f"What I love is the {p}."),
+                    ("obsessed", f"I'm obsessed with the {p}."), ("love-the", f"I love the {p}."),
+                    ("love-head", f"I love the {h}.")]
+        stock = [("love-it", "I love it."), ("obsessed-short", "I'm obsessed.")]
+    elif is_adjectival(point):
+        rich = [("by-design", f"{point}, by design."), ("simply", f"Simply {p}."),
+                ("always", f"Always {p}.")]
+        stock = [("counts", "Every detail counts.")] if kind == "fashion" else \
+            [("presence-short", "Pure presence.")]
     elif kind == "fashion":
-        openers = [[f"This is {name}.", f"{short_name}."],
-                   [f"Meet {name}. Made to move.", f"Meet {name}.", f"{short_name}."]]
-        middles = ["{p}.", "Every detail counts: {p}.", "Cut for real life: {p}."]
-        closers = [f"{name}. {cta}.", f"{cta}."]
+        rich = ([("every-time", f"{point}, every time."), ("look-closer", f"Look closer: {p}.")]
+                if is_clause(point) else
+                [("look-closer", f"Look closer: {p}."), ("every-detail", f"{point}, in every "
+                 "detail."), ("cut-with", f"Cut with {p}."), ("notice", f"Notice the {h}.")])
+        stock = [("counts", "Every detail counts.")]
     else:
-        openers = [[f"Introducing {name}.", f"{name}.", f"{short_name}."],
-                   [f"Meet {name}. Pure presence.", f"Meet {name}.", f"{short_name}."]]
-        middles = ["{p}.", "{p}, crafted to impress.", "Discover {p}."]
-        closers = [f"{name}. {cta}.", f"{cta}."]
-    lines = [_fit_words(rng.choice(openers), budgets[0])]
-    fillers = list(_LINE_FILLERS[kind])
-    rng.shuffle(fillers)
+        rich = ([("every-time", f"{point}, every time."), ("presence", f"{point}. Pure presence.")]
+                if is_clause(point) else
+                [("notice", f"Notice the {p}."), ("every-detail", f"{point}, in every detail."),
+                 ("discover", f"Discover the {p}."), ("notice-head", f"Notice the {h}.")])
+        stock = [("presence-short", "Pure presence.")]
+    bare = [("bare", f"{point}."), ("head", f"{head[:1].upper() + head[1:]}."),
+            ("head2", f"{head2[:1].upper() + head2[1:]}.")]
+    return [rich, bare, stock]
+
+
+def _spare_point(kind: JobKind, point: str) -> str:
+    """A selling point said in passing, appended to a line that has words to spare."""
+    p = _lower_first(point)
+    if is_adjectival(point):
+        return f"And so {p}." if kind == "ugc" else f"{point}, too."
+    if kind == "ugc":
+        if is_clause(point) and not is_first_person(point):
+            return f"And it {_without_it(p)}."
+        return f"And {p}." if is_clause(point) else f"Plus, the {p}."
+    return f"And {p}." if is_clause(point) else f"{point}, too."
+
+
+def _pad(line: str, extras: list[str], budget: int) -> str:
+    """Append spare sentences from `extras` (consumed) while the line stays in budget."""
+    for extra in list(extras):
+        if word_count(line) + word_count(extra) <= budget:
+            line = f"{line} {extra}"
+            extras.remove(extra)
+    return line
+
+
+def _bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[Candidate]]:
+    """(openers, closers) for a kind; the last of each is the bare fallback."""
+    brief, cta_low = short_name(name), _lower_first(cta)
+    # Sentence-initial uses keep `name`/`brief`; mid-sentence ones read "the travel mug".
+    mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
+    if kind == "ugc":
+        return ([("week", f"Okay, so I've been using {mid} for a week now."),
+                 ("finally", f"So I finally tried {mid}, and honestly?"),
+                 ("every-day", f"I've been using {mid} every single day."),
+                 ("using", f"I've been using {mid}."), ("tried", f"I tried {mid_brief}."),
+                 ("tried-this", "I tried this.")],
+                [("thank-me", f"{cta}. You'll thank me."),
+                 ("seriously", f"Seriously, {cta_low}. Trust me."),
+                 ("trust-me", f"{cta}, trust me."), ("cta", f"{cta}.")])
+    if kind == "fashion":
+        return ([("made-to-move", f"This is {mid}. Made to move."),
+                 ("new-season", f"Meet {mid}, new season."), ("this-is", f"This is {mid}."),
+                 ("meet", f"Meet {mid}."), ("meet-short", f"Meet {mid_brief}."),
+                 ("name", f"{brief}.")],
+                [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."),
+                 ("cta", f"{cta}.")])
+    return ([("presence", f"Introducing {mid}. Pure presence."),
+             ("never-seen", f"This is {mid}, as never seen."),
+             ("introducing", f"Introducing {mid}."), ("meet", f"Meet {mid}."),
+             ("introducing-short", f"Introducing {mid_brief}."), ("name", f"{brief}.")],
+            [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."),
+             ("cta", f"{cta}.")])
+
+
+def voice_lines(kind: JobKind, name: str, points: Sequence[str], cta: str,
+                budgets: Sequence[int], rng: random.Random,
+                audience: str | None = None) -> list[str]:
+    """One line per slot: an opener, one selling point per middle slot, a closer with the
+    call to action. Each line is the richest form within its word budget, forms do not
+    repeat, and lines with words to spare take the selling points no shot shows. UGC lines
+    are kept in the first person whenever a first-person form fits."""
+    count = len(budgets)
+    ugc = kind == "ugc"
+    used: set[str] = set()
+    openers, closers = _bookends(kind, name, cta)
+    # _pick takes the richest that fits; the shuffle varies equally rich forms by brief.
+    opener_tiers = [rng.sample(openers[:-1], len(openers) - 1), openers[-1:]]
+    closer_tiers = [rng.sample(closers[:-1], len(closers) - 1), closers[-1:]]
+    spoken = min(max(count - 2, 0), len(points))
+    spare = [_spare_point(kind, p) for p in points[spoken:]]
+    moods = list(MOOD_LINES[kind])
+    rng.shuffle(moods)
+    opener = _pick(opener_tiers, budgets[0], used, ugc)
+    lines = [_pad(opener, [f"Made for {audience}."], budgets[0]) if audience else opener]
     for i in range(1, count - 1):
-        if i - 1 >= len(points):  # out of selling points: a line that carries the mood
-            lines.append(_fit_words([fillers[(i - 1 - len(points)) % len(fillers)]],
-                                    budgets[i]))
-            continue
-        point = points[i - 1]
-        point = point[:1].lower() + point[1:]
-        variants = [t.format(p=point) for t in rng.sample(middles, len(middles))]
-        variants += [f"{point}.", f"{shorten(point, 28)}."]
-        lines.append(_fit_words(variants, budgets[i]))
+        if i - 1 < len(points):
+            tiers = [rng.sample(tier, len(tier)) for tier in _point_candidates(kind,
+                                                                              points[i - 1])]
+        else:  # out of selling points: a line that carries the mood
+            tiers = [[(f"mood-{m}", m) for m in moods]]
+        lines.append(_pad(_pick(tiers, budgets[i], used, ugc), spare, budgets[i]))
     if count > 1:
-        lines.append(_fit_words(closers, budgets[-1]))
+        lines.append(_pick(closer_tiers, budgets[-1], used, ugc))
     return [line[:1].upper() + line[1:] for line in lines]
 
 
-def shot_prompt(kind: JobKind, parsed: ParsedBrief, framing: Framing, move: CameraMove,
-                focus: str, palette: Sequence[str], style: str) -> tuple[str, str]:
-    """(description, provider prompt). The prompt always carries the fidelity clause."""
-    colours = ", ".join(palette[:3])
-    frame = _FRAMING_TEXT[framing]
-    motion = _MOVE_TEXT[move]
+def shot_prompt(kind: JobKind, name: str, framing: Framing, move: CameraMove, focus: str,
+                detail: str | None, palette: Sequence[str], style: str,
+                setting: str) -> tuple[str, str]:
+    """(description, provider prompt). Every prompt ends with the reference-fidelity clause;
+    fashion prompts also carry the garment-detail clause, promo prompts the product-only one.
+    """
+    colours = ", ".join(palette[:3]) or "neutral tones"
+    frame, motion = _FRAMING_TEXT[framing], _MOVE_TEXT[move]
+    extra = f", highlighting {_lower_first(detail)}" if detail else ""
+    name = in_sentence(name)
+    description = f"{frame.capitalize()} of {name}, {motion}: {focus}{extra}."
     if kind == "promo":
-        description = f"{frame.capitalize()} of {parsed.product_name}: {focus}."
-        prompt = (f"{style.capitalize()} product-only commercial, {frame} of "
-                  f"{parsed.product_name} on a seamless studio set, {motion}, soft key light "
-                  f"and reflections, palette {colours}. Focus: {focus}. "
+        prompt = (f"{style.capitalize()} product-only commercial of {name}. {frame.capitalize()}"
+                  f", {motion}. Focus: {focus}{extra}. Seamless studio set, soft key light "
+                  f"with gentle reflections, palette {colours}. {PRODUCT_ONLY_CLAUSE} "
                   f"{REFERENCE_FIDELITY_CLAUSE}")
     elif kind == "fashion":
-        description = f"{frame.capitalize()} of the {parsed.product_name} garment: {focus}."
-        prompt = (f"{style.capitalize()} fashion film, {frame} of {parsed.product_name} worn "
-                  f"by a model, {motion}, editorial lighting, palette {colours}. Focus: {focus}."
-                  f" {GARMENT_FIDELITY_CLAUSE} {REFERENCE_FIDELITY_CLAUSE}")
+        prompt = (f"{style.capitalize()} fashion film of {name}. {frame.capitalize()}, "
+                  f"{motion}. Focus: {focus}{extra}. The garment is worn by a model on an "
+                  f"editorial set, directional light, palette {colours}. "
+                  f"{GARMENT_FIDELITY_CLAUSE} {REFERENCE_FIDELITY_CLAUSE}")
     else:
-        description = f"{frame.capitalize()}, {motion}: {focus}."
-        prompt = (f"Authentic UGC clip, {frame} filmed on a phone, {motion}, a creator shows "
-                  f"{parsed.product_name} in a real home with natural window light, palette "
-                  f"{colours}. Focus: {focus}. {REFERENCE_FIDELITY_CLAUSE}")
+        prompt = (f"Authentic creator-style phone video of {name}. {frame.capitalize()}, "
+                  f"{motion}. Focus: {focus}{extra}. A real {setting}, natural window "
+                  f"light, palette {colours}, no studio polish. {REFERENCE_FIDELITY_CLAUSE}")
     return description, prompt

@@ -1,25 +1,28 @@
 """The deterministic offline planner: the five agents without an LLM.
 
-Same typed artifacts an LLM agent returns; deterministic for (brief, product, seed); reads
-the QA feedback tokens on a retry and fixes what they name.
+It returns the same typed artifacts an LLM agent returns. Same (brief, product, seed) ->
+same plan: every random choice comes from a `random.Random` seeded with a SHA-256 of the
+brief text, kind and seed (never `hash()`, which changes between processes). On a retry
+it reads the QA feedback tokens and changes what they name, and nothing else.
 """
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
+import math
 import random
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from aistudio.artifacts import (
     AudioPlan,
     Brief,
+    CameraMove,
     Caption,
     Concept,
     EndCard,
     Framing,
-    Grade,
+    JobKind,
     ProductProfile,
     QAReport,
     RenderPlan,
@@ -30,96 +33,121 @@ from aistudio.artifacts import (
     VoiceLine,
 )
 from aistudio.tools.planner import copy
-from aistudio.tools.planner.brief_text import ParsedBrief, parse_brief
+from aistudio.tools.planner.brief_text import audience, parse_brief
 from aistudio.tools.planner.feedback import (
     FEEDBACK_CAPTION_ILLEGIBLE,
     FEEDBACK_FIDELITY_LOW,
+    FEEDBACK_HUMANS_IN_PROMO,
     FEEDBACK_VOICE_TOO_LONG,
 )
-from aistudio.tools.planner.house_rules import RULES, vibe_to_grade
-from aistudio.tools.planner.rules import check_plan
+from aistudio.tools.planner.house_rules import (
+    BPM_BY_MOOD,
+    FOCUS,
+    MAX_CAPTION_CHARS,
+    MAX_PRODUCT_SCALE,
+    RULES,
+    SCALE_BY_FRAMING,
+    Timeline,
+    backdrop_colours,
+    plan_timeline,
+    shot_count_bounds,
+    vary_backdrop,
+    vibe_to_look,
+)
+from aistudio.tools.planner.rules import (
+    FEEDBACK_CAPTION_TOO_LONG,
+    FEEDBACK_LINE_TOO_LONG,
+    FEEDBACK_WORDS_PER_SECOND,
+    check_plan,
+)
 
-PLANNER_VERSION = "offline-planner-v1"
-_SCALE_BY_FRAMING: dict[Framing, float] = {"wide": 0.46, "medium": 0.56, "close": 0.68,
-                                           "macro": 0.78}
-_FOCUS: dict[str, tuple[str, ...]] = {
-    "promo": ("the full silhouette and label", "the label lettering in crisp detail",
-              "the finish catching the light", "material and texture up close",
-              "the hero composition"),
-    "fashion": ("the full garment and its cut", "fabric texture and stitching",
-                "the logo and trims", "how the garment moves", "the finished look"),
-    "ugc": ("the product on a bathroom shelf", "the label, shown to camera",
-            "the texture, up close", "the everyday routine"),
+PLANNER_NAME = "offline-planner-v2"
+# Plain-language forms of the tokens, for feedback written by a person or an LLM judge.
+FEEDBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
+    FEEDBACK_VOICE_TOO_LONG: ("voice ends too late", "voice too long", "voice-over too long"),
+    FEEDBACK_WORDS_PER_SECOND: ("words/s", "words per second", "too fast", "speaking rate"),
+    FEEDBACK_LINE_TOO_LONG: ("line too long", "lines too long", "its slot"),
+    FEEDBACK_CAPTION_TOO_LONG: ("caption too long", "captions too long"),
+    FEEDBACK_CAPTION_ILLEGIBLE: ("caption illegible", "captions illegible", "unreadable"),
+    FEEDBACK_FIDELITY_LOW: ("product fidelity low", "fidelity low", "product not recognisable"),
+    FEEDBACK_HUMANS_IN_PROMO: ("human words", "people in a product-only", "faces in"),
 }
+_VOICE_TOKENS = (FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND, FEEDBACK_LINE_TOO_LONG)
+_PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
+_SHOT_NUMBER = re.compile(r"\bshots?\s+(\d+)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
-def _count(feedback: Sequence[str], token: str) -> int:
-    return sum(token in item for item in feedback)
+def feedback_count(feedback: Sequence[str], *tokens: str) -> int:
+    """How many feedback items name any of `tokens` (or a plain-language synonym).
+
+    Feedback accumulates over retries, so a problem reported twice counts twice and is
+    fixed harder the second time.
+    """
+    keys = [k.lower() for t in tokens for k in (t, *FEEDBACK_SYNONYMS.get(t, ()))]
+    return sum(any(k in item.lower() for k in keys) for item in feedback)
 
 
-def _words_feedback(feedback: Sequence[str]) -> int:
-    return sum(any(k in item for k in (FEEDBACK_VOICE_TOO_LONG, "words/s", "its slot"))
-               for item in feedback)
+def _rounds(counts: dict[str, int], aspects: int) -> dict[str, int]:
+    """How many QA rounds reported each subject, from how often it was reported.
+
+    Output QA checks every aspect ratio, so one round reports the same shot or caption once
+    per aspect; counting raw reports would enlarge three times for one failure.
+    """
+    return {key: math.ceil(n / max(aspects, 1)) for key, n in counts.items()}
 
 
-@dataclass(frozen=True)
-class Timing:
-    shot_s: tuple[float, ...]
-    transition_s: float
-    end_card_s: float
-    starts: tuple[float, ...]  # shot starts, then the end card's start
-
-    def solo_window(self, i: int) -> tuple[float, float]:
-        start = self.starts[i] + (self.transition_s if i > 0 else 0.0)
-        return start, self.starts[i] + self.shot_s[i] - self.transition_s
+def _fidelity_rounds(feedback: Sequence[str], aspects: int) -> dict[int, int]:
+    """Shot index -> QA rounds that found its product fidelity low (index -1: every shot)."""
+    counts: dict[str, int] = {}
+    for item in feedback:
+        if feedback_count((item,), FEEDBACK_FIDELITY_LOW):
+            for number in _SHOT_NUMBER.findall(item.lower()) or ["0"]:
+                counts[number] = counts.get(number, 0) + 1
+    return {int(k) - 1: n for k, n in _rounds(counts, aspects).items()}
 
 
-def plan_timing(duration_s: float, shots: int, fps: int, ugc: bool) -> Timing:
-    """Frame-exact durations: shots + end card - overlaps == duration."""
-    total = round(duration_s * fps)
-    end = round((2.0 if duration_s >= 10 else 1.5) * fps)
-    fade = round((0.3 if ugc else 0.5) * fps)
-    shot_frames_total = total - end + shots * fade
-    base = shot_frames_total // shots
-    frames = [base] * shots
-    frames[-1] += shot_frames_total - base * shots
-    starts, t = [], 0
-    for f in frames:
-        starts.append(t / fps)
-        t += f - fade
-    starts.append(t / fps)
-    return Timing(tuple(f / fps for f in frames), fade / fps, end / fps, tuple(starts))
+def _illegible_rounds(feedback: Sequence[str], aspects: int) -> int:
+    """QA rounds that found a caption illegible (the caption is quoted in the report)."""
+    counts: dict[str, int] = {}
+    for item in feedback:
+        if feedback_count((item,), FEEDBACK_CAPTION_ILLEGIBLE):
+            quoted = _QUOTED.search(item)
+            key = quoted.group(0) if quoted else item
+            counts[key] = counts.get(key, 0) + 1
+    return max(_rounds(counts, aspects).values(), default=0)
 
 
-def _backdrop(palette: Sequence[str], grade: Grade, rng: random.Random) -> tuple[str, str]:
-    r, g, b = (int(palette[0][i:i + 2], 16) / 255 for i in (1, 3, 5)) if palette else (.5,) * 3
-    h, s, v = colorsys.rgb_to_hsv(r, g, b)
-    h = (h + rng.uniform(-0.03, 0.03)) % 1.0
-    dark_product = v < 0.35
-    if grade == "luxurious":
-        top, bottom = ((h, 0.25, 0.78), (h, 0.3, 0.55)) if dark_product else \
-            ((h, min(s, 0.55), 0.24), (h, min(s, 0.6), 0.07))
-    elif grade in ("stylish", "bold"):
-        hc = (h + 0.5) % 1.0
-        sat = 0.55 if grade == "bold" else 0.35
-        top, bottom = ((hc, sat, 0.8), (hc, sat, 0.6)) if dark_product else \
-            ((hc, sat, 0.35), (hc, sat, 0.16))
-    elif grade == "fresh":
-        top, bottom = (h, 0.12, 0.96), (h, 0.2, 0.82)
-    else:  # natural: warm, light, low saturation
-        top, bottom = (0.09, 0.18, 0.93), (0.08, 0.24, 0.78)
-        if not dark_product and v > 0.8 and s < 0.2:
-            top, bottom = (0.08, 0.28, 0.72), (0.07, 0.32, 0.55)
+def _no_repeats(items: Sequence[CameraMove], count: int, rng: random.Random) -> list[CameraMove]:
+    """`count` moves from `items`, shuffled, never the same move twice in a row (if avoidable)."""
+    pool = list(items)
+    rng.shuffle(pool)
+    out: list[CameraMove] = []
+    for i in range(count):
+        move = pool[i % len(pool)]
+        if out and move == out[-1] and len(pool) > 1:
+            move = pool[(i + 1) % len(pool)]
+        out.append(move)
+    return out
 
-    def hexed(hsv: tuple[float, float, float]) -> str:
-        rgb = colorsys.hsv_to_rgb(*hsv)
-        return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
 
-    return hexed(top), hexed(bottom)
+def _framings(kind: JobKind, count: int, rng: random.Random) -> list[Framing]:
+    """Open wide or medium, then details (never the same framing twice in a row), then
+    close on the hero framing."""
+    rules = RULES[kind]
+    framings: list[Framing] = [rng.choice(rules.opening_framings)]
+    details = list(rules.detail_framings)
+    for _ in range(count - 2):
+        rng.shuffle(details)
+        framings.append(details[0] if details[0] != framings[-1] else details[-1])
+    framings.append(rng.choice(rules.closing_framings))
+    return framings
 
 
 class OfflinePlanner:
-    name = PLANNER_VERSION
+    """The Concept, Visual, Audio, Assembly and plan-QA agents, as deterministic code."""
+
+    name = PLANNER_NAME
 
     def __init__(self, max_words_per_second: float = 2.6, voice_tail_s: float = 0.3,
                  fps: int = 30) -> None:
@@ -127,79 +155,80 @@ class OfflinePlanner:
         self.voice_tail_s = voice_tail_s
         self.fps = fps
 
-    # -- helpers -------------------------------------------------------------------------
     @staticmethod
     def _rng(brief: Brief, salt: str) -> random.Random:
-        key = f"{brief.kind}|{brief.seed}|{brief.text}|{salt}".encode()
+        key = f"{brief.text}\x1f{brief.kind}\x1f{brief.seed}\x1f{salt}".encode()
         return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
 
-    @staticmethod
-    def _parsed(brief: Brief, product: ProductProfile | None) -> ParsedBrief:
-        return parse_brief(brief.text, brief.kind, product.detected_text if product else ())
+    def _style(self, brief: Brief) -> str:
+        return self._rng(brief, "style").choice(RULES[brief.kind].style_words)
 
-    def _timing(self, brief: Brief, shots: int) -> Timing:
-        return plan_timing(brief.duration_s, shots, self.fps, brief.kind == "ugc")
+    def _timeline(self, brief: Brief, shots: ShotList) -> Timeline:
+        # Fit the shot list to the film: an agent's lengths that add up come back as they
+        # are; others are rescaled rather than trusted.
+        return plan_timeline(brief.kind, brief.duration_s,
+                             [s.duration_s for s in shots.shots], self.fps)
 
-    # -- the agents ----------------------------------------------------------------------
     async def concept(self, brief: Brief, product: ProductProfile,
                       feedback: Sequence[str] = ()) -> Concept:
         rules = RULES[brief.kind]
-        parsed = self._parsed(brief, product)
+        parsed = parse_brief(brief.text, brief.kind, product.detected_text)
         rng = self._rng(brief, "concept")
-        # The house look holds unless the user asked for a vibe ("warm amber" in a perfume
-        # brief describes the scent, not the film).
-        grade, mood = vibe_to_grade(brief.vibe, (rules.grade, rules.music)) if brief.vibe \
-            else (rules.grade, rules.music)
-        style = rng.choice(rules.style_words)
+        # The house look holds unless the user asked for a vibe: "warm amber" in a perfume
+        # brief describes the scent, not the film.
+        grade, mood = vibe_to_look(brief.vibe, (rules.grade, rules.music))
+        vibe = brief.vibe or rules.vibe
+        style = self._style(brief)
         points = parsed.selling_points
-        tagline = copy.shorten(points[0] if points else f"{style.capitalize()} by design",
-                               copy.MAX_CAPTION_CHARS)
         return Concept(
-            title=copy.shorten(f"{parsed.product_name}: {style} {brief.kind} film", 60),
-            logline=f"A {style} {rules.vibe if not brief.vibe else brief.vibe} {brief.kind} "
-                    f"film for {parsed.product_name}, built on "
-                    f"{', '.join(points[:2]) or 'its design'}.",
-            vibe=brief.vibe or rules.vibe,
-            grade=grade,
-            tagline=tagline,
-            call_to_action=parsed.call_to_action,
-            product_name=parsed.product_name,
-            selling_points=points,
-            music_mood=mood,
-            humans_allowed=rules.humans_allowed,
+            title=copy.title(parsed.product_name, style, brief.kind),
+            logline=copy.logline(parsed.product_name, style, vibe, brief.kind, points,
+                                 parsed.audience),
+            vibe=vibe, grade=grade,
+            tagline=copy.tagline(points, brief.kind, rng, MAX_CAPTION_CHARS),
+            call_to_action=parsed.call_to_action, product_name=parsed.product_name,
+            selling_points=points, music_mood=mood, humans_allowed=rules.humans_allowed,
         )
 
     async def visual(self, brief: Brief, product: ProductProfile, concept: Concept,
                      feedback: Sequence[str] = ()) -> ShotList:
         rules = RULES[brief.kind]
-        rng = self._rng(brief, "visual")
-        parsed = self._parsed(brief, product)
-        if brief.kind == "promo":  # product-only: drop points that would bring people in
-            parsed = ParsedBrief(parsed.product_name, tuple(copy.product_only(
-                parsed.selling_points)), parsed.call_to_action, parsed.tone, parsed.url)
-        low, high = rules.shots
-        count = rng.randint(low, high if brief.duration_s >= 9 else low)
-        timing = self._timing(brief, count)
-        steady = _count(feedback, FEEDBACK_FIDELITY_LOW) > 0
-        moves = list(rules.moves)
-        rng.shuffle(moves)
-        if steady and brief.kind != "ugc":  # fidelity trouble: keep the product centred
-            moves = ["push_in", "pull_out", "push_in", "pull_out", "push_in"]
-        framings: list[Framing] = [rng.choice(("wide", "medium"))]
-        framings += [rng.choice(("close", "macro", "medium")) for _ in range(count - 2)]
-        framings.append("medium")
-        focus = list(_FOCUS[brief.kind])
-        caption_limit = copy.MAX_CAPTION_CHARS - 8 * sum("caption" in f and "long" in f
-                                                          for f in feedback)
-        captions = copy.captions(parsed, brief.kind, count, rng, max(16, caption_limit))
+        # One random stream per decision, so feedback that changes one decision (moves,
+        # caption length) leaves every other decision exactly as it was.
+        timing_rng, moves_rng, framing_rng, captions_rng, focus_rng = (
+            self._rng(brief, f"visual.{part}")
+            for part in ("timing", "moves", "framing", "captions", "focus"))
+        count = timing_rng.randint(*shot_count_bounds(brief.kind, brief.duration_s))
+        weights = [timing_rng.uniform(0.85, 1.2) for _ in range(count)]
+        timeline = plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
+        # After a humans-in-promo report nothing from the brief goes into a promo prompt.
+        strict = brief.kind == "promo" and feedback_count(feedback, FEEDBACK_HUMANS_IN_PROMO) > 0
+        moves: Sequence[CameraMove] = rules.moves
+        if feedback_count(feedback, FEEDBACK_FIDELITY_LOW) and brief.kind != "ugc":
+            moves = ("push_in", "parallax")  # moves that keep the whole product in frame
+        move_list = _no_repeats(moves, count, moves_rng)
+        framings = _framings(brief.kind, count, framing_rng)
+        caption_limit = MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG)
+        points = concept.selling_points
+        captions = copy.captions(concept.product_name, points, audience(brief.text), brief.kind,
+                                 count, captions_rng, caption_limit)
+        style = self._style(brief)
+        setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
+        used_focus: set[str] = set()
         shots = []
         for i in range(count):
-            move = moves[i % len(moves)]
+            options = [f for f in FOCUS[brief.kind][framings[i]] if f not in used_focus]
+            focus = focus_rng.choice(options or FOCUS[brief.kind][framings[i]])
+            used_focus.add(focus)
+            # Middle shots show the selling point their caption and voice line speak of.
+            detail = points[i - 1] if 0 < i < count - 1 and i - 1 < len(points) else None
+            if brief.kind == "promo" and detail:
+                detail = None if strict else copy.product_only(detail)
             description, prompt = copy.shot_prompt(
-                brief.kind, parsed, framings[i], move, focus[i % len(focus)],
-                product.palette, rng.choice(rules.style_words))
-            shots.append(Shot(index=i, duration_s=timing.shot_s[i], framing=framings[i],
-                              camera_move=move, description=description,
+                brief.kind, concept.product_name, framings[i], move_list[i], focus, detail,
+                product.palette, style, setting)
+            shots.append(Shot(index=i, duration_s=timeline.shot_s[i], framing=framings[i],
+                              camera_move=move_list[i], description=description,
                               provider_prompt=prompt, caption=captions[i]))
         return ShotList(shots=tuple(shots))
 
@@ -207,27 +236,30 @@ class OfflinePlanner:
                     feedback: Sequence[str] = ()) -> AudioPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "audio")
-        timing = self._timing(brief, len(shots.shots))
-        bpm = rng.randint(*rules.bpm)
-        plan = AudioPlan(voice_enabled=False, music_mood=concept.music_mood, music_bpm=bpm,
-                         duck_db=-14.0 if brief.kind == "ugc" else -10.0)
-        if not brief.voice_over:
+        plan = AudioPlan(voice_enabled=False, music_mood=concept.music_mood,
+                         music_bpm=rng.randint(*BPM_BY_MOOD[concept.music_mood]),
+                         duck_db=rules.duck_db)
+        if not brief.voice_over or not shots.shots:
             return plan
-        # Plan below the QA limit: a real voice rarely speaks exactly at the planned rate.
-        rate = self.max_wps * 0.85 * (0.8 ** _words_feedback(feedback))
+        timeline = self._timeline(brief, shots)
+        # Each report that the voice ran long or fast plans it 20 % slower than before.
+        rate = self.max_wps * _PLANNED_RATE * 0.8 ** feedback_count(feedback, *_VOICE_TOKENS)
         count = len(shots.shots)
-        starts = [timing.solo_window(i)[0] + (0.35 if i == 0 else 0.1) for i in range(count)]
-        last_end = brief.duration_s - self.voice_tail_s - 0.25
-        ends = [starts[i + 1] - 0.1 for i in range(count - 1)] + [last_end]
-        budgets = [max(2, int(rate * (end - start))) for start, end in zip(starts, ends,
-                                                                          strict=True)]
-        parsed = ParsedBrief(concept.product_name, concept.selling_points,
-                             concept.call_to_action, (), None)
-        texts = copy.voice_lines(brief.kind, parsed, budgets, rng)
+        starts = [timeline.settled(i)[0] + (0.3 if i == 0 else 0.12) for i in range(count)]
+        # The last line, the call to action, may run over the end card but must leave the
+        # voice tail free before the film ends.
+        last_end = brief.duration_s - self.voice_tail_s - 0.2
+        ends = [starts[i + 1] - 0.12 for i in range(count - 1)] + [last_end]
+        budgets = [max(1, int(rate * (end - start) + 1e-9)) for start, end in zip(starts, ends,
+                                                                                  strict=True)]
+        # A creator does not announce a target group; brand voices may.
+        who = audience(brief.text) if brief.kind != "ugc" else None
+        texts = copy.voice_lines(brief.kind, concept.product_name, concept.selling_points,
+                                 concept.call_to_action, budgets, rng, who)
         script = tuple(
-            VoiceLine(shot_index=i, text=text, start_s=round(start, 3),
+            VoiceLine(shot_index=shot.index, text=text, start_s=round(start, 3),
                       max_end_s=round(end, 3))
-            for i, (text, start, end) in enumerate(zip(texts, starts, ends, strict=True))
+            for shot, text, start, end in zip(shots.shots, texts, starts, ends, strict=True)
         )
         return plan.model_copy(update={"voice_enabled": True, "script": script})
 
@@ -236,38 +268,49 @@ class OfflinePlanner:
                        feedback: Sequence[str] = ()) -> RenderPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "assembly")
-        timing = self._timing(brief, len(shots.shots))
-        bigger = 1.15 ** _count(feedback, FEEDBACK_FIDELITY_LOW)
-        caption_scale = min(1.6, 1.2 ** _count(feedback, FEEDBACK_CAPTION_ILLEGIBLE))
+        timeline = self._timeline(brief, shots)
+        aspects = len(set(brief.aspect_ratios))
+        caption_scale = min(1.6, 1.2 ** _illegible_rounds(feedback, aspects))
+        # Bigger type wraps sooner: shorten captions so they still fit on two lines.
+        caption_limit = min(round(MAX_CAPTION_CHARS / caption_scale),
+                            MAX_CAPTION_CHARS - 6 * feedback_count(feedback,
+                                                                   FEEDBACK_CAPTION_TOO_LONG))
+        enlarge = _fidelity_rounds(feedback, aspects)
+        backdrop = backdrop_colours(product.palette, concept.grade, rng)
+        dominant = product.palette[0] if product.palette else "#808080"
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
-            scale = min(0.86, _SCALE_BY_FRAMING[shot.framing] * bigger)
-            offset = (0.0, 0.0) if bigger > 1 else (round(rng.uniform(-0.05, 0.05), 3),
-                                                    round(rng.uniform(-0.03, 0.02), 3))
+            boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
+            scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15 ** boosts
+            offset = (round(rng.uniform(-0.04, 0.04), 3), round(rng.uniform(-0.03, 0.02), 3))
             renders.append(ShotRender(
-                shot_index=shot.index, duration_s=shot.duration_s, camera_move=shot.camera_move,
-                framing=shot.framing, product_scale=round(scale, 3), product_offset=offset,
-                backdrop=_backdrop(product.palette, concept.grade, rng),
-                light_angle_deg=round(rng.uniform(20, 60), 1), prompt=shot.provider_prompt,
-                seed=rng.randrange(1 << 30),
-            ))
-            if shot.caption:
-                start, end = timing.solo_window(i)
-                captions.append(Caption(start_s=round(start + 0.2, 3), end_s=round(end - 0.15, 3),
-                                        text=shot.caption))
-        transitions = tuple(Transition(kind=rng.choice(rules.transitions),
-                                       duration_s=timing.transition_s)
-                            for _ in shots.shots)
+                shot_index=shot.index, duration_s=timeline.shot_s[i],
+                camera_move=shot.camera_move, framing=shot.framing,
+                product_scale=round(min(MAX_PRODUCT_SCALE, scale), 3),
+                product_offset=(0.0, 0.0) if boosts else offset,  # centred when in doubt
+                backdrop=vary_backdrop(backdrop, dominant, rng),
+                light_angle_deg=round(rng.uniform(20.0, 65.0), 1), prompt=shot.provider_prompt,
+                seed=rng.randrange(1 << 31)))
+            if shot.caption.strip():
+                start, end = timeline.settled(i)
+                captions.append(Caption(start_s=round(start + (0.25 if i == 0 else 0.1), 3),
+                                        end_s=round(end - 0.1, 3),
+                                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS,
+                                                                            caption_limit))))
+        transitions = tuple(
+            Transition(kind=rng.choice(rules.end_transitions if i == len(shots.shots) - 1
+                                       else rules.transitions),
+                       duration_s=timeline.transition_s[i])
+            for i in range(len(shots.shots)))
         return RenderPlan(
             shots=tuple(renders), transitions=transitions, captions=tuple(captions),
             end_card=EndCard(headline=copy.shorten(concept.product_name, 28),
                              call_to_action=copy.shorten(concept.call_to_action, 40),
-                             duration_s=timing.end_card_s,
-                             backdrop=_backdrop(product.palette, concept.grade, rng)),
-            aspect_ratios=brief.aspect_ratios, grade=concept.grade, fps=self.fps,
-            duration_s=brief.duration_s, caption_scale=round(caption_scale, 3),
-            seed=brief.seed,
-        )
+                             duration_s=timeline.end_card_s,
+                             backdrop=backdrop),
+            aspect_ratios=tuple(dict.fromkeys(brief.aspect_ratios)), grade=concept.grade,
+            fps=self.fps, duration_s=brief.duration_s, caption_scale=round(caption_scale, 3),
+            seed=brief.seed)
 
     async def review(self, brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan,
                      plan: RenderPlan, attempt: int) -> QAReport:

@@ -80,21 +80,21 @@ class VideoComposer:
         aspect: AspectRatio,
         on_progress: Callable[[float], None] | None = None,
     ) -> Output:
-        scratch = self.storage.scratch_dir()
-        spec = await self.build_spec(
-            plan, product, visuals, audio, aspect,
-            scratch / f"video-{aspect.replace(':', 'x')}.mp4",
-        )
-        key = compose_memo_key(spec)
-        video = await self.storage.recall(key)
-        if video is None:
-            await self.ffmpeg.compose(spec, on_progress=on_progress)
-            video = await self.storage.put_file(
-                spec.output, kind="video", mime="video/mp4", ext="mp4",
-                duration_s=plan.duration_s, width=spec.width, height=spec.height,
+        async with self.storage.scratch() as scratch:
+            spec = await self.build_spec(
+                plan, product, visuals, audio, aspect,
+                scratch / f"video-{aspect.replace(':', 'x')}.mp4",
             )
-            await self.storage.remember(key, video)
-        poster = await self._poster(video, plan, scratch)
+            key = compose_memo_key(spec)
+            video = await self.storage.recall(key)
+            if video is None:
+                await self.ffmpeg.compose(spec, on_progress=on_progress)
+                video = await self.storage.put_file(
+                    spec.output, kind="video", mime="video/mp4", ext="mp4",
+                    duration_s=plan.duration_s, width=spec.width, height=spec.height,
+                )
+                await self.storage.remember(key, video)
+            poster = await self._poster(video, plan, scratch)
         return Output(aspect=aspect, video=video, poster=poster)
 
     async def _poster(self, video: Asset, plan: RenderPlan, scratch: Path) -> Asset:

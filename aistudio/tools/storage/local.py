@@ -12,6 +12,8 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +141,14 @@ class LocalStorage:
             _atomic_write, self._memo_path(memo_key), asset.model_dump_json().encode()
         )
 
-    def scratch_dir(self) -> Path:
-        """A private temporary folder on the same filesystem (so moves are renames)."""
+    @asynccontextmanager
+    async def scratch(self) -> AsyncIterator[Path]:
+        """A private temporary folder on the same filesystem (so moves into the store are
+        renames), removed with whatever is left in it when the block ends."""
         tmp = self.root / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=tmp))
+        folder = Path(tempfile.mkdtemp(dir=tmp))
+        try:
+            yield folder
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
