@@ -103,3 +103,32 @@ def test_missing_image_and_bad_options_are_one_line_errors(
         assert proc.returncode == 2, (extra, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr
         assert "error:" in proc.stderr
+
+
+def test_doctor_reports_every_part_working(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str]
+) -> None:
+    proc = subprocess.run(
+        [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, env={**cli_env, "COLUMNS": "200"}, timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for part in ("ffmpeg", "libx264, aac", "en_US-joe-medium", "synth-music", "rapidocr ok",
+                 "opennsfw", "data folder"):
+        assert part in proc.stdout, (part, proc.stdout)
+
+
+def test_doctor_fails_on_a_broken_ffmpeg(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str]
+) -> None:
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\necho 'not really ffmpeg' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    proc = subprocess.run(
+        [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**cli_env, "COLUMNS": "200", "AISTUDIO_FFMPEG_BINARY": str(broken)},
+    )
+    assert proc.returncode != 0
+    assert "exited with code 3" in proc.stdout

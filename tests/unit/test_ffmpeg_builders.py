@@ -1,0 +1,227 @@
+"""Pure FFmpeg builders: filtergraphs, argv, parsers and the voice fitter; no ffmpeg runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aistudio.artifacts import VoiceLine
+from aistudio.tools.audio.fit import MAX_TEMPO, fit_voice_lines
+from aistudio.tools.ffmpeg.analysis import build_analysis_argv, parse_analysis
+from aistudio.tools.ffmpeg.audio import build_mix_argv, loudnorm_filter, parse_loudnorm
+from aistudio.tools.ffmpeg.compose import (
+    build_compose_argv,
+    build_filtergraph,
+    crop_expressions,
+    xfade_offsets,
+    zoom_expressions,
+)
+from aistudio.tools.ffmpeg.spec import (
+    AudioMixSpec,
+    ClipShot,
+    ComposeSpec,
+    LoudnessStats,
+    OverlayImage,
+    StillShot,
+    TransitionSpec,
+    VoicePlacement,
+)
+
+
+def _spec(**changes: object) -> ComposeSpec:
+    base: dict[str, object] = {
+        "width": 1080, "height": 1920, "fps": 30,
+        "shots": (StillShot(Path("/s/a.png"), 4.0, "push_in"),
+                  StillShot(Path("/s/b.png"), 4.0, "pan_left"),
+                  ClipShot(Path("/s/c.mp4"), 3.0),
+                  StillShot(Path("/s/end.png"), 2.5, "handheld", seed=7)),
+        "transitions": (TransitionSpec("fade", 0.5), TransitionSpec("slideleft", 0.4),
+                        TransitionSpec("fadeblack", 0.6)),
+        "overlays": (OverlayImage(Path("/s/cap0.png"), 90, 1500, 0.5, 3.5),),
+        "audio": Path("/s/master.wav"),
+        "duration_s": 12.0,
+        "output": Path("/out/v.mp4"),
+    }
+    base.update(changes)
+    return ComposeSpec(**base)  # type: ignore[arg-type]
+
+
+def test_xfade_offsets_accumulate_overlaps() -> None:
+    assert xfade_offsets([4.0, 4.0, 3.0, 2.5], [0.5, 0.4, 0.6]) == pytest.approx(
+        [3.5, 7.1, 9.5]
+    )
+    # the chain ends exactly at sum(shots) - sum(transitions)
+    assert xfade_offsets([4.0, 4.0, 3.0, 2.5], [0.5, 0.4, 0.6])[-1] + 2.5 == pytest.approx(12.0)
+
+
+def test_filtergraph_has_one_chain_per_shot_and_one_xfade_per_seam() -> None:
+    graph = build_filtergraph(_spec())
+    assert graph.count("xfade=") == 3
+    assert "xfade=transition=slideleft:duration=0.4:offset=7.1" in graph
+    # stills are decoded once and repeated by `loop` (4 s x 30 fps = 120 frames)
+    assert "[0:v]format=yuv420p,loop=loop=119:size=1:start=0" in graph
+    # zooms scale per frame; pans and hand-held are pure crops of the oversized still
+    assert "eval=frame" in graph.split(";")[0]
+    assert "scale=" not in graph.split(";")[1]
+    # the clip is fitted to the frame and retimed
+    assert "[2:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920" in graph
+    # the caption overlay is input 4 (after the 4 shots), fades in and out with alpha
+    assert "[4:v]format=yuva420p,fade=t=in:st=0.5:d=0.2:alpha=1" in graph
+    assert "eof_action=pass" in graph
+    assert graph.endswith("format=yuv420p[vout]")
+
+
+def test_zero_length_transition_is_a_cut() -> None:
+    spec = _spec(transitions=(TransitionSpec("fade", 0.0), TransitionSpec("fade", 0.5),
+                              TransitionSpec("fade", 0.5)))
+    graph = build_filtergraph(spec)
+    assert "concat=n=2:v=1:a=0" in graph
+    assert graph.count("xfade=") == 2
+
+
+def test_wrong_transition_count_is_rejected() -> None:
+    with pytest.raises(ValueError, match="len\\(shots\\) - 1"):
+        build_filtergraph(_spec(transitions=(TransitionSpec("fade", 0.5),)))
+
+
+def test_compose_argv_is_h264_aac_faststart_with_windowed_overlays() -> None:
+    argv = build_compose_argv(_spec(), "ffmpeg")
+    joined = " ".join(argv)
+    assert argv[0] == "ffmpeg"
+    assert "-c:v libx264" in joined
+    assert "-c:a aac" in joined
+    assert "-movflags +faststart" in joined
+    assert "-pix_fmt yuv420p" in joined
+    assert "-t 12" in joined
+    # the caption input only exists for its window: shifted to 0.5 s, 3 s long
+    i = argv.index("/s/cap0.png")
+    assert argv[i - 9: i] == ["-itsoffset", "0.5", "-loop", "1", "-framerate", "30",
+                              "-t", "3", "-i"]
+    assert argv[argv.index("-map", argv.index("-map") + 1) + 1] == "5:a"
+    assert argv[-1] == "/out/v.mp4"
+
+
+def test_compose_argv_without_audio_maps_video_only() -> None:
+    argv = build_compose_argv(_spec(audio=None), "ffmpeg")
+    assert "-c:a" not in argv
+    assert argv.count("-map") == 1
+
+
+@pytest.mark.parametrize("move", ["push_in", "pull_out", "orbit", "parallax"])
+def test_zoom_expressions_start_inside_the_frame(move: str) -> None:
+    scaled_w, x, y = zoom_expressions(move, 120, 1080, 1.18)  # type: ignore[arg-type]
+    assert scaled_w.startswith("2*trunc(1080*")
+    assert "iw-ow" in x
+    assert "ih-oh" in y
+
+
+def test_pans_keep_the_window_inside_the_keyframe() -> None:
+    x_left, _ = crop_expressions("pan_left", 120, 30, 0)
+    x_right, _ = crop_expressions("pan_right", 120, 30, 0)
+    assert "0.85-0.7*" in x_left
+    assert "0.15+0.7*" in x_right
+
+
+def test_handheld_jitter_is_seeded() -> None:
+    assert crop_expressions("handheld", 90, 30, 1) == crop_expressions("handheld", 90, 30, 1)
+    assert crop_expressions("handheld", 90, 30, 1) != crop_expressions("handheld", 90, 30, 2)
+
+
+def test_mix_argv_ducks_music_under_a_padded_voice_bus() -> None:
+    spec = AudioMixSpec(duration_s=12.0, output=Path("/o/m.wav"), music=Path("/m.wav"),
+                        voices=(VoicePlacement(Path("/v1.wav"), 0.5),
+                                VoicePlacement(Path("/v2.wav"), 6.0, tempo=1.1)))
+    argv = build_mix_argv(spec, "ffmpeg", Path("/o/pre.wav"))
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert "sidechaincompress" in graph
+    assert "adelay=500:all=1" in graph
+    assert "adelay=6000:all=1" in graph
+    assert "atempo=1.1" in graph
+    # without apad on the key, the compressor (and the music) would stop with the last line
+    assert "duration=longest,apad,asplit=2[voice][key]" in graph
+    assert "atrim=0:12" in graph
+
+
+def test_mix_argv_music_only_and_silence() -> None:
+    music_only = build_mix_argv(AudioMixSpec(duration_s=8.0, output=Path("/o.wav"),
+                                             music=Path("/m.wav")), "ffmpeg", Path("/p.wav"))
+    assert "sidechaincompress" not in " ".join(music_only)
+    silent = build_mix_argv(AudioMixSpec(duration_s=8.0, output=Path("/o.wav")), "ffmpeg",
+                            Path("/p.wav"))
+    assert any(a.startswith("anullsrc=") for a in silent)
+
+
+def test_loudnorm_second_pass_is_linear_with_true_peak_margin() -> None:
+    spec = AudioMixSpec(duration_s=12.0, output=Path("/o.wav"))
+    first = loudnorm_filter(spec, None)
+    assert "I=-14" in first
+    assert "TP=-1.6" in first  # -1 dBTP target minus margin for the AAC encode
+    second = loudnorm_filter(spec, LoudnessStats(-20.5, -3.2, 6.0), -30.7)
+    assert "measured_I=-20.5" in second
+    assert "measured_thresh=-30.7" in second
+    assert second.endswith("linear=true")
+
+
+def test_parse_loudnorm_reads_the_last_report() -> None:
+    stderr = ('[Parsed_loudnorm_0 @ 0x1] \n{\n "input_i" : "-22.10",\n "input_tp" : "-4.00",\n'
+              ' "input_lra" : "3.20",\n "input_thresh" : "-32.50",\n "output_i" : "-14.02",\n'
+              ' "output_tp" : "-1.70",\n "output_lra" : "3.10",\n'
+              ' "normalization_type" : "linear"\n}\n')
+    values = parse_loudnorm(stderr)
+    assert values["input_i"] == pytest.approx(-22.1)
+    assert values["output_tp"] == pytest.approx(-1.7)
+    with pytest.raises(ValueError, match="no loudnorm report"):
+        parse_loudnorm("nothing here")
+
+
+def test_analysis_argv_and_parser() -> None:
+    argv = build_analysis_argv(Path("/v.mp4"), "ffmpeg", black_min_s=0.5, freeze_min_s=1.0,
+                               silence_db=-50, silence_min_s=1.5, has_audio=True)
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert "blackdetect=d=0.5" in graph
+    assert "freezedetect=n=-60dB:d=1.0" in graph
+    assert "silencedetect=n=-50dB:d=1.5" in graph
+    stderr = (
+        "[blackdetect @ 0x] black_start:0 black_end:1.2 black_duration:1.2\n"
+        "[freezedetect @ 0x] lavfi.freezedetect.freeze_start: 3.5\n"
+        "[freezedetect @ 0x] lavfi.freezedetect.freeze_end: 5\n"
+        "[freezedetect @ 0x] lavfi.freezedetect.freeze_start: 10\n"
+        "[silencedetect @ 0x] silence_start: -0.01\n"
+        "[silencedetect @ 0x] silence_end: 2 | silence_duration: 2\n"
+        "  Integrated loudness:\n    I:         -14.1 LUFS\n    Threshold: -24.3 LUFS\n\n"
+        "  Loudness range:\n    LRA:         4.2 LU\n\n"
+        "  True peak:\n    Peak:        -1.3 dBFS\n"
+    )
+    found = parse_analysis(stderr, duration_s=12.0)
+    assert [(s.start_s, s.end_s) for s in found.black] == [(0.0, 1.2)]
+    # a freeze still open at the end is closed at the duration
+    assert [(s.start_s, s.end_s) for s in found.frozen] == [(3.5, 5.0), (10.0, 12.0)]
+    assert [(s.start_s, s.end_s) for s in found.silent] == [(0.0, 2.0)]
+    assert found.loudness == LoudnessStats(-14.1, -1.3, 4.2)
+
+
+def _line(i: int, start: float, max_end: float) -> VoiceLine:
+    return VoiceLine(shot_index=i, text=f"line {i}", start_s=start, max_end_s=max_end)
+
+
+def test_voice_fit_keeps_lines_that_fit_at_natural_speed() -> None:
+    fit = fit_voice_lines([_line(0, 0.5, 4.0), _line(1, 4.5, 11.0)], [2.0, 3.0])
+    assert [p.tempo for p in fit.placements] == [1.0, 1.0]
+    assert [(c.start_s, c.end_s) for c in fit.spoken] == [(0.5, 2.5), (4.5, 7.5)]
+    assert fit.overflow == ()
+
+
+def test_voice_fit_speeds_up_a_little_then_reports_overflow() -> None:
+    fit = fit_voice_lines([_line(0, 0.5, 4.0), _line(1, 4.0, 6.0)], [3.6, 4.0])
+    # line 1 must end before line 2 starts (minus a breath): 3.42 s slot for 3.6 s of speech
+    assert 1.0 < fit.placements[0].tempo <= MAX_TEMPO
+    assert fit.spoken[0].end_s <= 4.0
+    assert fit.placements[1].tempo == pytest.approx(MAX_TEMPO)
+    assert len(fit.overflow) == 1
+    assert fit.overflow[0].startswith("line 2")
+
+
+def test_voice_fit_needs_one_duration_per_line() -> None:
+    with pytest.raises(ValueError, match="one duration per voice line"):
+        fit_voice_lines([_line(0, 0.0, 3.0)], [])
