@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +36,14 @@ async def plan_job(toolbox: Toolbox, brief: Brief, image: Path, shots: int) -> R
     raise RuntimeError(f"no seed in 0..49 gives a {shots}-shot plan")
 
 
-async def render_job(toolbox: Toolbox, job: RenderJob) -> Path:
-    """render_submit + render_await + compose for the first aspect; returns the MP4 path."""
+async def render_job(toolbox: Toolbox, job: RenderJob,
+                     phases: dict[str, float] | None = None) -> Path:
+    """render_submit + render_await + compose for the first aspect; returns the MP4 path.
+
+    `phases`, when given, receives the wall seconds of the keyframes+soundtrack phase and of
+    the compose phase."""
     plan, product = job.plan, job.product
+    started = time.perf_counter()
     jobs = await asyncio.gather(
         *(toolbox.video.submit("bench", shot, plan, product) for shot in plan.shots)
     )
@@ -51,7 +57,11 @@ async def render_job(toolbox: Toolbox, job: RenderJob) -> Path:
     soundtrack = sound.result()
     visuals = [v for task in tasks for v in task.result()]
     audio = await toolbox.storage.path_of(soundtrack.master)
+    composing = time.perf_counter()
     output = await toolbox.composer.compose(
         plan, product, visuals, audio, plan.aspect_ratios[0]
     )
+    if phases is not None:
+        phases["stills_and_soundtrack_s"] = round(composing - started, 2)
+        phases["compose_s"] = round(time.perf_counter() - composing, 2)
     return await toolbox.storage.path_of(output.video)

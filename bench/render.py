@@ -54,9 +54,10 @@ def _raw_floor(ffmpeg: str, video: Path, frames: int, fps: int, work: Path,
     return elapsed
 
 
-async def _render(toolbox: Toolbox, job: RenderJob) -> tuple[float, Path]:
+async def _render(toolbox: Toolbox, job: RenderJob, phases: dict[str, float]
+                  ) -> tuple[float, Path]:
     started = time.perf_counter()
-    video = await render_job(toolbox, job)
+    video = await render_job(toolbox, job, phases)
     return time.perf_counter() - started, video
 
 
@@ -71,7 +72,8 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
                              shots=4)
         # Warm the models a worker keeps loaded (voice, OCR are not part of rendering).
         await toolbox.voice.synthesize("Warm up.", work / "warm.wav")
-        render_s, video = await _render(toolbox, job)
+        phases: dict[str, float] = {}
+        render_s, video = await _render(toolbox, job, phases)
         fps = job.plan.fps
         frames = round(job.plan.duration_s * fps)
         floor_s = await asyncio.to_thread(_raw_floor, toolbox.ffmpeg.binary, video, frames,
@@ -80,6 +82,7 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
             "video_s": job.plan.duration_s,
             "shots": len(job.plan.shots),
             "render_wall_s": round(render_s, 2),
+            **phases,
             "raw_encode_floor_s": round(floor_s, 2),
             "render_vs_duration": round(render_s / job.plan.duration_s, 3),
             "render_vs_floor": round(render_s / floor_s, 3),

@@ -14,6 +14,7 @@ from aistudio.errors import FFmpegError
 from aistudio.tools.audio.music import SynthMusic
 from aistudio.tools.audio.voice_piper import PiperVoiceSynth
 from aistudio.tools.audio.wav import read_wav, write_wav
+from aistudio.tools.ffmpeg.audio import parse_ebur128
 from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.runner import run_ffmpeg
 from aistudio.tools.ffmpeg.spec import (
@@ -181,6 +182,9 @@ async def test_tiny_composition_end_to_end(ffmpeg: FFmpeg, ffmpeg_exe: str, tmp_
     assert info.faststart
     frames = await ffmpeg.extract_frames(spec.output, [0.2, 1.5, 3.0, 4.5])
     assert [f.shape for f in frames] == [(320, 180, 3)] * 4
+    # ... and only then: not before its start, not after its end
+    assert frames[0][262:278, 30:150].mean() < 200
+    assert frames[2][262:278, 30:150].mean() < 200
     # each shot's colour dominates its own part of the timeline
     assert frames[0][..., 0].mean() > frames[0][..., 2].mean()
     assert frames[2][..., 2].mean() > frames[2][..., 0].mean()
@@ -217,3 +221,31 @@ async def test_analysis_catches_black_frozen_and_silent_spans(ffmpeg: FFmpeg, ff
     assert any(abs(f.start_s - 2.0) < 0.3 and f.length_s > 2.0 for f in found.frozen), found
     assert any(s.start_s < 2.5 and s.end_s > 7.5 for s in found.silent), found.silent
     assert found.loudness is not None
+
+
+@pytest.mark.parametrize("bed_gain_db", [-20.0, 0.0])
+async def test_both_normalisation_paths_land_on_target(ffmpeg: FFmpeg, tmp_path: Path,
+                                                       bed_gain_db: float) -> None:
+    # A soft sine has headroom (pure gain); a bed with hot transients needs loudnorm.
+    rate = 48_000
+    t = np.arange(8 * rate) / rate
+    signal = 0.05 * np.sin(2 * np.pi * 220 * t)
+    if bed_gain_db == 0.0:
+        signal[::rate // 4] = 0.3  # clicks: peaks well above what a pure gain allows
+    bed = tmp_path / "bed.wav"
+    write_wav(bed, signal.astype(np.float32), rate)
+    spec = AudioMixSpec(duration_s=8.0, output=tmp_path / "out.wav", music=bed,
+                        music_gain_db=bed_gain_db)
+    reported = await ffmpeg.mix_audio(spec)
+    # measured independently on the written file
+    report = await run_ffmpeg([ffmpeg.binary, "-hide_banner", "-nostats", "-i", str(spec.output),
+                               "-af", "ebur128=peak=true", "-f", "null", "-"], timeout_s=60)
+    stats, _ = parse_ebur128(report)
+    assert stats.true_peak_db <= -1.0, (reported, stats)
+    assert abs(reported.integrated_lufs - stats.integrated_lufs) <= 0.2
+    if bed_gain_db < 0:  # a pure gain is exact
+        assert abs(stats.integrated_lufs + 14.0) <= 0.15, (reported, stats)
+    else:
+        # loudnorm's limiter gives back a little loudness on transient-heavy material
+        # (-14.7 here); the product tolerance is +-1 LU
+        assert abs(stats.integrated_lufs + 14.0) <= 1.0, (reported, stats)

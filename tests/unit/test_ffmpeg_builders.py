@@ -9,7 +9,13 @@ import pytest
 from aistudio.artifacts import VoiceLine
 from aistudio.tools.audio.fit import MAX_TEMPO, fit_voice_lines
 from aistudio.tools.ffmpeg.analysis import build_analysis_argv, parse_analysis
-from aistudio.tools.ffmpeg.audio import build_mix_argv, loudnorm_filter, parse_loudnorm
+from aistudio.tools.ffmpeg.audio import (
+    build_mix_argv,
+    loudnorm_filter,
+    normalise_gain_db,
+    parse_ebur128,
+    parse_loudnorm,
+)
 from aistudio.tools.ffmpeg.compose import (
     build_compose_argv,
     build_filtergraph,
@@ -66,8 +72,10 @@ def test_filtergraph_has_one_chain_per_shot_and_one_xfade_per_seam() -> None:
     assert "scale=" not in graph.split(";")[1]
     # the clip is fitted to the frame and retimed
     assert "[2:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920" in graph
-    # the caption overlay is input 4 (after the 4 shots), fades in and out with alpha
-    assert "[4:v]format=yuva420p,fade=t=in:st=0.5:d=0.2:alpha=1" in graph
+    # the caption overlay is input 4 (after the 4 shots): decoded once, repeated for its
+    # 3 s window (90 frames) on the film's clock, faded in and out with alpha
+    assert ("[4:v]format=yuva420p,loop=loop=89:size=1:start=0,setpts=N/(30*TB)+0.5/TB,"
+            "fade=t=in:st=0.5:d=0.2:alpha=1") in graph
     assert "eof_action=pass" in graph
     assert graph.endswith("format=yuv420p[vout]")
 
@@ -94,10 +102,10 @@ def test_compose_argv_is_h264_aac_faststart_with_windowed_overlays() -> None:
     assert "-movflags +faststart" in joined
     assert "-pix_fmt yuv420p" in joined
     assert "-t 12" in joined
-    # the caption input only exists for its window: shifted to 0.5 s, 3 s long
+    # the caption is a single-image input (timed in the filtergraph, not by the demuxer)
     i = argv.index("/s/cap0.png")
-    assert argv[i - 9: i] == ["-itsoffset", "0.5", "-loop", "1", "-framerate", "30",
-                              "-t", "3", "-i"]
+    assert argv[i - 1] == "-i"
+    assert "-loop" not in argv
     assert argv[argv.index("-map", argv.index("-map") + 1) + 1] == "5:a"
     assert argv[-1] == "/out/v.mp4"
 
@@ -225,3 +233,39 @@ def test_voice_fit_speeds_up_a_little_then_reports_overflow() -> None:
 def test_voice_fit_needs_one_duration_per_line() -> None:
     with pytest.raises(ValueError, match="one duration per voice line"):
         fit_voice_lines([_line(0, 0.0, 3.0)], [])
+
+
+def test_end_card_settles_with_a_crop_not_a_zoom() -> None:
+    spec = _spec(shots=(StillShot(Path("/s/a.png"), 4.0, "push_in"),
+                        StillShot(Path("/s/end.png"), 2.0, "settle")),
+                 transitions=(TransitionSpec("fadeblack", 0.5),), overlays=(), duration_s=5.5)
+    end_chain = build_filtergraph(spec).split(";")[1]
+    assert end_chain.startswith("[1:v]")
+    assert "scale=" not in end_chain
+    assert "crop=1080:1920:x='(iw-ow)/2':y='(ih-oh)*(0.8-0.3*" in end_chain
+
+
+EBUR128_SUMMARY = (
+    "[Parsed_ebur128_0 @ 0x5] Summary:\n\n  Integrated loudness:\n    I:         -21.3 LUFS\n"
+    "    Threshold: -31.6 LUFS\n\n  Loudness range:\n    LRA:         5.1 LU\n"
+    "    Threshold: -41.5 LUFS\n    LRA low:   -24.8 LUFS\n    LRA high:  -19.7 LUFS\n\n"
+    "  True peak:\n    Peak:        -6.2 dBFS\n"
+)
+
+
+def test_parse_ebur128_summary() -> None:
+    stats, threshold = parse_ebur128(EBUR128_SUMMARY)
+    assert stats == LoudnessStats(-21.3, -6.2, 5.1)
+    assert threshold == pytest.approx(-31.6)
+    with pytest.raises(ValueError, match="no ebur128 summary"):
+        parse_ebur128("Integrated loudness: nothing")
+
+
+def test_pure_gain_only_when_the_peaks_allow_it() -> None:
+    spec = AudioMixSpec(duration_s=12.0, output=Path("/o.wav"))  # -14 LUFS, -1 dBTP
+    # +7.3 dB lands on -14 LUFS with the peak at -12.5 + 7.3 = -5.2 dBTP: a gain will do
+    assert normalise_gain_db(spec, LoudnessStats(-21.3, -12.5, 4.0)) == pytest.approx(7.3)
+    # the same gain would put the peak at +1.1 dBTP: loudnorm must shape the peaks
+    assert normalise_gain_db(spec, LoudnessStats(-21.3, -6.2, 4.0)) is None
+    # just inside the margin (-1.6 dBTP after gain) is still a gain
+    assert normalise_gain_db(spec, LoudnessStats(-20.0, -7.6, 4.0)) == pytest.approx(6.0)

@@ -1,10 +1,12 @@
 """Soundtrack mixing and loudness normalisation.
 
-Three short passes over a 12 s stereo track (each well under a second):
+Three short passes over a 12 s stereo track:
   1. mix: music bed (faded, ducked under the voice by a sidechain compressor) + placed lines;
-  2. measure: loudnorm analysis of the mix (integrated, true peak, LRA, threshold);
-  3. normalise: loudnorm with the measured values in linear mode (a pure gain when the
-     peaks allow it), a little true-peak margin for the AAC encode, resampled to 48 kHz.
+  2. measure: EBU R128 (integrated, true peak, LRA, gate threshold) with `ebur128`, which
+     runs at 4x oversampling (0.1 s here) where `loudnorm`'s analysis works at 192 kHz (0.4 s);
+  3. normalise: a pure gain when the peaks allow it (almost always: the bed and the voice
+     have headroom), else `loudnorm` in linear mode with the measured values; a little
+     true-peak margin is kept for the AAC encode.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats
 # AAC encoding overshoots true peak by a few tenths of a dB; aim this far below the limit.
 TRUE_PEAK_MARGIN_DB = 0.6
 _JSON_RE = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+_EBU_I = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf)\s*LUFS\s*\n"
+                    r"\s*Threshold:\s*(-?[\d.]+|-inf)\s*LUFS")
+_EBU_LRA = re.compile(r"Loudness range:\s*\n\s*LRA:\s*([\d.]+)\s*LU")
+_EBU_TP = re.compile(r"True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
+SILENCE_LUFS = -69.0  # below this the mix is digital silence: nothing to normalise
+
+
+def _db(text: str) -> float:
+    return float("-inf") if text == "-inf" else float(text)
 
 
 def _n(value: float) -> str:
@@ -85,6 +96,27 @@ def loudnorm_filter(spec: AudioMixSpec, measured: LoudnessStats | None,
     )
 
 
+def parse_ebur128(stderr: str) -> tuple[LoudnessStats, float]:
+    """(integrated / true peak / LRA, gate threshold) from ebur128's closing summary."""
+    integrated = _EBU_I.search(stderr)
+    peak = _EBU_TP.search(stderr)
+    if integrated is None or peak is None:
+        raise ValueError("no ebur128 summary in ffmpeg output")
+    lra = _EBU_LRA.search(stderr)
+    stats = LoudnessStats(_db(integrated.group(1)), _db(peak.group(1)),
+                          float(lra.group(1)) if lra else 0.0)
+    return stats, _db(integrated.group(2))
+
+
+def normalise_gain_db(spec: AudioMixSpec, measured: LoudnessStats) -> float | None:
+    """The pure gain that lands on the target loudness, or None when it would push the true
+    peak past the limit (then loudnorm must shape the peaks)."""
+    gain = spec.target_lufs - measured.integrated_lufs
+    if measured.true_peak_db + gain > spec.true_peak_db - TRUE_PEAK_MARGIN_DB + 1e-9:
+        return None
+    return gain
+
+
 def parse_loudnorm(stderr: str) -> dict[str, float]:
     reports = _JSON_RE.findall(stderr)
     if not reports:
@@ -96,24 +128,34 @@ def parse_loudnorm(stderr: str) -> dict[str, float]:
 async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> LoudnessStats:
     premix = spec.output.with_name(spec.output.stem + ".premix.wav")
     await run_ffmpeg(build_mix_argv(spec, ffmpeg, premix), timeout_s=timeout_s)
-    measure = await run_ffmpeg(
+    report = await run_ffmpeg(
         [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-i", str(premix),
-         "-af", loudnorm_filter(spec, None), "-f", "null", "-"],
+         "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
         timeout_s=timeout_s,
     )
     try:
-        first = parse_loudnorm(measure)
+        measured, threshold = parse_ebur128(report)
     except ValueError as exc:
-        raise FFmpegError(str(exc), argv=["loudnorm-measure"], stderr_tail=measure[-2000:]) \
+        raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) \
             from exc
-    if first["input_i"] < -69:  # digital silence: nothing to normalise
+    if measured.integrated_lufs < SILENCE_LUFS:
         premix.replace(spec.output)
-        return LoudnessStats(first["input_i"], first["input_tp"], first["input_lra"])
-    measured = LoudnessStats(first["input_i"], first["input_tp"], first["input_lra"])
+        return measured
+    gain = normalise_gain_db(spec, measured)
+    if gain is not None:
+        # A gain moves integrated loudness and true peak by exactly itself (R128 is linear).
+        await run_ffmpeg(
+            [ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(premix),
+             "-af", f"volume={_n(gain)}dB", "-ar", str(spec.sample_rate), "-ac", "2",
+             "-c:a", "pcm_s16le", str(spec.output)],
+            timeout_s=timeout_s,
+        )
+        premix.unlink(missing_ok=True)
+        return LoudnessStats(round(measured.integrated_lufs + gain, 2),
+                             round(measured.true_peak_db + gain, 2), measured.lra)
     final = await run_ffmpeg(
         [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-y", "-i", str(premix),
-         "-af", loudnorm_filter(spec, measured, first["input_thresh"])
-         + f",aresample={spec.sample_rate}",
+         "-af", loudnorm_filter(spec, measured, threshold) + f",aresample={spec.sample_rate}",
          "-ar", str(spec.sample_rate), "-ac", "2", "-c:a", "pcm_s16le", str(spec.output)],
         timeout_s=timeout_s,
     )

@@ -15,8 +15,8 @@ import math
 import random
 from collections.abc import Sequence
 
-from aistudio.artifacts import CameraMove, TransitionKind
-from aistudio.tools.ffmpeg.spec import ClipShot, ComposeSpec, OverlayImage, StillShot
+from aistudio.artifacts import TransitionKind
+from aistudio.tools.ffmpeg.spec import ClipShot, ComposeSpec, OverlayImage, StillMove, StillShot
 
 XFADE: dict[TransitionKind, str] = {
     "fade": "fade",
@@ -24,7 +24,7 @@ XFADE: dict[TransitionKind, str] = {
     "slideleft": "slideleft",
     "slideup": "slideup",
 }
-ZOOM_MOVES: frozenset[CameraMove] = frozenset({"push_in", "pull_out", "orbit", "parallax"})
+ZOOM_MOVES: frozenset[StillMove] = frozenset({"push_in", "pull_out", "orbit", "parallax"})
 
 
 def _num(value: float) -> str:
@@ -38,7 +38,7 @@ def _ease(frames: int) -> str:
     return f"({p}*{p}*(3-2*{p}))"
 
 
-def zoom_expressions(move: CameraMove, frames: int, width: int, headroom: float
+def zoom_expressions(move: StillMove, frames: int, width: int, headroom: float
                      ) -> tuple[str, str, str]:
     """(scaled width, crop x, crop y) for zooming moves; scale 1 = the whole keyframe."""
     e = _ease(frames)
@@ -63,9 +63,11 @@ def zoom_expressions(move: CameraMove, frames: int, width: int, headroom: float
     return scaled_w, x, y
 
 
-def crop_expressions(move: CameraMove, frames: int, fps: int, seed: int) -> tuple[str, str]:
+def crop_expressions(move: StillMove, frames: int, fps: int, seed: int) -> tuple[str, str]:
     """(x, y) of a frame-sized window moving over the 1:1 keyframe (pans, hand-held)."""
     e = _ease(frames)
+    if move == "settle":  # rises a little into the centre and comes to rest
+        return "(iw-ow)/2", f"(ih-oh)*(0.8-0.3*{e})"
     if move == "pan_left":  # 15 %..85 % of the range keeps the product whole throughout
         return f"(iw-ow)*(0.85-0.7*{e})", "(ih-oh)/2"
     if move == "pan_right":
@@ -118,9 +120,13 @@ def xfade_offsets(durations: Sequence[float], transitions: Sequence[float]) -> l
 
 
 def _overlay_chain(input_index: int, overlay: OverlayImage, fps: int) -> str:
+    # The PNG is decoded once and repeated by `loop` for its window only (an image2 input
+    # with -loop 1 decodes the file again for every frame), timed onto the film's clock.
+    frames = max(1, round((overlay.end_s - overlay.start_s) * fps))
     fade = min(overlay.fade_s, (overlay.end_s - overlay.start_s) / 3)
     return (
-        f"[{input_index}:v]format=yuva420p,"
+        f"[{input_index}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,"
+        f"setpts=N/({fps}*TB)+{_num(overlay.start_s)}/TB,"
         f"fade=t=in:st={_num(overlay.start_s)}:d={_num(fade)}:alpha=1,"
         f"fade=t=out:st={_num(overlay.end_s - fade)}:d={_num(fade)}:alpha=1[o{input_index}]"
     )
@@ -159,8 +165,8 @@ def build_filtergraph(spec: ComposeSpec) -> str:
         idx = first_overlay_input + j
         parts.append(_overlay_chain(idx, overlay, spec.fps))
         out = f"ov{j}"
-        # The overlay input only exists during its window (-itsoffset + -t), so the blend
-        # runs on those frames only; eof_action=pass lets the video go on after it.
+        # The overlay stream only exists during its window, so the blend runs on those
+        # frames only; eof_action=pass lets the video go on after it.
         parts.append(
             f"[{current}][o{idx}]overlay=x={overlay.x}:y={overlay.y}"
             f":eof_action=pass:format=yuv420[{out}]"
@@ -177,10 +183,7 @@ def build_compose_argv(spec: ComposeSpec, ffmpeg: str) -> list[str]:
     for shot in spec.shots:
         argv += ["-i", str(shot.path)]
     for overlay in spec.overlays:
-        # Looped (so the alpha fades have frames) only for the caption's own window.
-        argv += ["-itsoffset", _num(overlay.start_s), "-loop", "1", "-framerate",
-                 str(spec.fps), "-t", _num(overlay.end_s - overlay.start_s),
-                 "-i", str(overlay.path)]
+        argv += ["-i", str(overlay.path)]
     audio_index = len(spec.shots) + len(spec.overlays)
     if spec.audio is not None:
         argv += ["-i", str(spec.audio)]

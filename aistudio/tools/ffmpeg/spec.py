@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from aistudio.artifacts import CameraMove, TransitionKind
+
+# "settle": the end card's slow rise into place, a crop move (no per-frame scaling) so the
+# last seconds cost no more than a pan.
+StillMove = CameraMove | Literal["settle"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,7 @@ class StillShot:
 
     path: Path
     duration_s: float
-    move: CameraMove
+    move: StillMove
     headroom: float = 1.18
     seed: int = 0  # varies hand-held jitter and pan direction details
 

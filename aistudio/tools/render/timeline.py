@@ -82,7 +82,7 @@ def build_compose_spec(
         StillShot(
             path=end_card,
             duration_s=plan.end_card.duration_s,
-            move="push_in",
+            move="settle",
             headroom=render.motion_headroom,
             seed=plan.seed,
         )
