@@ -176,6 +176,7 @@ class RenderPlan(Frozen):
     duration_s: float = 12.0
     caption_scale: float = 1.0  # QA may enlarge captions on a retry
     seed: int = 0
+    kind: JobKind = "promo"  # hosted providers pick their model list by it
 
 
 class QACheck(Frozen):
@@ -221,6 +222,7 @@ class ProviderJob(Frozen):
     status: Literal["submitted", "completed", "failed", "cancelled"] = "submitted"
     cost_usd: float = 0.0
     error: str | None = None
+    notes: tuple[str, ...] = ()  # e.g. why earlier models in the failover list were skipped
 
 
 class ModerationVerdict(Frozen):

@@ -65,12 +65,14 @@ class ProviderError(AppError):
     http_status = 502
 
     def __init__(
-        self, message: str, *, provider: str, status: int | None = None, retryable: bool = False
+        self, message: str, *, provider: str, status: int | None = None, retryable: bool = False,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(f"{provider}: {message}")
         self.provider = provider
         self.status = status
         self.retryable = retryable
+        self.retry_after_s = retry_after_s  # the provider's own Retry-After, when it sent one
 
 
 class FFmpegError(AppError):
@@ -94,3 +96,35 @@ class ToolUnavailable(AppError):
 
     type_slug = "tool-unavailable"
     http_status = 503
+
+
+class UnsafeURL(InputError):
+    """A URL we were asked to fetch or call points somewhere we refuse to go (SSRF guard)."""
+
+    type_slug = "unsafe-url"
+    http_status = 422
+
+
+class Unauthorized(AppError):
+    """Missing, malformed or unknown API key."""
+
+    type_slug = "unauthorized"
+    http_status = 401
+
+
+class RateLimited(AppError):
+    """Too many requests; `retry_after_s` feeds the Retry-After header."""
+
+    type_slug = "rate-limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Conflict(AppError):
+    """The request clashes with current state (e.g. idempotency key reused with another body)."""
+
+    type_slug = "conflict"
+    http_status = 409

@@ -7,8 +7,9 @@ default that works on a fresh clone with no keys and no servers (the embedded de
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,11 +53,90 @@ class QASettings(BaseSettings):
     nsfw_threshold: float = 0.7
 
 
+class ServerSettings(BaseSettings):
+    """The HTTP job API (`aistudio serve`).
+
+    `dev_mode` turns authentication off: every request is tenant "dev" and no API key is
+    needed. It is meant for a laptop; never expose a dev-mode server on a network.
+    """
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL of the job store; None = SQLite in the data folder. "
+        "postgresql+asyncpg://user@host/db works unchanged.",
+    )
+    max_concurrent_jobs: int = Field(default=2, ge=1)
+    max_body_bytes: int = 25 * 1024 * 1024
+    max_image_b64_bytes: int = 20 * 1024 * 1024  # decoded size cap of reference_image_b64
+    dev_mode: bool = False
+    signing_secret: str = Field(
+        default="",
+        description="Secret for signed asset links; empty = a random one per process "
+        "(links then die with a restart).",
+    )
+    asset_link_ttl_s: int = 3600
+    rate_per_s: float = 20.0  # per API key
+    burst: int = 40
+    fetch_allow_hosts: tuple[str, ...] = ()  # hosts reference/webhook URLs may resolve privately
+    fetch_timeout_s: float = 20.0
+    webhook_attempts: int = 5
+    webhook_backoff_s: float = 1.0
+    webhook_max_backoff_s: float = 60.0
+    webhook_timeout_s: float = 10.0
+    public_base_url: str = "http://127.0.0.1:8000"
+    max_deadline_s: float = 24 * 3600.0
+    page_size_max: int = 100
+
+
+VideoProviderName = Literal["local", "fal", "replicate"]
+# The original AI Studio's SERVICE_TYPE values.
+SERVICE_TYPES: dict[str, VideoProviderName] = {
+    "falai": "fal", "fal": "fal", "replicate": "replicate", "local": "local",
+}
+
+
+def _default_video_models() -> dict[str, dict[str, tuple[str, ...]]]:
+    return {
+        "fal": {
+            "promo": ("seedance-2.0", "kling-3.0-pro", "wan-2.7"),
+            "fashion": ("kling-3.0-pro", "veo-3.1", "wan-2.7"),
+            "ugc": ("kling-3.0-pro", "wan-2.7"),
+        },
+        "replicate": {
+            "promo": ("replicate-seedance-2.0", "replicate-kling-3.0"),
+            "fashion": ("replicate-kling-3.0", "replicate-veo-3.1"),
+            "ugc": ("replicate-kling-3.0", "replicate-veo-3.1"),
+        },
+    }
+
+
+class ProviderSettings(BaseModel):
+    """Hosted providers. Keys come from FAL_KEY / REPLICATE_API_TOKEN (see Settings)."""
+
+    video: VideoProviderName | None = None  # None: SERVICE_TYPE, else the local renderer
+    # Model failover order per provider and job kind: catalog ids (aistudio/tools/video/
+    # catalog.json, plus `catalog_path`). The first model that can make a shot gets it.
+    video_models: dict[str, dict[str, tuple[str, ...]]] = Field(
+        default_factory=_default_video_models)
+    catalog_path: Path | None = None
+    fal_queue_url: str | None = None  # e.g. a gateway; None = fal's own hosts
+    fal_rest_url: str | None = None
+    fal_cdn_url: str | None = None
+    replicate_base_url: str | None = None
+    request_timeout_s: float = 60.0  # one HTTP attempt
+    call_attempts: int = 6
+    backoff_s: float = 0.5
+    poll_initial_s: float = 1.0
+    poll_max_s: float = 15.0
+    shot_deadline_s: float = 900.0
+
+
 class Settings(BaseSettings):
     """Top-level settings. Environment prefix `AISTUDIO_`, nested with `__`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="AISTUDIO_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+        env_prefix="AISTUDIO_", env_nested_delimiter="__", env_file=".env", extra="ignore",
+        populate_by_name=True,
     )
 
     data_dir: Path = Path(".aistudio")
@@ -68,6 +148,33 @@ class Settings(BaseSettings):
     limits: MediaLimits = Field(default_factory=MediaLimits)
     render: RenderSettings = Field(default_factory=RenderSettings)
     qa: QASettings = Field(default_factory=QASettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    service_type: str | None = Field(
+        default=None, validation_alias=AliasChoices("AISTUDIO_SERVICE_TYPE", "SERVICE_TYPE"),
+        description="The original AI Studio switch: replicate | falai.",
+    )
+    fal_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AISTUDIO_FAL_KEY", "FAL_KEY"))
+    replicate_api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AISTUDIO_REPLICATE_API_TOKEN", "REPLICATE_API_TOKEN"))
+
+    @field_validator("service_type")
+    @classmethod
+    def _known_service_type(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() not in SERVICE_TYPES:
+            raise ValueError(f"SERVICE_TYPE must be one of {', '.join(SERVICE_TYPES)}; "
+                             f"got {value!r}")
+        return value
+
+    @property
+    def video_provider(self) -> VideoProviderName:
+        if self.providers.video is not None:
+            return self.providers.video
+        if self.service_type:
+            return SERVICE_TYPES[self.service_type.strip().lower()]
+        return "local"
 
     @property
     def storage_dir(self) -> Path:
@@ -76,6 +183,11 @@ class Settings(BaseSettings):
     @property
     def checkpoint_db(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def database_url(self) -> str:
+        """The job store URL: the configured one, else SQLite beside the checkpoints."""
+        return self.server.database_url or f"sqlite+aiosqlite:///{self.data_dir}/jobs.sqlite"
 
     @property
     def work_dir(self) -> Path:

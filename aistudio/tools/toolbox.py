@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aistudio.errors import ToolUnavailable
 from aistudio.settings import Settings
 from aistudio.tools.audio.music import SynthMusic
 from aistudio.tools.audio.soundtrack import Soundtrack
@@ -29,6 +30,10 @@ from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.local import LocalStorage
+from aistudio.tools.video.catalog import load_catalog
+from aistudio.tools.video.fal import FalBackend, FalEndpoints
+from aistudio.tools.video.hosted import HostedPolicy, HostedVideoProvider, ProviderBackend
+from aistudio.tools.video.replicate import ReplicateBackend
 from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.ingest import LocalIngestor
 from aistudio.tools.vision.inspect import FrameInspector
@@ -52,6 +57,37 @@ class Toolbox:
     inspector: FrameInspector
 
 
+def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
+    """The local compositor, or a hosted provider (fal / Replicate) that animates the local
+    compositor's keyframes, chosen by settings (AISTUDIO_PROVIDERS__VIDEO or SERVICE_TYPE)."""
+    local = LocalVideoProvider(storage, settings.render.motion_headroom)
+    name = settings.video_provider
+    if name == "local":
+        return local
+    p = settings.providers
+    backend: ProviderBackend
+    if name == "fal":
+        if settings.fal_key is None:
+            raise ToolUnavailable("the fal provider needs FAL_KEY")
+        endpoints = None
+        if p.fal_queue_url:
+            endpoints = FalEndpoints(queue=p.fal_queue_url, rest=p.fal_rest_url or p.fal_queue_url,
+                                     cdn=p.fal_cdn_url or p.fal_queue_url)
+        backend = FalBackend(settings.fal_key.get_secret_value(), endpoints=endpoints,
+                             timeout_s=p.request_timeout_s)
+    else:
+        if settings.replicate_api_token is None:
+            raise ToolUnavailable("the replicate provider needs REPLICATE_API_TOKEN")
+        backend = ReplicateBackend(settings.replicate_api_token.get_secret_value(),
+                                   base_url=p.replicate_base_url, timeout_s=p.request_timeout_s)
+    policy = HostedPolicy(attempts=p.call_attempts, backoff_s=p.backoff_s,
+                          call_timeout_s=p.request_timeout_s,
+                          poll_initial_s=p.poll_initial_s, poll_max_s=p.poll_max_s,
+                          deadline_s=p.shot_deadline_s)
+    return HostedVideoProvider(backend, load_catalog(p.catalog_path),
+                               p.video_models.get(name, {}), storage, local, policy=policy)
+
+
 def build_toolbox(settings: Settings) -> Toolbox:
     """The embedded default: everything local, no keys, no servers.
 
@@ -73,7 +109,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
         ),
         ingestor=LocalIngestor(storage, settings.limits, ocr),
         moderator=LocalModerator(settings.qa.nsfw_threshold, people),
-        video=LocalVideoProvider(storage, settings.render.motion_headroom),
+        video=_video_provider(settings, storage),
         voice=voice,
         music=music,
         ffmpeg=ffmpeg,

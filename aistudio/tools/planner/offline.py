@@ -310,7 +310,7 @@ class OfflinePlanner:
                              backdrop=backdrop),
             aspect_ratios=tuple(dict.fromkeys(brief.aspect_ratios)), grade=concept.grade,
             fps=self.fps, duration_s=brief.duration_s, caption_scale=round(caption_scale, 3),
-            seed=brief.seed)
+            seed=brief.seed, kind=brief.kind)
 
     async def review(self, brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan,
                      plan: RenderPlan, attempt: int) -> QAReport:

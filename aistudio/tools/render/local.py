@@ -16,6 +16,7 @@ from PIL import Image
 from aistudio.artifacts import (
     ASPECT_SIZES,
     AspectRatio,
+    Asset,
     ProductProfile,
     ProviderJob,
     RenderPlan,
@@ -43,6 +44,12 @@ class LocalVideoProvider:
         request_id = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         return ProviderJob(provider=self.name, model=RENDERER_VERSION, request_id=request_id,
                            shot_index=shot.shot_index, cost_usd=0.0)
+
+    async def keyframe(self, shot: ShotRender, plan: RenderPlan, product: ProductProfile,
+                       aspect: AspectRatio) -> Asset:
+        """The shot's keyframe (also the first frame hosted models animate)."""
+        job = await self.submit("", shot, plan, product)
+        return (await self._one(job, shot, plan, product, aspect)).asset
 
     async def _one(self, job: ProviderJob, shot: ShotRender, plan: RenderPlan,
                    product: ProductProfile, aspect: AspectRatio) -> ShotVisual:

@@ -77,7 +77,7 @@ def build_compose_spec(
             )
         else:
             shots.append(ClipShot(path=item.path, duration_s=shot.duration_s))
-    # The end card gets a slow push-in so the last seconds never read as a frozen frame.
+    # The end card rises slowly into place so the last seconds never read as a frozen frame.
     shots.append(
         StillShot(
             path=end_card,

@@ -1,0 +1,158 @@
+"""A loopback fal.ai: storage token + CDN upload, the queue API (submit / status / result /
+cancel) and the media host, as fal-client 1.0.3 speaks them (shared/reference/providers.md).
+
+A request goes IN_QUEUE -> IN_PROGRESS -> COMPLETED over `polls_to_finish` status calls;
+`hold` keeps every request in progress until released (to kill a client mid-await);
+`fail_models` makes a model's requests complete with an error; `reject_models` makes its
+submissions answer 422 (the input was refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
+from tests.fakes.media import clip_from_frame, requested_seconds
+
+
+@dataclass
+class FalJob:
+    app: str
+    payload: dict[str, Any]
+    polls: int = 0
+    cancelled: bool = False
+    clip: bytes | None = None
+
+
+@dataclass
+class FalBehaviour:
+    polls_to_finish: int = 2
+    fail_models: set[str] = field(default_factory=set)
+    reject_models: set[str] = field(default_factory=set)
+    hold: asyncio.Event | None = None  # set: requests may finish
+
+
+class FakeFal(FakeService):
+    def __init__(self, faults: FaultPlan | None = None,
+                 behaviour: FalBehaviour | None = None) -> None:
+        super().__init__(faults)
+        self.behaviour = behaviour or FalBehaviour()
+        self.files: dict[str, bytes] = {}
+        self.jobs: dict[str, FalJob] = {}
+        self.accepted: list[Request] = []
+        self._ids = itertools.count(1)
+
+    def route(self, request: Request) -> str:
+        p = request.path
+        fixed = {"/files/upload": "upload"}
+        if p in fixed:
+            return fixed[p]
+        if p.startswith(("/storage/auth/token", "/media/")):
+            return "token" if p.startswith("/storage") else "media"
+        if "/requests/" in p:
+            tail = p.rsplit("/", 1)[1]
+            return tail if tail in ("status", "cancel") else "result"
+        return "submit" if request.method == "POST" else "unknown"
+
+    def submissions(self) -> list[Request]:
+        """Accepted submissions (not the ones a fault or a rejection answered)."""
+        return list(self.accepted)
+
+    def error_body(self, status: int, message: str) -> Json:
+        return {"detail": message}
+
+    async def handle(self, request: Request) -> Response:
+        handler = getattr(self, f"_{self.route(request)}", None)
+        if handler is None:
+            return Response.of({"detail": f"no route {request.method} {request.path}"}, 404)
+        response: Response = await handler(request)
+        return response
+
+    async def _token(self, request: Request) -> Response:
+        return Response.of({"token": "fake-token", "token_type": "Bearer",
+                            "base_url": self.base_url,
+                            "expires_at": "2099-01-01T00:00:00+00:00"})
+
+    async def _upload(self, request: Request) -> Response:
+        if not request.headers.get("authorization", "").startswith("Bearer "):
+            return Response.of({"detail": "no upload token"}, 401)
+        name = f"{next(self._ids)}-{request.headers.get('x-fal-file-name', 'file')}"
+        self.files[name] = request.body
+        return Response.of({"access_url": f"{self.base_url}/media/{name}"})
+
+    async def _media(self, request: Request) -> Response:
+        name = request.path.removeprefix("/media/")
+        data = self.files.get(name)
+        if data is None:
+            return Response.of({"detail": "expired"}, 404)
+        return Response(200, data, {"content-type": "video/mp4" if name.endswith(".mp4")
+                                    else "image/jpeg"})
+
+    def _urls(self, app: str, request_id: str) -> dict[str, str]:
+        owner, alias = app.split("/")[:2]
+        base = f"{self.base_url}/{owner}/{alias}/requests/{request_id}"
+        return {"response_url": base, "status_url": f"{base}/status",
+                "cancel_url": f"{base}/cancel"}
+
+    async def _submit(self, request: Request) -> Response:
+        if not request.headers.get("authorization", "").startswith("Key "):
+            return Response.of({"detail": "missing Key auth"}, 401)
+        app = request.path.strip("/")
+        if app in self.behaviour.reject_models:
+            return Response.of({"detail": [{"loc": ["body", "image_url"],
+                                            "msg": "input refused", "type": "value_error"}]},
+                               422)
+        self.accepted.append(request)
+        request_id = f"req-{next(self._ids)}"
+        self.jobs[request_id] = FalJob(app=app, payload=request.json())
+        return Response.of({"request_id": request_id, "status": "IN_QUEUE",
+                            "queue_position": 1, **self._urls(app, request_id)}, 202)
+
+    def _job(self, request: Request) -> tuple[str, FalJob | None]:
+        request_id = request.path.split("/requests/")[1].split("/")[0]
+        return request_id, self.jobs.get(request_id)
+
+    async def _status(self, request: Request) -> Response:
+        request_id, job = self._job(request)
+        if job is None:
+            return Response.of({"detail": "request not found"}, 404)
+        job.polls += 1
+        held = self.behaviour.hold is not None and not self.behaviour.hold.is_set()
+        if job.polls == 1:
+            return Response.of({"status": "IN_QUEUE", "queue_position": 0,
+                                **self._urls(job.app, request_id)}, 202)
+        if held or job.polls < self.behaviour.polls_to_finish:
+            return Response.of({"status": "IN_PROGRESS", "logs": [
+                {"message": "rendering", "level": "INFO", "source": "user",
+                 "timestamp": "2026-12-01T00:00:00Z"}]}, 202)
+        done: dict[str, Any] = {"status": "COMPLETED", "logs": [],
+                                "metrics": {"inference_time": 1.2}}
+        if job.app in self.behaviour.fail_models:
+            done |= {"error": "content policy violation", "error_type": "content_policy"}
+        return Response.of(done)
+
+    async def _result(self, request: Request) -> Response:
+        request_id, job = self._job(request)
+        if job is None:
+            return Response.of({"detail": "request not found"}, 404)
+        if job.app in self.behaviour.fail_models:
+            return Response.of({"detail": "content policy violation"}, 422)
+        if job.clip is None:
+            frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
+            frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
+            seconds = job.payload.get("duration", job.payload.get("seconds"))
+            job.clip = await clip_from_frame(frame, requested_seconds(seconds))
+            self.files[f"clip-{request_id}.mp4"] = job.clip
+        return Response.of({"video": {"url": f"{self.base_url}/media/clip-{request_id}.mp4",
+                                      "content_type": "video/mp4",
+                                      "file_size": len(job.clip)}})
+
+    async def _cancel(self, request: Request) -> Response:
+        _, job = self._job(request)
+        if job is None:
+            return Response.of({"detail": "request not found"}, 404)
+        job.cancelled = True
+        return Response.of({"status": "CANCELLATION_REQUESTED"}, 202)

@@ -1,0 +1,136 @@
+"""A loopback Replicate: files, predictions by model, get, cancel, and the delivery host,
+as replicate 1.0.7 speaks them (shared/reference/providers.md). Errors are RFC 7807."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
+from tests.fakes.media import clip_from_frame, requested_seconds
+
+_PREDICTION = re.compile(r"^/v1/predictions/([^/]+)(/cancel)?$")
+_CREATE = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions$")
+
+
+@dataclass
+class Prediction:
+    id: str
+    model: str
+    input: dict[str, Any]
+    polls: int = 0
+    status: str = "starting"
+    output: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class ReplicateBehaviour:
+    polls_to_finish: int = 2
+    fail_models: set[str] = field(default_factory=set)
+
+
+class FakeReplicate(FakeService):
+    def __init__(self, faults: FaultPlan | None = None,
+                 behaviour: ReplicateBehaviour | None = None) -> None:
+        super().__init__(faults)
+        self.behaviour = behaviour or ReplicateBehaviour()
+        self.files: dict[str, bytes] = {}
+        self.predictions: dict[str, Prediction] = {}
+        self.accepted: list[Request] = []
+        self._ids = itertools.count(1)
+
+    def route(self, request: Request) -> str:
+        if request.path == "/v1/files":
+            return "upload"
+        if request.path.startswith("/media/"):
+            return "media"
+        if _CREATE.match(request.path):
+            return "create"
+        match = _PREDICTION.match(request.path)
+        if match:
+            return "cancel" if match.group(2) else "get"
+        return "unknown"
+
+    def error_body(self, status: int, message: str) -> Json:
+        return {"type": "about:blank", "title": message, "status": status, "detail": message}
+
+    async def handle(self, request: Request) -> Response:
+        route = self.route(request)
+        if route == "media":  # the delivery host is public, like replicate.delivery
+            return self._media(request)
+        if request.headers.get("authorization") != "Bearer r8-test":
+            return Response.of(self.error_body(401, "invalid token"), 401)
+        if route == "upload":
+            return self._upload(request)
+        if route == "create":
+            return self._create(request)
+        if route in ("get", "cancel"):
+            return await self._prediction(request, cancel=route == "cancel")
+        return Response.of(self.error_body(404, f"no route {request.path}"), 404)
+
+    def _upload(self, request: Request) -> Response:
+        # multipart/form-data with one part named "content": keep the part's bytes
+        boundary = request.headers["content-type"].split("boundary=")[1].encode()
+        part = next(p for p in request.body.split(b"--" + boundary) if b'name="content"' in p)
+        data = part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+        file_id = f"file-{next(self._ids)}"
+        self.files[file_id] = data
+        return Response.of({
+            "id": file_id, "name": "frame.jpg", "content_type": "image/jpeg",
+            "size": len(data), "etag": "x", "checksums": {}, "metadata": {},
+            "created_at": "2026-12-01T00:00:00Z", "expires_at": None,
+            "urls": {"get": f"{self.base_url}/media/{file_id}"},
+        }, 201)
+
+    def _media(self, request: Request) -> Response:
+        data = self.files.get(request.path.removeprefix("/media/"))
+        if data is None:
+            return Response.of(self.error_body(404, "gone"), 404)
+        return Response(200, data, {"content-type": "application/octet-stream"})
+
+    def _json(self, p: Prediction) -> dict[str, Any]:
+        url = f"{self.base_url}/v1/predictions/{p.id}"
+        return {"id": p.id, "model": p.model, "version": "fake-version", "status": p.status,
+                "input": p.input, "output": p.output, "logs": "", "error": p.error,
+                "data_removed": False, "metrics": {}, "created_at": "2026-12-01T00:00:00Z",
+                "urls": {"get": url, "cancel": f"{url}/cancel", "web": url}}
+
+    def _create(self, request: Request) -> Response:
+        match = _CREATE.match(request.path)
+        assert match is not None
+        model = f"{match.group(1)}/{match.group(2)}"
+        self.accepted.append(request)
+        prediction = Prediction(id=f"p{next(self._ids)}", model=model,
+                                input=request.json()["input"])
+        self.predictions[prediction.id] = prediction
+        return Response.of(self._json(prediction), 201)
+
+    async def _prediction(self, request: Request, *, cancel: bool) -> Response:
+        match = _PREDICTION.match(request.path)
+        assert match is not None
+        p = self.predictions.get(match.group(1))
+        if p is None:
+            return Response.of(self.error_body(404, "prediction not found"), 404)
+        if cancel:
+            p.status = "canceled"
+            return Response.of(self._json(p))
+        p.polls += 1
+        if p.status in ("starting", "processing"):
+            if p.polls >= self.behaviour.polls_to_finish:
+                if p.model in self.behaviour.fail_models:
+                    p.status, p.error = "failed", "NSFW content detected"
+                else:
+                    await self._finish(p)
+            else:
+                p.status = "processing"
+        return Response.of(self._json(p))
+
+    async def _finish(self, p: Prediction) -> None:
+        image_url = next(v for v in p.input.values() if "/media/" in str(v))
+        frame = self.files[str(image_url).rsplit("/media/", 1)[1]]
+        clip = await clip_from_frame(frame, requested_seconds(p.input.get("duration")))
+        self.files[f"{p.id}.mp4"] = clip
+        p.status, p.output = "succeeded", f"{self.base_url}/media/{p.id}.mp4"
