@@ -95,8 +95,9 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         assets[f"video_{tag}.mp4"] = output.video
         assets[f"poster_{tag}.jpg"] = output.poster
     first = state["plan"].aspect_ratios[0]
-    assets["storyboard.png"] = await tools.stills.storyboard(
-        [v for v in state["visuals"] if v.aspect == first], state["shots"], state["concept"].title
+    assets["storyboard.png"] = await tools.composer.storyboard(
+        [v for v in state["visuals"] if v.aspect == first], state["plan"], state["shots"],
+        state["concept"].title,
     )
     cues = _caption_source(state)
     assets["captions.srt"] = await storage.put_bytes(

@@ -19,6 +19,7 @@ from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.runner import run_ffmpeg
 from aistudio.tools.ffmpeg.spec import (
     AudioMixSpec,
+    ClipShot,
     ComposeSpec,
     OverlayImage,
     StillShot,
@@ -249,3 +250,27 @@ async def test_both_normalisation_paths_land_on_target(ffmpeg: FFmpeg, tmp_path:
         # loudnorm's limiter gives back a little loudness on transient-heavy material
         # (-14.7 here); the product tolerance is +-1 LU
         assert abs(stats.integrated_lufs + 14.0) <= 1.0, (reported, stats)
+
+
+async def test_clips_and_stills_share_one_timeline(ffmpeg: FFmpeg, ffmpeg_exe: str,
+                                                   tmp_path: Path) -> None:
+    # A hosted model's clip (24 fps, another size) between two stills: one clock throughout.
+    clip = tmp_path / "model.mp4"
+    await _run(ffmpeg_exe, "-v", "error", "-y", "-f", "lavfi", "-i",
+               "testsrc2=s=360x640:r=24:d=4", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+               str(clip))
+    still = _keyframe(tmp_path / "s.png", (200, 80, 40), (216, 384))
+    spec = ComposeSpec(
+        width=180, height=320, fps=30,
+        shots=(StillShot(still, 2.0, "push_in", 1.2), ClipShot(clip, 3.0),
+               StillShot(still, 1.5, "settle", 1.2)),
+        transitions=(TransitionSpec("fade", 0.4), TransitionSpec("fadeblack", 0.4)),
+        overlays=(), audio=None, duration_s=5.7, output=tmp_path / "mixed.mp4",
+    )
+    await ffmpeg.compose(spec)
+    info = await ffmpeg.probe(spec.output)
+    assert abs(info.duration_s - 5.7) <= 0.05
+    assert info.fps == pytest.approx(30.0)
+    frames = await ffmpeg.extract_frames(spec.output, [1.0, 3.5, 5.5])
+    # the clip's test pattern is colourful, the stills are a warm gradient
+    assert np.std(frames[1].astype(float)) > np.std(frames[0].astype(float))

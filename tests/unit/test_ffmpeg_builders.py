@@ -71,7 +71,8 @@ def test_filtergraph_has_one_chain_per_shot_and_one_xfade_per_seam() -> None:
     assert "eval=frame" in graph.split(";")[0]
     assert "scale=" not in graph.split(";")[1]
     # the clip is fitted to the frame and retimed
-    assert "[2:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920" in graph
+    assert ("[2:v]scale=1080:1920:force_original_aspect_ratio=increase:out_range=tv,"
+            "crop=1080:1920") in graph
     # the caption overlay is input 4 (after the 4 shots): decoded once, repeated for its
     # 3 s window (90 frames) on the film's clock, faded in and out with alpha
     assert ("[4:v]format=yuva420p,loop=loop=89:size=1:start=0,setpts=N/(30*TB)+0.5/TB,"

@@ -17,7 +17,7 @@ from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats, VoicePlacement
 from aistudio.tools.protocols import MusicSynth, Storage, VoiceSynth
 
-SOUNDTRACK_VERSION = "soundtrack-v1"
+SOUNDTRACK_VERSION = "soundtrack-v2"  # v2: ebur128 measure, pure-gain path
 
 
 def _digest(*parts: object) -> str:

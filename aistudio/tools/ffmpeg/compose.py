@@ -103,7 +103,10 @@ def _still_chain(index: int, shot: StillShot, spec: ComposeSpec) -> str:
 def _clip_chain(index: int, shot: ClipShot, spec: ComposeSpec) -> str:
     w, h = spec.width, spec.height
     return (
-        f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+        # out_range=tv: models often deliver full-range (JPEG-style) video; the output is
+        # limited-range yuv420p like every other shot.
+        f"[{index}:v]scale={w}:{h}:force_original_aspect_ratio=increase:out_range=tv,"
+        f"crop={w}:{h},"
         f"fps={spec.fps},format=yuv420p,setsar=1,trim=duration={_num(shot.duration_s)},"
         f"setpts=PTS-STARTPTS[v{index}]"
     )
@@ -181,6 +184,10 @@ def build_compose_argv(spec: ComposeSpec, ffmpeg: str) -> list[str]:
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1",
             "-nostats"]
     for shot in spec.shots:
+        if isinstance(shot, StillShot):
+            # The image demuxer's default 25 fps clock would not match the clips' (after
+            # their `fps` filter), and xfade needs one time base and frame rate throughout.
+            argv += ["-framerate", str(spec.fps)]
         argv += ["-i", str(shot.path)]
     for overlay in spec.overlays:
         argv += ["-i", str(overlay.path)]

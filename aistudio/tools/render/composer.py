@@ -10,7 +10,15 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from aistudio.artifacts import AspectRatio, Asset, Output, ProductProfile, RenderPlan, ShotVisual
+from aistudio.artifacts import (
+    AspectRatio,
+    Asset,
+    Output,
+    ProductProfile,
+    RenderPlan,
+    ShotList,
+    ShotVisual,
+)
 from aistudio.settings import RenderSettings
 from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.spec import ComposeSpec
@@ -23,7 +31,7 @@ from aistudio.tools.render.timeline import (
     shot_starts,
 )
 
-COMPOSER_VERSION = "compose-v1"
+COMPOSER_VERSION = "compose-v2"  # v2: looped captions, settle, one clock for clips
 
 
 def compose_memo_key(spec: ComposeSpec) -> str:
@@ -103,3 +111,21 @@ class VideoComposer:
         out = scratch / "poster.jpg"
         await self.ffmpeg.extract_poster(await self.storage.path_of(video), t, out)
         return await self.storage.put_file(out, kind="poster", mime="image/jpeg", ext="jpg")
+
+    async def storyboard(self, visuals: Sequence[ShotVisual], plan: RenderPlan,
+                         shots: ShotList, title: str) -> Asset:
+        """The contact sheet. A hosted model's shot is a clip: its middle frame stands in."""
+        durations = {s.shot_index: s.duration_s for s in plan.shots}
+        frames: list[ShotVisual] = []
+        async with self.storage.scratch() as scratch:
+            for visual in visuals:
+                if visual.is_still:
+                    frames.append(visual)
+                    continue
+                out = scratch / f"shot{visual.shot_index}.jpg"
+                await self.ffmpeg.extract_poster(await self.storage.path_of(visual.asset),
+                                                 durations[visual.shot_index] / 2, out)
+                frame = await self.storage.put_file(out, kind="keyframe", mime="image/jpeg",
+                                                    ext="jpg")
+                frames.append(visual.model_copy(update={"asset": frame, "is_still": True}))
+        return await self.stills.storyboard(frames, shots, title)

@@ -26,7 +26,7 @@ from aistudio.artifacts import (
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.keyframe import compose_keyframe
 
-RENDERER_VERSION = "local-compositor-v1"
+RENDERER_VERSION = "local-compositor-v2"  # v2: coarse-grid backdrop
 
 
 class LocalVideoProvider:

@@ -30,7 +30,7 @@ from aistudio.tools.render.captions import render_caption
 from aistudio.tools.render.endcard import render_end_card
 from aistudio.tools.render.storyboard import render_storyboard
 
-STILLS_VERSION = "stills-v1"
+STILLS_VERSION = "stills-v2"  # v2: coarse-grid backdrop
 
 
 @dataclass(frozen=True)

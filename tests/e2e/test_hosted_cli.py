@@ -1,0 +1,134 @@
+"""The CLI on hosted providers: the whole graph through the real fal-client / replicate SDKs
+against loopback fakes, and a SIGKILL while awaiting the provider followed by a restart —
+the provider must see exactly one submission per shot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sample
+from tests.e2e.test_cli_generate import CASES
+from tests.fakes.asgi import FaultPlan, serving
+from tests.fakes.fal import FakeFal, FalBehaviour
+from tests.fakes.replicate import FakeReplicate
+from tests.media_assert import measure
+
+pytestmark = pytest.mark.slow
+POLLING = {"AISTUDIO_PROVIDERS__POLL_INITIAL_S": "0.05", "AISTUDIO_PROVIDERS__POLL_MAX_S": "0.3",
+           "AISTUDIO_PROVIDERS__BACKOFF_S": "0.02", "AISTUDIO_PROVIDERS__REQUEST_TIMEOUT_S": "2",
+           "AISTUDIO_PROVIDERS__CALL_ATTEMPTS": "10"}
+
+
+def _env(cli_env: dict[str, str], **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in cli_env.items()
+           if k not in ("SERVICE_TYPE", "FAL_KEY", "REPLICATE_API_TOKEN")}
+    return {**env, **POLLING, **extra}
+
+
+def _cmd(aistudio_cmd: list[str], kind: str, tmp: Path, job: str) -> list[str]:
+    image, brief = CASES[kind]
+    return [*aistudio_cmd, "generate", kind, "--image", str(sample(image)), "--brief", brief,
+            "--duration", "8", "--data-dir", str(tmp / "data"), "--out", str(tmp / "out"),
+            "--job-id", job]
+
+
+async def _run(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=600)
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+def _shots(out: Path) -> int:
+    return len(json.loads((out / "plan.json").read_text())["shots"]["shots"])
+
+
+def _check_output(out: Path, ffmpeg_exe: str, provider: str) -> None:
+    m = measure(out / "video_9x16.mp4", ffmpeg_exe)
+    assert abs(m.duration_s - 8.0) <= 0.25
+    assert (m.width, m.height, m.video_codec, m.audio_codec) == (1080, 1920, "h264", "aac")
+    qa = json.loads((out / "qa.json").read_text())
+    assert qa["passed"], [c for c in qa["output"]["checks"] if not c["passed"]]
+    jobs = json.loads((out / "provenance.json").read_text())["render_jobs"]
+    assert len(jobs) == _shots(out)
+    assert {j["provider"] for j in jobs} == {provider}
+    assert all(j["request_id"] and j["status"] == "completed" for j in jobs)
+
+
+@pytest.fixture
+async def fal_fake() -> AsyncIterator[FakeFal]:
+    fake = FakeFal(faults=FaultPlan(rate=0.3, spare=frozenset({"token"}), hang_s=3.0, seed=3))
+    async with serving(fake):
+        yield fake
+
+
+async def test_ugc_on_fal_with_thirty_percent_faults(
+    fal_fake: FakeFal, tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    ffmpeg_exe: str,
+) -> None:
+    env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
+               AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal_fake.base_url)
+    code, log = await _run(_cmd(aistudio_cmd, "ugc", tmp_path, "fal-ugc"), env)
+    assert code == 0, log[-4000:]
+    out = tmp_path / "out"
+    _check_output(out, ffmpeg_exe, "fal")
+    assert len(fal_fake.submissions()) == _shots(out)
+    assert fal_fake.faults_injected  # the run went through injected faults
+
+
+async def test_fashion_and_promo_on_replicate(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+) -> None:
+    fake = FakeReplicate()
+    async with serving(fake):
+        env = _env(cli_env, SERVICE_TYPE="replicate", REPLICATE_API_TOKEN="r8-test",  # noqa: S106 - the fake's token
+                   AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=fake.base_url)
+        for kind in ("fashion", "promo"):
+            job_dir = tmp_path / kind
+            before = len(fake.accepted)
+            code, log = await _run(_cmd(aistudio_cmd, kind, job_dir, f"rep-{kind}"), env)
+            assert code == 0, log[-4000:]
+            _check_output(job_dir / "out", ffmpeg_exe, "replicate")
+            assert len(fake.accepted) - before == _shots(job_dir / "out")
+    models = {r.path for r in fake.accepted}
+    assert models == {"/v1/models/bytedance/seedance-2.0/predictions",
+                      "/v1/models/kwaivgi/kling-v3-video/predictions"}
+
+
+async def test_sigkill_while_awaiting_the_provider_submits_once(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+) -> None:
+    release = asyncio.Event()
+    fake = FakeFal(behaviour=FalBehaviour(hold=release))
+    async with serving(fake):
+        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
+                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        cmd = _cmd(aistudio_cmd, "promo", tmp_path, "fal-kill")
+        first = await asyncio.create_subprocess_exec(
+            *cmd, env=env, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 300
+        # awaiting: every shot submitted and being polled
+        while not (fake.submissions() and fake.count("status") > 2 * len(fake.submissions())):
+            assert loop.time() < deadline, "the job never reached render_await"
+            assert first.returncode is None, "the first run ended on its own"
+            await asyncio.sleep(0.1)
+        submitted = len(fake.submissions())
+        os.killpg(first.pid, signal.SIGKILL)
+        await first.wait()
+        release.set()
+        code, log = await _run(cmd, env)
+        assert code == 0, log[-4000:]
+        out = tmp_path / "out"
+        _check_output(out, ffmpeg_exe, "fal")
+        assert submitted == _shots(out)
+        assert len(fake.submissions()) == submitted  # the restart polled, never resubmitted
+        assert fake.count("upload") == submitted
