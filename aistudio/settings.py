@@ -131,6 +131,32 @@ class ProviderSettings(BaseModel):
     shot_deadline_s: float = 900.0
 
 
+class LLMSettings(BaseModel):
+    """OpenAI-compatible chat models for the agents (OpenAI, Ollama, vLLM: any base URL).
+    With no API key and no base URL every agent runs on the offline planner."""
+
+    base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama; None = OpenAI
+    model: str = "gpt-4o-mini"  # retires 2027-01-14: keep it a setting
+    # Per-agent overrides: concept, visual, audio, assembly, qa, vision, title.
+    agent_models: dict[str, str] = Field(default_factory=dict)
+    timeout_s: float = 60.0  # ChatOpenAI has NO timeout by default: always set one
+    max_retries: int = 2
+    max_reasks: int = 2  # re-asks after an invalid structured answer
+    temperature: float = 0.7
+    moderation_model: str = "omni-moderation-latest"
+    tts_model: str = "gpt-4o-mini-tts"
+    tts_voice: str = "alloy"
+    voice: Literal["piper", "openai"] = "piper"
+    moderation: Literal["local", "openai"] | None = None  # None: openai when a key is set
+
+
+class SupabaseSettings(BaseModel):
+    url: str | None = None  # https://<project>.supabase.co; set with a key to use Supabase
+    bucket: str = "aistudio"
+    signed_url_ttl_s: int = 3600
+    timeout_s: float = 20.0
+
+
 class Settings(BaseSettings):
     """Top-level settings. Environment prefix `AISTUDIO_`, nested with `__`."""
 
@@ -159,6 +185,13 @@ class Settings(BaseSettings):
     replicate_api_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("AISTUDIO_REPLICATE_API_TOKEN", "REPLICATE_API_TOKEN"))
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AISTUDIO_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
+    supabase_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AISTUDIO_SUPABASE_KEY", "SUPABASE_KEY"))
+    storage_backend: Literal["local", "supabase"] = "local"
 
     @field_validator("service_type")
     @classmethod
