@@ -65,6 +65,23 @@ class Brief(Frozen):
     vibe: str | None = None
 
 
+class ProductAnalysis(Frozen):
+    """What a vision model read off the reference photo (verbatim text, brand, build), after a
+    second pass audited it against the image. Absent on the embedded default."""
+
+    brand: str = ""
+    product_name: str = ""
+    category: str = ""
+    visible_text: tuple[str, ...] = ()  # verbatim, as printed on the product
+    colours: tuple[str, ...] = ()
+    material: str = ""
+    shape: str = ""
+    components: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()  # what the audit pass changed
+    audited: bool = False
+    model: str = ""
+
+
 class ProductProfile(Frozen):
     """What ingest learned about the reference product photo."""
 
@@ -79,6 +96,8 @@ class ProductProfile(Frozen):
     mask_method: Literal["alpha", "grabcut", "full"] = "grabcut"
     mask_coverage: float = 0.0  # fraction of the frame the product covers
     notes: tuple[str, ...] = ()
+    # Last and optional, so checkpoints written before it existed still load.
+    analysis: ProductAnalysis | None = None
 
 
 class Concept(Frozen):
@@ -187,6 +206,7 @@ class QACheck(Frozen):
     violation: str | None = None
     redo: RedoTarget | None = None
     aspect: AspectRatio | None = None
+    shot_index: int | None = None  # a per-shot check: a "render" redo remakes this shot alone
 
 
 class QAReport(Frozen):

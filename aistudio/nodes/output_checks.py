@@ -112,14 +112,19 @@ def analysis_checks(
 
 
 def fidelity_check(
-    shot_index: int, inliers: int, score: float, aspect: AspectRatio, qa: QASettings
+    shot_index: int, inliers: int, score: float, aspect: AspectRatio, qa: QASettings, *,
+    generated: bool = False,
 ) -> QACheck:
-    return _check(
+    """`generated`: the shot is a model's clip, so a low score means the model changed the
+    product and that shot alone is made again; a local keyframe is recomposed by assembly."""
+    check = _check(
         f"fidelity.shot{shot_index + 1}", inliers >= qa.min_fidelity_inliers, score,
         f"{inliers} feature inliers",
         f"{FEEDBACK_FIDELITY_LOW}: shot {shot_index + 1} matches the reference product with "
-        f"only {inliers} inliers (need {qa.min_fidelity_inliers})", "assembly", aspect,
+        f"only {inliers} inliers (need {qa.min_fidelity_inliers})",
+        "render" if generated else "assembly", aspect,
     )
+    return check.model_copy(update={"shot_index": shot_index})
 
 
 def caption_check(
@@ -136,12 +141,13 @@ def caption_check(
 def sharpness_check(
     shot_index: int, sharpness: float, aspect: AspectRatio, qa: QASettings
 ) -> QACheck:
-    return _check(
+    check = _check(
         f"sharpness.shot{shot_index + 1}", sharpness >= qa.min_sharpness,
         sharpness / (2 * qa.min_sharpness), f"Laplacian variance {sharpness:.0f}",
         f"shot {shot_index + 1} is blurry ({sharpness:.0f} < {qa.min_sharpness:.0f})",
         "render", aspect,
     )
+    return check.model_copy(update={"shot_index": shot_index})
 
 
 def people_check(faces: int, humans_allowed: bool, aspect: AspectRatio) -> QACheck:

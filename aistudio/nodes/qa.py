@@ -60,8 +60,10 @@ async def _inspect_output(
     reference = await tools.storage.path_of(state["product"].cutout)
     fidelity = await tools.inspector.fidelity(reference, shot_frames)
     sharpness = await tools.inspector.sharpness(shot_frames)
+    generated = {v.shot_index for v in state["visuals"] if not v.is_still}
     for shot, (inliers, score), sharp in zip(plan.shots, fidelity, sharpness, strict=True):
-        found.append(checks.fidelity_check(shot.shot_index, inliers, score, output.aspect, qa))
+        found.append(checks.fidelity_check(shot.shot_index, inliers, score, output.aspect, qa,
+                                           generated=shot.shot_index in generated))
         found.append(checks.sharpness_check(shot.shot_index, sharp, output.aspect, qa))
     for i, (caption, frame) in enumerate(zip(plan.captions, caption_frames, strict=True)):
         similarity = await tools.inspector.caption_similarity(frame, caption.text)

@@ -13,7 +13,7 @@ import logging
 
 from langgraph.runtime import Runtime
 
-from aistudio.artifacts import ProviderJob, ShotVisual
+from aistudio.artifacts import ProviderJob, QAReport, ShotRender, ShotVisual
 from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, progress, toolbox
 from aistudio.tools.toolbox import StudioContext
@@ -21,12 +21,44 @@ from aistudio.tools.toolbox import StudioContext
 log = logging.getLogger("aistudio.render")
 
 
+RESEED = 7919  # a remade shot asks for a different take: seed + RESEED * attempt
+
+
+def shots_to_remake(report: QAReport | None, have_jobs: bool) -> set[int] | None:
+    """Which shots an output-QA "render" redo must make again; None: all of them.
+
+    Only per-shot checks narrow it down; any other failing render check (or a first render)
+    means every shot. The shots that passed keep their (paid) clips.
+    """
+    if report is None or report.passed or report.redo != "render" or not have_jobs:
+        return None
+    failing = [c for c in report.checks if not c.passed and c.redo == "render"]
+    if not failing or any(c.shot_index is None for c in failing):
+        return None
+    return {c.shot_index for c in failing if c.shot_index is not None}
+
+
+def take(shot: ShotRender, attempt: int, remade: bool) -> ShotRender:
+    return shot.model_copy(update={"seed": shot.seed + RESEED * attempt}) if remade else shot
+
+
 @node("render_submit")
 async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan, product = state["plan"], state["product"]
+    previous = state.get("render_jobs") or []
+    remake = shots_to_remake(state.get("output_qa"), bool(previous))
+    attempt = state.get("output_attempts", 0)
+    if remake is None:
+        targets = list(plan.shots)
+        kept: list[ProviderJob] = []
+    else:
+        targets = [take(s, attempt, True) for s in plan.shots if s.shot_index in remake]
+        kept = [j for j in previous if j.shot_index not in remake]
+        log.info("job %s: remaking shot(s) %s alone; %d shot(s) kept", state["job_id"],
+                 sorted(i + 1 for i in remake), len(kept))
     jobs = await asyncio.gather(
-        *(tools.video.submit(state["job_id"], shot, plan, product) for shot in plan.shots)
+        *(tools.video.submit(state["job_id"], shot, plan, product) for shot in targets)
     )
     for job in jobs:
         # The only duplicate-payment window: accepted by the provider, not yet checkpointed.
@@ -34,22 +66,26 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
             "job %s shot %d submitted to %s/%s as %s",
             state["job_id"], job.shot_index, job.provider, job.model, job.request_id,
         )
-    return {"render_jobs": list(jobs)}
+    return {"render_jobs": sorted([*kept, *jobs], key=lambda j: j.shot_index)}
 
 
 @node("render_await")
 async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan, product = state["plan"], state["product"]
+    remade = shots_to_remake(state.get("output_qa"), True) is not None
+    attempt = state.get("output_attempts", 0)
     shots = {shot.shot_index: shot for shot in plan.shots}
-    jobs = state["render_jobs"]
+    pending = [job for job in state["render_jobs"] if job.status == "submitted"]
+    waiting = {job.shot_index for job in pending}
     done = 0
 
     async def _await(job: ProviderJob) -> list[ShotVisual]:
         nonlocal done
-        visuals = await tools.video.await_result(job, shots[job.shot_index], plan, product)
+        shot = take(shots[job.shot_index], attempt, remade)
+        visuals = await tools.video.await_result(job, shot, plan, product)
         done += 1
-        progress(runtime, "render_await", done / len(jobs), f"shot {job.shot_index + 1}")
+        progress(runtime, "render_await", done / len(pending), f"shot {job.shot_index + 1}")
         return visuals
 
     # The soundtrack (voice lines, music bed, mix) is made while the shots render: the two
@@ -59,12 +95,14 @@ async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) ->
         sound = group.create_task(
             tools.soundtrack.render(state["audio"], plan.duration_s, plan.seed)
         )
-        shot_tasks = [group.create_task(_await(job)) for job in jobs]
+        shot_tasks = [group.create_task(_await(job)) for job in pending]
     soundtrack = sound.result()
-    finished = [job.model_copy(update={"status": "completed"}) for job in jobs]
-    visuals = [visual for task in shot_tasks for visual in task.result()]
+    finished = [job.model_copy(update={"status": "completed"}) if job.shot_index in waiting
+                else job for job in state["render_jobs"]]
+    kept = [v for v in state.get("visuals") or [] if v.shot_index not in waiting]
+    fresh = [visual for task in shot_tasks for visual in task.result()]
     return {
-        "visuals": visuals,
+        "visuals": sorted([*kept, *fresh], key=lambda v: (v.shot_index, v.aspect)),
         "render_jobs": finished,
         "voice": soundtrack.voice,
         "audio_master": soundtrack.master,

@@ -132,3 +132,27 @@ async def test_sigkill_while_awaiting_the_provider_submits_once(
         assert submitted == _shots(out)
         assert len(fake.submissions()) == submitted  # the restart polled, never resubmitted
         assert fake.count("upload") == submitted
+
+
+async def test_a_shot_that_loses_the_product_is_remade_alone(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+) -> None:
+    fake = FakeFal(behaviour=FalBehaviour(blank_submissions={2}))
+    async with serving(fake):
+        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
+                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-remake"), env)
+    assert code == 0, log[-4000:]
+    out = tmp_path / "out"
+    _check_output(out, ffmpeg_exe, "fal")
+    shots = _shots(out)
+    # every shot once, plus the one remade shot: the others were not paid for again
+    assert len(fake.submissions()) == shots + 1
+    journal = [json.loads(line) for line in
+               (tmp_path / "data" / "jobs" / "fal-remake" / "events.jsonl").read_text().splitlines()]
+    verdicts = [e for e in journal if e["event"] == "qa_verdict" and e["stage"] == "output"]
+    assert [v["passed"] for v in verdicts] == [False, True], verdicts
+    assert verdicts[0]["redo"] == "render"
+    assert any("fidelity-low: shot 2" in v for v in verdicts[0]["violations"])
+    remade = fake.submissions()[-1].json()
+    assert remade["prompt"] == fake.submissions()[1].json()["prompt"]

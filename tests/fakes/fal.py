@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
-from tests.fakes.media import clip_from_frame, requested_seconds
+from tests.fakes.media import clip_from_frame, grey_frame_like, requested_seconds
 
 
 @dataclass
 class FalJob:
     app: str
     payload: dict[str, Any]
+    number: int = 0  # 1-based among accepted submissions
     polls: int = 0
     cancelled: bool = False
     clip: bytes | None = None
@@ -33,6 +34,9 @@ class FalBehaviour:
     fail_models: set[str] = field(default_factory=set)
     reject_models: set[str] = field(default_factory=set)
     hold: asyncio.Event | None = None  # set: requests may finish
+    # 1-based numbers of accepted submissions whose clip loses the product (a grey frame):
+    # what a model that ignores its reference image returns.
+    blank_submissions: set[int] = field(default_factory=set)
 
 
 class FakeFal(FakeService):
@@ -107,7 +111,8 @@ class FakeFal(FakeService):
                                422)
         self.accepted.append(request)
         request_id = f"req-{next(self._ids)}"
-        self.jobs[request_id] = FalJob(app=app, payload=request.json())
+        self.jobs[request_id] = FalJob(app=app, payload=request.json(),
+                                       number=len(self.accepted))
         return Response.of({"request_id": request_id, "status": "IN_QUEUE",
                             "queue_position": 1, **self._urls(app, request_id)}, 202)
 
@@ -143,6 +148,8 @@ class FakeFal(FakeService):
         if job.clip is None:
             frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
             frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
+            if job.number in self.behaviour.blank_submissions:
+                frame = grey_frame_like(frame)
             seconds = job.payload.get("duration", job.payload.get("seconds"))
             job.clip = await clip_from_frame(frame, requested_seconds(seconds))
             self.files[f"clip-{request_id}.mp4"] = job.clip

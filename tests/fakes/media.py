@@ -7,10 +7,12 @@ H.264 at the frame's own size, as long as the request asked.
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 from pathlib import Path
 
 import imageio_ffmpeg
+from PIL import Image
 
 
 def requested_seconds(value: object, default: float = 4.0) -> float:
@@ -39,3 +41,12 @@ async def clip_from_frame(frame: bytes, seconds: float) -> bytes:
         if proc.returncode != 0:
             raise RuntimeError(f"fake model could not encode: {err.decode()[-500:]}")
         return out.read_bytes()
+
+
+def grey_frame_like(frame: bytes) -> bytes:
+    """A plain grey JPEG of the frame's size: the product is gone."""
+    with Image.open(io.BytesIO(frame)) as image:
+        size = image.size
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (128, 128, 128)).save(buffer, format="JPEG")
+    return buffer.getvalue()

@@ -6,8 +6,11 @@ from typing import Any
 
 import pytest
 
-from aistudio.artifacts import QACheck, QAReport, RedoTarget
+from aistudio.artifacts import QACheck, QAReport, RedoTarget, ShotRender
 from aistudio.graph.routing import next_or_fail, route_after_output_qa, route_after_plan_qa
+from aistudio.nodes.output_checks import fidelity_check
+from aistudio.nodes.render import RESEED, shots_to_remake, take
+from aistudio.settings import QASettings
 
 
 def _report(*failing: RedoTarget, stage: str = "output") -> QAReport:
@@ -61,3 +64,49 @@ def test_failed_status_short_circuits_everything() -> None:
 def test_report_redo_picks_cheapest_fixing_node() -> None:
     assert _report("compose", "render", "assembly").redo == "assembly"
     assert _report().redo is None
+
+
+def _shot_check(index: int | None, redo: RedoTarget = "render", passed: bool = False
+                ) -> QACheck:
+    return QACheck(name=f"fidelity.shot{index}", score=0.1 if not passed else 1.0,
+                   passed=passed, violation=None if passed else "v", redo=None if passed
+                   else redo, shot_index=index)
+
+
+def test_only_failing_shots_are_remade() -> None:
+    report = QAReport(stage="output", checks=(_shot_check(0, passed=True), _shot_check(1),
+                                              _shot_check(3)))
+    assert shots_to_remake(report, have_jobs=True) == {1, 3}
+
+
+@pytest.mark.parametrize("report", [
+    None,  # the first render
+    QAReport(stage="output", checks=(_shot_check(0, passed=True),)),  # passed
+    # a failing render check that is not about one shot: every shot again
+    QAReport(stage="output", checks=(_shot_check(1), _shot_check(None))),
+    # an earlier fix wins (the plan changes): every shot again
+    QAReport(stage="output", checks=(_shot_check(1), _shot_check(2, redo="assembly"))),
+])
+def test_everything_is_rendered_otherwise(report: QAReport | None) -> None:
+    assert shots_to_remake(report, have_jobs=True) is None
+
+
+def test_nothing_to_keep_means_render_all() -> None:
+    report = QAReport(stage="output", checks=(_shot_check(1),))
+    assert shots_to_remake(report, have_jobs=False) is None
+
+
+def test_a_remade_shot_asks_for_another_take() -> None:
+    shot = ShotRender(shot_index=1, duration_s=3.0, camera_move="push_in", framing="close",
+                      product_scale=0.5, backdrop=("#111111", "#222222"), seed=4)
+    assert take(shot, 1, remade=True).seed == 4 + RESEED
+    assert take(shot, 1, remade=False) == shot
+
+
+def test_fidelity_redo_depends_on_who_made_the_shot() -> None:
+    qa = QASettings()
+    clip = fidelity_check(2, 3, 0.1, "9:16", qa, generated=True)
+    still = fidelity_check(2, 3, 0.1, "9:16", qa, generated=False)
+    assert (clip.redo, clip.shot_index) == ("render", 2)
+    assert (still.redo, still.shot_index) == ("assembly", 2)
+    assert fidelity_check(2, 50, 0.9, "9:16", qa, generated=True).redo is None
