@@ -63,6 +63,7 @@ class Brief(Frozen):
     duration_s: float = Field(default=12.0, ge=6.0, le=60.0)
     seed: int = 0
     vibe: str | None = None
+    max_cost_usd: float | None = Field(default=None, ge=0)  # None: the settings' default
 
 
 class ProductAnalysis(Frozen):

@@ -84,8 +84,7 @@ class ServerSettings(BaseSettings):
     webhook_max_backoff_s: float = 60.0
     webhook_timeout_s: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
-    max_deadline_s: float = 24 * 3600.0
-    page_size_max: int = 100
+    max_deadline_s: float = 24 * 3600.0  # the longest deadline_s a request may ask for
 
 
 VideoProviderName = Literal["local", "fal", "replicate"]
@@ -129,6 +128,7 @@ class ProviderSettings(BaseModel):
     poll_initial_s: float = 1.0
     poll_max_s: float = 15.0
     shot_deadline_s: float = 900.0
+    max_cost_usd_per_job: float | None = None  # a job's brief may set its own
 
 
 class LLMSettings(BaseModel):

@@ -45,7 +45,9 @@ class VideoState(VideoInput, total=False):
     # Violations handed to the agents on a retry; they accumulate, so a problem that comes
     # back twice is fixed harder the second time (e.g. captions enlarged again).
     feedback: Annotated[tuple[str, ...], operator.add]
-    render_jobs: list[ProviderJob]
+    render_jobs: list[ProviderJob]  # the current take of every shot
+    # Every provider submission the job made (remakes included): what it paid for.
+    submissions: Annotated[list[ProviderJob], operator.add]
     visuals: list[ShotVisual]
     voice: VoiceTrack | None
     audio_master: Asset

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeAlias
 
 from langgraph.runtime import Runtime
 
-from aistudio.errors import InputError, ModerationBlocked, NotFound
+from aistudio.errors import BudgetExceeded, InputError, ModerationBlocked, NotFound, ProviderError
 from aistudio.graph.state import VideoState
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
@@ -27,7 +27,21 @@ class NodeFn(Protocol):
     ) -> Awaitable[Update]: ...
 
 # Errors that no retry can fix: the job ends `failed` with the message as its reason.
-PERMANENT_ERRORS: tuple[type[Exception], ...] = (InputError, ModerationBlocked, NotFound)
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    InputError, ModerationBlocked, NotFound, BudgetExceeded,
+)
+
+
+_CAUGHT: tuple[type[Exception], ...] = (*PERMANENT_ERRORS, ProviderError)
+
+
+def _permanent(exc: Exception) -> bool:
+    # A provider error the tool already retried, or one that can never succeed (a refused
+    # input, a failed generation): the job ends with the provider's reason. A transient one
+    # propagates, and the job stays resumable from its checkpoint.
+    return isinstance(exc, PERMANENT_ERRORS) or (
+        isinstance(exc, ProviderError) and not exc.retryable
+    )
 
 
 def toolbox(runtime: Runtime[StudioContext]) -> Toolbox:
@@ -58,7 +72,9 @@ def node(name: str) -> Callable[[NodeFn], NodeFn]:
             emit(runtime, "node_started", node=name)
             try:
                 update = await fn(state, runtime=runtime)
-            except PERMANENT_ERRORS as exc:
+            except _CAUGHT as exc:
+                if not _permanent(exc):
+                    raise
                 message = getattr(exc, "message", str(exc))
                 log.warning("job %s failed in %s: %s", state.get("job_id"), name, message)
                 emit(runtime, "node_failed", node=name, error=message)

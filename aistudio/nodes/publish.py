@@ -15,6 +15,7 @@ from aistudio import __version__
 from aistudio.artifacts import Asset, Caption
 from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, toolbox
+from aistudio.nodes.render import spent_usd
 from aistudio.tools.render.captions import to_srt, to_vtt
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
@@ -54,6 +55,10 @@ async def provenance_document(
             for s in (plan.shots if plan else ())
         ],
         "render_jobs": [_dump(j) for j in state.get("render_jobs", [])],
+        # What the providers were quoted for every submission this job made, remakes included
+        # (render_jobs keeps only the latest take of each shot).
+        "submissions": [_dump(j) for j in state.get("submissions", [])],
+        "cost_usd": round(spent_usd(state.get("submissions", [])), 4),
         "moderation": [_dump(v) for v in state.get("moderation", [])],
         "voice_lines": [_dump(c) for c in voice.lines] if voice else [],
         "assets": {name: _dump(asset) for name, asset in sorted(assets.items())},

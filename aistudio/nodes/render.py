@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from langgraph.runtime import Runtime
 
 from aistudio.artifacts import ProviderJob, QAReport, ShotRender, ShotVisual
+from aistudio.errors import AppError, BudgetExceeded
 from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, progress, toolbox
 from aistudio.tools.toolbox import StudioContext
@@ -42,6 +44,32 @@ def take(shot: ShotRender, attempt: int, remade: bool) -> ShotRender:
     return shot.model_copy(update={"seed": shot.seed + RESEED * attempt}) if remade else shot
 
 
+def spent_usd(submissions: Sequence[ProviderJob]) -> float:
+    return sum({j.request_id: j.cost_usd for j in submissions}.values())
+
+
+def check_budget(quotes: Sequence[tuple[int, str, float | None]], budget: float | None,
+                 already_paid: float) -> float:
+    """The quoted cost of the shots about to be submitted; BudgetExceeded before anything is
+    paid when it (plus what the job already paid) would pass the budget. An unpriced model
+    cannot be shown to fit a budget, so it is refused too."""
+    unknown = sorted({model for _, model, price in quotes if price is None})
+    total = sum(price or 0.0 for _, _, price in quotes)
+    if budget is None:
+        return total
+    if unknown:
+        raise BudgetExceeded(f"the job has a budget of ${budget:.2f} but the price of "
+                             f"{', '.join(unknown)} is unknown (no price in the catalog)")
+    if already_paid + total > budget + 1e-9:
+        raise BudgetExceeded(
+            f"rendering would cost ${already_paid + total:.2f} "
+            f"({len(quotes)} shot(s) quoted ${total:.2f}"
+            f"{f', ${already_paid:.2f} already paid' if already_paid else ''}), "
+            f"over the job's budget of ${budget:.2f}"
+        )
+    return total
+
+
 @node("render_submit")
 async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
@@ -57,6 +85,12 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
         kept = [j for j in previous if j.shot_index not in remake]
         log.info("job %s: remaking shot(s) %s alone; %d shot(s) kept", state["job_id"],
                  sorted(i + 1 for i in remake), len(kept))
+    budget = state["brief"].max_cost_usd
+    if budget is None:
+        budget = tools.settings.providers.max_cost_usd_per_job
+    paid = spent_usd(state.get("submissions") or [])
+    quotes = [(s.shot_index, *tools.video.estimate(s, plan)) for s in targets]
+    check_budget(quotes, budget, paid)
     jobs = await asyncio.gather(
         *(tools.video.submit(state["job_id"], shot, plan, product) for shot in targets)
     )
@@ -66,7 +100,12 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
             "job %s shot %d submitted to %s/%s as %s",
             state["job_id"], job.shot_index, job.provider, job.model, job.request_id,
         )
-    return {"render_jobs": sorted([*kept, *jobs], key=lambda j: j.shot_index)}
+    known = {j.request_id for j in state.get("submissions") or []}
+    return {
+        "render_jobs": sorted([*kept, *jobs], key=lambda j: j.shot_index),
+        # a remembered submission (same request id) was not paid again
+        "submissions": [j for j in jobs if j.request_id not in known],
+    }
 
 
 @node("render_await")
@@ -91,11 +130,22 @@ async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) ->
     # The soundtrack (voice lines, music bed, mix) is made while the shots render: the two
     # don't depend on each other, and on two cores the overlap saves seconds.
     # A TaskGroup cancels the rest if one part fails.
-    async with asyncio.TaskGroup() as group:
-        sound = group.create_task(
-            tools.soundtrack.render(state["audio"], plan.duration_s, plan.seed)
-        )
-        shot_tasks = [group.create_task(_await(job)) for job in pending]
+    try:
+        async with asyncio.TaskGroup() as group:
+            sound = group.create_task(
+                tools.soundtrack.render(state["audio"], plan.duration_s, plan.seed)
+            )
+            shot_tasks = [group.create_task(_await(job)) for job in pending]
+    except ExceptionGroup as group_error:
+        # Surface the first of our own errors (e.g. the provider's reason), so the node
+        # wrapper can end the job with it; anything else stays the group it was.
+        ours = group_error.subgroup(lambda e: isinstance(e, AppError))
+        if ours is None:
+            raise
+        first = ours.exceptions[0]
+        while isinstance(first, ExceptionGroup):
+            first = first.exceptions[0]
+        raise first from group_error
     soundtrack = sound.result()
     finished = [job.model_copy(update={"status": "completed"}) if job.shot_index in waiting
                 else job for job in state["render_jobs"]]

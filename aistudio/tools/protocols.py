@@ -132,6 +132,11 @@ class VideoProvider(Protocol):
 
     async def cancel(self, job: ProviderJob) -> None: ...
 
+    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+        """(model that would take the shot, its price in USD; None = unknown) — for quotes
+        and budgets, before anything is paid."""
+        ...
+
 
 class VoiceSynth(Protocol):
     name: str

@@ -148,11 +148,46 @@ async def test_a_shot_that_loses_the_product_is_remade_alone(
     shots = _shots(out)
     # every shot once, plus the one remade shot: the others were not paid for again
     assert len(fake.submissions()) == shots + 1
-    journal = [json.loads(line) for line in
-               (tmp_path / "data" / "jobs" / "fal-remake" / "events.jsonl").read_text().splitlines()]
+    events = tmp_path / "data" / "jobs" / "fal-remake" / "events.jsonl"
+    journal = [json.loads(line) for line in events.read_text().splitlines()]
     verdicts = [e for e in journal if e["event"] == "qa_verdict" and e["stage"] == "output"]
     assert [v["passed"] for v in verdicts] == [False, True], verdicts
     assert verdicts[0]["redo"] == "render"
     assert any("fidelity-low: shot 2" in v for v in verdicts[0]["violations"])
     remade = fake.submissions()[-1].json()
     assert remade["prompt"] == fake.submissions()[1].json()["prompt"]
+
+
+async def test_over_budget_fails_before_any_submission(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+) -> None:
+    fake = FakeFal()
+    async with serving(fake):
+        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
+                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
+                   AISTUDIO_PROVIDERS__MAX_COST_USD_PER_JOB="0.50")
+        code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-budget"), env)
+    assert code != 0
+    assert "over the job's budget of $0.50" in log
+    assert fake.submissions() == []
+    assert fake.count("upload") == 0
+
+
+async def test_permanent_provider_failure_ends_the_job_with_its_reason(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+) -> None:
+    every_model = {"bytedance/seedance-2.0/image-to-video",
+                   "fal-ai/kling-video/v3/pro/image-to-video",
+                   "fal-ai/wan/v2.7/image-to-video"}
+    fake = FakeFal(behaviour=FalBehaviour(fail_models=every_model))
+    async with serving(fake):
+        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
+                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-denied"), env)
+        assert loop.time() - started < 120
+    assert code == 1, log[-3000:]
+    assert "content policy violation" in log
+    qa = json.loads((tmp_path / "out" / "qa.json").read_text())
+    assert "render_await" in qa["error"]

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from aistudio.artifacts import QACheck, QAReport, RedoTarget, ShotRender
+from aistudio.artifacts import ProviderJob, QACheck, QAReport, RedoTarget, ShotRender
+from aistudio.errors import BudgetExceeded
 from aistudio.graph.routing import next_or_fail, route_after_output_qa, route_after_plan_qa
 from aistudio.nodes.output_checks import fidelity_check
-from aistudio.nodes.render import RESEED, shots_to_remake, take
+from aistudio.nodes.render import RESEED, check_budget, shots_to_remake, spent_usd, take
 from aistudio.settings import QASettings
 
 
@@ -110,3 +111,23 @@ def test_fidelity_redo_depends_on_who_made_the_shot() -> None:
     assert (clip.redo, clip.shot_index) == ("render", 2)
     assert (still.redo, still.shot_index) == ("assembly", 2)
     assert fidelity_check(2, 50, 0.9, "9:16", qa, generated=True).redo is None
+
+
+def test_budget_is_checked_before_anything_is_paid() -> None:
+    quotes = [(0, "seedance-2.0", 1.2), (1, "seedance-2.0", 1.2)]
+    assert check_budget(quotes, None, 0.0) == pytest.approx(2.4)
+    assert check_budget(quotes, 2.4, 0.0) == pytest.approx(2.4)
+    with pytest.raises(BudgetExceeded, match=r"\$2\.40 .* over the job's budget of \$2\.00"):
+        check_budget(quotes, 2.0, 0.0)
+    # what the job already paid (a remake) counts
+    with pytest.raises(BudgetExceeded, match=r"\$1\.50 already paid"):
+        check_budget(quotes[:1], 2.0, 1.5)
+    with pytest.raises(BudgetExceeded, match=r"price of replicate-kling-3\.0 is unknown"):
+        check_budget([(0, "replicate-kling-3.0", None)], 10.0, 0.0)
+
+
+def test_spent_counts_each_request_once() -> None:
+    job = ProviderJob(provider="fal", model="m", request_id="r1", shot_index=0, cost_usd=1.0)
+    again = job.model_copy(update={"status": "completed"})
+    other = job.model_copy(update={"request_id": "r2", "cost_usd": 0.5})
+    assert spent_usd([job, again, other]) == pytest.approx(1.5)

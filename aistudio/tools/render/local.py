@@ -80,3 +80,6 @@ class LocalVideoProvider:
 
     async def cancel(self, job: ProviderJob) -> None:
         return None  # nothing runs between submit and await locally
+
+    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+        return RENDERER_VERSION, 0.0

@@ -281,6 +281,15 @@ class HostedVideoProvider:
         return [ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=clip,
                            is_still=False) for aspect in plan.aspect_ratios]
 
+    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+        """The first model that can take the shot (the one submit tries first) and its price."""
+        aspect = plan.aspect_ratios[0]
+        for entry in self.models_by_kind.get(plan.kind, []):
+            if not shot_problems(entry, shot.duration_s, aspect, people_in_shot=False):
+                return entry.id, estimate_cost(entry, shot.duration_s)
+        raise ProviderError(f"no configured model can take shot {shot.shot_index + 1}",
+                            provider=self.name)
+
     async def cancel(self, job: ProviderJob) -> None:
         entry = self.catalog.get(job.model)
         try:
