@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
@@ -14,7 +16,8 @@ from rich.table import Table
 
 from aistudio.errors import AppError
 from aistudio.settings import Settings
-from aistudio.tools.toolbox import build_toolbox
+from aistudio.tools.reachability import configured_providers, reach
+from aistudio.tools.toolbox import Toolbox, build_toolbox
 
 Probe = Callable[[], Awaitable[str]]
 MIN_OCR_SIMILARITY = 0.8
@@ -26,7 +29,31 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
     except AppError as exc:
         console.print(f"[red]cannot build the toolbox:[/] {exc}")
         return False
+    checks = _local_checks(settings, tools)
+    providers = configured_providers(settings)
+    for provider in providers:
+        checks[provider.name] = functools.partial(reach, provider)
+    table = Table(title="aistudio doctor")
+    table.add_column("check")
+    table.add_column("result")
+    ok = True
+    for name, probe in checks.items():
+        try:
+            result = await probe()
+        except (AppError, OSError, RuntimeError, ValueError, httpx.HTTPError) as exc:
+            ok = False
+            table.add_row(name, f"[red]{str(exc) or type(exc).__name__}")
+            continue
+        refused = "refused" in result
+        ok = ok and not refused
+        table.add_row(name, f"[{'red' if refused else 'green'}]{result}")
+    if not providers:
+        table.add_row("hosted providers", "none configured: everything runs locally")
+    console.print(table)
+    return ok
 
+
+def _local_checks(settings: Settings, tools: Toolbox) -> dict[str, Probe]:
     async def ffmpeg() -> str:
         version = await tools.ffmpeg.version()
         encoders = await tools.ffmpeg.has_encoders("libx264", "aac")
@@ -74,19 +101,7 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
             probe.unlink()
         return str(settings.data_dir.resolve())
 
-    checks: dict[str, Probe] = {
+    return {
         "ffmpeg": ffmpeg, "voice (piper)": voice, "music synth": music,
         "moderation": moderation, "vision models": vision_models, "data folder": writable,
     }
-    table = Table(title="aistudio doctor")
-    table.add_column("check")
-    table.add_column("result")
-    ok = True
-    for name, probe in checks.items():
-        try:
-            table.add_row(name, f"[green]{await probe()}")
-        except (AppError, OSError, RuntimeError, ValueError) as exc:
-            ok = False
-            table.add_row(name, f"[red]{exc}")
-    console.print(table)
-    return ok

@@ -191,3 +191,30 @@ async def test_permanent_provider_failure_ends_the_job_with_its_reason(
     assert "content policy violation" in log
     qa = json.loads((tmp_path / "out" / "qa.json").read_text())
     assert "render_await" in qa["error"]
+
+
+async def test_doctor_reports_hosted_providers(
+    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+) -> None:
+    fal, rep = FakeFal(), FakeReplicate()
+    async with serving(fal), serving(rep):
+        doctor = [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")]
+        env = _env(cli_env, COLUMNS="200", AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="k",
+                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal.base_url)
+        code, log = await _run(doctor, env)
+        assert code == 0, log
+        assert "video: fal" in log
+        assert "reachable (HTTP 404)" in log
+        assert fal.requests[-1].headers["authorization"] == "Key k"
+
+        env = _env(cli_env, COLUMNS="200", SERVICE_TYPE="replicate",
+                   REPLICATE_API_TOKEN="bad",  # noqa: S106 - a wrong token on purpose
+                   AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=rep.base_url)
+        code, log = await _run(doctor, env)
+        assert code == 1
+        assert "credentials were refused (HTTP 401)" in log
+
+        env["AISTUDIO_PROVIDERS__REPLICATE_BASE_URL"] = "http://127.0.0.1:9"  # nothing there
+        code, log = await _run(doctor, env)
+        assert code == 1
+        assert "video: replicate" in log
