@@ -129,6 +129,12 @@ class ProviderSettings(BaseModel):
     poll_max_s: float = 15.0
     shot_deadline_s: float = 900.0
     max_cost_usd_per_job: float | None = None  # a job's brief may set its own
+    # Public https origin of `aistudio serve` (e.g. https://studio.example.com): when set,
+    # providers call /api/v1/providers/{fal|replicate}/webhook as requests finish and
+    # polling becomes the fallback. None: poll only (the CLI, a server behind NAT).
+    webhook_base_url: str | None = None
+    replicate_webhook_secret: SecretStr | None = None  # GET /v1/webhooks/default/secret
+    fal_jwks_url: str = "https://rest.alpha.fal.ai/.well-known/jwks.json"
 
 
 class LLMSettings(BaseModel):

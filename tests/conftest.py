@@ -18,6 +18,18 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
+# A developer's provider keys would switch the toolbox to real, paid providers.
+PROVIDER_ENV = ("OPENAI_", "FAL_", "REPLICATE_", "SUPABASE_", "SERVICE_TYPE", "AISTUDIO_")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings() built in a test never picks up a developer's keys or endpoints: with
+    one, the toolbox would choose hosted providers and call the real (paid) APIs."""
+    for name in [k for k in os.environ if k.startswith(PROVIDER_ENV)]:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
@@ -28,7 +40,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def cli_env() -> dict[str, str]:
     """Environment for CLI subprocesses: no stray AISTUDIO_ settings from the developer."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AISTUDIO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_ENV)}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

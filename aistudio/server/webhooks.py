@@ -12,14 +12,9 @@ attempt because DNS can change between attempts; redirects are never followed.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import dataclasses
-import hashlib
-import hmac
 import json
 import random
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -30,72 +25,22 @@ import httpx
 
 from aistudio.errors import InputError, UnsafeURL
 from aistudio.tools.fetch import DEFAULT_PORTS, check_url_shape, open_pinned, resolve_public
+from aistudio.tools.signatures import (
+    SECRET_PREFIX,
+    generate_webhook_secret,
+    secret_key,
+    sign_webhook,
+    verify_webhook,
+)
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a credential
-_SECRET_BYTES = 32  # the spec asks for 24-64 random bytes
+__all__ = [
+    "SECRET_PREFIX", "DeliveryAttempt", "deliver_webhook", "generate_webhook_secret",
+    "sign_webhook", "verify_webhook",
+]
+
 _RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _LABEL = "webhook URL"
-
-
-def generate_webhook_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode("ascii")
-
-
-def _key(secret: str) -> bytes:
-    try:
-        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InputError("webhook secret must look like whsec_<base64>") from exc
-    if not key:
-        raise InputError("webhook secret is empty")
-    return key
-
-
-def _signature(key: bytes, msg_id: str, timestamp: int, body: bytes) -> bytes:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    return base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())
-
-
-def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """The three Standard Webhooks headers for one delivery attempt."""
-    signature = _signature(_key(secret), msg_id, timestamp, body).decode("ascii")
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": f"v1,{signature}",
-    }
-
-
-def verify_webhook(
-    secret: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    tolerance_s: int = 300,
-    now: int | None = None,
-) -> None:
-    """Raise InputError unless one `v1,` signature matches and the timestamp is fresh."""
-    lower = {name.lower(): value for name, value in headers.items()}
-    msg_id = lower.get("webhook-id")
-    stamp = lower.get("webhook-timestamp")
-    signatures = lower.get("webhook-signature")
-    if not (msg_id and stamp and signatures):
-        raise InputError("webhook-id, webhook-timestamp and webhook-signature are required")
-    try:
-        timestamp = int(stamp)
-    except ValueError as exc:
-        raise InputError(f"webhook-timestamp {stamp!r} is not unix seconds") from exc
-    current = int(time.time()) if now is None else now
-    if abs(current - timestamp) > tolerance_s:  # both ways: replays and far-future stamps
-        raise InputError(f"webhook-timestamp is more than {tolerance_s}s from now")
-    expected = _signature(_key(secret), msg_id, timestamp, body)
-    # Several signatures are allowed (secret rotation); unknown versions are skipped.
-    for item in signatures.split():
-        version, _, value = item.partition(",")
-        if version == "v1" and hmac.compare_digest(value.encode(), expected):
-            return
-    raise InputError("webhook signature does not match")
 
 
 @dataclass(frozen=True)
@@ -214,7 +159,7 @@ async def deliver_webhook(
     Never raises for delivery failures: the caller stores the returned attempts. A malformed
     `secret` is a configuration bug and raises InputError before anything is sent.
     """
-    _key(secret)
+    secret_key(secret)
     # Compact, stable JSON; default=str so datetimes and UUIDs in payloads do not crash delivery.
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode()
     log: list[DeliveryAttempt] = []

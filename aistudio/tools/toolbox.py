@@ -15,6 +15,7 @@ from aistudio.tools.audio.soundtrack import Soundtrack
 from aistudio.tools.audio.voice_piper import PiperVoiceSynth
 from aistudio.tools.ffmpeg.binary import locate_ffmpeg
 from aistudio.tools.ffmpeg.engine import FFmpeg
+from aistudio.tools.llm import llm_configured
 from aistudio.tools.moderation.local import LocalModerator
 from aistudio.tools.planner.offline import OfflinePlanner
 from aistudio.tools.protocols import (
@@ -29,11 +30,12 @@ from aistudio.tools.protocols import (
 from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
-from aistudio.tools.storage.local import LocalStorage
+from aistudio.tools.storage.factory import build_storage
 from aistudio.tools.video.catalog import load_catalog
 from aistudio.tools.video.fal import FalBackend, FalEndpoints
 from aistudio.tools.video.hosted import HostedPolicy, HostedVideoProvider, ProviderBackend
 from aistudio.tools.video.replicate import ReplicateBackend
+from aistudio.tools.video.webhooks import WebhookInbox
 from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.ingest import LocalIngestor
 from aistudio.tools.vision.inspect import FrameInspector
@@ -84,31 +86,80 @@ def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
                           call_timeout_s=p.request_timeout_s,
                           poll_initial_s=p.poll_initial_s, poll_max_s=p.poll_max_s,
                           deadline_s=p.shot_deadline_s)
+    webhook = None
+    if p.webhook_base_url:
+        webhook = f"{p.webhook_base_url.rstrip('/')}/api/v1/providers/{name}/webhook"
     return HostedVideoProvider(backend, load_catalog(p.catalog_path),
-                               p.video_models.get(name, {}), storage, local, policy=policy)
+                               p.video_models.get(name, {}), storage, local, policy=policy,
+                               inbox=WebhookInbox(storage), webhook_url=webhook)
+
+
+# The OpenAI-backed tools are imported only when settings select them: langchain-openai
+# alone adds ~1.5 s to every start of the embedded default, which never uses it.
+
+
+def _planner(settings: Settings, ingestor: ImageIngestor,
+             storage: Storage) -> tuple[Planner, ImageIngestor]:
+    """The LLM agents (each falling back to the offline planner on unusable answers) and a
+    vision reading of the photo after ingest when a chat model is configured (OpenAI key or
+    base URL); the offline planner and the plain ingestor otherwise."""
+    offline = OfflinePlanner(
+        max_words_per_second=settings.qa.max_words_per_second,
+        voice_tail_s=settings.qa.voice_tail_s,
+        fps=settings.render.fps,
+    )
+    if not llm_configured(settings):
+        return offline, ingestor
+    from aistudio.tools.planner.llm import LLMPlanner
+    from aistudio.tools.vision.analysis import AnalysingIngestor
+
+    planner = LLMPlanner(settings, offline)
+    return planner, AnalysingIngestor(ingestor, planner, storage)
+
+
+def _moderator(settings: Settings, people: PeopleDetector) -> Moderator:
+    """OpenAI moderation when asked for, or by default when an OpenAI key is set."""
+    choice = settings.llm.moderation
+    if choice is None:
+        choice = "openai" if settings.openai_api_key is not None else "local"
+    if choice == "local":
+        return LocalModerator(settings.qa.nsfw_threshold, people)
+    if not llm_configured(settings):
+        raise ToolUnavailable("OpenAI moderation needs OPENAI_API_KEY (or AISTUDIO_LLM__BASE_URL)")
+    from aistudio.tools.moderation.openai import OpenAIModerator
+
+    return OpenAIModerator(settings)
+
+
+def _voice(settings: Settings) -> VoiceSynth:
+    if settings.llm.voice == "piper":
+        return PiperVoiceSynth()
+    if not llm_configured(settings):
+        raise ToolUnavailable("the OpenAI voice needs OPENAI_API_KEY (or AISTUDIO_LLM__BASE_URL)")
+    from aistudio.tools.audio.voice_openai import OpenAIVoiceSynth
+
+    return OpenAIVoiceSynth(settings)
 
 
 def build_toolbox(settings: Settings) -> Toolbox:
-    """The embedded default: everything local, no keys, no servers.
+    """The embedded default: everything local, no keys, no servers; the LLM agents, OpenAI
+    moderation and OpenAI speech when settings ask for them.
 
-    Construction is cheap: models (voice, OCR, moderation) load lazily on first use.
+    Construction is cheap: models (voice, OCR, moderation) and clients load lazily on first use.
     """
-    storage = LocalStorage(settings.storage_dir)
+    storage = build_storage(settings)
     ocr = TextReader()
     people = PeopleDetector()  # one ONNX session shared by moderation and QA
     ffmpeg = FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s)
-    voice, music = PiperVoiceSynth(), SynthMusic()
+    voice, music = _voice(settings), SynthMusic()
     stills = StillsRenderer(storage, settings.render.motion_headroom)
+    planner, ingestor = _planner(settings, LocalIngestor(storage, settings.limits, ocr), storage)
     return Toolbox(
         settings=settings,
         storage=storage,
-        planner=OfflinePlanner(
-            max_words_per_second=settings.qa.max_words_per_second,
-            voice_tail_s=settings.qa.voice_tail_s,
-            fps=settings.render.fps,
-        ),
-        ingestor=LocalIngestor(storage, settings.limits, ocr),
-        moderator=LocalModerator(settings.qa.nsfw_threshold, people),
+        planner=planner,
+        ingestor=ingestor,
+        moderator=_moderator(settings, people),
         video=_video_provider(settings, storage),
         voice=voice,
         music=music,

@@ -153,9 +153,11 @@ async def test_a_shot_that_loses_the_product_is_remade_alone(
     verdicts = [e for e in journal if e["event"] == "qa_verdict" and e["stage"] == "output"]
     assert [v["passed"] for v in verdicts] == [False, True], verdicts
     assert verdicts[0]["redo"] == "render"
-    assert any("fidelity-low: shot 2" in v for v in verdicts[0]["violations"])
-    remade = fake.submissions()[-1].json()
-    assert remade["prompt"] == fake.submissions()[1].json()["prompt"]
+    # shots are submitted concurrently: the blank clip went to whichever shot came second
+    lost = [v for v in verdicts[0]["violations"] if v.startswith("fidelity-low")]
+    assert len(lost) == 1, verdicts[0]
+    remade, blank = fake.submissions()[-1].json(), fake.submissions()[1].json()
+    assert remade["prompt"] == blank["prompt"]
 
 
 async def test_over_budget_fails_before_any_submission(

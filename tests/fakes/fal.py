@@ -26,6 +26,7 @@ class FalJob:
     polls: int = 0
     cancelled: bool = False
     clip: bytes | None = None
+    rendering: asyncio.Task[bytes] | None = None  # the "model" works from submit on
 
 
 @dataclass
@@ -111,10 +112,19 @@ class FakeFal(FakeService):
                                422)
         self.accepted.append(request)
         request_id = f"req-{next(self._ids)}"
-        self.jobs[request_id] = FalJob(app=app, payload=request.json(),
-                                       number=len(self.accepted))
+        job = FalJob(app=app, payload=request.json(), number=len(self.accepted))
+        job.rendering = asyncio.create_task(self._render(job))
+        self.jobs[request_id] = job
         return Response.of({"request_id": request_id, "status": "IN_QUEUE",
                             "queue_position": 1, **self._urls(app, request_id)}, 202)
+
+    async def _render(self, job: FalJob) -> bytes:
+        frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
+        frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
+        if job.number in self.behaviour.blank_submissions:
+            frame = grey_frame_like(frame)
+        seconds = job.payload.get("duration", job.payload.get("seconds"))
+        return await clip_from_frame(frame, requested_seconds(seconds))
 
     def _job(self, request: Request) -> tuple[str, FalJob | None]:
         request_id = request.path.split("/requests/")[1].split("/")[0]
@@ -146,12 +156,9 @@ class FakeFal(FakeService):
         if job.app in self.behaviour.fail_models:
             return Response.of({"detail": "content policy violation"}, 422)
         if job.clip is None:
-            frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
-            frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
-            if job.number in self.behaviour.blank_submissions:
-                frame = grey_frame_like(frame)
-            seconds = job.payload.get("duration", job.payload.get("seconds"))
-            job.clip = await clip_from_frame(frame, requested_seconds(seconds))
+            assert job.rendering is not None
+            # shield: a client that times out and retries must not cancel the render
+            job.clip = await asyncio.shield(job.rendering)
             self.files[f"clip-{request_id}.mp4"] = job.clip
         return Response.of({"video": {"url": f"{self.base_url}/media/clip-{request_id}.mp4",
                                       "content_type": "video/mp4",

@@ -3,6 +3,7 @@ as replicate 1.0.7 speaks them (shared/reference/providers.md). Errors are RFC 7
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Prediction:
     status: str = "starting"
     output: str | None = None
     error: str | None = None
+    rendering: asyncio.Task[bytes] | None = None  # the "model" works from create on
 
 
 @dataclass
@@ -105,6 +107,7 @@ class FakeReplicate(FakeService):
         self.accepted.append(request)
         prediction = Prediction(id=f"p{next(self._ids)}", model=model,
                                 input=request.json()["input"])
+        prediction.rendering = asyncio.create_task(self._render(prediction))
         self.predictions[prediction.id] = prediction
         return Response.of(self._json(prediction), 201)
 
@@ -119,18 +122,19 @@ class FakeReplicate(FakeService):
             return Response.of(self._json(p))
         p.polls += 1
         if p.status in ("starting", "processing"):
+            p.status = "processing"
             if p.polls >= self.behaviour.polls_to_finish:
                 if p.model in self.behaviour.fail_models:
                     p.status, p.error = "failed", "NSFW content detected"
-                else:
-                    await self._finish(p)
-            else:
-                p.status = "processing"
+                elif p.rendering is not None and p.rendering.done():
+                    self._finish(p, p.rendering.result())
         return Response.of(self._json(p))
 
-    async def _finish(self, p: Prediction) -> None:
+    async def _render(self, p: Prediction) -> bytes:
         image_url = next(v for v in p.input.values() if "/media/" in str(v))
         frame = self.files[str(image_url).rsplit("/media/", 1)[1]]
-        clip = await clip_from_frame(frame, requested_seconds(p.input.get("duration")))
+        return await clip_from_frame(frame, requested_seconds(p.input.get("duration")))
+
+    def _finish(self, p: Prediction, clip: bytes) -> None:
         self.files[f"{p.id}.mp4"] = clip
         p.status, p.output = "succeeded", f"{self.base_url}/media/{p.id}.mp4"

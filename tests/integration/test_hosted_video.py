@@ -27,7 +27,7 @@ from tests.fakes.fal import FakeFal, FalBehaviour
 from tests.fakes.replicate import FakeReplicate, ReplicateBehaviour
 
 FAST = HostedPolicy(attempts=8, backoff_s=0.01, max_backoff_s=0.05, poll_initial_s=0.01,
-                    poll_max_s=0.05, deadline_s=30.0, call_timeout_s=1.0)
+                    poll_max_s=0.05, deadline_s=60.0, call_timeout_s=1.5)
 FAL_MODELS = {"promo": ("seedance-2.0", "kling-3.0-pro", "wan-2.7")}
 REPLICATE_MODELS = {"promo": ("replicate-seedance-2.0", "replicate-kling-3.0")}
 

@@ -74,9 +74,10 @@ class FalBackend:
         except _SDK_ERRORS as exc:
             raise _as_provider_error(exc, "upload") from exc
 
-    async def submit(self, entry: CatalogEntry, payload: dict[str, Any]) -> str:
+    async def submit(self, entry: CatalogEntry, payload: dict[str, Any], *,
+                     webhook_url: str | None = None) -> str:
         try:
-            handle = await self._client.submit(entry.model, payload)
+            handle = await self._client.submit(entry.model, payload, webhook_url=webhook_url)
         except _SDK_ERRORS as exc:
             error = _as_provider_error(exc, f"submit {entry.model}")
             # A timed-out submit may have been accepted: don't resubmit blindly, fail over.

@@ -69,11 +69,18 @@ class ProviderBackend(Protocol):
 
     async def upload(self, data: bytes, mime: str, file_name: str) -> str: ...
 
-    async def submit(self, entry: CatalogEntry, payload: dict[str, Any]) -> str: ...
+    async def submit(self, entry: CatalogEntry, payload: dict[str, Any], *,
+                     webhook_url: str | None = None) -> str: ...
 
     async def poll(self, entry: CatalogEntry, request_id: str) -> PollState: ...
 
     async def cancel(self, entry: CatalogEntry, request_id: str) -> None: ...
+
+
+class Inbox(Protocol):
+    """Outcomes the provider's webhooks delivered (see aistudio.tools.video.webhooks)."""
+
+    async def take(self, provider: str, request_id: str) -> PollState | None: ...
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,8 @@ class HostedVideoProvider:
     def __init__(self, backend: ProviderBackend, catalog: Catalog,
                  models_by_kind: Mapping[str, Sequence[str]], storage: Storage,
                  keyframes: LocalVideoProvider, *, policy: HostedPolicy | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, inbox: Inbox | None = None,
+                 webhook_url: str | None = None) -> None:
         self.backend = backend
         self.name = backend.name
         self.catalog = catalog
@@ -149,6 +157,10 @@ class HostedVideoProvider:
         self.keyframes = keyframes
         self.policy = policy or HostedPolicy()
         self.sleep = sleep
+        # With both, the provider calls our server when a request ends and await stops
+        # polling; polling remains the fallback for a webhook that never comes.
+        self.inbox = inbox
+        self.webhook_url = webhook_url
 
     async def _upload_first_frame(self, shot: ShotRender, plan: RenderPlan,
                                   product: ProductProfile, aspect: AspectRatio) -> str:
@@ -196,7 +208,8 @@ class HostedVideoProvider:
                                     negative_prompt=NEGATIVE_PROMPT)
             try:
                 request_id = await with_retries(
-                    functools.partial(self.backend.submit, entry, payload),
+                    functools.partial(self.backend.submit, entry, payload,
+                                      webhook_url=self.webhook_url),
                     what=f"{self.name} submit {entry.id}", policy=self.policy,
                     sleep=self.sleep, provider=self.name, retry_timeouts=False,
                 )
@@ -223,6 +236,9 @@ class HostedVideoProvider:
         deadline = loop.time() + self.policy.deadline_s
         delay = self.policy.poll_initial_s
         while True:
+            if self.inbox is not None and (
+                    told := await self.inbox.take(self.name, job.request_id)) is not None:
+                return told
             state = await with_retries(
                 lambda: self.backend.poll(entry, job.request_id),
                 what=f"{self.name} status {job.request_id}", policy=self.policy,

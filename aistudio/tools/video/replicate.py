@@ -63,10 +63,14 @@ class ReplicateBackend:
             raise _as_provider_error(exc, "file upload", create=True) from exc
         return str(file.urls["get"])
 
-    async def submit(self, entry: CatalogEntry, payload: dict[str, Any]) -> str:
+    async def submit(self, entry: CatalogEntry, payload: dict[str, Any], *,
+                     webhook_url: str | None = None) -> str:
+        hook: dict[str, Any] = {}
+        if webhook_url:
+            hook = {"webhook": webhook_url, "webhook_events_filter": ["completed"]}
         try:
             prediction = await self._client.models.predictions.async_create(
-                model=entry.model, input=payload
+                model=entry.model, input=payload, **hook
             )
         except _SDK_ERRORS as exc:
             raise _as_provider_error(exc, f"create {entry.model}", create=True) from exc
