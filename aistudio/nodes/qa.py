@@ -6,26 +6,54 @@ import asyncio
 
 from langgraph.runtime import Runtime
 
-from aistudio.artifacts import Output, QACheck, QAReport
+from aistudio.artifacts import ModerationVerdict, Output, QACheck, QAReport, RenderPlan
 from aistudio.errors import ModerationBlocked
 from aistudio.graph.state import VideoState
 from aistudio.nodes import output_checks as checks
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
 from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 
+async def _moderated_plan(tools: Toolbox, state: VideoState) -> tuple[RenderPlan,
+                                                                        ModerationVerdict]:
+    """The final shot prompts are moderated before anything is paid for; a flagged set is
+    rewritten once by an LLM planner (the offline one writes from fixed templates), then a
+    still-flagged plan blocks the job."""
+    plan = state["plan"]
+    sanitiser = tools.planner if isinstance(tools.planner, Sanitiser) else None
+    prompts, verdict = await moderate_prompts(
+        tools.moderator, [s.prompt for s in plan.shots], kind=state["brief"].kind,
+        sanitiser=sanitiser,
+    )
+    if not verdict.allowed:
+        raise ModerationBlocked(
+            f"the shot prompts were flagged ({', '.join(verdict.categories) or 'unsafe'})",
+            verdict.categories,
+        )
+    if list(prompts) != [s.prompt for s in plan.shots]:
+        shots = tuple(s.model_copy(update={"prompt": p})
+                      for s, p in zip(plan.shots, prompts, strict=True))
+        plan = plan.model_copy(update={"shots": shots})
+    return plan, verdict
+
+
 @node("qa_plan")
 async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
-    report = await toolbox(runtime).planner.review(
+    tools = toolbox(runtime)
+    plan, verdict = await _moderated_plan(tools, state)
+    report = await tools.planner.review(
         state["brief"],
         state["concept"],
         state["shots"],
         state["audio"],
-        state["plan"],
+        plan,
         attempt=state.get("plan_attempts", 0),
     )
-    update: Update = {"plan_qa": report, "plan_attempts": 1}
+    update: Update = {"plan_qa": report, "plan_attempts": 1, "moderation": [verdict]}
+    if plan is not state["plan"]:
+        update["plan"] = plan
     if not report.passed:
         update["feedback"] = report.violations
     return update

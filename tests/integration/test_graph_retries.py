@@ -128,3 +128,52 @@ async def test_moderation_block_fails_at_once(tmp_path: Path) -> None:
     assert "moderate_input" in result.values["error"]
     assert "concept" not in finished and "render_submit" not in finished
     assert (tmp_path / "out" / "qa.json").exists()
+
+
+class FlaggedPrompts:
+    """A planner whose assembly writes a flagged shot prompt; `sanitise` rewrites it (or,
+    with `fixes=False`, hands it back unchanged, like a model that will not help)."""
+
+    def __init__(self, inner: Any, *, fixes: bool) -> None:
+        self.inner = inner
+        self.fixes = fixes
+        self.sanitised: list[tuple[str, ...]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def assembly(self, *args: Any, **kwargs: Any) -> Any:
+        plan = await self.inner.assembly(*args, **kwargs)
+        first = plan.shots[0].model_copy(
+            update={"prompt": plan.shots[0].prompt + ", next to a loaded AK-47 and ammunition"})
+        return plan.model_copy(update={"shots": (first, *plan.shots[1:])})
+
+    async def sanitise(self, prompts_in: Sequence[str], *, kind: str = "promo",
+                       categories: Sequence[str] = ()) -> tuple[str, ...]:
+        self.sanitised.append(tuple(prompts_in))
+        if not self.fixes:
+            return tuple(prompts_in)
+        return tuple(p.split(", next to a loaded")[0] for p in prompts_in)
+
+
+async def test_flagged_prompts_are_sanitised_once(tmp_path: Path) -> None:
+    toolbox = _toolbox(tmp_path)
+    planner = FlaggedPrompts(toolbox.planner, fixes=True)
+    result, _ = await _run(dataclasses.replace(toolbox, planner=planner), "sanitised",
+                                  _brief(voice_over=False), tmp_path)
+    assert result.status == "completed", result.values.get("error")
+    assert len(planner.sanitised) == 1
+    assert "AK-47" not in result.values["plan"].shots[0].prompt
+    verdict = next(v for v in result.values["moderation"] if v.subject == "prompts")
+    assert verdict.allowed
+    assert "sanitised after weapons" in verdict.reason
+
+
+async def test_prompts_still_flagged_after_sanitising_block_the_job(tmp_path: Path) -> None:
+    toolbox = _toolbox(tmp_path)
+    planner = FlaggedPrompts(toolbox.planner, fixes=False)
+    result, finished = await _run(dataclasses.replace(toolbox, planner=planner), "flagged",
+                                  _brief(voice_over=False), tmp_path)
+    assert result.status == "failed"
+    assert "shot prompts were flagged (weapons)" in result.values["error"]
+    assert "render_submit" not in finished  # nothing was paid for

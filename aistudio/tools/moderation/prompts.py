@@ -7,12 +7,13 @@ allowed; this module only decides what to check and when to ask for a rewrite.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aistudio.artifacts import JobKind, ModerationVerdict
 from aistudio.tools.protocols import Moderator
 
 
+@runtime_checkable
 class Sanitiser(Protocol):
     async def sanitise(self, prompts_in: Sequence[str], *, kind: JobKind = "promo",
                        categories: Sequence[str] = ()) -> tuple[str, ...]: ...
