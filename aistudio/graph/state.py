@@ -55,5 +55,6 @@ class VideoState(VideoInput, total=False):
     output_qa: QAReport
     output_attempts: Annotated[int, operator.add]
     published: dict[str, str]  # file name -> storage key (or exported path)
+    title: str  # the finished job's short title
     status: JobStatus
     error: str

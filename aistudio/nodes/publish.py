@@ -16,6 +16,7 @@ from aistudio.artifacts import Asset, Caption
 from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, toolbox
 from aistudio.nodes.render import spent_usd
+from aistudio.tools.protocols import TitleWriter
 from aistudio.tools.render.captions import to_srt, to_vtt
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
@@ -117,11 +118,15 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         tools, {"plan": _dump(state.get("plan_qa")), "output": _dump(report),
                 "passed": report.passed}, "qa",
     )
-    assets["provenance.json"] = await _put_json(
-        tools, await provenance_document(tools, state, assets), "provenance"
-    )
+    title = state["concept"].title
+    if isinstance(tools.planner, TitleWriter):
+        title = await tools.planner.title(state["brief"], state["concept"])
+    provenance = await provenance_document(tools, state, assets)
+    assets["provenance.json"] = await _put_json(tools, {"title": title, **provenance},
+                                                "provenance")
     status = "completed" if report.passed else "completed_with_warnings"
-    return {"published": await _export(tools, state, assets), "status": status}
+    return {"published": await _export(tools, state, assets), "status": status,
+            "title": title}
 
 
 @node("fail")

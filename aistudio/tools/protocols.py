@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from aistudio.artifacts import (
     Asset,
@@ -101,6 +101,13 @@ class Planner(Protocol):
     ) -> QAReport:
         """The plan judge (rules always; an LLM judge on top when one is configured)."""
         ...
+
+
+@runtime_checkable
+class TitleWriter(Protocol):
+    """A planner that can name a finished job (the LLM one); others use the concept's."""
+
+    async def title(self, brief: Brief, concept: Concept) -> str: ...
 
 
 class ImageIngestor(Protocol):

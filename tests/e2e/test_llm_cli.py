@@ -17,7 +17,7 @@ from tests.fakes.openai import API_KEY, FakeOpenAI
 
 pytestmark = pytest.mark.slow
 SCHEMAS = ["ProductAnalysisDraft", "ProductAnalysisAudit", "ConceptDraft", "ShotListDraft",
-           "VoiceScriptDraft", "AssemblyDraft", "PlanJudgeVerdict"]
+           "VoiceScriptDraft", "AssemblyDraft", "PlanJudgeVerdict", "TitleDraft"]
 
 
 async def test_promo_on_the_llm_agents_openai_moderation_and_speech(
@@ -48,6 +48,7 @@ async def test_promo_on_the_llm_agents_openai_moderation_and_speech(
     # the brief, the reference photo and the output frames went through OpenAI moderation
     assert fake.count("moderations") >= 3
     provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["title"] == "AURUM, in golden light"  # the title agent named the job
     assert provenance["tools"]["voice"].startswith("openai-tts:")
     assert provenance["tools"]["moderation"] == "openai(omni-moderation-latest)"
     assert provenance["tools"]["planner"].startswith("llm:gpt-4o-mini")
