@@ -91,6 +91,7 @@ class FakeService:
         self.requests: list[Request] = []
         self.base_url = ""
         self.faults_injected: list[tuple[str, Fault]] = []
+        self.background: list[asyncio.Task[Any]] = []
 
     def route(self, request: Request) -> str:
         raise NotImplementedError
@@ -100,6 +101,13 @@ class FakeService:
 
     def error_body(self, status: int, message: str) -> Json:
         return {"detail": message}
+
+    async def shutdown(self) -> None:
+        """Stop background work (a fake model still rendering) before the loop closes."""
+        tasks = [t for t in self.background if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def count(self, route: str) -> int:
         return sum(1 for r in self.requests if r.route == route)
@@ -166,3 +174,4 @@ async def serving(app: FakeService) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        await app.shutdown()

@@ -114,6 +114,7 @@ class FakeFal(FakeService):
         request_id = f"req-{next(self._ids)}"
         job = FalJob(app=app, payload=request.json(), number=len(self.accepted))
         job.rendering = asyncio.create_task(self._render(job))
+        self.background.append(job.rendering)
         self.jobs[request_id] = job
         return Response.of({"request_id": request_id, "status": "IN_QUEUE",
                             "queue_position": 1, **self._urls(app, request_id)}, 202)

@@ -37,7 +37,12 @@ async def clip_from_frame(frame: bytes, seconds: float) -> bytes:
             "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-movflags", "+faststart",
             str(out), stderr=asyncio.subprocess.PIPE,
         )
-        _, err = await proc.communicate()
+        try:
+            _, err = await proc.communicate()
+        except asyncio.CancelledError:  # the fake is shutting down: leave no ffmpeg behind
+            proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0:
             raise RuntimeError(f"fake model could not encode: {err.decode()[-500:]}")
         return out.read_bytes()

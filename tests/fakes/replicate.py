@@ -108,6 +108,7 @@ class FakeReplicate(FakeService):
         prediction = Prediction(id=f"p{next(self._ids)}", model=model,
                                 input=request.json()["input"])
         prediction.rendering = asyncio.create_task(self._render(prediction))
+        self.background.append(prediction.rendering)
         self.predictions[prediction.id] = prediction
         return Response.of(self._json(prediction), 201)
 
