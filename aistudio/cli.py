@@ -1,8 +1,9 @@
-"""`aistudio` command line: generate | doctor."""
+"""`aistudio` command line: generate | serve | api-key | doctor."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import sys
 import time
@@ -21,6 +22,8 @@ from aistudio.jobs.runner import JobRunner, validate_job_id
 from aistudio.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
+TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 err = Console(stderr=True)
 
 
@@ -113,6 +116,62 @@ def doctor(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) 
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     ok = asyncio.run(run_doctor(settings, Console()))
     sys.exit(0 if ok else 1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    dev: Annotated[bool, typer.Option(
+        "--dev", help="dev mode: no API key needed, every request is tenant 'dev'")] = False,
+) -> None:
+    """Serve the HTTP job API (unfinished jobs resume at start-up)."""
+    import uvicorn
+
+    from aistudio.server.app import create_app
+    from aistudio.server.observability import configure_json_logging
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    if dev:
+        settings.server = settings.server.model_copy(update={"dev_mode": True})
+    if "public_base_url" not in settings.server.model_fields_set:
+        # Signed asset links need an address clients can reach; a wildcard bind is not one.
+        reachable = "127.0.0.1" if host in WILDCARD_HOSTS else host
+        public = f"http://{reachable}:{port}"
+        settings.server = settings.server.model_copy(update={"public_base_url": public})
+    configure_json_logging()
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
+                            lifespan="on", timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run()
+
+
+api_key_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+app.add_typer(api_key_app, name="api-key")
+
+
+@api_key_app.command("create")
+def api_key_create(
+    tenant: Annotated[str, typer.Option("--tenant", help="who the key belongs to")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+) -> None:
+    """Create an API key for a tenant; the key is printed once and stored only hashed."""
+    if not TENANT_RE.match(tenant):
+        raise _fail("--tenant takes 1-64 letters, digits, '.', '_' or '-'", 2)
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    plaintext = asyncio.run(_create_key(settings, tenant))
+    err.print(f"API key for tenant {tenant} (shown once; store it now):")
+    print(plaintext)
+
+
+async def _create_key(settings: Settings, tenant: str) -> str:
+    from aistudio.jobs.store import open_store
+    from aistudio.server.auth import generate_api_key
+
+    key = generate_api_key()
+    async with open_store(settings.database_url) as store:
+        await store.add_api_key(key.key_id, tenant, key.hash)
+    return key.plaintext
 
 
 def main() -> None:

@@ -32,7 +32,10 @@ def artifact_serializer() -> JsonPlusSerializer:
 async def sqlite_saver(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
     path.parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(str(path)) as conn:
-        # WAL lets a second process (status readers) look while a job writes.
+        # WAL lets a second process (status readers) look while a job writes; concurrent
+        # jobs (the server) share the file, so a writer waits for another's commit instead
+        # of failing with "database is locked" after sqlite's 5 s default.
+        await conn.execute("PRAGMA busy_timeout = 60000")
         await conn.execute("PRAGMA journal_mode=WAL")
         saver = AsyncSqliteSaver(conn, serde=artifact_serializer())
         await saver.setup()

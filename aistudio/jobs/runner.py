@@ -18,7 +18,7 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
-from aistudio.artifacts import Brief
+from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
 from aistudio.graph.checkpoint import sqlite_saver
 from aistudio.graph.state import VideoInput
@@ -92,6 +92,14 @@ class JobRunner:
     def __init__(self, toolbox: Toolbox) -> None:
         self.toolbox = toolbox
         self.settings = toolbox.settings
+        self._compiled: CompiledStateGraph[Any, Any, Any, Any] | None = None
+
+    def _graph(self, saver: Any) -> CompiledStateGraph[Any, Any, Any, Any]:
+        # Compiling inspects every node's code (tens of ms): once per runner, then each run
+        # gets a copy bound to its own checkpoint connection.
+        if self._compiled is None:
+            self._compiled = build_video_graph(self.settings.max_qa_retries).compile()
+        return self._compiled.copy(update={"checkpointer": saver})
 
     async def run(
         self,
@@ -99,15 +107,22 @@ class JobRunner:
         *,
         brief: Brief | None = None,
         image: Path | None = None,
+        reference: Asset | None = None,
         out_dir: Path | None = None,
         on_event: EventSink | None = None,
+        journal: Journal | None = None,
     ) -> JobResult:
-        """Start a new job, resume an unfinished one, or return a finished one as it is."""
+        """Start a new job, resume an unfinished one, or return a finished one as it is.
+
+        The photo is either a file (`image`, the CLI) or already in storage (`reference`,
+        the server). A caller that writes its own events into the journal passes it in, so
+        there is one sequence of numbers per job.
+        """
         validate_job_id(job_id)
-        journal = Journal(self.settings.data_dir, job_id)
+        journal = journal or Journal(self.settings.data_dir, job_id)
         config: Any = {"configurable": {"thread_id": job_id}, "recursion_limit": 200}
         async with sqlite_saver(self.settings.checkpoint_db) as saver:
-            graph = build_video_graph(self.settings.max_qa_retries).compile(checkpointer=saver)
+            graph = self._graph(saver)
             snapshot = await graph.aget_state(config)
             if snapshot.values and not snapshot.next:
                 values = dict(snapshot.values)
@@ -115,12 +130,17 @@ class JobRunner:
             resumed = bool(snapshot.values)
             start: VideoInput | None = None
             if not resumed:
-                if brief is None or image is None:
-                    raise NotFound(f"job {job_id} does not exist; give a brief and an image")
+                missing = NotFound(f"job {job_id} does not exist; give a brief and an image")
+                if brief is None:
+                    raise missing
+                if reference is None:
+                    if image is None:
+                        raise missing
+                    reference = await store_reference(self.toolbox, image)
                 start = VideoInput(
                     job_id=job_id,
                     brief=brief,
-                    reference=await store_reference(self.toolbox, image),
+                    reference=reference,
                     out_dir=str(out_dir) if out_dir else "",
                 )
             record = journal.append({"event": "job_resumed" if resumed else "job_started"})
@@ -147,9 +167,32 @@ class JobRunner:
         async for mode, chunk in graph.astream(
             start, config, context=context, stream_mode=["custom", "updates"]
         ):
-            if mode != "custom" or not isinstance(chunk, dict):
+            if not isinstance(chunk, dict):
+                continue
+            if mode == "updates":
+                for verdict in qa_verdicts(chunk):
+                    record = journal.append(verdict)
+                    if on_event:
+                        on_event(record)
                 continue
             # Progress ticks are frequent: they go to the live display, not the journal.
             record = chunk if chunk.get("event") == "progress" else journal.append(chunk)
             if on_event:
                 on_event(record)
+
+
+def qa_verdicts(update: dict[str, Any]) -> list[dict[str, Any]]:
+    """QA reports in one `updates` chunk ({node: partial state}) as journal events."""
+    found = []
+    for partial in update.values():
+        if not isinstance(partial, dict):
+            continue
+        for key in ("plan_qa", "output_qa"):
+            report = partial.get(key)
+            if isinstance(report, QAReport):
+                found.append({
+                    "event": "qa_verdict", "stage": report.stage, "passed": report.passed,
+                    "attempt": report.attempt, "violations": list(report.violations),
+                    "redo": report.redo,
+                })
+    return found

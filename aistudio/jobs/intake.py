@@ -1,0 +1,95 @@
+"""Submission checks done before a job exists: the brief, the photo, the webhook URL.
+
+Everything here fails fast with an InputError subclass (a 4xx at the API), so a job that is
+accepted has a valid brief and a stored photo that at least looks like an image.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+
+from pydantic import ValidationError
+
+from aistudio.artifacts import Asset, Brief, JobKind
+from aistudio.errors import InputError, MediaTooLarge
+from aistudio.jobs.requests import VideoRequest
+from aistudio.settings import Settings
+from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
+from aistudio.tools.toolbox import Toolbox
+from aistudio.tools.vision.ingest import sniff
+
+_DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
+
+
+def build_brief(kind: JobKind, request: VideoRequest, settings: Settings) -> Brief:
+    limit = settings.server.max_deadline_s
+    if request.deadline_s is not None and request.deadline_s > limit:
+        raise InputError(f"deadline_s may be at most {limit:g} seconds")
+    try:
+        return Brief(
+            kind=kind,
+            text=request.content,
+            voice_over=request.voice_over,
+            aspect_ratios=tuple(request.aspect_ratios or ("9:16",)),
+            duration_s=request.duration_s or settings.default_duration_s,
+            seed=request.seed or 0,
+            vibe=request.vibe,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"invalid {field}: {first['msg']}") from None
+
+
+def decode_b64(value: str, max_bytes: int) -> bytes:
+    text = _DATA_URL.sub("", value.strip(), count=1)
+    # base64 is 4/3 of the data: refuse before decoding anything huge.
+    if len(text) > (max_bytes * 4) // 3 + 4:
+        raise MediaTooLarge(f"reference_image_b64 decodes to more than {max_bytes} bytes")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InputError("reference_image_b64 is not valid base64") from exc
+    if len(data) > max_bytes:
+        raise MediaTooLarge(f"reference_image_b64 decodes to more than {max_bytes} bytes")
+    return data
+
+
+async def reference_bytes(request: VideoRequest, settings: Settings) -> bytes:
+    """The photo from the body (base64) or fetched SSRF-safely from its URL."""
+    server = settings.server
+    limit = min(settings.limits.max_file_bytes, server.max_image_b64_bytes)
+    if request.reference_image_b64 and request.reference_image_url:
+        raise InputError("give reference_image_url or reference_image_b64, not both")
+    if request.reference_image_b64:
+        return await asyncio.to_thread(decode_b64, request.reference_image_b64, limit)
+    if request.reference_image_url:
+        fetched = await fetch_url(
+            request.reference_image_url,
+            max_bytes=settings.limits.max_file_bytes,
+            timeout_s=server.fetch_timeout_s,
+            allow_hosts=server.fetch_allow_hosts,
+            label="reference_image_url",
+        )
+        return fetched.data
+    raise InputError("a reference image is required: reference_image_url or reference_image_b64")
+
+
+async def store_photo(toolbox: Toolbox, data: bytes) -> Asset:
+    """A quick sniff (PNG/JPEG/WEBP magic) now; full validation is ingest's, in the graph."""
+    sniff(data)
+    return await toolbox.storage.put_bytes(
+        data, kind="reference", mime="application/octet-stream", ext="bin"
+    )
+
+
+async def check_webhook_url(url: str, settings: Settings) -> None:
+    """Refuse a webhook URL we would never call (private address, odd scheme) up front."""
+    parsed = check_url_shape(url, label="webhook_url")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    await resolve_public(
+        parsed.host, port, allow_hosts=settings.server.fetch_allow_hosts, label="webhook_url"
+    )

@@ -1,0 +1,77 @@
+"""Typed SQLAlchemy 2 models of the job store (the Alembic migrations must match them).
+
+The row is the job's public face: what the API lists and reports. The work itself lives in
+the LangGraph checkpoint (thread id = job id) and the journal; the row mirrors its stage,
+progress and outcome as events arrive.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Statuses a job can be in; the graph's own (running/completed/...) plus the queue's.
+ACTIVE_STATUSES = ("queued", "running")
+FINAL_STATUSES = ("completed", "completed_with_warnings", "failed", "cancelled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("tenant", "idempotency_key", name="uq_jobs_tenant_idempotency_key"),
+        Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
+        Index("ix_jobs_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), default="queued")
+    stage: Mapped[str | None] = mapped_column(String(32), default=None)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str | None] = mapped_column(String(200), default=None)
+    user_content: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    image_url: Mapped[str | None] = mapped_column(Text, default=None)
+    request: Mapped[dict[str, Any]] = mapped_column()
+    request_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    parent_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    reference: Mapped[dict[str, Any]] = mapped_column()  # the stored photo (Asset dump)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    qa: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    assets: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    video_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook_secret: Mapped[str | None] = mapped_column(String(200), default=None)
+    webhook_attempts: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    deadline_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,103 @@
+"""Turn a job's event stream into what the API reports: stage, overall progress, outcome.
+
+Pure functions and a small tracker: unit-testable without a graph or a database.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from typing import Any
+
+from aistudio.artifacts import QAReport
+
+# Share of the whole job each node takes (roughly its CPU time on the local renderer), in
+# graph order. A QA retry sends the run back; reported progress never goes backwards.
+NODE_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("ingest", 4), ("moderate_input", 4), ("concept", 2), ("visual", 2), ("audio", 2),
+    ("assembly", 2), ("qa_plan", 2), ("render_submit", 2), ("render_await", 30),
+    ("compose", 35), ("qa_output", 12), ("publish", 3),
+)
+_TOTAL = sum(weight for _, weight in NODE_WEIGHTS)
+NODE_SPAN: dict[str, tuple[float, float]] = {}
+_start = 0.0
+for _name, _weight in NODE_WEIGHTS:
+    NODE_SPAN[_name] = (_start / _TOTAL, (_start + _weight) / _TOTAL)
+    _start += _weight
+
+# How far overall progress must move before it is journaled (SSE) and written to the row.
+PROGRESS_STEP = 2
+
+
+@dataclass
+class ProgressTracker:
+    stage: str | None = None
+    percent: int = 0
+    reported: int = field(default=0)
+
+    def observe(self, event: dict[str, Any]) -> bool:
+        """Fold one event in; True when stage or reported progress changed."""
+        kind, node = event.get("event"), event.get("node")
+        before = (self.stage, self.reported)
+        if isinstance(node, str) and node in NODE_SPAN:
+            low, high = NODE_SPAN[node]
+            if kind == "node_started":
+                self.stage = node
+                fraction = 0.0
+            elif kind == "node_finished":
+                fraction = 1.0
+            elif kind == "progress":
+                fraction = float(event.get("fraction", 0.0))
+            else:
+                return False
+            self.percent = max(self.percent, min(99, int(100 * (low + (high - low) * fraction))))
+            if self.percent - self.reported >= PROGRESS_STEP or kind == "node_started":
+                self.reported = self.percent
+        return (self.stage, self.reported) != before
+
+
+def _report_summary(report: Any) -> dict[str, Any] | None:
+    if not isinstance(report, QAReport):
+        return None
+    return {
+        "passed": report.passed,
+        "attempt": report.attempt,
+        "violations": list(report.violations),
+        "checks": len(report.checks),
+    }
+
+
+def qa_summary(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "plan": _report_summary(values.get("plan_qa")),
+        "output": _report_summary(values.get("output_qa")),
+    }
+
+
+def asset_records(published: dict[str, str]) -> dict[str, dict[str, str]]:
+    """File name -> storage key and media type, for the download and asset routes."""
+    records = {}
+    for name, key in published.items():
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if name.endswith(".srt"):
+            mime = "application/x-subrip"
+        records[name] = {"key": key, "mime": mime}
+    return records
+
+
+def outcome(values: dict[str, Any]) -> dict[str, Any]:
+    """The row fields a finished graph run fills in."""
+    concept = values.get("concept")
+    plan = values.get("plan")
+    jobs = values.get("render_jobs") or []
+    prompt = plan.shots[0].prompt if plan is not None and plan.shots else None
+    return {
+        "status": values.get("status", "failed"),
+        "error_message": values.get("error"),
+        # publish's short title (the title agent), else the concept's (older checkpoints).
+        "title": values.get("title") or getattr(concept, "title", None),
+        "video_prompt": prompt or getattr(concept, "logline", None),
+        "qa": qa_summary(values),
+        "assets": asset_records(values.get("published") or {}),
+        "cost_usd": round(sum(getattr(job, "cost_usd", 0.0) for job in jobs), 4),
+    }

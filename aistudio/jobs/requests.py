@@ -1,0 +1,69 @@
+"""The job submission body: the original AI Studio fields plus optional richer options.
+
+Original clients send empty strings for fields they leave out; those mean "absent".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aistudio.artifacts import AspectRatio, JobKind
+
+
+class VideoRequest(BaseModel):
+    """Body of POST /api/v1/video/generate-{promo,fashion,ugc}-video."""
+
+    # Unknown fields are ignored: older clients send extras the original API tolerated.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    content: str = Field(min_length=3, max_length=4000, description="The product brief.")
+    reference_image_url: str | None = Field(
+        default=None, max_length=2048, description="http(s) URL of the product photo."
+    )
+    reference_image_b64: str | None = Field(
+        default=None, description="The product photo, base64 (a data: URL prefix is allowed)."
+    )
+    voice_over: bool = False
+    user_id: str | None = Field(default=None, max_length=200)
+    aspect_ratios: list[AspectRatio] | None = Field(default=None, min_length=1, max_length=3)
+    duration_s: float | None = Field(default=None, ge=6.0, le=60.0)
+    vibe: str | None = Field(default=None, max_length=60)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    deadline_s: float | None = Field(
+        default=None, gt=0, description="Cancel the job if it is not finished by then."
+    )
+
+    @field_validator(
+        "reference_image_url", "reference_image_b64", "user_id", "vibe", "webhook_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_absent(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("voice_over", mode="before")
+    @classmethod
+    def _empty_bool(cls, value: Any) -> Any:
+        return False if value in ("", None) else value
+
+
+def request_hash(kind: JobKind, request: VideoRequest) -> str:
+    """Hash of the canonical body: an Idempotency-Key replay must match it exactly."""
+    body = request.model_dump(mode="json", exclude_none=True)
+    canonical = json.dumps({"kind": kind, **body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stored_request(request: VideoRequest) -> dict[str, Any]:
+    """What the row keeps of the body: everything but the photo bytes (a digest instead)."""
+    body = request.model_dump(mode="json", exclude_none=True)
+    photo = body.pop("reference_image_b64", None)
+    if photo is not None:
+        body["reference_image_b64_sha256"] = hashlib.sha256(photo.encode()).hexdigest()
+    body.pop("webhook_url", None)  # kept in its own column
+    return body

@@ -1,0 +1,338 @@
+"""The job service: accept submissions, run them in-process, mirror them into the store.
+
+Each job runs as one asyncio task (bounded by a semaphore of `max_concurrent_jobs`) around
+`JobRunner`, whose LangGraph checkpoint makes it resumable: at start-up every job still
+queued or running is picked up again from its last checkpoint. Shutting down leaves rows as
+they are (so the next process resumes them); only `cancel` and deadlines end a job early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from aistudio.artifacts import Asset, JobKind
+from aistudio.errors import AppError, Conflict, NotFound
+from aistudio.jobs import intake
+from aistudio.jobs.models import ACTIVE_STATUSES, FINAL_STATUSES, JobRow, utcnow
+from aistudio.jobs.progress import ProgressTracker, outcome
+from aistudio.jobs.requests import VideoRequest, request_hash, stored_request
+from aistudio.jobs.runner import JobRunner, Journal
+from aistudio.jobs.store import JobStore
+from aistudio.tools.toolbox import Toolbox
+
+log = logging.getLogger("aistudio.jobs")
+
+# Delivers the finished job's webhook; returns the attempts to record. Injected by the
+# server (jobs must not import it); never raises for a failed delivery.
+Notifier = Callable[[JobRow], Awaitable[list[dict[str, Any]]]]
+TERMINAL_EVENT = "job_result"
+CRASH_RETRIES = 2
+CRASH_BACKOFF_S = 2.0
+MIRROR_DRAIN_S = 10.0
+CANCEL_WAIT_S = 10.0
+ROW_WRITE_S = 0.5
+
+
+def new_job_id(kind: str) -> str:
+    return f"{kind}-{time.strftime('%Y%m%d')}-{secrets.token_hex(6)}"
+
+
+def as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class JobService:
+    def __init__(
+        self, store: JobStore, toolbox: Toolbox, *, notifier: Notifier | None = None
+    ) -> None:
+        self.store = store
+        self.toolbox = toolbox
+        self.settings = toolbox.settings
+        self.runner = JobRunner(toolbox)
+        self.notifier = notifier
+        self._slots = asyncio.Semaphore(self.settings.server.max_concurrent_jobs)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._cancel_reasons: dict[str, str] = {}
+        self._changed: dict[str, asyncio.Event] = {}
+        self._closing = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        for row in await self.store.active():
+            log.info("resuming job %s (%s)", row.id, row.status, extra={"job_id": row.id})
+            self._schedule(row.id)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop every running job where it is; its checkpoint resumes it next start."""
+        self._closing = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _schedule(self, job_id: str) -> None:
+        if job_id in self._tasks:
+            return
+        task = asyncio.create_task(self._run_job(job_id), name=f"job:{job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(job_id, None))
+
+    # -- queries ------------------------------------------------------------------------
+    async def get(self, tenant: str, job_id: str) -> JobRow:
+        row = await self.store.get(job_id, tenant)
+        if row is None:
+            raise NotFound(f"job {job_id} not found")
+        return row
+
+    def journal(self, job_id: str) -> Journal:
+        return Journal(self.settings.data_dir, job_id)
+
+    async def wait_for_change(self, job_id: str, timeout_s: float) -> None:
+        """Sleep until the job journals something new (or the timeout passes)."""
+        changed = self._changed.setdefault(job_id, asyncio.Event())
+        try:
+            async with asyncio.timeout(timeout_s):
+                await changed.wait()
+        except TimeoutError:
+            return
+
+    def _notify(self, job_id: str) -> None:
+        changed = self._changed.pop(job_id, None)
+        if changed is not None:
+            changed.set()
+
+    # -- submit / cancel ----------------------------------------------------------------
+    async def submit(
+        self,
+        tenant: str,
+        kind: JobKind,
+        request: VideoRequest,
+        *,
+        idempotency_key: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> tuple[JobRow, bool]:
+        """Create (and schedule) a job; (row, created). A replayed Idempotency-Key with the
+        same body returns the first job; with another body it is a Conflict."""
+        # Hashing (and below, decoding) a 20 MB base64 photo is CPU work: off the loop.
+        digest = await asyncio.to_thread(request_hash, kind, request)
+        if idempotency_key:
+            existing = await self._replay(tenant, idempotency_key, digest)
+            if existing is not None:
+                return existing, False
+        brief = intake.build_brief(kind, request, self.settings)
+        if request.webhook_url:
+            await intake.check_webhook_url(request.webhook_url, self.settings)
+        photo = await intake.store_photo(
+            self.toolbox, await intake.reference_bytes(request, self.settings)
+        )
+        now = utcnow()
+        row = JobRow(
+            id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
+            user_content=brief.text, user_id=request.user_id,
+            image_url=request.reference_image_url, request=stored_request(request),
+            request_hash=digest, idempotency_key=idempotency_key,
+            reference=photo.model_dump(mode="json"), webhook_url=request.webhook_url,
+            webhook_secret=webhook_secret if request.webhook_url else None,
+            deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s
+            else None,
+            created_at=now, updated_at=now, cost_usd=0.0,
+        )
+        inserted = await self.store.insert(row)
+        if inserted is None:  # lost a race with the same key
+            existing = await self._replay(tenant, idempotency_key or "", digest)
+            if existing is None:
+                raise Conflict("the Idempotency-Key is being used by another request")
+            return existing, False
+        log.info("job %s queued", row.id, extra={"job_id": row.id, "tenant": tenant})
+        journal = await asyncio.to_thread(self.journal, row.id)
+        await asyncio.to_thread(journal.append, {"event": "job_queued", "kind": kind})
+        self._schedule(row.id)
+        return inserted, True
+
+    async def _replay(self, tenant: str, key: str, digest: str) -> JobRow | None:
+        existing = await self.store.by_idempotency_key(tenant, key)
+        if existing is not None and existing.request_hash != digest:
+            raise Conflict("this Idempotency-Key was used with a different request body")
+        return existing
+
+    async def cancel(
+        self, tenant: str, job_id: str, reason: str = "cancelled by request"
+    ) -> JobRow:
+        row = await self.get(tenant, job_id)
+        if row.status in FINAL_STATUSES:
+            if row.status == "cancelled":
+                return row
+            raise Conflict(f"job {job_id} already finished ({row.status})")
+        task = self._tasks.get(job_id)
+        if task is not None and not task.done():
+            self._cancel_reasons[job_id] = reason
+            task.cancel()
+            await asyncio.wait({task}, timeout=CANCEL_WAIT_S)
+            if not task.done():
+                log.warning("job %s is slow to stop; marked cancelled anyway", job_id,
+                            extra={"job_id": job_id})
+        # The task's handler normally records the cancellation; a task cancelled before its
+        # first step never runs it, and a slow one must not keep the caller waiting. The
+        # write is a compare-and-set, so it happens once whoever gets there first.
+        await self._finish_cancelled(job_id, reason)
+        self._cancel_reasons.pop(job_id, None)
+        return await self.get(tenant, job_id)
+
+    # -- running ------------------------------------------------------------------------
+    async def _run_job(self, job_id: str) -> None:
+        row = await self.store.get(job_id)
+        if row is None or row.status not in ACTIVE_STATUSES:
+            return
+        remaining = None
+        if row.deadline_at is not None:
+            remaining = (as_utc(row.deadline_at) - utcnow()).total_seconds()
+        deadline = asyncio.timeout(max(remaining, 0.0) if remaining is not None else None)
+        try:
+            async with deadline, self._slots:  # time spent queued counts too
+                await self._execute_with_retries(row)
+        except TimeoutError as exc:
+            if deadline.expired():
+                await self._finish_cancelled(job_id, "deadline exceeded")
+            else:  # some inner timeout nobody handled: a crash like any other
+                await self._crashed(job_id, exc)
+        except asyncio.CancelledError:
+            reason = self._cancel_reasons.pop(job_id, None)
+            if reason is not None:
+                # Our own cancel: record it, and swallow the cancellation (it was ours).
+                await self._finish_cancelled(job_id, reason)
+                return
+            raise
+        except AppError as exc:
+            if not self._closing:
+                await self._finish_failed(job_id, exc.message)
+        except Exception as exc:  # noqa: BLE001 - the job-task boundary, logged in _crashed
+            # A bug in one job must end that job `failed`, not leave it running forever or
+            # take the other jobs down.
+            await self._crashed(job_id, exc)
+
+    async def _crashed(self, job_id: str, exc: Exception) -> None:
+        log.error("job %s crashed", job_id, exc_info=exc, extra={"job_id": job_id})
+        if not self._closing:  # shutting down: leave the row; the next start resumes it
+            await self._finish_failed(job_id, f"internal error ({type(exc).__name__})")
+
+    async def _execute_with_retries(self, row: JobRow) -> None:
+        """Run the job; an unexpected crash (a locked database, a dropped connection) is
+        retried from the last checkpoint a bounded number of times before it counts."""
+        for attempt in range(1, CRASH_RETRIES + 2):
+            try:
+                await self._execute(row)
+            except (AppError, asyncio.CancelledError):
+                raise
+            except Exception:
+                if attempt > CRASH_RETRIES or self._closing:
+                    raise
+                log.warning("job %s crashed (attempt %d); resuming from its checkpoint",
+                            row.id, attempt, exc_info=True, extra={"job_id": row.id})
+                await asyncio.sleep(CRASH_BACKOFF_S * attempt)
+            else:
+                return
+
+    async def _execute(self, row: JobRow) -> None:
+        job_id = row.id
+        if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, status="running"):
+            return  # ended (cancelled) while it waited for a slot
+        journal = await asyncio.to_thread(self.journal, job_id)
+        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        # A plain task, not a TaskGroup: errors of the run must surface as themselves
+        # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
+        mirror = asyncio.create_task(self._mirror(job_id, events, journal))
+        try:
+            result = await self.runner.run(
+                job_id,
+                brief=intake.build_brief(_kind(row), _request_of(row), self.settings),
+                reference=Asset.model_validate(row.reference),
+                on_event=events.put_nowait,
+                journal=journal,
+            )
+        finally:
+            events.put_nowait(None)  # the mirror writes what is left, then ends
+            await asyncio.wait({mirror}, timeout=MIRROR_DRAIN_S)
+            if not mirror.done():
+                mirror.cancel()
+        if not mirror.cancelled() and (error := mirror.exception()) is not None:
+            raise error
+        fields = outcome(result.values)
+        if fields["status"] in ("completed", "completed_with_warnings"):
+            fields["progress"] = 100
+        fields["stage"] = "done"
+        await self._finish(job_id, fields)
+
+    async def _mirror(
+        self, job_id: str, events: asyncio.Queue[dict[str, Any] | None], journal: Journal
+    ) -> None:
+        """Fold graph events into stage/progress: journal them (SSE) and write the row."""
+        tracker = ProgressTracker()
+        written: tuple[str | None, int] = (None, 0)
+        last_write = 0.0
+        while True:
+            batch = [await events.get()]
+            while not events.empty():  # coalesce a burst into one row write
+                batch.append(events.get_nowait())
+            for event in batch:
+                if event is not None and tracker.observe(event) \
+                        and event.get("event") == "progress":
+                    journal.append({"event": "job_progress", "stage": tracker.stage,
+                                    "progress": tracker.reported})
+            done = any(event is None for event in batch)
+            state = (tracker.stage, tracker.reported)
+            # The row follows every stage change; progress alone at most every ROW_WRITE_S
+            # (watchers who want every step follow the events).
+            due = state[0] != written[0] or time.monotonic() - last_write >= ROW_WRITE_S
+            if state != written and (due or done):
+                await self.store.update(job_id, stage=state[0], progress=state[1])
+                written, last_write = state, time.monotonic()
+            self._notify(job_id)
+            if done:
+                return
+
+    # -- endings ------------------------------------------------------------------------
+    async def _finish(self, job_id: str, fields: dict[str, Any]) -> None:
+        fields.setdefault("finished_at", utcnow())
+        updated = await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields)
+        row = await self.store.get(job_id)
+        if not updated or row is None:
+            return
+        journal = await asyncio.to_thread(self.journal, job_id)
+        await asyncio.to_thread(journal.append, {
+            "event": TERMINAL_EVENT, "status": row.status, "error": row.error_message,
+            "progress": row.progress, "assets": sorted((row.assets or {}).keys()),
+        })
+        self._notify(job_id)
+        log.info("job %s %s", job_id, row.status, extra={"job_id": job_id, "tenant": row.tenant})
+        if row.webhook_url and self.notifier is not None and not self._closing:
+            attempts = await self.notifier(row)
+            await self.store.update(job_id, webhook_attempts=attempts)
+
+    async def _finish_cancelled(self, job_id: str, reason: str) -> None:
+        await self._finish(job_id, {"status": "cancelled", "error_message": reason,
+                                    "stage": "cancelled"})
+
+    async def _finish_failed(self, job_id: str, message: str) -> None:
+        await self._finish(job_id, {"status": "failed", "error_message": message,
+                                    "stage": "failed"})
+
+
+def _request_of(row: JobRow) -> VideoRequest:
+    return VideoRequest.model_validate(row.request)
+
+
+def _kind(row: JobRow) -> JobKind:
+    kinds: dict[str, JobKind] = {"promo": "promo", "fashion": "fashion", "ugc": "ugc"}
+    return kinds[row.kind]

@@ -1,0 +1,200 @@
+"""Durable job store: SQLAlchemy async over SQLite (default) or Postgres, same code.
+
+The schema is owned by Alembic (`aistudio/jobs/migrations`); `open_store` upgrades the
+database to head before anything reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from aistudio.errors import InputError
+from aistudio.jobs.models import ACTIVE_STATUSES, ApiKeyRow, JobRow, utcnow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision (idempotent; run at every start-up)."""
+    # Alembic reads a handful of small revision files here; this runs once, before serving.
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL: status readers never wait for the job writers.
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[JobRow]
+    next_cursor: str | None
+
+
+def _encode_cursor(row: JobRow) -> str:
+    raw = json.dumps([row.created_at.isoformat(), row.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, job_id = json.loads(raw)
+        return datetime.fromisoformat(created), str(job_id)
+    except (ValueError, TypeError) as exc:
+        raise InputError("cursor is not one this API returned") from exc
+
+
+class JobStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    # -- jobs ---------------------------------------------------------------------------
+    async def insert(self, row: JobRow) -> JobRow | None:
+        """Insert a new job; None when (tenant, idempotency key) already exists."""
+        async with self.sessions() as session:
+            session.add(row)
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                if row.idempotency_key is None:
+                    raise
+                return None
+        return row
+
+    async def get(self, job_id: str, tenant: str | None = None) -> JobRow | None:
+        async with self.sessions() as session:
+            row = await session.get(JobRow, job_id)
+        if row is None or (tenant is not None and row.tenant != tenant):
+            return None
+        return row
+
+    async def by_idempotency_key(self, tenant: str, key: str) -> JobRow | None:
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(JobRow).where(JobRow.tenant == tenant, JobRow.idempotency_key == key)
+            )
+            return result.scalar_one_or_none()
+
+    # Updates go through Core, not an ORM session: they are the hot path of a running job
+    # (stage and progress), and a session costs several times the statement.
+    async def update(self, job_id: str, **values: Any) -> None:
+        values.setdefault("updated_at", utcnow())
+        async with self.engine.begin() as conn:
+            await conn.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
+
+    async def set_status_if(self, job_id: str, allowed: Sequence[str], **values: Any) -> bool:
+        """Update only while the job is in one of `allowed` statuses (a compare-and-set)."""
+        values.setdefault("updated_at", utcnow())
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status.in_(allowed))
+                .values(**values)
+            )
+        return bool(result.rowcount)
+
+    async def active(self) -> list[JobRow]:
+        """Jobs a restarted process must pick up, oldest first."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(JobRow)
+                .where(JobRow.status.in_(ACTIVE_STATUSES))
+                .order_by(JobRow.created_at, JobRow.id)
+            )
+            return list(result.scalars())
+
+    async def list(
+        self,
+        tenant: str,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page:
+        """Newest first; the cursor is the (created_at, id) of the last row of a page."""
+        query = select(JobRow).where(JobRow.tenant == tenant)
+        if kind:
+            query = query.where(JobRow.kind == kind)
+        if status:
+            query = query.where(JobRow.status == status)
+        if cursor:
+            created, job_id = _decode_cursor(cursor)
+            query = query.where(
+                (JobRow.created_at < created)
+                | ((JobRow.created_at == created) & (JobRow.id < job_id))
+            )
+        query = query.order_by(JobRow.created_at.desc(), JobRow.id.desc()).limit(limit + 1)
+        async with self.sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, _encode_cursor(rows[-1]) if more and rows else None)
+
+    # -- api keys -----------------------------------------------------------------------
+    async def add_api_key(self, key_id: str, tenant: str, key_hash: str) -> None:
+        async with self.sessions() as session:
+            session.add(ApiKeyRow(key_id=key_id, tenant=tenant, hash=key_hash))
+            await session.commit()
+
+    async def api_key(self, key_id: str) -> ApiKeyRow | None:
+        async with self.sessions() as session:
+            row = await session.get(ApiKeyRow, key_id)
+        return None if row is None or row.revoked_at is not None else row
+
+
+@asynccontextmanager
+async def open_store(url: str) -> AsyncIterator[JobStore]:
+    engine = make_engine(url)
+    try:
+        await migrate(engine)
+        yield JobStore(engine)
+    finally:
+        await engine.dispose()

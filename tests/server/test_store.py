@@ -1,0 +1,173 @@
+"""The job store on SQLite and on a real PostgreSQL: migrations match the models, and the
+queries the API relies on behave the same on both."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import subprocess
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from litestar.testing import AsyncTestClient
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from aistudio.errors import InputError
+from aistudio.jobs.models import Base, JobRow, utcnow
+from aistudio.jobs.store import JobStore, migrate, open_store
+from aistudio.server.app import create_app
+from tests.server.conftest import finished, promo_body, server_settings
+from tests.server.fakes import fast_toolbox
+
+PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+async def _pg_up() -> bool:
+    engine = create_async_engine(PG_ADMIN)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (OSError, OperationalError):
+        return False
+    finally:
+        await engine.dispose()
+    return True
+
+
+def _start_clusters() -> None:
+    for version in (p.name for p in Path("/etc/postgresql").glob("*")):
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       check=False, capture_output=True, timeout=60)
+
+
+async def _ensure_postgres() -> None:
+    if await _pg_up():
+        return
+    await asyncio.to_thread(_start_clusters)
+    await asyncio.sleep(2)
+    if not await _pg_up():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is down and could not be started "
+                    "(the store's Postgres path is NOT tested)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite"
+        return
+    await _ensure_postgres()
+    name = f"aistudio_test_{secrets.token_hex(6)}"
+    admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+def _row(job_id: str, tenant: str = "acme", key: str | None = None, **extra: Any) -> JobRow:
+    now = extra.pop("created_at", utcnow())
+    fields: dict[str, Any] = {
+        "status": "queued", "progress": 0, "user_content": "brief",
+        "request": {"content": "brief"}, "request_hash": "h", "reference": {"key": "k"},
+        "cost_usd": 0.0, "created_at": now, "updated_at": now, **extra,
+    }
+    return JobRow(id=job_id, tenant=tenant, kind="promo", idempotency_key=key, **fields)
+
+
+def _diff(conn: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+
+async def test_migrated_schema_equals_the_models(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        await migrate(store.engine)  # idempotent: a second start-up changes nothing
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+
+
+async def test_insert_get_scope_and_idempotency(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        assert await store.insert(_row("a1", key="k1")) is not None
+        assert await store.insert(_row("a2", key="k1")) is None  # same tenant + key
+        assert await store.insert(_row("b1", tenant="other", key="k1")) is not None
+        assert await store.insert(_row("a3")) is not None  # no key: never a clash
+        assert await store.insert(_row("a4")) is not None
+        assert (await store.get("a1", "acme")) is not None
+        assert await store.get("a1", "other") is None
+        found = await store.by_idempotency_key("acme", "k1")
+        assert found is not None and found.id == "a1"
+
+
+async def test_compare_and_set_status_and_active_jobs(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        for job_id in ("j1", "j2", "j3"):
+            await store.insert(_row(job_id))
+        await store.update("j2", status="running", stage="compose", progress=40,
+                           assets={"video.mp4": {"key": "x", "mime": "video/mp4"}})
+        assert await store.set_status_if("j3", ("queued", "running"), status="cancelled")
+        assert not await store.set_status_if("j3", ("queued", "running"), status="failed")
+        assert [row.id for row in await store.active()] == ["j1", "j2"]
+        row = await store.get("j2")
+        assert row is not None and row.progress == 40
+        assert row.assets == {"video.mp4": {"key": "x", "mime": "video/mp4"}}
+
+
+async def test_cursor_pagination_is_stable_and_filtered(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        base = utcnow()
+        for i in range(5):
+            # Two rows share a timestamp: the id breaks the tie.
+            created = base + timedelta(seconds=i if i != 3 else 2)
+            await store.insert(_row(f"j{i}", created_at=created,
+                                    status="failed" if i == 1 else "queued"))
+        seen, cursor = [], None
+        while True:
+            page = await store.list("acme", cursor=cursor, limit=2)
+            seen += [row.id for row in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == ["j4", "j3", "j2", "j1", "j0"]
+        failed = await store.list("acme", status="failed")
+        assert [row.id for row in failed.items] == ["j1"]
+        assert (await store.list("nobody")).items == []
+        with pytest.raises(InputError):
+            await store.list("acme", cursor="garbage")
+
+
+async def test_api_keys_and_revocation(db_url: str) -> None:
+    async with open_store(db_url) as store:
+        await store.add_api_key("k1", "acme", "hash")
+        row = await store.api_key("k1")
+        assert row is not None and row.tenant == "acme"
+        await store.ping()
+        async with store.sessions() as session:
+            await session.execute(text("UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP"))
+            await session.commit()
+        assert await store.api_key("k1") is None
+        assert isinstance(store, JobStore)
+
+
+async def test_a_job_runs_through_the_api_on_this_store(db_url: str, data_dir: Path) -> None:
+    settings = server_settings(data_dir, dev_mode=True, database_url=db_url)
+    app = create_app(settings, toolbox=fast_toolbox(settings))
+    async with AsyncTestClient(app=app, timeout=120) as client:
+        body = promo_body()
+        first = await client.post("/api/v1/video/generate-promo-video", json=body,
+                                  headers={"Idempotency-Key": "k"})
+        again = await client.post("/api/v1/video/generate-promo-video", json=body,
+                                  headers={"Idempotency-Key": "k"})
+        assert first.json()["job_id"] == again.json()["job_id"]
+        job = await finished(client, first.json()["job_id"], {})
+        assert job["status"] == "completed_with_warnings" and job["progress"] == 100
