@@ -64,6 +64,8 @@ class Brief(Frozen):
     seed: int = 0
     vibe: str | None = None
     max_cost_usd: float | None = Field(default=None, ge=0)  # None: the settings' default
+    # Pause before the first (paid) render until someone approves the plan.
+    approve_plan: bool = False
 
 
 class ProductAnalysis(Frozen):

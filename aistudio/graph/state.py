@@ -42,6 +42,7 @@ class VideoState(VideoInput, total=False):
     plan: RenderPlan
     plan_qa: QAReport
     plan_attempts: Annotated[int, operator.add]
+    plan_approved: bool  # set once a brief with approve_plan was approved (see render_submit)
     # Violations handed to the agents on a retry; they accumulate, so a problem that comes
     # back twice is fixed harder the second time (e.g. captions enlarged again).
     feedback: Annotated[tuple[str, ...], operator.add]

@@ -37,6 +37,8 @@ def build_brief(kind: JobKind, request: VideoRequest, settings: Settings) -> Bri
             duration_s=request.duration_s or settings.default_duration_s,
             seed=request.seed or 0,
             vibe=request.vibe,
+            max_cost_usd=request.max_cost_usd,
+            approve_plan=request.approve_plan,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -16,6 +16,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # Statuses a job can be in; the graph's own (running/completed/...) plus the queue's.
 ACTIVE_STATUSES = ("queued", "running")
 FINAL_STATUSES = ("completed", "completed_with_warnings", "failed", "cancelled")
+# Paused after plan QA until approved: no task runs it and a restart leaves it waiting, but
+# it is not finished (cancel still ends it).
+AWAITING_APPROVAL = "awaiting_approval"
+OPEN_STATUSES = (*ACTIVE_STATUSES, AWAITING_APPROVAL)
+# The stage of an approved job until it runs again: the durable record of the approval.
+APPROVED_STAGE = "approved"
 
 
 def utcnow() -> datetime:

@@ -37,6 +37,14 @@ class VideoRequest(BaseModel):
     deadline_s: float | None = Field(
         default=None, gt=0, description="Cancel the job if it is not finished by then."
     )
+    approve_plan: bool = Field(
+        default=False, description="Pause as `awaiting_approval` after plan QA, before any "
+        "render; POST /jobs/{id}/approve resumes the job.",
+    )
+    max_cost_usd: float | None = Field(
+        default=None, ge=0, le=1_000_000,
+        description="Fail the job before any paid render would take it past this many USD.",
+    )
 
     @field_validator(
         "reference_image_url", "reference_image_b64", "user_id", "vibe", "webhook_url",

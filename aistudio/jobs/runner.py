@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 
 from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
 from aistudio.graph.checkpoint import sqlite_saver
 from aistudio.graph.state import VideoInput
 from aistudio.graph.video import build_video_graph
+from aistudio.jobs.models import AWAITING_APPROVAL
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -101,6 +103,19 @@ class JobRunner:
             self._compiled = build_video_graph(self.settings.max_qa_retries).compile()
         return self._compiled.copy(update={"checkpointer": saver})
 
+    async def cancel_in_flight(self, job_id: str) -> int:
+        """Cancel the provider requests a stopped job was waiting for (checkpointed by
+        render_submit, not yet finished by render_await), so nobody keeps rendering — or
+        billing — for a job that is gone. Returns how many were cancelled."""
+        config: Any = {"configurable": {"thread_id": job_id}}
+        async with sqlite_saver(self.settings.checkpoint_db) as saver:
+            snapshot = await self._graph(saver).aget_state(config)
+        pending = [job for job in (snapshot.values or {}).get("render_jobs") or []
+                   if job.status == "submitted"]
+        # cancel() never raises for a provider that is down or already done: it logs.
+        await asyncio.gather(*(self.toolbox.video.cancel(job) for job in pending))
+        return len(pending)
+
     async def run(
         self,
         job_id: str,
@@ -111,12 +126,14 @@ class JobRunner:
         out_dir: Path | None = None,
         on_event: EventSink | None = None,
         journal: Journal | None = None,
+        approved: bool = False,
     ) -> JobResult:
         """Start a new job, resume an unfinished one, or return a finished one as it is.
 
         The photo is either a file (`image`, the CLI) or already in storage (`reference`,
         the server). A caller that writes its own events into the journal passes it in, so
-        there is one sequence of numbers per job.
+        there is one sequence of numbers per job. A job paused for plan approval goes on only
+        when `approved`; otherwise it is returned as it is, still `awaiting_approval`.
         """
         validate_job_id(job_id)
         journal = journal or Journal(self.settings.data_dir, job_id)
@@ -128,7 +145,7 @@ class JobRunner:
                 values = dict(snapshot.values)
                 return JobResult(job_id, values.get("status", "unknown"), values, False, True)
             resumed = bool(snapshot.values)
-            start: VideoInput | None = None
+            start: VideoInput | Command[Any] | None = None
             if not resumed:
                 missing = NotFound(f"job {job_id} does not exist; give a brief and an image")
                 if brief is None:
@@ -143,14 +160,23 @@ class JobRunner:
                     reference=reference,
                     out_dir=str(out_dir) if out_dir else "",
                 )
+            elif snapshot.interrupts:
+                # Paused for plan approval (render_submit). Not approved (say the process
+                # died between the pause and recording it): never go on to a paid render.
+                if not approved:
+                    return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True,
+                                     False)
+                start = Command(resume={"approved": True})
             record = journal.append({"event": "job_resumed" if resumed else "job_started"})
             if on_event:
                 on_event(record)
             await self._stream(graph, start, config, journal, on_event)
-            values = dict((await graph.aget_state(config)).values)
-        status = values.get("status", "unknown")
-        record = journal.append({"event": "job_finished", "status": status,
-                                 "error": values.get("error")})
+            final = await graph.aget_state(config)
+            values = dict(final.values)
+        paused = bool(final.interrupts)
+        status = AWAITING_APPROVAL if paused else values.get("status", "unknown")
+        record = journal.append({"event": "job_paused" if paused else "job_finished",
+                                 "status": status, "error": values.get("error")})
         if on_event:
             on_event(record)
         return JobResult(job_id, status, values, resumed, False)
@@ -158,7 +184,7 @@ class JobRunner:
     async def _stream(
         self,
         graph: CompiledStateGraph[Any, Any, Any, Any],
-        start: VideoInput | None,
+        start: VideoInput | Command[Any] | None,
         config: Any,
         journal: Journal,
         on_event: EventSink | None,

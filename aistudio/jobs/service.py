@@ -20,7 +20,16 @@ from typing import Any, Self
 from aistudio.artifacts import Asset, JobKind
 from aistudio.errors import AppError, Conflict, NotFound
 from aistudio.jobs import intake
-from aistudio.jobs.models import ACTIVE_STATUSES, FINAL_STATUSES, JobRow, utcnow
+from aistudio.jobs.approval import approval_assets, approval_fields
+from aistudio.jobs.models import (
+    ACTIVE_STATUSES,
+    APPROVED_STAGE,
+    AWAITING_APPROVAL,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    JobRow,
+    utcnow,
+)
 from aistudio.jobs.progress import ProgressTracker, outcome
 from aistudio.jobs.requests import VideoRequest, request_hash, stored_request
 from aistudio.jobs.runner import JobRunner, Journal
@@ -57,6 +66,7 @@ class JobService:
         self.toolbox = toolbox
         self.settings = toolbox.settings
         self.runner = JobRunner(toolbox)
+        self._providers_cancelled: set[str] = set()
         self.notifier = notifier
         self._slots = asyncio.Semaphore(self.settings.server.max_concurrent_jobs)
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -167,6 +177,52 @@ class JobService:
             raise Conflict("this Idempotency-Key was used with a different request body")
         return existing
 
+    async def enqueue(self, row: JobRow) -> JobRow:
+        """Insert and schedule a job whose row was built elsewhere (a remix of another
+        job: its photo is already stored, so `submit`'s intake does not apply)."""
+        inserted = await self.store.insert(row)
+        if inserted is None:
+            raise Conflict("the Idempotency-Key is being used by another request")
+        log.info("job %s queued (from %s)", row.id, row.parent_id,
+                 extra={"job_id": row.id, "tenant": row.tenant})
+        journal = await asyncio.to_thread(self.journal, row.id)
+        await asyncio.to_thread(journal.append, {"event": "job_queued", "kind": row.kind,
+                                                 "parent_id": row.parent_id})
+        self._schedule(row.id)
+        return inserted
+
+    # -- plan approval ------------------------------------------------------------------
+    async def _await_approval(self, job_id: str, values: dict[str, Any]) -> None:
+        """The run paused before its first render: show the plan and its storyboard (drawn
+        from the local keyframes, nothing submitted) and wait; no task holds a slot."""
+        fields = approval_fields(values)
+        fields["assets"] = await approval_assets(self.toolbox, values)
+        if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
+            return  # cancelled meanwhile
+        journal = await asyncio.to_thread(self.journal, job_id)
+        await asyncio.to_thread(journal.append, {
+            "event": "job_awaiting_approval", "assets": sorted(fields["assets"]),
+        })
+        self._notify(job_id)
+        log.info("job %s awaits plan approval", job_id, extra={"job_id": job_id})
+
+    async def approve(self, tenant: str, job_id: str) -> JobRow:
+        """Resume a job paused for plan approval (409 unless it is waiting)."""
+        row = await self.get(tenant, job_id)
+        if not await self.store.set_status_if(job_id, (AWAITING_APPROVAL,), status="queued",
+                                              stage=APPROVED_STAGE):
+            raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
+        journal = await asyncio.to_thread(self.journal, job_id)
+        await asyncio.to_thread(journal.append, {"event": "job_approved"})
+        self._notify(job_id)
+        # The run that paused may still be returning (its row already says waiting); a
+        # task still registered would make _schedule a no-op and strand the job queued.
+        if (previous := self._tasks.get(job_id)) is not None:
+            await asyncio.wait({previous})
+            self._tasks.pop(job_id, None)
+        self._schedule(job_id)
+        return await self.get(tenant, job_id)
+
     async def cancel(
         self, tenant: str, job_id: str, reason: str = "cancelled by request"
     ) -> JobRow:
@@ -260,6 +316,7 @@ class JobService:
                 reference=Asset.model_validate(row.reference),
                 on_event=events.put_nowait,
                 journal=journal,
+                approved=row.stage == APPROVED_STAGE,  # set by approve() until the run starts
             )
         finally:
             events.put_nowait(None)  # the mirror writes what is left, then ends
@@ -268,6 +325,9 @@ class JobService:
                 mirror.cancel()
         if not mirror.cancelled() and (error := mirror.exception()) is not None:
             raise error
+        if result.status == AWAITING_APPROVAL:
+            await self._await_approval(job_id, result.values)
+            return
         fields = outcome(result.values)
         if fields["status"] in ("completed", "completed_with_warnings"):
             fields["progress"] = 100
@@ -305,7 +365,7 @@ class JobService:
     # -- endings ------------------------------------------------------------------------
     async def _finish(self, job_id: str, fields: dict[str, Any]) -> None:
         fields.setdefault("finished_at", utcnow())
-        updated = await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields)
+        updated = await self.store.set_status_if(job_id, OPEN_STATUSES, **fields)
         row = await self.store.get(job_id)
         if not updated or row is None:
             return
@@ -321,8 +381,23 @@ class JobService:
             await self.store.update(job_id, webhook_attempts=attempts)
 
     async def _finish_cancelled(self, job_id: str, reason: str) -> None:
+        # Both the cancel call and the task's own handler come here: cancel providers once.
+        if job_id not in self._providers_cancelled:
+            self._providers_cancelled.add(job_id)
+            await self._cancel_provider_requests(job_id)
         await self._finish(job_id, {"status": "cancelled", "error_message": reason,
                                     "stage": "cancelled"})
+
+    async def _cancel_provider_requests(self, job_id: str) -> None:
+        try:
+            cancelled = await self.runner.cancel_in_flight(job_id)
+        except AppError as exc:  # the job still ends cancelled; the request may run out
+            log.warning("job %s: cancelling its provider requests failed: %s", job_id, exc,
+                        extra={"job_id": job_id})
+            return
+        if cancelled:
+            log.info("job %s: cancelled %d provider request(s)", job_id, cancelled,
+                     extra={"job_id": job_id})
 
     async def _finish_failed(self, job_id: str, message: str) -> None:
         await self._finish(job_id, {"status": "failed", "error_message": message,

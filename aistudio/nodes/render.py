@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
 from aistudio.artifacts import ProviderJob, QAReport, ShotRender, ShotVisual
 from aistudio.errors import AppError, BudgetExceeded
@@ -73,6 +74,14 @@ def check_budget(quotes: Sequence[tuple[int, str, float | None]], budget: float 
 @node("render_submit")
 async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
+    approval: Update = {}
+    if state["brief"].approve_plan and not state.get("plan_approved"):
+        # Human in the loop, before anything is paid for: the run stops here (checkpointed)
+        # and the job service resumes it with Command(resume=...) once the plan is approved;
+        # this node then starts again from the top and interrupt() returns the answer.
+        # Approved once is enough: a later output-QA remake does not ask again.
+        interrupt({"awaiting": "plan_approval", "job_id": state["job_id"]})
+        approval = {"plan_approved": True}
     plan, product = state["plan"], state["product"]
     previous = state.get("render_jobs") or []
     remake = shots_to_remake(state.get("output_qa"), bool(previous))
@@ -102,6 +111,7 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
         )
     known = {j.request_id for j in state.get("submissions") or []}
     return {
+        **approval,
         "render_jobs": sorted([*kept, *jobs], key=lambda j: j.shot_index),
         # a remembered submission (same request id) was not paid again
         "submissions": [j for j in jobs if j.request_id not in known],

@@ -24,8 +24,13 @@ from aistudio import __version__
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.service import JobService, Notifier
 from aistudio.jobs.store import open_store
+from aistudio.server.controllers.approval import ApprovalController
 from aistudio.server.controllers.health import HealthController
 from aistudio.server.controllers.jobs import AssetFilesController, JobsController
+from aistudio.server.controllers.providers import ProviderWebhookController, fal_verifier
+from aistudio.server.controllers.quote import QuoteController
+from aistudio.server.controllers.refine import RefineController
+from aistudio.server.controllers.remix import RemixController
 from aistudio.server.controllers.video import VideoController
 from aistudio.server.deps import (
     API_PREFIX,
@@ -38,6 +43,7 @@ from aistudio.server.deps import (
 from aistudio.server.observability import add_request_id_header, request_id_middleware
 from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
+from aistudio.server.results import ResultFilesController
 from aistudio.server.webhooks import deliver_webhook
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox
@@ -88,6 +94,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             service = JobService(store, tools, notifier=webhook_notifier(settings, http))
             app.state.settings = settings
             app.state.store = store
+            app.state.fal_verifier = fal_verifier(settings, http)
             app.state.links = make_links(settings)
             app.state.gate = Gate(
                 settings, store,
@@ -99,10 +106,13 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[VideoController, JobsController],
+        route_handlers=[VideoController, JobsController, QuoteController, ResultFilesController,
+                        RemixController, RefineController, ApprovalController],
         dependencies={"principal": Provide(provide_principal)},
     )
-    files = Router(path=API_PREFIX, route_handlers=[AssetFilesController])
+    # No API key on these: signed links carry their own proof, providers their signature.
+    files = Router(path=API_PREFIX,
+                   route_handlers=[AssetFilesController, ProviderWebhookController])
     return Litestar(
         route_handlers=[api, files, HealthController],
         lifespan=[lifespan],

@@ -83,6 +83,7 @@ class StatusView(BaseModel):
     qa: QASummary | None
     assets: list[AssetInfo]
     cost_usd: float
+    parent_id: str | None = Field(default=None, description="The job this one remixes.")
 
 
 class JobPage(BaseModel):
@@ -131,4 +132,5 @@ def status_view(row: JobRow, assets: list[AssetInfo]) -> StatusView:
         error_message=row.error_message, user_id=row.user_id,
         created_at=utc(row.created_at) or row.created_at, kind=row.kind, stage=row.stage,
         progress=row.progress, qa=_qa(row), assets=assets, cost_usd=row.cost_usd,
+        parent_id=row.parent_id,
     )

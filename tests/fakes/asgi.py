@@ -175,3 +175,36 @@ async def serving(app: FakeService) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         await app.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def serving_in_thread(app: FakeService) -> AsyncIterator[str]:
+    """`serving`, but on its own thread and event loop: for callers (Litestar's test client)
+    that block the test's loop while a request is handled."""
+    import threading
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+
+    async def run() -> None:
+        try:
+            await server.serve()
+        finally:
+            await app.shutdown()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(),), daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the fake server did not start")
+        await asyncio.sleep(0.01)
+    app.base_url = f"http://127.0.0.1:{port}"
+    try:
+        yield app.base_url
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)
+        loop.close()

@@ -48,11 +48,12 @@ class FakeFal(FakeService):
         self.files: dict[str, bytes] = {}
         self.jobs: dict[str, FalJob] = {}
         self.accepted: list[Request] = []
+        self.jwks: dict[str, Any] = {"keys": []}  # fal's webhook signing keys
         self._ids = itertools.count(1)
 
     def route(self, request: Request) -> str:
         p = request.path
-        fixed = {"/files/upload": "upload"}
+        fixed = {"/files/upload": "upload", "/.well-known/jwks.json": "jwks"}
         if p in fixed:
             return fixed[p]
         if p.startswith(("/storage/auth/token", "/media/")):
@@ -75,6 +76,9 @@ class FakeFal(FakeService):
             return Response.of({"detail": f"no route {request.method} {request.path}"}, 404)
         response: Response = await handler(request)
         return response
+
+    async def _jwks(self, request: Request) -> Response:
+        return Response.of(self.jwks)
 
     async def _token(self, request: Request) -> Response:
         return Response.of({"token": "fake-token", "token_type": "Bearer",

@@ -35,12 +35,20 @@ TINY = {"9:16": (160, 284), "1:1": (160, 160), "16:9": (284, 160)}
 
 
 class InstantVideo:
-    """Every shot's material is the product cut-out itself (no keyframe drawing)."""
+    """Every shot's material is the product cut-out itself (no keyframe drawing).
+
+    `submitted` counts submissions (what a real provider would bill); `price` is what
+    `estimate` quotes per shot (None: an unpriced model)."""
 
     name = "instant"
 
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+        self.price: float | None = 0.0
+
     async def submit(self, job_id: str, shot: ShotRender, plan: RenderPlan,
                      product: ProductProfile) -> ProviderJob:
+        self.submitted.append(f"{job_id}-{shot.shot_index}")
         return ProviderJob(provider=self.name, model="cutout",
                            request_id=f"{job_id}-{shot.shot_index}",
                            shot_index=shot.shot_index, cost_usd=0.01)
@@ -54,7 +62,7 @@ class InstantVideo:
         return None
 
     def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
-        return "cutout", 0.0
+        return "cutout", self.price
 
 
 class SilentSoundtrack(Soundtrack):

@@ -24,7 +24,8 @@ from aistudio.server.signing import verify_signed
 
 KEEPALIVE_S = 15.0
 JobStatusFilter = Literal[
-    "queued", "running", "completed", "completed_with_warnings", "failed", "cancelled"
+    "queued", "running", "awaiting_approval", "completed", "completed_with_warnings", "failed",
+    "cancelled",
 ]
 
 

@@ -1,0 +1,43 @@
+"""POST /video/remix-video: a new job from an earlier job of the caller, with a new
+instruction (see `aistudio.jobs.remix`)."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.params import JSONBody
+from litestar.response import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from aistudio.jobs.remix import remix_row
+from aistudio.server.deps import API_PREFIX, Caller, Service
+from aistudio.server.schemas import SubmitResponse
+
+
+class RemixRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    video_id: str = Field(min_length=1, max_length=64, description="The job to start from.")
+    prompt: str = Field(min_length=3, max_length=2000,
+                        description="The new instruction, appended to that job's brief.")
+
+
+class RemixController(Controller):
+    path = "/video"
+    tags = ["video (original AI Studio routes)"]  # noqa: RUF012 - Litestar reads it
+
+    @post("/remix-video", status_code=202, summary="A new video from an earlier one",
+          description="Takes the earlier job's photo and options, appends `prompt` to its "
+          "brief, picks a new seed and queues a new job whose `parent_id` is `video_id`. "
+          "Another tenant's `video_id` is a 404.")
+    async def remix(self, service: Service, principal: Caller,
+                    data: JSONBody[RemixRequest]) -> Response[SubmitResponse]:
+        parent = await service.get(principal.tenant, data.video_id)
+        row = await service.enqueue(
+            remix_row(parent, data.prompt, principal.tenant, service.settings)
+        )
+        body = SubmitResponse(
+            job_id=row.id, status=row.status,
+            status_url=f"{API_PREFIX}/video/status/{row.id}",
+            events_url=f"{API_PREFIX}/jobs/{row.id}/events",
+        )
+        return Response(body, status_code=202, headers={"Location": f"{API_PREFIX}/jobs/{row.id}"})
