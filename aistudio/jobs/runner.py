@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from aistudio.graph.video import build_video_graph
 from aistudio.jobs.models import AWAITING_APPROVAL
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
+log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -114,6 +116,9 @@ class JobRunner:
                    if job.status == "submitted"]
         # cancel() never raises for a provider that is down or already done: it logs.
         await asyncio.gather(*(self.toolbox.video.cancel(job) for job in pending))
+        if pending:
+            log.info("job %s: cancelled %d provider request(s)", job_id, len(pending),
+                     extra={"job_id": job_id})
         return len(pending)
 
     async def run(

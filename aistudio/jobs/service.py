@@ -384,20 +384,9 @@ class JobService:
         # Both the cancel call and the task's own handler come here: cancel providers once.
         if job_id not in self._providers_cancelled:
             self._providers_cancelled.add(job_id)
-            await self._cancel_provider_requests(job_id)
+            await self.runner.cancel_in_flight(job_id)
         await self._finish(job_id, {"status": "cancelled", "error_message": reason,
                                     "stage": "cancelled"})
-
-    async def _cancel_provider_requests(self, job_id: str) -> None:
-        try:
-            cancelled = await self.runner.cancel_in_flight(job_id)
-        except AppError as exc:  # the job still ends cancelled; the request may run out
-            log.warning("job %s: cancelling its provider requests failed: %s", job_id, exc,
-                        extra={"job_id": job_id})
-            return
-        if cancelled:
-            log.info("job %s: cancelled %d provider request(s)", job_id, cancelled,
-                     extra={"job_id": job_id})
 
     async def _finish_failed(self, job_id: str, message: str) -> None:
         await self._finish(job_id, {"status": "failed", "error_message": message,

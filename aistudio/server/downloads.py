@@ -10,9 +10,11 @@ from pathlib import Path
 from litestar.response import Stream
 
 from aistudio.artifacts import Asset
-from aistudio.errors import NotFound
+from aistudio.errors import InputError, NotFound
 from aistudio.jobs.models import JobRow
+from aistudio.jobs.runner import validate_job_id
 from aistudio.server.problems import RangeNotSatisfiable
+from aistudio.server.signing import verify_signed
 from aistudio.tools.protocols import Storage
 
 CHUNK = 256 * 1024
@@ -90,3 +92,14 @@ def first_video(row: JobRow) -> tuple[str, dict[str, str]]:
         if record.get("mime") == "video/mp4":
             return name, record
     raise NotFound(f"job {row.id} has no video (status {row.status})")
+
+
+def check_signed_link(secret: bytes, path: str, target_id: str, expires: str | None,
+                      sig: str | None) -> None:
+    """A signed link's target: a bad signature, an expired link and a malformed id all look
+    like a missing file (NotFound), so a link reveals nothing it does not grant."""
+    verify_signed(secret, path, expires, sig)
+    try:
+        validate_job_id(target_id)
+    except InputError as exc:
+        raise NotFound("no such file") from exc

@@ -17,12 +17,11 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from aistudio.artifacts import Asset
-from aistudio.errors import InputError, NotFound
-from aistudio.jobs.runner import validate_job_id
+from aistudio.errors import NotFound
 from aistudio.server.deps import API_PREFIX, Links, Service, SignedLinks
-from aistudio.server.downloads import file_response
+from aistudio.server.downloads import check_signed_link, file_response
 from aistudio.server.schemas import AssetInfo
-from aistudio.server.signing import sign_path, verify_signed
+from aistudio.server.signing import sign_path
 from aistudio.tools.protocols import Storage
 
 
@@ -63,11 +62,7 @@ class ResultFilesController(Controller):
         expires: Annotated[str | None, QueryParameter(max_length=20)] = None,
         sig: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Stream:
-        verify_signed(links.secret, result_path(result_id, name), expires, sig)
-        try:
-            validate_job_id(result_id)
-        except InputError as exc:
-            raise NotFound("no such file") from exc
+        check_signed_link(links.secret, result_path(result_id, name), result_id, expires, sig)
         storage = service.toolbox.storage
         asset = await storage.recall(_memo_key(result_id, name))
         if asset is None:

@@ -15,12 +15,10 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 
 from aistudio.errors import InputError, NotFound
 from aistudio.jobs.models import FINAL_STATUSES
-from aistudio.jobs.runner import validate_job_id
 from aistudio.jobs.service import TERMINAL_EVENT
 from aistudio.server.deps import Caller, Service, SignedLinks
-from aistudio.server.downloads import file_response, stored_file
+from aistudio.server.downloads import check_signed_link, file_response, stored_file
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
-from aistudio.server.signing import verify_signed
 
 KEEPALIVE_S = 15.0
 JobStatusFilter = Literal[
@@ -155,11 +153,7 @@ class AssetFilesController(Controller):
         expires: Annotated[str | None, QueryParameter(max_length=20)] = None,
         sig: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Stream:
-        verify_signed(links.secret, links.asset_path(job_id, name), expires, sig)
-        try:
-            validate_job_id(job_id)
-        except InputError as exc:
-            raise NotFound("no such file") from exc
+        check_signed_link(links.secret, links.asset_path(job_id, name), job_id, expires, sig)
         row = await service.store.get(job_id)
         record = (row.assets or {}).get(name) if row is not None else None
         if record is None:
