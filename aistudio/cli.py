@@ -87,10 +87,10 @@ async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out
     console = Console()
     try:
         toolbox = build_toolbox(settings)
-        runner = JobRunner(toolbox)
-        with NodeDisplay(console, job) as display:
-            result = await runner.run(job, brief=brief, image=image, out_dir=out,
-                                      on_event=display.handle)
+        async with JobRunner(toolbox) as runner:
+            with NodeDisplay(console, job) as display:
+                result = await runner.run(job, brief=brief, image=image, out_dir=out,
+                                          on_event=display.handle)
     except AppError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2 if exc.http_status < 500 else 1

@@ -7,7 +7,6 @@ accepted has a valid brief and a stored photo that at least looks like an image.
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import re
 
@@ -52,7 +51,9 @@ def decode_b64(value: str, max_bytes: int) -> bytes:
     if len(text) > (max_bytes * 4) // 3 + 4:
         raise MediaTooLarge(f"reference_image_b64 decodes to more than {max_bytes} bytes")
     try:
-        data = base64.b64decode(text, validate=True)
+        # strict_mode: the C-level check of what b64decode(validate=True) does with a regex
+        # first (half the cost of decoding a 20 MB photo).
+        data = binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise InputError("reference_image_b64 is not valid base64") from exc
     if len(data) > max_bytes:

@@ -16,7 +16,7 @@ from aistudio.artifacts import JobKind
 from aistudio.errors import InputError
 from aistudio.jobs import intake
 from aistudio.jobs.models import JobRow, utcnow
-from aistudio.jobs.requests import VideoRequest, request_hash, stored_request
+from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.service import new_job_id
 from aistudio.settings import Settings
 
@@ -52,12 +52,13 @@ def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings) -> J
         seed = secrets.randbelow(2**31 - 1) + 1
     request = remix_request(parent, prompt, seed)
     brief = intake.build_brief(kind, request, settings)
+    digest, stored = fingerprint(kind, request)
     now = utcnow()
     return JobRow(
         id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
         user_content=brief.text, user_id=parent.user_id, image_url=parent.image_url,
-        request={**stored_request(request), "remix_prompt": prompt},
-        request_hash=request_hash(kind, request), idempotency_key=None,
+        request={**stored, "remix_prompt": prompt},
+        request_hash=digest, idempotency_key=None,
         parent_id=parent.id, reference=dict(parent.reference), webhook_url=None,
         webhook_secret=None,
         deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s

@@ -38,16 +38,23 @@ class VideoRequest(BaseModel):
         default=None, gt=0, description="Cancel the job if it is not finished by then."
     )
     approve_plan: bool = Field(
-        default=False, description="Pause as `awaiting_approval` after plan QA, before any "
+        default=False,
+        description="Pause as `awaiting_approval` after plan QA, before any "
         "render; POST /jobs/{id}/approve resumes the job.",
     )
     max_cost_usd: float | None = Field(
-        default=None, ge=0, le=1_000_000,
+        default=None,
+        ge=0,
+        le=1_000_000,
         description="Fail the job before any paid render would take it past this many USD.",
     )
 
     @field_validator(
-        "reference_image_url", "reference_image_b64", "user_id", "vibe", "webhook_url",
+        "reference_image_url",
+        "reference_image_b64",
+        "user_id",
+        "vibe",
+        "webhook_url",
         mode="before",
     )
     @classmethod
@@ -60,18 +67,21 @@ class VideoRequest(BaseModel):
         return False if value in ("", None) else value
 
 
-def request_hash(kind: JobKind, request: VideoRequest) -> str:
-    """Hash of the canonical body: an Idempotency-Key replay must match it exactly."""
-    body = request.model_dump(mode="json", exclude_none=True)
-    canonical = json.dumps({"kind": kind, **body}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def stored_request(request: VideoRequest) -> dict[str, Any]:
-    """What the row keeps of the body: everything but the photo bytes (a digest instead)."""
-    body = request.model_dump(mode="json", exclude_none=True)
-    photo = body.pop("reference_image_b64", None)
-    if photo is not None:
-        body["reference_image_b64_sha256"] = hashlib.sha256(photo.encode()).hexdigest()
-    body.pop("webhook_url", None)  # kept in its own column
+def _canonical(request: VideoRequest) -> dict[str, Any]:
+    """The body as plain JSON data, the photo replaced by its sha256. A 20 MB photo is
+    hashed once; dumping and escaping it as JSON would cost several times that."""
+    body = request.model_dump(mode="json", exclude_none=True, exclude={"reference_image_b64"})
+    if request.reference_image_b64 is not None:
+        photo = request.reference_image_b64.encode()
+        body["reference_image_b64_sha256"] = hashlib.sha256(photo).hexdigest()
     return body
+
+
+def fingerprint(kind: JobKind, request: VideoRequest) -> tuple[str, dict[str, Any]]:
+    """(hash, stored body). The hash covers the canonical body: an Idempotency-Key replay
+    must match it exactly. The stored body is what the row keeps: everything but the
+    photo bytes (their digest instead) and the webhook URL (its own column)."""
+    body = _canonical(request)
+    canonical = json.dumps({"kind": kind, **body}, sort_keys=True, separators=(",", ":"))
+    body.pop("webhook_url", None)
+    return hashlib.sha256(canonical.encode()).hexdigest(), body

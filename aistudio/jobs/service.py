@@ -31,7 +31,7 @@ from aistudio.jobs.models import (
     utcnow,
 )
 from aistudio.jobs.progress import ProgressTracker, outcome
-from aistudio.jobs.requests import VideoRequest, request_hash, stored_request
+from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.runner import JobRunner, Journal
 from aistudio.jobs.store import JobStore
 from aistudio.tools.toolbox import Toolbox
@@ -72,6 +72,8 @@ class JobService:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancel_reasons: dict[str, str] = {}
         self._changed: dict[str, asyncio.Event] = {}
+        # (stage, progress) of the jobs running here, fresher than their rows (see _mirror).
+        self._live: dict[str, tuple[str | None, int]] = {}
         self._closing = False
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -91,6 +93,7 @@ class JobService:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.runner.aclose()
 
     def _schedule(self, job_id: str) -> None:
         if job_id in self._tasks:
@@ -104,9 +107,19 @@ class JobService:
         row = await self.store.get(job_id, tenant)
         if row is None:
             raise NotFound(f"job {job_id} not found")
+        return self.with_live_progress(row)
+
+    def with_live_progress(self, row: JobRow) -> JobRow:
+        """The row with the stage and progress of its run in this process, which the row
+        itself only catches up with every ROW_WRITE_S."""
+        live = self._live.get(row.id)
+        if live is not None and row.status == "running":
+            row.stage, row.progress = live[0], max(row.progress, live[1])
         return row
 
     def journal(self, job_id: str) -> Journal:
+        # Opening reads the file's last line and an append is one small write: both are
+        # done on the loop, as the runner does for every graph event.
         return Journal(self.settings.data_dir, job_id)
 
     async def wait_for_change(self, job_id: str, timeout_s: float) -> None:
@@ -136,7 +149,7 @@ class JobService:
         """Create (and schedule) a job; (row, created). A replayed Idempotency-Key with the
         same body returns the first job; with another body it is a Conflict."""
         # Hashing (and below, decoding) a 20 MB base64 photo is CPU work: off the loop.
-        digest = await asyncio.to_thread(request_hash, kind, request)
+        digest, stored = await asyncio.to_thread(fingerprint, kind, request)
         if idempotency_key:
             existing = await self._replay(tenant, idempotency_key, digest)
             if existing is not None:
@@ -151,7 +164,7 @@ class JobService:
         row = JobRow(
             id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
             user_content=brief.text, user_id=request.user_id,
-            image_url=request.reference_image_url, request=stored_request(request),
+            image_url=request.reference_image_url, request=stored,
             request_hash=digest, idempotency_key=idempotency_key,
             reference=photo.model_dump(mode="json"), webhook_url=request.webhook_url,
             webhook_secret=webhook_secret if request.webhook_url else None,
@@ -166,8 +179,7 @@ class JobService:
                 raise Conflict("the Idempotency-Key is being used by another request")
             return existing, False
         log.info("job %s queued", row.id, extra={"job_id": row.id, "tenant": tenant})
-        journal = await asyncio.to_thread(self.journal, row.id)
-        await asyncio.to_thread(journal.append, {"event": "job_queued", "kind": kind})
+        self.journal(row.id).append({"event": "job_queued", "kind": kind})
         self._schedule(row.id)
         return inserted, True
 
@@ -185,9 +197,8 @@ class JobService:
             raise Conflict("the Idempotency-Key is being used by another request")
         log.info("job %s queued (from %s)", row.id, row.parent_id,
                  extra={"job_id": row.id, "tenant": row.tenant})
-        journal = await asyncio.to_thread(self.journal, row.id)
-        await asyncio.to_thread(journal.append, {"event": "job_queued", "kind": row.kind,
-                                                 "parent_id": row.parent_id})
+        self.journal(row.id).append({"event": "job_queued", "kind": row.kind,
+                                     "parent_id": row.parent_id})
         self._schedule(row.id)
         return inserted
 
@@ -199,8 +210,7 @@ class JobService:
         fields["assets"] = await approval_assets(self.toolbox, values)
         if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
             return  # cancelled meanwhile
-        journal = await asyncio.to_thread(self.journal, job_id)
-        await asyncio.to_thread(journal.append, {
+        self.journal(job_id).append({
             "event": "job_awaiting_approval", "assets": sorted(fields["assets"]),
         })
         self._notify(job_id)
@@ -212,8 +222,7 @@ class JobService:
         if not await self.store.set_status_if(job_id, (AWAITING_APPROVAL,), status="queued",
                                               stage=APPROVED_STAGE):
             raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
-        journal = await asyncio.to_thread(self.journal, job_id)
-        await asyncio.to_thread(journal.append, {"event": "job_approved"})
+        self.journal(job_id).append({"event": "job_approved"})
         self._notify(job_id)
         # The run that paused may still be returning (its row already says waiting); a
         # task still registered would make _schedule a no-op and strand the job queued.
@@ -304,7 +313,7 @@ class JobService:
         job_id = row.id
         if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, status="running"):
             return  # ended (cancelled) while it waited for a slot
-        journal = await asyncio.to_thread(self.journal, job_id)
+        journal = self.journal(job_id)
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         # A plain task, not a TaskGroup: errors of the run must surface as themselves
         # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
@@ -337,30 +346,33 @@ class JobService:
     async def _mirror(
         self, job_id: str, events: asyncio.Queue[dict[str, Any] | None], journal: Journal
     ) -> None:
-        """Fold graph events into stage/progress: journal them (SSE) and write the row."""
+        """Fold graph events into stage/progress: journal them (SSE), keep them live for
+        status reads here, and write them to the row at most every ROW_WRITE_S (a row write
+        per stage change was a third of a fast job's orchestration cost)."""
         tracker = ProgressTracker()
         written: tuple[str | None, int] = (None, 0)
-        last_write = 0.0
-        while True:
-            batch = [await events.get()]
-            while not events.empty():  # coalesce a burst into one row write
-                batch.append(events.get_nowait())
-            for event in batch:
-                if event is not None and tracker.observe(event) \
-                        and event.get("event") == "progress":
-                    journal.append({"event": "job_progress", "stage": tracker.stage,
-                                    "progress": tracker.reported})
-            done = any(event is None for event in batch)
-            state = (tracker.stage, tracker.reported)
-            # The row follows every stage change; progress alone at most every ROW_WRITE_S
-            # (watchers who want every step follow the events).
-            due = state[0] != written[0] or time.monotonic() - last_write >= ROW_WRITE_S
-            if state != written and (due or done):
-                await self.store.update(job_id, stage=state[0], progress=state[1])
-                written, last_write = state, time.monotonic()
-            self._notify(job_id)
-            if done:
-                return
+        last_write = time.monotonic()
+        try:
+            while True:
+                batch = [await events.get()]
+                while not events.empty():  # coalesce a burst into one pass
+                    batch.append(events.get_nowait())
+                for event in batch:
+                    if event is not None and tracker.observe(event) \
+                            and event.get("event") == "progress":
+                        journal.append({"event": "job_progress", "stage": tracker.stage,
+                                        "progress": tracker.reported})
+                done = any(event is None for event in batch)
+                state = (tracker.stage, tracker.reported)
+                self._live[job_id] = state
+                if state != written and (done or time.monotonic() - last_write >= ROW_WRITE_S):
+                    await self.store.update(job_id, stage=state[0], progress=state[1])
+                    written, last_write = state, time.monotonic()
+                self._notify(job_id)
+                if done:
+                    return
+        finally:
+            self._live.pop(job_id, None)
 
     # -- endings ------------------------------------------------------------------------
     async def _finish(self, job_id: str, fields: dict[str, Any]) -> None:
@@ -369,8 +381,7 @@ class JobService:
         row = await self.store.get(job_id)
         if not updated or row is None:
             return
-        journal = await asyncio.to_thread(self.journal, job_id)
-        await asyncio.to_thread(journal.append, {
+        self.journal(job_id).append({
             "event": TERMINAL_EVENT, "status": row.status, "error": row.error_message,
             "progress": row.progress, "assets": sorted((row.assets or {}).keys()),
         })

@@ -51,7 +51,11 @@ def make_engine(url: str) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # A fixed pool: SQLite has one writer at a time anyway, and overflow connections
+        # (a thread and a file open each, closed again at once) were most of the cost of a
+        # burst of submissions. A request waits for a free connection instead.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=8,
+                                     max_overflow=0, pool_timeout=60)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -8,6 +8,7 @@ handler.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -102,6 +103,11 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             )
             async with service:
                 app.state.service = service
+                # Everything loaded so far (libraries, models, the compiled graph) lives as
+                # long as the process: freezing it keeps the collector from walking those
+                # objects again in every full collection (~0.1 s each, every few dozen jobs).
+                gc.collect()
+                gc.freeze()
                 yield
 
     api = Router(

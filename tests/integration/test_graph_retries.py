@@ -32,8 +32,9 @@ def _brief(**changes: Any) -> Brief:
 
 
 async def _run(toolbox: Toolbox, job: str, brief: Brief, tmp: Path) -> tuple[JobResult, Any]:
-    result = await JobRunner(toolbox).run(job, brief=brief, image=sample("aurum-perfume.png"),
-                                          out_dir=tmp / "out")
+    async with JobRunner(toolbox) as runner:
+        result = await runner.run(job, brief=brief, image=sample("aurum-perfume.png"),
+                                  out_dir=tmp / "out")
     finished = collections.Counter(
         e["node"] for e in Journal(toolbox.settings.data_dir, job).read()
         if e["event"] == "node_finished")

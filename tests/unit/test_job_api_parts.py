@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from aistudio.artifacts import QACheck, QAReport
+from aistudio.artifacts import JobKind, QACheck, QAReport
 from aistudio.errors import InputError, MediaTooLarge
 from aistudio.jobs.intake import build_brief, decode_b64
 from aistudio.jobs.progress import NODE_SPAN, ProgressTracker, asset_records
-from aistudio.jobs.requests import VideoRequest, request_hash, stored_request
+from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.runner import qa_verdicts
 from aistudio.server.downloads import parse_range
 from aistudio.server.problems import RangeNotSatisfiable
@@ -38,19 +39,29 @@ def test_invalid_requests_are_refused(body: dict[str, object]) -> None:
         VideoRequest.model_validate(body)
 
 
+def request_hash(kind: JobKind, body: dict[str, Any]) -> str:
+    return fingerprint(kind, VideoRequest.model_validate(body))[0]
+
+
 def test_request_hash_is_canonical_and_kind_sensitive() -> None:
-    a = VideoRequest.model_validate({"content": BRIEF, "voice_over": True, "user_id": ""})
-    b = VideoRequest.model_validate({"user_id": None, "voice_over": True, "content": BRIEF})
+    a = {"content": BRIEF, "voice_over": True, "user_id": ""}
+    b = {"user_id": None, "voice_over": True, "content": BRIEF}
     assert request_hash("promo", a) == request_hash("promo", b)
     assert request_hash("promo", a) != request_hash("ugc", a)
-    c = VideoRequest.model_validate({"content": BRIEF + "!", "voice_over": True})
-    assert request_hash("promo", a) != request_hash("promo", c)
+    assert request_hash("promo", a) != request_hash("promo", {**a, "content": BRIEF + "!"})
+
+
+def test_request_hash_covers_the_photo_and_the_webhook() -> None:
+    a = {"content": BRIEF, "reference_image_b64": "QUJD"}
+    assert request_hash("promo", a) != request_hash("promo", {**a, "reference_image_b64": "QUJE"})
+    assert request_hash("promo", a) != request_hash(
+        "promo", {**a, "webhook_url": "https://example.com/hook"})
 
 
 def test_stored_request_keeps_a_digest_not_the_photo() -> None:
     request = VideoRequest.model_validate({"content": BRIEF, "reference_image_b64": "QUJD",
                                            "webhook_url": "https://example.com/hook"})
-    stored = stored_request(request)
+    stored = fingerprint("promo", request)[1]
     assert "reference_image_b64" not in stored and "webhook_url" not in stored
     assert len(stored["reference_image_b64_sha256"]) == 64
 

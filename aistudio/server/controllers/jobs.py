@@ -96,7 +96,8 @@ class JobsController(Controller):
         page = await service.store.list(
             principal.tenant, kind=kind, status=status, cursor=cursor, limit=limit
         )
-        return JobPage(items=[job_view(r, links.assets(r)) for r in page.items],
+        rows = [service.with_live_progress(row) for row in page.items]
+        return JobPage(items=[job_view(r, links.assets(r)) for r in rows],
                        next_cursor=page.next_cursor)
 
     @get("/{job_id:str}", summary="One job")
