@@ -85,6 +85,15 @@ class ServerSettings(BaseSettings):
     webhook_timeout_s: float = 10.0
     public_base_url: str = "http://127.0.0.1:8000"
     max_deadline_s: float = 24 * 3600.0  # the longest deadline_s a request may ask for
+    # Several servers may share one job store: each job is leased to the server running
+    # it, renewed every heartbeat; a server adopts the open jobs whose lease ran out.
+    instance_id: str = Field(
+        default="", max_length=100,
+        description="This server's name on the leases it holds; empty = host name + the "
+        "first free slot of the data folder (a restarted server gets its slot back).",
+    )
+    lease_ttl_s: float = Field(default=30.0, gt=0)
+    heartbeat_s: float = Field(default=10.0, gt=0)
 
 
 VideoProviderName = Literal["local", "fal", "replicate"]

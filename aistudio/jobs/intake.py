@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import binascii
 import re
+from datetime import timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
 from aistudio.artifacts import Asset, Brief, JobKind
 from aistudio.errors import InputError, MediaTooLarge
+from aistudio.jobs.models import JobRow, utcnow
 from aistudio.jobs.requests import VideoRequest
 from aistudio.settings import Settings
 from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
@@ -95,4 +98,23 @@ async def check_webhook_url(url: str, settings: Settings) -> None:
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     await resolve_public(
         parsed.host, port, allow_hosts=settings.server.fetch_allow_hosts, label="webhook_url"
+    )
+
+
+def job_row(
+    job_id: str, tenant: str, kind: JobKind, request: VideoRequest, *, brief: Brief,
+    photo: Asset, digest: str, stored: dict[str, Any], idempotency_key: str | None,
+    webhook_secret: str | None,
+) -> JobRow:
+    """The new job's row, queued (not yet inserted)."""
+    now = utcnow()
+    return JobRow(
+        id=job_id, tenant=tenant, kind=kind, status="queued", progress=0,
+        user_content=brief.text, user_id=request.user_id,
+        image_url=request.reference_image_url, request=stored,
+        request_hash=digest, idempotency_key=idempotency_key,
+        reference=photo.model_dump(mode="json"), webhook_url=request.webhook_url,
+        webhook_secret=webhook_secret if request.webhook_url else None,
+        deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s else None,
+        created_at=now, updated_at=now, cost_usd=0.0,
     )

@@ -7,6 +7,8 @@ its parent in `parent_id`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -42,9 +44,12 @@ def remix_request(parent: JobRow, prompt: str, seed: int) -> VideoRequest:
         raise InputError(f"invalid {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings) -> JobRow:
+def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings, *,
+              idempotency_key: str | None = None) -> JobRow:
     """The child's row (not yet inserted). The brief is checked here, so a remix that cannot
-    run is refused now rather than accepted and failed."""
+    run is refused now rather than accepted and failed. The request hash covers what the
+    caller sent (parent and prompt), not the seed drawn here: a retry with the same
+    Idempotency-Key must match it."""
     kind = KINDS[parent.kind]
     previous = int(parent.request.get("seed") or 0)
     seed = previous
@@ -52,13 +57,14 @@ def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings) -> J
         seed = secrets.randbelow(2**31 - 1) + 1
     request = remix_request(parent, prompt, seed)
     brief = intake.build_brief(kind, request, settings)
-    digest, stored = fingerprint(kind, request)
+    stored = fingerprint(kind, request)[1]
+    sent = json.dumps({"remix_of": parent.id, "prompt": prompt.strip()}, sort_keys=True)
     now = utcnow()
     return JobRow(
         id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
         user_content=brief.text, user_id=parent.user_id, image_url=parent.image_url,
         request={**stored, "remix_prompt": prompt},
-        request_hash=digest, idempotency_key=None,
+        request_hash=hashlib.sha256(sent.encode()).hexdigest(), idempotency_key=idempotency_key,
         parent_id=parent.id, reference=dict(parent.reference), webhook_url=None,
         webhook_secret=None,
         deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s

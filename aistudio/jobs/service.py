@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -21,6 +21,8 @@ from aistudio.artifacts import Asset, JobKind
 from aistudio.errors import AppError, Conflict, NotFound
 from aistudio.jobs import intake
 from aistudio.jobs.approval import approval_assets, approval_fields
+from aistudio.jobs.lease import Leases
+from aistudio.jobs.mirror import Live, mirror_progress
 from aistudio.jobs.models import (
     ACTIVE_STATUSES,
     APPROVED_STAGE,
@@ -30,7 +32,7 @@ from aistudio.jobs.models import (
     JobRow,
     utcnow,
 )
-from aistudio.jobs.progress import ProgressTracker, outcome
+from aistudio.jobs.progress import outcome
 from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.runner import JobRunner, Journal
 from aistudio.jobs.store import JobStore
@@ -46,7 +48,6 @@ CRASH_RETRIES = 2
 CRASH_BACKOFF_S = 2.0
 MIRROR_DRAIN_S = 10.0
 CANCEL_WAIT_S = 10.0
-ROW_WRITE_S = 0.5
 
 
 def new_job_id(kind: str) -> str:
@@ -73,34 +74,71 @@ class JobService:
         self._cancel_reasons: dict[str, str] = {}
         self._changed: dict[str, asyncio.Event] = {}
         # (stage, progress) of the jobs running here, fresher than their rows (see _mirror).
-        self._live: dict[str, tuple[str | None, int]] = {}
+        self._live: Live = {}
+        self._ending: set[str] = set()  # jobs whose final status this process is writing
+        self.leases = Leases(store, self.settings)
+        self._heartbeat: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        for row in await self.store.active():
-            log.info("resuming job %s (%s)", row.id, row.status, extra={"job_id": row.id})
-            self._schedule(row.id)
+        log.info("job service up as %s", await asyncio.to_thread(self.leases.open))
+        await self._adopt()
+        self._heartbeat = asyncio.create_task(
+            self.leases.heartbeat(self.settings.server.heartbeat_s, self._beat), name="job-leases")
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Stop every running job where it is; its checkpoint resumes it next start."""
+        """Stop every running job where it is and give its lease up: its checkpoint resumes
+        it on the next start, or at once on another server sharing the store."""
         self._closing = True
-        tasks = list(self._tasks.values())
-        for task in tasks:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        tasks = dict(self._tasks)
+        for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await self.leases.release(list(tasks))
         await self.runner.aclose()
+        self.leases.close()
 
     def _schedule(self, job_id: str) -> None:
         if job_id in self._tasks:
             return
         task = asyncio.create_task(self._run_job(job_id), name=f"job:{job_id}")
         self._tasks[job_id] = task
-        task.add_done_callback(lambda _t: self._tasks.pop(job_id, None))
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._tasks.get(job_id) is done:  # not a newer run of the same job
+                del self._tasks[job_id]
+
+        task.add_done_callback(forget)
+
+    # -- leases (several servers, one store; see aistudio.jobs.lease) -------------------
+    async def _adopt(self) -> None:
+        """Schedule the queued and running jobs nobody else holds: at start-up this
+        process's own unfinished jobs, later those of a server that died."""
+        for job_id in await self.leases.adoptable():
+            if job_id not in self._tasks and not self._closing:
+                log.info("resuming job %s", job_id, extra={"job_id": job_id})
+                self._schedule(job_id)
+
+    async def _beat(self) -> None:
+        running = [job_id for job_id in self._tasks if job_id not in self._ending]
+        for job_id in await self.leases.renew(running):
+            task = self._tasks.get(job_id)
+            if task is not None and not task.done():  # cancelled or taken over elsewhere
+                log.info("job %s ended elsewhere; stopping it here", job_id,
+                         extra={"job_id": job_id})
+                self._cancel_reasons[job_id] = "ended on another server"
+                task.cancel()
+        await self._adopt()
+        # A job paused for approval has no task whose timeout would end it.
+        for job_id in await self.store.overdue_approvals(utcnow()):
+            await self._finish_cancelled(job_id, "deadline exceeded")
 
     # -- queries ------------------------------------------------------------------------
     async def get(self, tenant: str, job_id: str) -> JobRow:
@@ -111,7 +149,7 @@ class JobService:
 
     def with_live_progress(self, row: JobRow) -> JobRow:
         """The row with the stage and progress of its run in this process, which the row
-        itself only catches up with every ROW_WRITE_S."""
+        itself only catches up with now and then (see aistudio.jobs.mirror)."""
         live = self._live.get(row.id)
         if live is not None and row.status == "running":
             row.stage, row.progress = live[0], max(row.progress, live[1])
@@ -160,18 +198,11 @@ class JobService:
         photo = await intake.store_photo(
             self.toolbox, await intake.reference_bytes(request, self.settings)
         )
-        now = utcnow()
-        row = JobRow(
-            id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
-            user_content=brief.text, user_id=request.user_id,
-            image_url=request.reference_image_url, request=stored,
-            request_hash=digest, idempotency_key=idempotency_key,
-            reference=photo.model_dump(mode="json"), webhook_url=request.webhook_url,
-            webhook_secret=webhook_secret if request.webhook_url else None,
-            deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s
-            else None,
-            created_at=now, updated_at=now, cost_usd=0.0,
+        row = intake.job_row(
+            new_job_id(kind), tenant, kind, request, brief=brief, photo=photo, digest=digest,
+            stored=stored, idempotency_key=idempotency_key, webhook_secret=webhook_secret,
         )
+        row.owner, row.lease_until = self.leases.owner, self.leases.until()
         inserted = await self.store.insert(row)
         if inserted is None:  # lost a race with the same key
             existing = await self._replay(tenant, idempotency_key or "", digest)
@@ -189,18 +220,25 @@ class JobService:
             raise Conflict("this Idempotency-Key was used with a different request body")
         return existing
 
-    async def enqueue(self, row: JobRow) -> JobRow:
+    async def enqueue(self, row: JobRow) -> tuple[JobRow, bool]:
         """Insert and schedule a job whose row was built elsewhere (a remix of another
-        job: its photo is already stored, so `submit`'s intake does not apply)."""
+        job: its photo is already stored, so `submit`'s intake does not apply); (row,
+        created), with `submit`'s Idempotency-Key rules (the key is on the row)."""
+        key = row.idempotency_key
+        if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
+            return existing, False
+        row.owner, row.lease_until = self.leases.owner, self.leases.until()
         inserted = await self.store.insert(row)
         if inserted is None:
+            if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
+                return existing, False
             raise Conflict("the Idempotency-Key is being used by another request")
         log.info("job %s queued (from %s)", row.id, row.parent_id,
                  extra={"job_id": row.id, "tenant": row.tenant})
         self.journal(row.id).append({"event": "job_queued", "kind": row.kind,
                                      "parent_id": row.parent_id})
         self._schedule(row.id)
-        return inserted
+        return inserted, True
 
     # -- plan approval ------------------------------------------------------------------
     async def _await_approval(self, job_id: str, values: dict[str, Any]) -> None:
@@ -208,6 +246,7 @@ class JobService:
         from the local keyframes, nothing submitted) and wait; no task holds a slot."""
         fields = approval_fields(values)
         fields["assets"] = await approval_assets(self.toolbox, values)
+        fields["lease_until"] = None  # whichever server gets the approval runs it on
         if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
             return  # cancelled meanwhile
         self.journal(job_id).append({
@@ -228,7 +267,8 @@ class JobService:
         # task still registered would make _schedule a no-op and strand the job queued.
         if (previous := self._tasks.get(job_id)) is not None:
             await asyncio.wait({previous})
-            self._tasks.pop(job_id, None)
+            if self._tasks.get(job_id) is previous:
+                del self._tasks[job_id]
         self._schedule(job_id)
         return await self.get(tenant, job_id)
 
@@ -259,6 +299,9 @@ class JobService:
     async def _run_job(self, job_id: str) -> None:
         row = await self.store.get(job_id)
         if row is None or row.status not in ACTIVE_STATUSES:
+            return
+        if not await self.leases.claim(job_id):
+            log.info("job %s is held by another server", job_id, extra={"job_id": job_id})
             return
         remaining = None
         if row.deadline_at is not None:
@@ -317,7 +360,8 @@ class JobService:
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         # A plain task, not a TaskGroup: errors of the run must surface as themselves
         # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
-        mirror = asyncio.create_task(self._mirror(job_id, events, journal))
+        mirror = asyncio.create_task(mirror_progress(
+            job_id, events, journal, store=self.store, live=self._live, notify=self._notify))
         try:
             result = await self.runner.run(
                 job_id,
@@ -343,43 +387,20 @@ class JobService:
         fields["stage"] = "done"
         await self._finish(job_id, fields)
 
-    async def _mirror(
-        self, job_id: str, events: asyncio.Queue[dict[str, Any] | None], journal: Journal
-    ) -> None:
-        """Fold graph events into stage/progress: journal them (SSE), keep them live for
-        status reads here, and write them to the row at most every ROW_WRITE_S (a row write
-        per stage change was a third of a fast job's orchestration cost)."""
-        tracker = ProgressTracker()
-        written: tuple[str | None, int] = (None, 0)
-        last_write = time.monotonic()
-        try:
-            while True:
-                batch = [await events.get()]
-                while not events.empty():  # coalesce a burst into one pass
-                    batch.append(events.get_nowait())
-                for event in batch:
-                    if event is not None and tracker.observe(event) \
-                            and event.get("event") == "progress":
-                        journal.append({"event": "job_progress", "stage": tracker.stage,
-                                        "progress": tracker.reported})
-                done = any(event is None for event in batch)
-                state = (tracker.stage, tracker.reported)
-                self._live[job_id] = state
-                if state != written and (done or time.monotonic() - last_write >= ROW_WRITE_S):
-                    await self.store.update(job_id, stage=state[0], progress=state[1])
-                    written, last_write = state, time.monotonic()
-                self._notify(job_id)
-                if done:
-                    return
-        finally:
-            self._live.pop(job_id, None)
-
     # -- endings ------------------------------------------------------------------------
     async def _finish(self, job_id: str, fields: dict[str, Any]) -> None:
         fields.setdefault("finished_at", utcnow())
-        updated = await self.store.set_status_if(job_id, OPEN_STATUSES, **fields)
-        row = await self.store.get(job_id)
-        if not updated or row is None:
+        self._ending.add(job_id)
+        try:
+            updated = await self.store.set_status_if(job_id, OPEN_STATUSES, lease_until=None,
+                                                     **fields)
+            await self._announce(job_id, updated)
+        finally:
+            self._ending.discard(job_id)
+
+    async def _announce(self, job_id: str, updated: bool) -> None:
+        """Journal the ending and deliver the webhook, once (the writer of the status)."""
+        if not updated or (row := await self.store.get(job_id)) is None:
             return
         self.journal(job_id).append({
             "event": TERMINAL_EVENT, "status": row.status, "error": row.error_message,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +17,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, select, text, update
+from sqlalchemy import ColumnElement, Connection, event, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aistudio.errors import InputError
-from aistudio.jobs.models import ACTIVE_STATUSES, ApiKeyRow, JobRow, utcnow
+from aistudio.jobs.models import (
+    ACTIVE_STATUSES,
+    AWAITING_APPROVAL,
+    OPEN_STATUSES,
+    ApiKeyRow,
+    JobRow,
+    utcnow,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -67,6 +74,11 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
+    return or_(JobRow.owner.is_(None), JobRow.owner == owner,
+               JobRow.lease_until.is_(None), JobRow.lease_until < now)
 
 
 @dataclass(frozen=True)
@@ -144,13 +156,63 @@ class JobStore:
             )
         return bool(result.rowcount)
 
-    async def active(self) -> list[JobRow]:
-        """Jobs a restarted process must pick up, oldest first."""
-        async with self.sessions() as session:
-            result = await session.execute(
-                select(JobRow)
-                .where(JobRow.status.in_(ACTIVE_STATUSES))
+    async def adoptable(self, owner: str, now: datetime) -> list[str]:
+        """Queued or running jobs `owner` may take, oldest first: its own, nobody's, and
+        those whose lease ran out (their server is gone)."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(JobRow.id)
+                .where(JobRow.status.in_(ACTIVE_STATUSES), _free_for(owner, now))
                 .order_by(JobRow.created_at, JobRow.id)
+            )
+            return list(result.scalars())
+
+    async def claim(self, job_id: str, owner: str, until: datetime, now: datetime) -> bool:
+        """Take (or keep) the lease of an open job; False when another server holds it."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status.in_(OPEN_STATUSES),
+                       _free_for(owner, now))
+                .values(owner=owner, lease_until=until)
+            )
+        return bool(result.rowcount)
+
+    async def renew(self, owner: str, job_ids: Collection[str], until: datetime) -> set[str]:
+        """Extend `owner`'s leases on `job_ids`; returns those it must stop running:
+        cancelled (by another server, say) or taken over after its lease ran out."""
+        if not job_ids:
+            return set()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(JobRow)
+                .where(JobRow.id.in_(job_ids), JobRow.owner == owner,
+                       JobRow.status.in_(OPEN_STATUSES))
+                .values(lease_until=until)
+            )
+            kept = await conn.execute(
+                select(JobRow.id).where(JobRow.id.in_(job_ids), JobRow.owner == owner,
+                                        JobRow.status != "cancelled")
+            )
+            return set(job_ids) - set(kept.scalars())
+
+    async def release(self, owner: str, job_ids: Collection[str]) -> None:
+        """Give leases up (at shutdown): another server may adopt the jobs at once."""
+        if job_ids:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(JobRow)
+                    .where(JobRow.id.in_(job_ids), JobRow.owner == owner)
+                    .values(lease_until=None)
+                )
+
+    async def overdue_approvals(self, now: datetime) -> list[str]:
+        """Jobs waiting for plan approval past their deadline (no task watches them)."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(JobRow.id).where(JobRow.status == AWAITING_APPROVAL,
+                                        JobRow.deadline_at.is_not(None),
+                                        JobRow.deadline_at < now)
             )
             return list(result.scalars())
 

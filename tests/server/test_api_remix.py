@@ -64,3 +64,22 @@ async def test_bad_remix_bodies_are_problems(open_app: AppFactory) -> None:
         await client.app.state.store.update(job_id, user_content=parent.user_content)
         assert len((await client.get("/api/v1/jobs")).json()["items"]) == 1
         await client.post(f"/api/v1/jobs/{job_id}/cancel")
+
+
+async def test_remix_with_an_idempotency_key_is_made_once(open_app: AppFactory) -> None:
+    async with open_app(compose_delay_s=60) as client:
+        headers = await new_key(client, "acme")
+        parent_id = (await client.post(PROMO, json=promo_body(), headers=headers)).json()["job_id"]
+        keyed = {**headers, "Idempotency-Key": "remix-1"}
+        body = {"video_id": parent_id, "prompt": "in blue"}
+        first = await client.post(REMIX, json=body, headers=keyed)
+        again = await client.post(REMIX, json=body, headers=keyed)
+        assert first.status_code == again.status_code == 202
+        assert first.json()["job_id"] == again.json()["job_id"]  # the same child, seed and all
+        assert again.headers["idempotent-replayed"] == "true"
+        other = await client.post(REMIX, json={**body, "prompt": "in red"}, headers=keyed)
+        assert_problem(other, 409, "conflict")
+        fresh = await client.post(REMIX, json=body, headers=headers)  # no key: a new take
+        assert fresh.json()["job_id"] not in (first.json()["job_id"], parent_id)
+        for job_id in (parent_id, first.json()["job_id"], fresh.json()["job_id"]):
+            await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=headers)

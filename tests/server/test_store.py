@@ -117,10 +117,42 @@ async def test_compare_and_set_status_and_active_jobs(db_url: str) -> None:
                            assets={"video.mp4": {"key": "x", "mime": "video/mp4"}})
         assert await store.set_status_if("j3", ("queued", "running"), status="cancelled")
         assert not await store.set_status_if("j3", ("queued", "running"), status="failed")
-        assert [row.id for row in await store.active()] == ["j1", "j2"]
+        assert await store.adoptable("me", utcnow()) == ["j1", "j2"]
         row = await store.get("j2")
         assert row is not None and row.progress == 40
         assert row.assets == {"video.mp4": {"key": "x", "mime": "video/mp4"}}
+
+
+async def test_leases_keep_each_job_on_one_server(db_url: str) -> None:
+    now = utcnow()
+    later, earlier = now + timedelta(seconds=30), now - timedelta(seconds=1)
+    async with open_store(db_url) as store:
+        await store.insert(_row("free", created_at=now))
+        await store.insert(_row("held", created_at=now + timedelta(seconds=1), status="running",
+                                owner="b", lease_until=later))
+        await store.insert(_row("lapsed", created_at=now + timedelta(seconds=2),
+                                status="running", owner="b", lease_until=earlier))
+        await store.insert(_row("done", status="completed", owner="b", lease_until=None))
+        assert await store.adoptable("a", now) == ["free", "lapsed"]
+        assert await store.adoptable("b", now) == ["free", "held", "lapsed"]
+
+        assert await store.claim("free", "a", later, now)
+        assert not await store.claim("free", "b", later, now)  # a holds it now
+        assert not await store.claim("held", "a", later, now)
+        assert await store.claim("lapsed", "a", later, now)  # b's lease ran out
+        assert not await store.claim("done", "a", later, now)  # finished: nothing to run
+
+        assert await store.renew("a", ["free", "lapsed"], later) == set()
+        await store.set_status_if("lapsed", ("running",), status="cancelled")  # elsewhere
+        await store.update("free", owner="b")  # taken over after a's lease ran out
+        assert await store.renew("a", ["free", "lapsed"], later) == {"free", "lapsed"}
+
+        await store.release("b", ["free"])
+        assert await store.claim("free", "a", later, now)  # released: free at once
+
+        await store.insert(_row("late", status="awaiting_approval", deadline_at=earlier))
+        await store.insert(_row("early", status="awaiting_approval", deadline_at=later))
+        assert await store.overdue_approvals(now) == ["late"]
 
 
 async def test_cursor_pagination_is_stable_and_filtered(db_url: str) -> None:

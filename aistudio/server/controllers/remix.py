@@ -9,6 +9,7 @@ from litestar.response import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from aistudio.jobs.remix import remix_row
+from aistudio.server.controllers.video import IdempotencyKey
 from aistudio.server.deps import API_PREFIX, Caller, Service
 from aistudio.server.schemas import SubmitResponse
 
@@ -28,16 +29,21 @@ class RemixController(Controller):
     @post("/remix-video", status_code=202, summary="A new video from an earlier one",
           description="Takes the earlier job's photo and options, appends `prompt` to its "
           "brief, picks a new seed and queues a new job whose `parent_id` is `video_id`. "
-          "Another tenant's `video_id` is a 404.")
-    async def remix(self, service: Service, principal: Caller,
-                    data: JSONBody[RemixRequest]) -> Response[SubmitResponse]:
+          "Another tenant's `video_id` is a 404. With an Idempotency-Key, a retried "
+          "request returns the first child instead of making another.")
+    async def remix(self, service: Service, principal: Caller, data: JSONBody[RemixRequest],
+                    idempotency_key: IdempotencyKey = None) -> Response[SubmitResponse]:
         parent = await service.get(principal.tenant, data.video_id)
-        row = await service.enqueue(
-            remix_row(parent, data.prompt, principal.tenant, service.settings)
+        row, created = await service.enqueue(
+            remix_row(parent, data.prompt, principal.tenant, service.settings,
+                      idempotency_key=idempotency_key)
         )
         body = SubmitResponse(
             job_id=row.id, status=row.status,
             status_url=f"{API_PREFIX}/video/status/{row.id}",
             events_url=f"{API_PREFIX}/jobs/{row.id}/events",
         )
-        return Response(body, status_code=202, headers={"Location": f"{API_PREFIX}/jobs/{row.id}"})
+        headers = {"Location": f"{API_PREFIX}/jobs/{row.id}"}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(body, status_code=202, headers=headers)
