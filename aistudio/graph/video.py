@@ -6,7 +6,7 @@ ingest → moderate_input → concept → visual → audio → assembly → qa_p
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -45,6 +45,18 @@ LINEAR: tuple[tuple[str, str], ...] = (
 )
 
 
+def _on_loop(route: Callable[..., str], **bound: Any) -> Callable[[VideoState], Awaitable[str]]:
+    """A routing function as a coroutine. LangGraph runs a sync edge function on a worker
+    thread when the graph runs async: eleven thread round trips per job for a dict
+    lookup each (a tenth of the API's orchestration CPU)."""
+
+    async def routed(state: VideoState) -> str:
+        return route(state, **bound)
+
+    routed.__name__ = route.__name__  # what LangGraph Studio shows on the edge
+    return routed
+
+
 def build_video_graph(max_qa_retries: int = 2) -> StateGraph[Any, Any, Any, Any]:
     """The uncompiled graph; callers compile it with (or, for Studio, without) a saver."""
     graph: StateGraph[Any, Any, Any, Any] = StateGraph(
@@ -64,17 +76,15 @@ def build_video_graph(max_qa_retries: int = 2) -> StateGraph[Any, Any, Any, Any]
 
     graph.add_edge(START, "ingest")
     for source, target in LINEAR:
-        graph.add_conditional_edges(
-            source, partial(next_or_fail, nxt=target), [target, "fail"]
-        )
+        graph.add_conditional_edges(source, _on_loop(next_or_fail, nxt=target), [target, "fail"])
     graph.add_conditional_edges(
         "qa_plan",
-        partial(route_after_plan_qa, max_retries=max_qa_retries),
+        _on_loop(route_after_plan_qa, max_retries=max_qa_retries),
         ["concept", "visual", "audio", "assembly", "render_submit", "fail"],
     )
     graph.add_conditional_edges(
         "qa_output",
-        partial(route_after_output_qa, max_retries=max_qa_retries),
+        _on_loop(route_after_output_qa, max_retries=max_qa_retries),
         ["concept", "visual", "audio", "assembly", "render_submit", "compose", "publish", "fail"],
     )
     graph.add_edge("publish", END)

@@ -87,8 +87,10 @@ class Leases:
     def until(self) -> datetime:
         return utcnow() + self.ttl
 
-    async def claim(self, job_id: str) -> bool:
-        return await self.store.claim(job_id, self.owner, self.until(), utcnow())
+    async def start(self, job_id: str) -> bool:
+        """Take the job's lease and mark it running, in one statement."""
+        return await self.store.claim(job_id, self.owner, self.until(), utcnow(),
+                                      status="running")
 
     async def adoptable(self) -> list[str]:
         return await self.store.adoptable(self.owner, utcnow())

@@ -300,9 +300,6 @@ class JobService:
         row = await self.store.get(job_id)
         if row is None or row.status not in ACTIVE_STATUSES:
             return
-        if not await self.leases.claim(job_id):
-            log.info("job %s is held by another server", job_id, extra={"job_id": job_id})
-            return
         remaining = None
         if row.deadline_at is not None:
             remaining = (as_utc(row.deadline_at) - utcnow()).total_seconds()
@@ -354,8 +351,10 @@ class JobService:
 
     async def _execute(self, row: JobRow) -> None:
         job_id = row.id
-        if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, status="running"):
-            return  # ended (cancelled) while it waited for a slot
+        if not await self.leases.start(job_id):
+            # Ended (cancelled) while it waited for a slot, or another server runs it.
+            log.info("job %s is not ours to run", job_id, extra={"job_id": job_id})
+            return
         journal = self.journal(job_id)
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         # A plain task, not a TaskGroup: errors of the run must surface as themselves
