@@ -73,7 +73,7 @@ class JobService:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancel_reasons: dict[str, str] = {}
         self._changed: dict[str, asyncio.Event] = {}
-        # (stage, progress) of the jobs running here, fresher than their rows (see _mirror).
+        # (stage, progress) of the jobs running here, fresher than their rows (jobs.mirror).
         self._live: Live = {}
         self._ending: set[str] = set()  # jobs whose final status this process is writing
         self.leases = Leases(store, self.settings)
