@@ -1,4 +1,6 @@
-"""Checkpoint saver: SQLite on the embedded default (thread id = job id).
+"""Checkpoint savers (thread id = job id): SQLite in the data folder on the embedded
+default; Postgres when the job store is on Postgres (jobs and checkpoints in one database,
+so any server sharing it can resume any job where it stopped).
 
 LangGraph's `AsyncSqliteSaver` goes through aiosqlite, which hands every statement, fetch,
 cursor close and commit to its thread separately: a checkpoint costs about five thread
@@ -22,17 +24,23 @@ from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
     ChannelVersions,
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
     DeltaChannelHistory,
 )
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel
 
 from aistudio import artifacts
+from aistudio.settings import Settings
 
 T = TypeVar("T")
 
@@ -140,3 +148,41 @@ async def sqlite_saver(path: Path) -> AsyncIterator[ThreadedSqliteSaver]:
     finally:
         await saver._call(conn.close)
         await asyncio.to_thread(saver.shutdown)
+
+
+def libpq_url(url: str) -> str:
+    """The job store's SQLAlchemy URL as the libpq URL psycopg takes (no driver suffix)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith(("postgresql", "postgres")):
+        raise ValueError(f"not a PostgreSQL URL: {scheme}://...")
+    return f"postgresql://{rest}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql", "postgres"))
+
+
+@asynccontextmanager
+async def postgres_saver(url: str) -> AsyncIterator[AsyncPostgresSaver]:
+    """LangGraph's Postgres saver on a small pool (psycopg is natively async: no thread
+    hops), its tables created or migrated before it is handed out."""
+    pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
+        libpq_url(url), min_size=1, max_size=4, open=False,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    )
+    async with pool:
+        saver = AsyncPostgresSaver(pool, serde=artifact_serializer())
+        await saver.setup()
+        yield saver
+
+
+@asynccontextmanager
+async def open_saver(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """The saver the settings call for: the job store's Postgres, else SQLite."""
+    url = settings.server.database_url
+    if url and is_postgres(url):
+        async with postgres_saver(url) as saver:
+            yield saver
+    else:
+        async with sqlite_saver(settings.checkpoint_db) as sqlite:
+            yield sqlite

@@ -24,7 +24,7 @@ from langgraph.types import Command
 
 from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
-from aistudio.graph.checkpoint import sqlite_saver
+from aistudio.graph.checkpoint import open_saver
 from aistudio.graph.state import VideoInput
 from aistudio.graph.video import build_video_graph
 from aistudio.jobs.models import AWAITING_APPROVAL
@@ -135,9 +135,7 @@ class JobRunner:
         (tens of ms) and opening the saver sets up its tables: both happen once."""
         async with self._opening:
             if self._graph is None:
-                saver = await self._resources.enter_async_context(
-                    sqlite_saver(self.settings.checkpoint_db)
-                )
+                saver = await self._resources.enter_async_context(open_saver(self.settings))
                 self._graph = build_video_graph(self.settings.max_qa_retries).compile(
                     checkpointer=saver
                 )

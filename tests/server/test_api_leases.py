@@ -10,6 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from aistudio.jobs.lease import InstanceSlot
 from aistudio.jobs.service import JobService
 from tests.server.conftest import AppFactory, Client, finished, new_key, promo_body, wait_for
@@ -21,6 +24,11 @@ FAST_LEASES: dict[str, Any] = {"heartbeat_s": 0.2, "lease_ttl_s": 1.5}
 def service_of(client: Client) -> JobService:
     service: JobService = client.app.state.service
     return service
+
+
+def _events(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
+    journal = data_dir / "jobs" / job_id / "events.jsonl"
+    return [json.loads(line) for line in journal.read_text().splitlines()]
 
 
 def started(data_dir: Path, job_id: str) -> collections.Counter[str]:
@@ -42,14 +50,33 @@ def test_instance_slots_are_exclusive_and_come_back_after_a_restart(tmp_path: Pa
     second.release()
 
 
+async def _checkpoints_in(db_url: str, job_id: str) -> int:
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT count(*) FROM checkpoints WHERE thread_id = :id"), {"id": job_id})
+            return int(found.scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def test_a_held_job_is_left_alone_then_adopted_when_its_server_dies(
-    open_app: AppFactory, data_dir: Path
+    open_app: AppFactory, data_dir: Path, db_url: str
 ) -> None:
-    async with open_app(compose_delay_s=60, **FAST_LEASES) as first:
-        headers = await new_key(first, "acme")
+    """On SQLite (checkpoints in the data folder) and on Postgres (jobs and checkpoints in
+    the database): the second server resumes the job where the first one stopped."""
+    # Dev mode: no API key to add through the app's store, whose asyncpg connections belong
+    # to the test client's loop, not this one.
+    servers = {**FAST_LEASES, "database_url": db_url, "dev_mode": True}
+    headers: dict[str, str] = {}
+    async with open_app(compose_delay_s=60, **servers) as first:
         job_id = (await first.post(PROMO, json=promo_body(), headers=headers)).json()["job_id"]
         await wait_for(first, job_id, headers, lambda job: job["stage"] == "compose")
-        async with open_app(**FAST_LEASES) as second:
+        if db_url.startswith("postgresql"):
+            assert await _checkpoints_in(db_url, job_id) > 0
+            assert not (data_dir / "checkpoints.sqlite").exists()
+        async with open_app(**servers) as second:
             a, b = service_of(first), service_of(second)
             assert a.leases.owner != b.leases.owner
             await asyncio.sleep(3 * FAST_LEASES["heartbeat_s"])  # b beats, sees a's lease
@@ -64,6 +91,8 @@ async def test_a_held_job_is_left_alone_then_adopted_when_its_server_dies(
             job = await finished(second, job_id, headers)
             assert job["status"] == "completed_with_warnings", job
             assert started(data_dir, job_id) == {"job_started": 1, "job_resumed": 1}
+            resumed_at = [e for e in _events(data_dir, job_id) if e["event"] == "node_started"]
+            assert [e["node"] for e in resumed_at].count("compose") == 2  # nothing else redone
 
 
 async def test_a_cancel_on_one_server_stops_the_run_on_the_other(

@@ -3,10 +3,6 @@ queries the API relies on behave the same on both."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-import subprocess
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +12,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from aistudio.errors import InputError
 from aistudio.jobs.models import Base, JobRow, utcnow
@@ -25,54 +19,6 @@ from aistudio.jobs.store import JobStore, migrate, open_store
 from aistudio.server.app import create_app
 from tests.server.conftest import finished, promo_body, server_settings
 from tests.server.fakes import fast_toolbox
-
-PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-
-
-async def _pg_up() -> bool:
-    engine = create_async_engine(PG_ADMIN)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (OSError, OperationalError):
-        return False
-    finally:
-        await engine.dispose()
-    return True
-
-
-def _start_clusters() -> None:
-    for version in (p.name for p in Path("/etc/postgresql").glob("*")):
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                       check=False, capture_output=True, timeout=60)
-
-
-async def _ensure_postgres() -> None:
-    if await _pg_up():
-        return
-    await asyncio.to_thread(_start_clusters)
-    await asyncio.sleep(2)
-    if not await _pg_up():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is down and could not be started "
-                    "(the store's Postgres path is NOT tested)")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/jobs.sqlite"
-        return
-    await _ensure_postgres()
-    name = f"aistudio_test_{secrets.token_hex(6)}"
-    admin = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _row(job_id: str, tenant: str = "acme", key: str | None = None, **extra: Any) -> JobRow:

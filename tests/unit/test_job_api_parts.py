@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from aistudio.artifacts import JobKind, QACheck, QAReport
 from aistudio.errors import InputError, MediaTooLarge
+from aistudio.graph.checkpoint import is_postgres, libpq_url
 from aistudio.jobs.intake import build_brief, decode_b64
 from aistudio.jobs.progress import NODE_SPAN, ProgressTracker, asset_records
 from aistudio.jobs.requests import VideoRequest, fingerprint
@@ -133,3 +134,11 @@ def test_parse_range(header: str | None, expected: tuple[int, int] | None) -> No
 def test_bad_ranges_are_416(header: str) -> None:
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 100)
+
+
+def test_checkpoints_follow_a_postgres_job_store() -> None:
+    assert libpq_url("postgresql+asyncpg://u:p@db:5432/jobs") == "postgresql://u:p@db:5432/jobs"
+    assert libpq_url("postgres://u@db/jobs") == "postgresql://u@db/jobs"
+    assert is_postgres("postgresql+asyncpg://u@db/x") and not is_postgres("sqlite+aiosqlite:///x")
+    with pytest.raises(ValueError, match="not a PostgreSQL URL"):
+        libpq_url("sqlite+aiosqlite:///jobs.sqlite")
