@@ -110,3 +110,7 @@ class Leases:
                 await beat()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("lease heartbeat of %s failed: %s", self.owner, exc)
+            except Exception:  # the heartbeat task's boundary: logged below
+                # A heartbeat that died would let the leases of running jobs lapse, and
+                # another server would run them a second time: log and beat on.
+                log.exception("lease heartbeat of %s failed", self.owner)
