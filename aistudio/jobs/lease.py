@@ -96,7 +96,7 @@ class Leases:
         return await self.store.adoptable(self.owner, utcnow())
 
     async def renew(self, job_ids: Collection[str]) -> set[str]:
-        return await self.store.renew(self.owner, job_ids, self.until())
+        return await self.store.renew(self.owner, job_ids, self.until(), utcnow())
 
     async def release(self, job_ids: Collection[str]) -> None:
         await self.store.release(self.owner, job_ids)

@@ -186,9 +186,11 @@ class JobStore:
             )
         return bool(result.rowcount)
 
-    async def renew(self, owner: str, job_ids: Collection[str], until: datetime) -> set[str]:
-        """Extend `owner`'s leases on `job_ids`; returns those it must stop running:
-        cancelled (by another server, say) or taken over after its lease ran out."""
+    async def renew(self, owner: str, job_ids: Collection[str], until: datetime,
+                    now: datetime) -> set[str]:
+        """Extend `owner`'s leases on `job_ids`; returns those it must stop: cancelled (by
+        another server, say) or held by another server (taken over after this one's lease
+        ran out). A job adopted here but still waiting for a slot is neither."""
         if not job_ids:
             return set()
         async with self.engine.begin() as conn:
@@ -199,8 +201,8 @@ class JobStore:
                 .values(lease_until=until)
             )
             kept = await conn.execute(
-                select(JobRow.id).where(JobRow.id.in_(job_ids), JobRow.owner == owner,
-                                        JobRow.status != "cancelled")
+                select(JobRow.id).where(JobRow.id.in_(job_ids), JobRow.status != "cancelled",
+                                        _free_for(owner, now))
             )
             return set(job_ids) - set(kept.scalars())
 

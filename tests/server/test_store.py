@@ -88,10 +88,13 @@ async def test_leases_keep_each_job_on_one_server(db_url: str) -> None:
         assert await store.claim("lapsed", "a", later, now)  # b's lease ran out
         assert not await store.claim("done", "a", later, now)  # finished: nothing to run
 
-        assert await store.renew("a", ["free", "lapsed"], later) == set()
+        assert await store.renew("a", ["free", "lapsed"], later, now) == set()
         await store.set_status_if("lapsed", ("running",), status="cancelled")  # elsewhere
         await store.update("free", owner="b")  # taken over after a's lease ran out
-        assert await store.renew("a", ["free", "lapsed"], later) == {"free", "lapsed"}
+        assert await store.renew("a", ["free", "lapsed"], later, now) == {"free", "lapsed"}
+        # Adopted here, still waiting for a slot: the dead server's lapsed lease is no stop.
+        await store.insert(_row("adopted", status="queued", owner="c", lease_until=earlier))
+        assert await store.renew("a", ["adopted"], later, now) == set()
 
         await store.release("b", ["free"])
         assert await store.claim("free", "a", later, now)  # released: free at once
