@@ -52,6 +52,7 @@ async def render_job(toolbox: Toolbox, job: RenderJob,
         sound = group.create_task(
             toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed)
         )
+        group.create_task(toolbox.stills.prepare(plan, product))
         tasks = [group.create_task(toolbox.video.await_result(j, shots[j.shot_index], plan,
                                                               product)) for j in jobs]
     soundtrack = sound.result()

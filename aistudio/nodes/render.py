@@ -137,14 +137,15 @@ async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) ->
         progress(runtime, "render_await", done / len(pending), f"shot {job.shot_index + 1}")
         return visuals
 
-    # The soundtrack (voice lines, music bed, mix) is made while the shots render: the two
-    # don't depend on each other, and on two cores the overlap saves seconds.
-    # A TaskGroup cancels the rest if one part fails.
+    # The soundtrack (voice lines, music bed, mix) and the captions and end cards compose
+    # will burn in are made while the shots render: none depends on the others, and on two
+    # cores the overlap saves seconds. A TaskGroup cancels the rest if one part fails.
     try:
         async with asyncio.TaskGroup() as group:
             sound = group.create_task(
                 tools.soundtrack.render(state["audio"], plan.duration_s, plan.seed)
             )
+            group.create_task(tools.stills.prepare(plan, product))
             shot_tasks = [group.create_task(_await(job)) for job in pending]
     except ExceptionGroup as group_error:
         # Surface the first of our own errors (e.g. the provider's reason), so the node

@@ -1,4 +1,5 @@
-"""Pure FFmpeg builders: filtergraphs, argv, parsers and the voice fitter; no ffmpeg runs."""
+"""Pure FFmpeg builders: audio and analysis argv, parsers and the voice fitter; no ffmpeg
+runs. (The composition's filtergraph: test_compose_graph.py.)"""
 
 from __future__ import annotations
 
@@ -16,125 +17,7 @@ from aistudio.tools.ffmpeg.audio import (
     parse_ebur128,
     parse_loudnorm,
 )
-from aistudio.tools.ffmpeg.compose import (
-    build_compose_argv,
-    build_filtergraph,
-    crop_expressions,
-    xfade_offsets,
-    zoom_expressions,
-)
-from aistudio.tools.ffmpeg.spec import (
-    AudioMixSpec,
-    ClipShot,
-    ComposeSpec,
-    LoudnessStats,
-    OverlayImage,
-    StillShot,
-    TransitionSpec,
-    VoicePlacement,
-)
-
-
-def _spec(**changes: object) -> ComposeSpec:
-    base: dict[str, object] = {
-        "width": 1080, "height": 1920, "fps": 30,
-        "shots": (StillShot(Path("/s/a.png"), 4.0, "push_in"),
-                  StillShot(Path("/s/b.png"), 4.0, "pan_left"),
-                  ClipShot(Path("/s/c.mp4"), 3.0),
-                  StillShot(Path("/s/end.png"), 2.5, "handheld", seed=7)),
-        "transitions": (TransitionSpec("fade", 0.5), TransitionSpec("slideleft", 0.4),
-                        TransitionSpec("fadeblack", 0.6)),
-        "overlays": (OverlayImage(Path("/s/cap0.png"), 90, 1500, 0.5, 3.5),),
-        "audio": Path("/s/master.wav"),
-        "duration_s": 12.0,
-        "output": Path("/out/v.mp4"),
-    }
-    base.update(changes)
-    return ComposeSpec(**base)  # type: ignore[arg-type]
-
-
-def test_xfade_offsets_accumulate_overlaps() -> None:
-    assert xfade_offsets([4.0, 4.0, 3.0, 2.5], [0.5, 0.4, 0.6]) == pytest.approx(
-        [3.5, 7.1, 9.5]
-    )
-    # the chain ends exactly at sum(shots) - sum(transitions)
-    assert xfade_offsets([4.0, 4.0, 3.0, 2.5], [0.5, 0.4, 0.6])[-1] + 2.5 == pytest.approx(12.0)
-
-
-def test_filtergraph_has_one_chain_per_shot_and_one_xfade_per_seam() -> None:
-    graph = build_filtergraph(_spec())
-    assert graph.count("xfade=") == 3
-    assert "xfade=transition=slideleft:duration=0.4:offset=7.1" in graph
-    # stills are decoded once and repeated by `loop` (4 s x 30 fps = 120 frames)
-    assert "[0:v]format=yuv420p,loop=loop=119:size=1:start=0" in graph
-    # zooms scale per frame; pans and hand-held are pure crops of the oversized still
-    assert "eval=frame" in graph.split(";")[0]
-    assert "scale=" not in graph.split(";")[1]
-    # the clip is fitted to the frame and retimed
-    assert ("[2:v]scale=1080:1920:force_original_aspect_ratio=increase:out_range=tv,"
-            "crop=1080:1920") in graph
-    # the caption overlay is input 4 (after the 4 shots): decoded once, repeated for its
-    # 3 s window (90 frames) on the film's clock, faded in and out with alpha
-    assert ("[4:v]format=yuva420p,loop=loop=89:size=1:start=0,setpts=N/(30*TB)+0.5/TB,"
-            "fade=t=in:st=0.5:d=0.2:alpha=1") in graph
-    assert "eof_action=pass" in graph
-    assert graph.endswith("format=yuv420p[vout]")
-
-
-def test_zero_length_transition_is_a_cut() -> None:
-    spec = _spec(transitions=(TransitionSpec("fade", 0.0), TransitionSpec("fade", 0.5),
-                              TransitionSpec("fade", 0.5)))
-    graph = build_filtergraph(spec)
-    assert "concat=n=2:v=1:a=0" in graph
-    assert graph.count("xfade=") == 2
-
-
-def test_wrong_transition_count_is_rejected() -> None:
-    with pytest.raises(ValueError, match="len\\(shots\\) - 1"):
-        build_filtergraph(_spec(transitions=(TransitionSpec("fade", 0.5),)))
-
-
-def test_compose_argv_is_h264_aac_faststart_with_windowed_overlays() -> None:
-    argv = build_compose_argv(_spec(), "ffmpeg")
-    joined = " ".join(argv)
-    assert argv[0] == "ffmpeg"
-    assert "-c:v libx264" in joined
-    assert "-c:a aac" in joined
-    assert "-movflags +faststart" in joined
-    assert "-pix_fmt yuv420p" in joined
-    assert "-t 12" in joined
-    # the caption is a single-image input (timed in the filtergraph, not by the demuxer)
-    i = argv.index("/s/cap0.png")
-    assert argv[i - 1] == "-i"
-    assert "-loop" not in argv
-    assert argv[argv.index("-map", argv.index("-map") + 1) + 1] == "5:a"
-    assert argv[-1] == "/out/v.mp4"
-
-
-def test_compose_argv_without_audio_maps_video_only() -> None:
-    argv = build_compose_argv(_spec(audio=None), "ffmpeg")
-    assert "-c:a" not in argv
-    assert argv.count("-map") == 1
-
-
-@pytest.mark.parametrize("move", ["push_in", "pull_out", "orbit", "parallax"])
-def test_zoom_expressions_start_inside_the_frame(move: str) -> None:
-    scaled_w, x, y = zoom_expressions(move, 120, 1080, 1.18)  # type: ignore[arg-type]
-    assert scaled_w.startswith("2*trunc(1080*")
-    assert "iw-ow" in x
-    assert "ih-oh" in y
-
-
-def test_pans_keep_the_window_inside_the_keyframe() -> None:
-    x_left, _ = crop_expressions("pan_left", 120, 30, 0)
-    x_right, _ = crop_expressions("pan_right", 120, 30, 0)
-    assert "0.85-0.7*" in x_left
-    assert "0.15+0.7*" in x_right
-
-
-def test_handheld_jitter_is_seeded() -> None:
-    assert crop_expressions("handheld", 90, 30, 1) == crop_expressions("handheld", 90, 30, 1)
-    assert crop_expressions("handheld", 90, 30, 1) != crop_expressions("handheld", 90, 30, 2)
+from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats, VoicePlacement
 
 
 def test_mix_argv_ducks_music_under_a_padded_voice_bus() -> None:
@@ -234,16 +117,6 @@ def test_voice_fit_speeds_up_a_little_then_reports_overflow() -> None:
 def test_voice_fit_needs_one_duration_per_line() -> None:
     with pytest.raises(ValueError, match="one duration per voice line"):
         fit_voice_lines([_line(0, 0.0, 3.0)], [])
-
-
-def test_end_card_settles_with_a_crop_not_a_zoom() -> None:
-    spec = _spec(shots=(StillShot(Path("/s/a.png"), 4.0, "push_in"),
-                        StillShot(Path("/s/end.png"), 2.0, "settle")),
-                 transitions=(TransitionSpec("fadeblack", 0.5),), overlays=(), duration_s=5.5)
-    end_chain = build_filtergraph(spec).split(";")[1]
-    assert end_chain.startswith("[1:v]")
-    assert "scale=" not in end_chain
-    assert "crop=1080:1920:x='(iw-ow)/2':y='(ih-oh)*(0.8-0.3*" in end_chain
 
 
 EBUR128_SUMMARY = (

@@ -14,6 +14,7 @@ from aistudio.tools.render.timeline import (
     PlacedOverlay,
     ShotMaterial,
     build_compose_spec,
+    poster_time,
     shot_starts,
 )
 
@@ -69,3 +70,11 @@ def test_inconsistent_timing_is_rejected() -> None:
     with pytest.raises(InputError, match="inconsistent"):
         build_compose_spec(plan, "9:16", _material(2), Path("/e.png"), [], None,
                            Path("/o.mp4"), RenderSettings())
+
+
+def test_poster_is_the_middle_of_the_last_product_shot() -> None:
+    plan = _plan([3.0, 3.0, 3.0, 2.5], [0.5, 0.5, 0.5, 0.5])
+    assert poster_time(plan) == pytest.approx(7.5 + 1.25)
+    spec = build_compose_spec(plan, "9:16", _material(4), Path("/e.png"), [], None,
+                              Path("/o.mp4"), RenderSettings(), Path("/p.jpg"))
+    assert spec.poster == Path("/p.jpg") and spec.poster_s == pytest.approx(8.75)

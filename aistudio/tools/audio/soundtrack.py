@@ -7,6 +7,7 @@ re-synthesises only that line.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 
@@ -91,11 +92,18 @@ class Soundtrack:
         return track, placements
 
     async def render(self, plan: AudioPlan, duration_s: float, seed: int) -> SoundtrackResult:
-        music = await self._music(plan, duration_s, seed)
         voice: VoiceTrack | None = None
         placements: list[VoicePlacement] = []
-        if plan.voice_enabled and plan.script:
-            voice, placements = await self._voice(plan)
+        # The bed and the lines don't depend on each other: made side by side.
+        music_task = asyncio.ensure_future(self._music(plan, duration_s, seed))
+        try:
+            if plan.voice_enabled and plan.script:
+                voice, placements = await self._voice(plan)
+        except BaseException:  # the voice failed or was cancelled: so is the bed
+            music_task.cancel()
+            await asyncio.gather(music_task, return_exceptions=True)
+            raise
+        music = await music_task
         settings = self.render_settings
         async with self.storage.scratch() as scratch:
             spec = AudioMixSpec(

@@ -72,6 +72,9 @@ class ComposeSpec:
     crf: int = 20
     audio_bitrate: str = "192k"
     grade_filter: str = ""  # optional extra ffmpeg video filter (e.g. "vignette=PI/5")
+    # A JPEG of the frame at poster_s, written by the same pass (no second decode).
+    poster: Path | None = None
+    poster_s: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -82,14 +82,19 @@ def render_caption(text: str, frame_w: int, frame_h: int, *, scale: float = 1.0,
         lw = face.getlength(line)
         draw.text((margin + (width - lw) / 2, margin + pad_y + i * line_h), line, font=face,
                   fill=(255, 255, 255, 255))
-    shape = "portrait" if frame_h > frame_w * 1.2 else (
-        "landscape" if frame_w > frame_h * 1.2 else "square")
-    x = (frame_w - image.width) // 2
-    y = round(_CENTRE_Y[shape] * frame_h - image.height / 2)
-    y = min(y, frame_h - image.height - round(0.04 * frame_h))
+    x, y = caption_position(frame_w, frame_h, image.width, image.height)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return CaptionImage(buffer.getvalue(), x, y, image.width, image.height)
+
+
+def caption_position(frame_w: int, frame_h: int, width: int, height: int) -> tuple[int, int]:
+    """Top-left corner of a `width` x `height` caption image on the frame."""
+    shape = "portrait" if frame_h > frame_w * 1.2 else (
+        "landscape" if frame_w > frame_h * 1.2 else "square")
+    x = (frame_w - width) // 2
+    y = round(_CENTRE_Y[shape] * frame_h - height / 2)
+    return x, min(y, frame_h - height - round(0.04 * frame_h))
 
 
 def _stamp(seconds: float, sep: str) -> str:

@@ -5,6 +5,7 @@ Orchestrates the stills tool and FFmpeg; every encode is memoised by its full in
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
@@ -24,20 +25,15 @@ from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.spec import ComposeSpec
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.stills import StillsRenderer
-from aistudio.tools.render.timeline import (
-    PlacedOverlay,
-    ShotMaterial,
-    build_compose_spec,
-    shot_starts,
-)
+from aistudio.tools.render.timeline import PlacedOverlay, ShotMaterial, build_compose_spec
 
-COMPOSER_VERSION = "compose-v2"  # v2: looped captions, settle, one clock for clips
+COMPOSER_VERSION = "compose-v3"  # v3: shots in pieces, 4:2:0 fades, centred zooms, poster
 
 
 def compose_memo_key(spec: ComposeSpec) -> str:
     # Every input path is content-addressed (its name is its sha256), so the spec without
-    # its output path identifies the video completely.
-    anonymous = dataclasses.replace(spec, output=Path("-"))
+    # its output paths identifies the video completely.
+    anonymous = dataclasses.replace(spec, output=Path("-"), poster=None)
     return "video:" + hashlib.sha256(f"{COMPOSER_VERSION}{anonymous!r}".encode()).hexdigest()
 
 
@@ -60,11 +56,13 @@ class VideoComposer:
         audio: Path | None,
         aspect: AspectRatio,
         output: Path,
+        poster: Path | None = None,
     ) -> ComposeSpec:
         storage = self.storage
-        captions = await self.stills.captions(plan.captions, aspect, plan.caption_scale,
-                                              plan.grade)
-        end_card = await self.stills.end_card(plan.end_card, product, aspect, plan.grade)
+        captions, end_card = await asyncio.gather(
+            self.stills.captions(plan.captions, aspect, plan.caption_scale, plan.grade),
+            self.stills.end_card(plan.end_card, product, aspect, plan.grade),
+        )
         material = {
             v.shot_index: ShotMaterial(path=await storage.path_of(v.asset), is_still=v.is_still)
             for v in visuals
@@ -76,7 +74,7 @@ class VideoComposer:
         ]
         return build_compose_spec(
             plan, aspect, material, await storage.path_of(end_card), overlays, audio, output,
-            self.render_settings,
+            self.render_settings, poster,
         )
 
     async def compose(
@@ -89,28 +87,29 @@ class VideoComposer:
         on_progress: Callable[[float], None] | None = None,
     ) -> Output:
         async with self.storage.scratch() as scratch:
+            poster_path = scratch / "poster.jpg"
             spec = await self.build_spec(
                 plan, product, visuals, audio, aspect,
-                scratch / f"video-{aspect.replace(':', 'x')}.mp4",
+                scratch / f"video-{aspect.replace(':', 'x')}.mp4", poster_path,
             )
             key = compose_memo_key(spec)
             video = await self.storage.recall(key)
+            poster = None if video is None else await self.storage.recall("poster:" + key)
             if video is None:
-                await self.ffmpeg.compose(spec, on_progress=on_progress)
+                await self.ffmpeg.compose(spec, on_progress=on_progress)  # + the poster
                 video = await self.storage.put_file(
                     spec.output, kind="video", mime="video/mp4", ext="mp4",
                     duration_s=plan.duration_s, width=spec.width, height=spec.height,
                 )
                 await self.storage.remember(key, video)
-            poster = await self._poster(video, plan, scratch)
+            elif poster is None:  # remembered without its poster: take it from the video
+                await self.ffmpeg.extract_poster(await self.storage.path_of(video),
+                                                 spec.poster_s, poster_path)
+            if poster is None:
+                poster = await self.storage.put_file(poster_path, kind="poster",
+                                                     mime="image/jpeg", ext="jpg")
+                await self.storage.remember("poster:" + key, poster)
         return Output(aspect=aspect, video=video, poster=poster)
-
-    async def _poster(self, video: Asset, plan: RenderPlan, scratch: Path) -> Asset:
-        # The middle of the last product shot: the product is in frame, its caption is up.
-        t = shot_starts(plan)[-2] + plan.shots[-1].duration_s / 2
-        out = scratch / "poster.jpg"
-        await self.ffmpeg.extract_poster(await self.storage.path_of(video), t, out)
-        return await self.storage.put_file(out, kind="poster", mime="image/jpeg", ext="jpg")
 
     async def storyboard(self, visuals: Sequence[ShotVisual], plan: RenderPlan,
                          shots: ShotList, title: str) -> Asset:

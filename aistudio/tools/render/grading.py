@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from aistudio.artifacts import Grade
@@ -51,17 +52,27 @@ def vignette_mask(height: int, width: int, strength: float) -> np.ndarray:
     return (1.0 - strength * np.clip(r2, 0, 1) ** 1.5)[..., None].astype(np.float32)
 
 
+@lru_cache(maxsize=8)
+def _cv_lut(grade: Grade) -> np.ndarray:
+    """The three curves as one (256, 1, 3) table for cv2.LUT (one pass, all channels)."""
+    return np.ascontiguousarray(_luts(grade).T.reshape(256, 1, 3))
+
+
 def apply_grade(rgb: np.ndarray, grade: Grade) -> np.ndarray:
-    """Grade an RGB uint8 image (H, W, 3); returns a new uint8 array."""
+    """Grade an RGB uint8 image (H, W, 3); returns a new uint8 array.
+
+    In place on one float32 copy (the same arithmetic, in the same order, as the textbook
+    `luma + (rgb - luma) * saturation`, so the same bytes): half the time of the version
+    that made a new array per step, which showed in every keyframe."""
     spec = GRADES[grade]
-    luts = _luts(grade)
-    out = np.empty_like(rgb)
-    for channel in range(3):
-        out[..., channel] = luts[channel][rgb[..., channel]]
-    work = out.astype(np.float32)
+    work = cv2.LUT(np.ascontiguousarray(rgb), _cv_lut(grade)).astype(np.float32)
     if abs(spec.saturation - 1.0) > 1e-3:
-        luma = work @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        work = luma[..., None] + (work - luma[..., None]) * spec.saturation
+        luma = (work @ np.array([0.299, 0.587, 0.114], dtype=np.float32))[..., None]
+        work -= luma
+        work *= spec.saturation
+        work += luma
     if spec.vignette > 0:
         work *= vignette_mask(rgb.shape[0], rgb.shape[1], spec.vignette)
-    return np.clip(work, 0, 255).astype(np.uint8)
+    np.clip(work, 0, 255, out=work)
+    graded: np.ndarray = work.astype(np.uint8)
+    return graded

@@ -25,6 +25,7 @@ from aistudio.artifacts import (
 )
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.keyframe import compose_keyframe
+from aistudio.tools.render.workers import stills_thread
 
 RENDERER_VERSION = "local-compositor-v2"  # v2: coarse-grid backdrop
 
@@ -66,7 +67,7 @@ class LocalVideoProvider:
                 frame.save(buffer, format="PNG", compress_level=1)  # speed over size
                 return buffer.getvalue(), frame.width, frame.height
 
-            data, width, height = await asyncio.to_thread(draw)
+            data, width, height = await stills_thread(draw)
             asset = await self.storage.put_bytes(data, kind="keyframe", mime="image/png",
                                                  ext="png", width=width, height=height)
             await self.storage.remember(memo, asset)

@@ -22,13 +22,15 @@ from aistudio.artifacts import (
     EndCard,
     Grade,
     ProductProfile,
+    RenderPlan,
     ShotList,
     ShotVisual,
 )
 from aistudio.tools.protocols import Storage
-from aistudio.tools.render.captions import render_caption
+from aistudio.tools.render.captions import caption_position, render_caption
 from aistudio.tools.render.endcard import render_end_card
 from aistudio.tools.render.storyboard import render_storyboard
+from aistudio.tools.render.workers import stills_thread
 
 STILLS_VERSION = "stills-v2"  # v2: coarse-grid backdrop
 
@@ -55,22 +57,49 @@ class StillsRenderer:
         self.storage = storage
         self.headroom = headroom
 
+    async def prepare(self, plan: RenderPlan, product: ProductProfile) -> None:
+        """Render (and remember) every aspect's captions and end card ahead of compose: they
+        need nothing the shots make, so the render step makes them while the shots render."""
+        await asyncio.gather(*(
+            job
+            for aspect in plan.aspect_ratios
+            for job in (
+                *(self._caption(c.text, aspect, plan.caption_scale, plan.grade)
+                  for c in plan.captions),
+                self.end_card(plan.end_card, product, aspect, plan.grade),
+            )
+        ))
+
     async def captions(
         self, captions: Sequence[Caption], aspect: AspectRatio, scale: float, grade: Grade
     ) -> list[StoredOverlay]:
         width, height = ASPECT_SIZES[aspect]
 
         async def one(caption: Caption) -> StoredOverlay:
-            image = await asyncio.to_thread(
-                render_caption, caption.text, width, height, scale=scale, style=grade
-            )
-            asset = await self.storage.put_bytes(
-                image.png, kind="caption_overlay", mime="image/png", ext="png",
-                width=image.width, height=image.height,
-            )
-            return StoredOverlay(asset, image.x, image.y, caption.start_s, caption.end_s)
+            asset = await self._caption(caption.text, aspect, scale, grade)
+            x, y = caption_position(width, height, asset.width or 0, asset.height or 0)
+            return StoredOverlay(asset, x, y, caption.start_s, caption.end_s)
 
         return list(await asyncio.gather(*(one(c) for c in captions)))
+
+    async def _caption(self, text: str, aspect: AspectRatio, scale: float, grade: Grade
+                       ) -> Asset:
+        memo = "caption:" + hashlib.sha256(
+            f"{STILLS_VERSION}|{text}|{aspect}|{scale}|{grade}".encode()
+        ).hexdigest()
+        cached = await self.storage.recall(memo)
+        if cached is not None and cached.width is not None and cached.height is not None:
+            return cached
+        width, height = ASPECT_SIZES[aspect]
+        image = await stills_thread(
+            render_caption, text, width, height, scale=scale, style=grade
+        )
+        asset = await self.storage.put_bytes(
+            image.png, kind="caption_overlay", mime="image/png", ext="png",
+            width=image.width, height=image.height,
+        )
+        await self.storage.remember(memo, asset)
+        return asset
 
     async def end_card(
         self, card: EndCard, product: ProductProfile, aspect: AspectRatio, grade: Grade
@@ -90,7 +119,7 @@ class StillsRenderer:
                 )
             return _png(image), image.width, image.height
 
-        data, width, height = await asyncio.to_thread(draw)
+        data, width, height = await stills_thread(draw)
         asset = await self.storage.put_bytes(
             data, kind="end_card", mime="image/png", ext="png", width=width, height=height
         )
@@ -116,5 +145,5 @@ class StillsRenderer:
                     frames.append(im.convert("RGB"))
             return _png(render_storyboard(frames, notes, title))
 
-        data = await asyncio.to_thread(draw)
+        data = await stills_thread(draw)
         return await self.storage.put_bytes(data, kind="storyboard", mime="image/png", ext="png")

@@ -54,6 +54,7 @@ def build_compose_spec(
     audio: Path | None,
     output: Path,
     render: RenderSettings,
+    poster: Path | None = None,
 ) -> ComposeSpec:
     if len(plan.transitions) != len(plan.shots):
         raise InputError(
@@ -110,4 +111,11 @@ def build_compose_spec(
         x264_preset=render.x264_preset,
         crf=render.x264_crf,
         audio_bitrate=render.audio_bitrate,
+        poster=poster,
+        poster_s=poster_time(plan),
     )
+
+
+def poster_time(plan: RenderPlan) -> float:
+    """The middle of the last product shot: the product is in frame, its caption is up."""
+    return shot_starts(plan)[-2] + plan.shots[-1].duration_s / 2
