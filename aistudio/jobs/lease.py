@@ -40,7 +40,6 @@ class InstanceSlot:
     def __init__(self, data_dir: Path) -> None:
         self._folder = data_dir / "instances"
         self._handle: IO[bytes] | None = None
-        self.name = ""
 
     def acquire(self) -> str:
         self._folder.mkdir(parents=True, exist_ok=True)
@@ -52,11 +51,10 @@ class InstanceSlot:
                 handle.close()
                 continue
             self._handle = handle
-            self.name = f"{socket.gethostname()}:{slot}"
             handle.truncate(0)
             handle.write(f"{os.getpid()}\n".encode())
             handle.flush()
-            return self.name
+            return f"{socket.gethostname()}:{slot}"
         raise ToolUnavailable(f"all {MAX_SLOTS} server slots of {self._folder} are taken; "
                               "set AISTUDIO_SERVER__INSTANCE_ID")
 
