@@ -22,9 +22,25 @@ TransitionKind = Literal["fade", "fadeblack", "slideleft", "slideup"]
 Grade = Literal["luxurious", "stylish", "natural", "bold", "fresh"]
 MusicMood = Literal["luxurious", "stylish", "upbeat", "calm", "warm"]
 AssetKind = Literal[
-    "reference", "normalized", "cutout", "mask", "keyframe", "caption_overlay", "end_card",
-    "voice", "music", "audio_master", "video", "poster", "storyboard", "captions_srt",
-    "captions_vtt", "plan", "qa", "provenance", "clip",
+    "reference",
+    "normalized",
+    "cutout",
+    "mask",
+    "keyframe",
+    "caption_overlay",
+    "end_card",
+    "voice",
+    "music",
+    "audio_master",
+    "video",
+    "poster",
+    "storyboard",
+    "captions_srt",
+    "captions_vtt",
+    "plan",
+    "qa",
+    "provenance",
+    "clip",
 ]
 # Nodes a QA report may send the run back to, cheapest first.
 RedoTarget = Literal["concept", "visual", "audio", "assembly", "render", "compose"]
@@ -229,7 +245,12 @@ class QAReport(Frozen):
     def redo(self) -> RedoTarget | None:
         """The earliest node that can fix every failing check (earlier nodes redo later ones)."""
         order: tuple[RedoTarget, ...] = (
-            "concept", "visual", "audio", "assembly", "render", "compose",
+            "concept",
+            "visual",
+            "audio",
+            "assembly",
+            "render",
+            "compose",
         )
         targets = [c.redo for c in self.checks if not c.passed and c.redo]
         return min(targets, key=order.index) if targets else None

@@ -41,14 +41,27 @@ def _parse_aspects(value: str) -> tuple[AspectRatio, ...]:
     return tuple(dict.fromkeys(parts))  # type: ignore[arg-type]
 
 
-def _brief(kind: str, text: str, voice_over: bool, aspects: str, duration: float, seed: int,
-           vibe: str | None) -> Brief:
+def _brief(
+    kind: str,
+    text: str,
+    voice_over: bool,
+    aspects: str,
+    duration: float,
+    seed: int,
+    vibe: str | None,
+) -> Brief:
     if kind not in get_args(JobKind):
         raise _fail(f"kind must be one of {', '.join(get_args(JobKind))}; got {kind!r}", 2)
     try:
-        return Brief(kind=kind, text=text.strip(), voice_over=voice_over,
-                     aspect_ratios=_parse_aspects(aspects), duration_s=duration, seed=seed,
-                     vibe=vibe)
+        return Brief(
+            kind=kind,
+            text=text.strip(),
+            voice_over=voice_over,
+            aspect_ratios=_parse_aspects(aspects),
+            duration_s=duration,
+            seed=seed,
+            vibe=vibe,
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
@@ -89,8 +102,9 @@ async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out
         toolbox = build_toolbox(settings)
         async with JobRunner(toolbox) as runner:
             with NodeDisplay(console, job) as display:
-                result = await runner.run(job, brief=brief, image=image, out_dir=out,
-                                          on_event=display.handle)
+                result = await runner.run(
+                    job, brief=brief, image=image, out_dir=out, on_event=display.handle
+                )
     except AppError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2 if exc.http_status < 500 else 1
@@ -98,9 +112,12 @@ async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out
         log_path = settings.data_dir / "jobs" / job / "error.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.write_text(traceback.format_exc())
-        err.print(f"[bold red]error:[/] internal error ({type(exc).__name__}: {exc}); "
-                  f"details in {log_path}; run again with --job-id {job} to resume",
-                  highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]error:[/] internal error ({type(exc).__name__}: {exc}); "
+            f"details in {log_path}; run again with --job-id {job} to resume",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 1
     if result.already_finished:
         console.print(f"job {job} had already finished; showing its result")
@@ -123,8 +140,10 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    dev: Annotated[bool, typer.Option(
-        "--dev", help="dev mode: no API key needed, every request is tenant 'dev'")] = False,
+    dev: Annotated[
+        bool,
+        typer.Option("--dev", help="dev mode: no API key needed, every request is tenant 'dev'"),
+    ] = False,
 ) -> None:
     """Serve the HTTP job API (unfinished jobs resume at start-up)."""
     import uvicorn
@@ -141,8 +160,14 @@ def serve(
         public = f"http://{reachable}:{port}"
         settings.server = settings.server.model_copy(update={"public_base_url": public})
     configure_json_logging()
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
-                            lifespan="on", timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
     uvicorn.Server(config).run()
 
 

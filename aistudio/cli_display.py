@@ -17,8 +17,18 @@ from rich.table import Table
 from aistudio.jobs.runner import JobResult
 
 PIPELINE = (
-    "ingest", "moderate_input", "concept", "visual", "audio", "assembly", "qa_plan",
-    "render_submit", "render_await", "compose", "qa_output", "publish",
+    "ingest",
+    "moderate_input",
+    "concept",
+    "visual",
+    "audio",
+    "assembly",
+    "qa_plan",
+    "render_submit",
+    "render_await",
+    "compose",
+    "qa_output",
+    "publish",
 )
 
 
@@ -46,7 +56,9 @@ class NodeDisplay:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if self.live:
@@ -68,8 +80,9 @@ class NodeDisplay:
             self.progress.start_task(task)
             self.progress.update(task, completed=0.0, note="running")
         elif kind == "progress":
-            self.progress.update(task, completed=event.get("fraction", 0.0),
-                                 note=event.get("note", ""))
+            self.progress.update(
+                task, completed=event.get("fraction", 0.0), note=event.get("note", "")
+            )
         elif kind == "node_finished":
             self.progress.update(task, completed=1.0, note=f"{event.get('seconds', 0):.1f}s")
         elif kind == "node_failed":
@@ -99,6 +112,11 @@ def print_result(console: Console, result: JobResult) -> None:
         for col in ("check", "aspect", "score", "measured", "ok"):
             qa.add_column(col)
         for check in report.checks:
-            qa.add_row(check.name, check.aspect or "", f"{check.score:.2f}", check.measured,
-                       "[green]yes" if check.passed else "[red]no")
+            qa.add_row(
+                check.name,
+                check.aspect or "",
+                f"{check.score:.2f}",
+                check.measured,
+                "[green]yes" if check.passed else "[red]no",
+            )
         console.print(qa)

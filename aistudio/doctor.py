@@ -79,16 +79,18 @@ def _local_checks(settings: Settings, tools: Toolbox) -> dict[str, Probe]:
         # OCR and the image moderation models load from their wheels: read a rendered word
         # back and clear a plain test card, so a broken install shows here, not mid-job.
         card = Image.new("RGB", (640, 200), (250, 250, 245))
-        ImageDraw.Draw(card).text((40, 50), "DOCTOR", fill=(20, 20, 20),
-                                  font=ImageFont.load_default(size=96))
+        ImageDraw.Draw(card).text(
+            (40, 50), "DOCTOR", fill=(20, 20, 20), font=ImageFont.load_default(size=96)
+        )
         similarity = await tools.inspector.caption_similarity(np.asarray(card), "DOCTOR")
         if similarity < MIN_OCR_SIMILARITY:
             raise RuntimeError(f"OCR read back {similarity:.2f} of a rendered word")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "card.png"
             card.save(path)
-            verdict = await tools.moderator.check_images([path], subject="doctor",
-                                                         humans_allowed=False)
+            verdict = await tools.moderator.check_images(
+                [path], subject="doctor", humans_allowed=False
+            )
         if not verdict.allowed:
             raise RuntimeError(f"a blank test card was flagged: {verdict.reason}")
         return f"rapidocr ok ({similarity:.2f}), {tools.moderator.name}"
@@ -102,6 +104,10 @@ def _local_checks(settings: Settings, tools: Toolbox) -> dict[str, Probe]:
         return str(settings.data_dir.resolve())
 
     return {
-        "ffmpeg": ffmpeg, "voice (piper)": voice, "music synth": music,
-        "moderation": moderation, "vision models": vision_models, "data folder": writable,
+        "ffmpeg": ffmpeg,
+        "voice (piper)": voice,
+        "music synth": music,
+        "moderation": moderation,
+        "vision models": vision_models,
+        "data folder": writable,
     }

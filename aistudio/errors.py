@@ -65,7 +65,12 @@ class ProviderError(AppError):
     http_status = 502
 
     def __init__(
-        self, message: str, *, provider: str, status: int | None = None, retryable: bool = False,
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        retryable: bool = False,
         retry_after_s: float | None = None,
     ) -> None:
         super().__init__(f"{provider}: {message}")

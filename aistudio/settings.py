@@ -88,7 +88,8 @@ class ServerSettings(BaseSettings):
     # Several servers may share one job store: each job is leased to the server running
     # it, renewed every heartbeat; a server adopts the open jobs whose lease ran out.
     instance_id: str = Field(
-        default="", max_length=100,
+        default="",
+        max_length=100,
         description="This server's name on the leases it holds; empty = host name + the "
         "first free slot of the data folder (a restarted server gets its slot back).",
     )
@@ -99,7 +100,10 @@ class ServerSettings(BaseSettings):
 VideoProviderName = Literal["local", "fal", "replicate"]
 # The original AI Studio's SERVICE_TYPE values.
 SERVICE_TYPES: dict[str, VideoProviderName] = {
-    "falai": "fal", "fal": "fal", "replicate": "replicate", "local": "local",
+    "falai": "fal",
+    "fal": "fal",
+    "replicate": "replicate",
+    "local": "local",
 }
 
 
@@ -125,7 +129,8 @@ class ProviderSettings(BaseModel):
     # Model failover order per provider and job kind: catalog ids (aistudio/tools/video/
     # catalog.json, plus `catalog_path`). The first model that can make a shot gets it.
     video_models: dict[str, dict[str, tuple[str, ...]]] = Field(
-        default_factory=_default_video_models)
+        default_factory=_default_video_models
+    )
     catalog_path: Path | None = None
     fal_queue_url: str | None = None  # e.g. a gateway; None = fal's own hosts
     fal_rest_url: str | None = None
@@ -176,7 +181,10 @@ class Settings(BaseSettings):
     """Top-level settings. Environment prefix `AISTUDIO_`, nested with `__`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="AISTUDIO_", env_nested_delimiter="__", env_file=".env", extra="ignore",
+        env_prefix="AISTUDIO_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
         populate_by_name=True,
     )
 
@@ -192,28 +200,34 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     service_type: str | None = Field(
-        default=None, validation_alias=AliasChoices("AISTUDIO_SERVICE_TYPE", "SERVICE_TYPE"),
+        default=None,
+        validation_alias=AliasChoices("AISTUDIO_SERVICE_TYPE", "SERVICE_TYPE"),
         description="The original AI Studio switch: replicate | falai.",
     )
     fal_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("AISTUDIO_FAL_KEY", "FAL_KEY"))
+        default=None, validation_alias=AliasChoices("AISTUDIO_FAL_KEY", "FAL_KEY")
+    )
     replicate_api_token: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("AISTUDIO_REPLICATE_API_TOKEN", "REPLICATE_API_TOKEN"))
+        validation_alias=AliasChoices("AISTUDIO_REPLICATE_API_TOKEN", "REPLICATE_API_TOKEN"),
+    )
     llm: LLMSettings = Field(default_factory=LLMSettings)
     openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("AISTUDIO_OPENAI_API_KEY", "OPENAI_API_KEY"))
+        default=None, validation_alias=AliasChoices("AISTUDIO_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
     supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
     supabase_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("AISTUDIO_SUPABASE_KEY", "SUPABASE_KEY"))
+        default=None, validation_alias=AliasChoices("AISTUDIO_SUPABASE_KEY", "SUPABASE_KEY")
+    )
     storage_backend: Literal["local", "supabase"] = "local"
 
     @field_validator("service_type")
     @classmethod
     def _known_service_type(cls, value: str | None) -> str | None:
         if value is not None and value.strip().lower() not in SERVICE_TYPES:
-            raise ValueError(f"SERVICE_TYPE must be one of {', '.join(SERVICE_TYPES)}; "
-                             f"got {value!r}")
+            raise ValueError(
+                f"SERVICE_TYPE must be one of {', '.join(SERVICE_TYPES)}; got {value!r}"
+            )
         return value
 
     @property

@@ -64,8 +64,11 @@ def serve(port: int, data: Path) -> None:
     from aistudio.settings import ServerSettings, Settings
     from tests.server.fakes import fast_toolbox
 
-    settings = Settings(data_dir=data, max_qa_retries=0, server=ServerSettings(
-        dev_mode=True, rate_per_s=1e6, burst=1_000_000))
+    settings = Settings(
+        data_dir=data,
+        max_qa_retries=0,
+        server=ServerSettings(dev_mode=True, rate_per_s=1e6, burst=1_000_000),
+    )
     tools = fast_toolbox(settings)
     instant = dataclasses.replace(
         tools,
@@ -95,8 +98,12 @@ def _free_port() -> int:
 
 def _body() -> dict[str, Any]:
     photo = base64.b64encode((ROOT / "examples" / "aurum-perfume.png").read_bytes()).decode()
-    return {"content": BRIEF, "reference_image_b64": photo, "duration_s": 6,
-            "aspect_ratios": ["1:1"]}
+    return {
+        "content": BRIEF,
+        "reference_image_b64": photo,
+        "duration_s": 6,
+        "aspect_ratios": ["1:1"],
+    }
 
 
 async def _wait_done(client: httpx.AsyncClient, ids: list[str]) -> None:
@@ -119,24 +126,29 @@ async def throughput(base: str, pid: int, jobs: int) -> dict[str, float]:
         warm = (await client.post("/api/v1/video/generate-promo-video", json=body)).json()
         await _wait_done(client, [warm["job_id"]])  # tools make their one real call
         cpu0, started = _cpu_s(pid), time.perf_counter()
-        responses = await asyncio.gather(*(
-            client.post("/api/v1/video/generate-promo-video", json=body) for _ in range(jobs)
-        ))
+        responses = await asyncio.gather(
+            *(client.post("/api/v1/video/generate-promo-video", json=body) for _ in range(jobs))
+        )
         submitted = time.perf_counter() - started
         ids = [r.json()["job_id"] for r in responses]
         await _wait_done(client, ids)
         wall, cpu1 = time.perf_counter() - started, _cpu_s(pid)
     user, system = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
-    return {"jobs": jobs, "submit_s": round(submitted, 3), "wall_s": round(wall, 3),
-            "jobs_per_s": round(jobs / wall, 2),
-            "server_cpu_ms_per_job": round(1000 * (user + system) / jobs, 1),
-            "user_ms_per_job": round(1000 * user / jobs, 1),
-            "system_ms_per_job": round(1000 * system / jobs, 1)}
+    return {
+        "jobs": jobs,
+        "submit_s": round(submitted, 3),
+        "wall_s": round(wall, 3),
+        "jobs_per_s": round(jobs / wall, 2),
+        "server_cpu_ms_per_job": round(1000 * (user + system) / jobs, 1),
+        "user_ms_per_job": round(1000 * user / jobs, 1),
+        "system_ms_per_job": round(1000 * system / jobs, 1),
+    }
 
 
 async def status_latency(base: str, job_id: str, rate: float, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
         async def one() -> None:
             t0 = time.perf_counter()
             response = await client.get(f"/api/v1/video/status/{job_id}")
@@ -155,9 +167,12 @@ async def status_latency(base: str, job_id: str, rate: float, seconds: float) ->
             tasks.append(asyncio.create_task(one()))
         await asyncio.gather(*tasks)
     cuts = statistics.quantiles(latencies, n=100)
-    return {"rate_per_s": rate, "requests": len(latencies),
-            "p50_ms": round(1000 * statistics.median(latencies), 2),
-            "p99_ms": round(1000 * cuts[98], 2)}
+    return {
+        "rate_per_s": rate,
+        "requests": len(latencies),
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p99_ms": round(1000 * cuts[98], 2),
+    }
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -166,8 +181,16 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.api", "--serve", str(port), "--data", tmp,
-            cwd=ROOT, env=env)
+            sys.executable,
+            "-m",
+            "bench.api",
+            "--serve",
+            str(port),
+            "--data",
+            tmp,
+            cwd=ROOT,
+            env=env,
+        )
         try:
             async with httpx.AsyncClient(base_url=base) as client:
                 for _ in range(200):
@@ -184,8 +207,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             child.terminate()
             await asyncio.wait_for(child.wait(), 60)
-    return {"bench": "api", "max_concurrent_jobs": 2, "cores": os.cpu_count(),
-            "throughput": made, "status_latency": latency}
+    return {
+        "bench": "api",
+        "max_concurrent_jobs": 2,
+        "cores": os.cpu_count(),
+        "throughput": made,
+        "status_latency": latency,
+    }
 
 
 def main() -> None:

@@ -44,16 +44,23 @@ def render_with_moviepy(toolbox: Toolbox, job: RenderJob, out: Path) -> float:
         layers.append(clip)
     for overlay in spec.overlays:
         layers.append(
-            ImageClip(str(overlay.path)).with_start(overlay.start_s)
-            .with_duration(overlay.end_s - overlay.start_s).with_position((overlay.x, overlay.y))
+            ImageClip(str(overlay.path))
+            .with_start(overlay.start_s)
+            .with_duration(overlay.end_s - overlay.start_s)
+            .with_position((overlay.x, overlay.y))
         )
     video = CompositeVideoClip(layers, size=(width, height)).with_duration(spec.duration_s)
     if spec.audio:
         video = video.with_audio(AudioFileClip(str(spec.audio)).with_duration(spec.duration_s))
     video.write_videofile(
-        str(out), fps=spec.fps, codec="libx264", preset=spec.x264_preset,
+        str(out),
+        fps=spec.fps,
+        codec="libx264",
+        preset=spec.x264_preset,
         ffmpeg_params=["-crf", str(spec.crf), "-pix_fmt", "yuv420p"],
-        audio_codec="aac", audio_bitrate=spec.audio_bitrate, logger=None,
+        audio_codec="aac",
+        audio_bitrate=spec.audio_bitrate,
+        logger=None,
     )
     return time.perf_counter() - started
 
@@ -66,5 +73,6 @@ async def _spec(toolbox: Toolbox, job: RenderJob, out: Path) -> Any:
         visuals += await toolbox.video.await_result(pj, shot, plan, product)
     soundtrack = await toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed)
     audio = await toolbox.storage.path_of(soundtrack.master)
-    return await toolbox.composer.build_spec(plan, product, visuals, audio,
-                                             plan.aspect_ratios[0], out)
+    return await toolbox.composer.build_spec(
+        plan, product, visuals, audio, plan.aspect_ratios[0], out
+    )

@@ -36,8 +36,9 @@ async def plan_job(toolbox: Toolbox, brief: Brief, image: Path, shots: int) -> R
     raise RuntimeError(f"no seed in 0..49 gives a {shots}-shot plan")
 
 
-async def render_job(toolbox: Toolbox, job: RenderJob,
-                     phases: dict[str, float] | None = None) -> Path:
+async def render_job(
+    toolbox: Toolbox, job: RenderJob, phases: dict[str, float] | None = None
+) -> Path:
     """render_submit + render_await + compose for the first aspect; returns the MP4 path.
 
     `phases`, when given, receives the wall seconds of the keyframes+soundtrack phase and of
@@ -49,19 +50,17 @@ async def render_job(toolbox: Toolbox, job: RenderJob,
     )
     shots = {s.shot_index: s for s in plan.shots}
     async with asyncio.TaskGroup() as group:  # as render_await does
-        sound = group.create_task(
-            toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed)
-        )
+        sound = group.create_task(toolbox.soundtrack.render(job.audio, plan.duration_s, plan.seed))
         group.create_task(toolbox.stills.prepare(plan, product))
-        tasks = [group.create_task(toolbox.video.await_result(j, shots[j.shot_index], plan,
-                                                              product)) for j in jobs]
+        tasks = [
+            group.create_task(toolbox.video.await_result(j, shots[j.shot_index], plan, product))
+            for j in jobs
+        ]
     soundtrack = sound.result()
     visuals = [v for task in tasks for v in task.result()]
     audio = await toolbox.storage.path_of(soundtrack.master)
     composing = time.perf_counter()
-    output = await toolbox.composer.compose(
-        plan, product, visuals, audio, plan.aspect_ratios[0]
-    )
+    output = await toolbox.composer.compose(plan, product, visuals, audio, plan.aspect_ratios[0])
     if phases is not None:
         phases["stills_and_soundtrack_s"] = round(composing - started, 2)
         phases["compose_s"] = round(time.perf_counter() - composing, 2)

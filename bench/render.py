@@ -36,17 +36,55 @@ BRIEF = (
 )
 
 
-def _raw_floor(ffmpeg: str, video: Path, frames: int, fps: int, work: Path,
-               settings: Settings) -> float:
+def _raw_floor(
+    ffmpeg: str, video: Path, frames: int, fps: int, work: Path, settings: Settings
+) -> float:
     """x264 alone on the same frames: decode to raw YUV first (untimed), then time the encode."""
     raw = work / "frames.yuv"
-    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(video), "-f", "rawvideo",
-                    "-pix_fmt", "yuv420p", str(raw)], check=True)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(video),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            str(raw),
+        ],
+        check=True,
+    )
     out = work / "floor.mp4"
-    argv = [ffmpeg, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-            "-s", "1080x1920", "-r", str(fps), "-i", str(raw), "-frames:v", str(frames),
-            "-c:v", "libx264", "-preset", settings.render.x264_preset,
-            "-crf", str(settings.render.x264_crf), "-pix_fmt", "yuv420p", str(out)]
+    argv = [
+        ffmpeg,
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-s",
+        "1080x1920",
+        "-r",
+        str(fps),
+        "-i",
+        str(raw),
+        "-frames:v",
+        str(frames),
+        "-c:v",
+        "libx264",
+        "-preset",
+        settings.render.x264_preset,
+        "-crf",
+        str(settings.render.x264_crf),
+        "-pix_fmt",
+        "yuv420p",
+        str(out),
+    ]
     started = time.perf_counter()
     subprocess.run(argv, check=True)
     elapsed = time.perf_counter() - started
@@ -54,8 +92,7 @@ def _raw_floor(ffmpeg: str, video: Path, frames: int, fps: int, work: Path,
     return elapsed
 
 
-async def _render(toolbox: Toolbox, job: RenderJob, phases: dict[str, float]
-                  ) -> tuple[float, Path]:
+async def _render(toolbox: Toolbox, job: RenderJob, phases: dict[str, float]) -> tuple[float, Path]:
     started = time.perf_counter()
     video = await render_job(toolbox, job, phases)
     return time.perf_counter() - started, video
@@ -66,18 +103,19 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
         work = Path(tmp)
         settings = Settings(data_dir=work / "data")
         toolbox = build_toolbox(settings)
-        brief = Brief(kind="promo", text=BRIEF, voice_over=True, aspect_ratios=("9:16",),
-                      duration_s=12.0)
-        job = await plan_job(toolbox, brief, ROOT / "examples" / "aurum-perfume.png",
-                             shots=4)
+        brief = Brief(
+            kind="promo", text=BRIEF, voice_over=True, aspect_ratios=("9:16",), duration_s=12.0
+        )
+        job = await plan_job(toolbox, brief, ROOT / "examples" / "aurum-perfume.png", shots=4)
         # Warm the models a worker keeps loaded (voice, OCR are not part of rendering).
         await toolbox.voice.synthesize("Warm up.", work / "warm.wav")
         phases: dict[str, float] = {}
         render_s, video = await _render(toolbox, job, phases)
         fps = job.plan.fps
         frames = round(job.plan.duration_s * fps)
-        floor_s = await asyncio.to_thread(_raw_floor, toolbox.ffmpeg.binary, video, frames,
-                                          fps, work, settings)
+        floor_s = await asyncio.to_thread(
+            _raw_floor, toolbox.ffmpeg.binary, video, frames, fps, work, settings
+        )
         result: dict[str, Any] = {
             "video_s": job.plan.duration_s,
             "shots": len(job.plan.shots),
@@ -88,8 +126,9 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
             "render_vs_floor": round(render_s / floor_s, 3),
         }
         if not skip_moviepy:
-            moviepy_s = await asyncio.to_thread(render_with_moviepy, toolbox, job,
-                                                work / "moviepy.mp4")
+            moviepy_s = await asyncio.to_thread(
+                render_with_moviepy, toolbox, job, work / "moviepy.mp4"
+            )
             result["moviepy_wall_s"] = round(moviepy_s, 2)
             result["moviepy_vs_render"] = round(moviepy_s / render_s, 2)
         return result

@@ -36,19 +36,27 @@ def _shadow(canvas: Image.Image, box: tuple[int, int, int, int], strength: int) 
     canvas.paste((40, 34, 30), (0, 0), mask)
 
 
-def _vertical_shade(size: tuple[int, int], base: tuple[int, int, int],
-                    highlight: float = 0.45) -> Image.Image:
+def _vertical_shade(
+    size: tuple[int, int], base: tuple[int, int, int], highlight: float = 0.45
+) -> Image.Image:
     """A cylinder-like horizontal shading with a specular streak."""
     w, h = size
     x = np.linspace(-1, 1, w)
     shade = 0.55 + 0.45 * np.sqrt(np.clip(1 - x**2, 0, 1))
-    streak = highlight * np.exp(-((x + 0.45) / 0.07) ** 2)
+    streak = highlight * np.exp(-(((x + 0.45) / 0.07) ** 2))
     row = np.clip(np.array(base)[None, :] * shade[:, None] + 255 * streak[:, None], 0, 255)
     return Image.fromarray(np.repeat(row[None, :, :], h, axis=0).astype(np.uint8))
 
 
-def _centered(draw: ImageDraw.ImageDraw, cx: float, y: float, text: str, size: int,
-              weight: str, fill: tuple[int, int, int]) -> None:
+def _centered(
+    draw: ImageDraw.ImageDraw,
+    cx: float,
+    y: float,
+    text: str,
+    size: int,
+    weight: str,
+    fill: tuple[int, int, int],
+) -> None:
     face = font(size, weight)
     draw.text((cx - face.getlength(text) / 2, y), text, font=face, fill=fill)
 
@@ -70,8 +78,9 @@ def perfume() -> Image.Image:
     for k in range(12):  # knurling on the cap
         x = 420 + k * 16
         draw.line((x, 306, x, 476), fill=(150, 112, 40), width=2)
-    draw.rounded_rectangle((352, 660, 672, 960), radius=10, fill=(246, 238, 220),
-                           outline=(176, 140, 60), width=5)
+    draw.rounded_rectangle(
+        (352, 660, 672, 960), radius=10, fill=(246, 238, 220), outline=(176, 140, 60), width=5
+    )
     draw.rectangle((366, 674, 658, 946), outline=(196, 160, 80), width=2)
     for k in range(9):  # guilloche band: fine texture for feature matching
         y = 900 + k * 4
@@ -88,9 +97,21 @@ def jacket() -> Image.Image:
     _shadow(canvas, (150, 1090, 880, 1170), 120)
     navy = (28, 44, 78)
     draw = ImageDraw.Draw(canvas)
-    body = [(330, 230), (440, 190), (512, 230), (584, 190), (694, 230), (900, 560),
-            (800, 620), (720, 470), (730, 1110), (294, 1110), (304, 470), (224, 620),
-            (124, 560)]
+    body = [
+        (330, 230),
+        (440, 190),
+        (512, 230),
+        (584, 190),
+        (694, 230),
+        (900, 560),
+        (800, 620),
+        (720, 470),
+        (730, 1110),
+        (294, 1110),
+        (304, 470),
+        (224, 620),
+        (124, 560),
+    ]
     draw.polygon(body, fill=navy)
     for y in range(300, 1100, 48):  # quilting
         draw.line((310, y, 714, y + 18), fill=(40, 60, 100), width=3)
@@ -131,8 +152,7 @@ def serum() -> Image.Image:
     return canvas
 
 
-SAMPLES = {"aurum-perfume.png": perfume, "northwind-jacket.png": jacket,
-           "glow-serum.png": serum}
+SAMPLES = {"aurum-perfume.png": perfume, "northwind-jacket.png": jacket, "glow-serum.png": serum}
 
 
 def main() -> None:

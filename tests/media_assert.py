@@ -32,12 +32,34 @@ def measure(path: Path, ffmpeg: str) -> Measured:
         vcodec, width, height = video.codec_context.name, video.width, video.height
         acodec = audio.codec_context.name if audio else None
     proc = subprocess.run(
-        [ffmpeg, "-hide_banner", "-nostats", "-i", str(path), "-vn",
-         "-af", "loudnorm=print_format=json", "-f", "null", "-"],
-        capture_output=True, text=True, check=True, timeout=120,
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "loudnorm=print_format=json",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr, re.S)
     assert match, proc.stderr[-2000:]
     stats = json.loads(match.group(0))
-    return Measured(duration, width, height, fps, vcodec, acodec,
-                    float(stats["input_i"]), float(stats["input_tp"]))
+    return Measured(
+        duration,
+        width,
+        height,
+        fps,
+        vcodec,
+        acodec,
+        float(stats["input_i"]),
+        float(stats["input_tp"]),
+    )

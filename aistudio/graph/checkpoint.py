@@ -167,7 +167,10 @@ async def postgres_saver(url: str) -> AsyncIterator[AsyncPostgresSaver]:
     """LangGraph's Postgres saver on a small pool (psycopg is natively async: no thread
     hops), its tables created or migrated before it is handed out."""
     pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
-        libpq_url(url), min_size=1, max_size=4, open=False,
+        libpq_url(url),
+        min_size=1,
+        max_size=4,
+        open=False,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
     async with pool:

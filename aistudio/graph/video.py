@@ -64,8 +64,13 @@ def build_video_graph(max_qa_retries: int = 2) -> StateGraph[Any, Any, Any, Any]
     )
     graph.add_node("ingest", ingest)
     graph.add_node("moderate_input", moderate_input)
-    for name, fn in (("concept", concept), ("visual", visual), ("audio", audio),
-                     ("assembly", assembly), ("qa_plan", qa_plan)):
+    for name, fn in (
+        ("concept", concept),
+        ("visual", visual),
+        ("audio", audio),
+        ("assembly", assembly),
+        ("qa_plan", qa_plan),
+    ):
         graph.add_node(name, fn, retry_policy=PROVIDER_RETRY)
     graph.add_node("render_submit", render_submit, retry_policy=PROVIDER_RETRY)
     graph.add_node("render_await", render_await, retry_policy=PROVIDER_RETRY)

@@ -29,12 +29,17 @@ def approval_fields(values: dict[str, Any]) -> dict[str, Any]:
 async def approval_assets(toolbox: Toolbox, values: dict[str, Any]) -> dict[str, Any]:
     """storyboard.png (the local keyframes) and plan.json, as the row's asset records."""
     job = planning.PlannedJob(
-        brief=values["brief"], product=values["product"], concept=values["concept"],
-        shots=values["shots"], audio=values["audio"], plan=values["plan"],
+        brief=values["brief"],
+        product=values["product"],
+        concept=values["concept"],
+        shots=values["shots"],
+        audio=values["audio"],
+        plan=values["plan"],
         plan_qa=values["plan_qa"],
     )
     board = await planning.storyboard(toolbox, job)
     document = json.dumps(plan_document(values), indent=2).encode()  # type: ignore[arg-type]
-    plan = await toolbox.storage.put_bytes(document, kind="plan", mime="application/json",
-                                           ext="json")
+    plan = await toolbox.storage.put_bytes(
+        document, kind="plan", mime="application/json", ext="json"
+    )
     return asset_records({"storyboard.png": board.key, "plan.json": plan.key})

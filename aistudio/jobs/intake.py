@@ -102,19 +102,37 @@ async def check_webhook_url(url: str, settings: Settings) -> None:
 
 
 def job_row(
-    job_id: str, tenant: str, kind: JobKind, request: VideoRequest, *, brief: Brief,
-    photo: Asset, digest: str, stored: dict[str, Any], idempotency_key: str | None,
+    job_id: str,
+    tenant: str,
+    kind: JobKind,
+    request: VideoRequest,
+    *,
+    brief: Brief,
+    photo: Asset,
+    digest: str,
+    stored: dict[str, Any],
+    idempotency_key: str | None,
     webhook_secret: str | None,
 ) -> JobRow:
     """The new job's row, queued (not yet inserted)."""
     now = utcnow()
     return JobRow(
-        id=job_id, tenant=tenant, kind=kind, status="queued", progress=0,
-        user_content=brief.text, user_id=request.user_id,
-        image_url=request.reference_image_url, request=stored,
-        request_hash=digest, idempotency_key=idempotency_key,
-        reference=photo.model_dump(mode="json"), webhook_url=request.webhook_url,
+        id=job_id,
+        tenant=tenant,
+        kind=kind,
+        status="queued",
+        progress=0,
+        user_content=brief.text,
+        user_id=request.user_id,
+        image_url=request.reference_image_url,
+        request=stored,
+        request_hash=digest,
+        idempotency_key=idempotency_key,
+        reference=photo.model_dump(mode="json"),
+        webhook_url=request.webhook_url,
         webhook_secret=webhook_secret if request.webhook_url else None,
         deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s else None,
-        created_at=now, updated_at=now, cost_usd=0.0,
+        created_at=now,
+        updated_at=now,
+        cost_usd=0.0,
     )

@@ -55,8 +55,10 @@ class InstanceSlot:
             handle.write(f"{os.getpid()}\n".encode())
             handle.flush()
             return f"{socket.gethostname()}:{slot}"
-        raise ToolUnavailable(f"all {MAX_SLOTS} server slots of {self._folder} are taken; "
-                              "set AISTUDIO_SERVER__INSTANCE_ID")
+        raise ToolUnavailable(
+            f"all {MAX_SLOTS} server slots of {self._folder} are taken; "
+            "set AISTUDIO_SERVER__INSTANCE_ID"
+        )
 
     def release(self) -> None:
         if self._handle is not None:
@@ -87,8 +89,7 @@ class Leases:
 
     async def start(self, job_id: str) -> bool:
         """Take the job's lease and mark it running, in one statement."""
-        return await self.store.claim(job_id, self.owner, self.until(), utcnow(),
-                                      status="running")
+        return await self.store.claim(job_id, self.owner, self.until(), utcnow(), status="running")
 
     async def adoptable(self) -> list[str]:
         return await self.store.adoptable(self.owner, utcnow())

@@ -39,10 +39,18 @@ async def mirror_progress(
             while not events.empty():  # coalesce a burst into one pass
                 batch.append(events.get_nowait())
             for event in batch:
-                if event is not None and tracker.observe(event) \
-                        and event.get("event") == "progress":
-                    journal.append({"event": "job_progress", "stage": tracker.stage,
-                                    "progress": tracker.reported})
+                if (
+                    event is not None
+                    and tracker.observe(event)
+                    and event.get("event") == "progress"
+                ):
+                    journal.append(
+                        {
+                            "event": "job_progress",
+                            "stage": tracker.stage,
+                            "progress": tracker.reported,
+                        }
+                    )
             done = any(event is None for event in batch)
             state = (tracker.stage, tracker.reported)
             live[job_id] = state

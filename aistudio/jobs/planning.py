@@ -70,17 +70,20 @@ def planning_graph(max_qa_retries: int) -> CompiledStateGraph[Any, Any, Any, Any
     graph: StateGraph[Any, Any, Any, Any] = StateGraph(
         VideoState, context_schema=StudioContext, input_schema=VideoInput
     )
-    for name, fn in zip(_STEPS, (ingest, moderate_input, concept, visual, audio, assembly,
-                                 qa_plan), strict=True):
+    for name, fn in zip(
+        _STEPS, (ingest, moderate_input, concept, visual, audio, assembly, qa_plan), strict=True
+    ):
         graph.add_node(name, fn)
     graph.add_edge(START, "ingest")
     for source, target in itertools.pairwise(_STEPS):
-        graph.add_conditional_edges(source, functools.partial(next_or_fail, nxt=target),
-                                    {target: target, "fail": END})
+        graph.add_conditional_edges(
+            source, functools.partial(next_or_fail, nxt=target), {target: target, "fail": END}
+        )
     routes: dict[str, str] = {name: name for name in _RETRY_TARGETS}
     routes.update({"render_submit": END, "fail": END})
     graph.add_conditional_edges(
-        "qa_plan", functools.partial(route_after_plan_qa, max_retries=max_qa_retries),
+        "qa_plan",
+        functools.partial(route_after_plan_qa, max_retries=max_qa_retries),
         routes,  # type: ignore[arg-type]
     )
     return graph.compile()
@@ -96,9 +99,15 @@ async def plan_job(toolbox: Toolbox, brief: Brief, reference: Asset, label: str)
     )
     if values.get("status") == "failed":
         raise InputError(str(values.get("error") or "planning failed"))
-    return PlannedJob(brief=brief, product=values["product"], concept=values["concept"],
-                      shots=values["shots"], audio=values["audio"], plan=values["plan"],
-                      plan_qa=values["plan_qa"])
+    return PlannedJob(
+        brief=brief,
+        product=values["product"],
+        concept=values["concept"],
+        shots=values["shots"],
+        audio=values["audio"],
+        plan=values["plan"],
+        plan_qa=values["plan_qa"],
+    )
 
 
 def keyframes(toolbox: Toolbox) -> LocalVideoProvider:
@@ -116,8 +125,10 @@ async def storyboard(toolbox: Toolbox, job: PlannedJob) -> Asset:
     frames = await asyncio.gather(
         *(local.keyframe(shot, job.plan, job.product, aspect) for shot in job.plan.shots)
     )
-    visuals = [ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=frame)
-               for shot, frame in zip(job.plan.shots, frames, strict=True)]
+    visuals = [
+        ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=frame)
+        for shot, frame in zip(job.plan.shots, frames, strict=True)
+    ]
     return await toolbox.composer.storyboard(visuals, job.plan, job.shots, job.concept.title)
 
 
@@ -139,15 +150,16 @@ async def scene_still(toolbox: Toolbox, job: PlannedJob) -> Asset:
     """The product in the plan's first scene: that shot's keyframe, framed as a picture."""
     aspect = job.plan.aspect_ratios[0]
     frame = await keyframes(toolbox).keyframe(job.plan.shots[0], job.plan, job.product, aspect)
-    data = await asyncio.to_thread(_crop_to_frame, await toolbox.storage.read_bytes(frame),
-                                   ASPECT_SIZES[aspect])
+    data = await asyncio.to_thread(
+        _crop_to_frame, await toolbox.storage.read_bytes(frame), ASPECT_SIZES[aspect]
+    )
     width, height = ASPECT_SIZES[aspect]
-    return await toolbox.storage.put_bytes(data, kind="keyframe", mime="image/png", ext="png",
-                                           width=width, height=height)
+    return await toolbox.storage.put_bytes(
+        data, kind="keyframe", mime="image/png", ext="png", width=width, height=height
+    )
 
 
 def cost_lines(toolbox: Toolbox, plan: RenderPlan) -> list[CostLine]:
     """What each shot would cost on the configured provider (the quote render_submit's
     budget check makes)."""
-    return [CostLine(shot.shot_index, *toolbox.video.estimate(shot, plan))
-            for shot in plan.shots]
+    return [CostLine(shot.shot_index, *toolbox.video.estimate(shot, plan)) for shot in plan.shots]

@@ -14,9 +14,18 @@ from aistudio.artifacts import QAReport
 # Share of the whole job each node takes (roughly its CPU time on the local renderer), in
 # graph order. A QA retry sends the run back; reported progress never goes backwards.
 NODE_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("ingest", 4), ("moderate_input", 4), ("concept", 2), ("visual", 2), ("audio", 2),
-    ("assembly", 2), ("qa_plan", 2), ("render_submit", 2), ("render_await", 30),
-    ("compose", 35), ("qa_output", 12), ("publish", 3),
+    ("ingest", 4),
+    ("moderate_input", 4),
+    ("concept", 2),
+    ("visual", 2),
+    ("audio", 2),
+    ("assembly", 2),
+    ("qa_plan", 2),
+    ("render_submit", 2),
+    ("render_await", 30),
+    ("compose", 35),
+    ("qa_output", 12),
+    ("publish", 3),
 )
 _TOTAL = sum(weight for _, weight in NODE_WEIGHTS)
 NODE_SPAN: dict[str, tuple[float, float]] = {}

@@ -31,8 +31,10 @@ def remix_request(parent: JobRow, prompt: str, seed: int) -> VideoRequest:
     body = dict(parent.request)
     content = f"{parent.user_content.rstrip()}\n{prompt.strip()}"
     if len(content) > MAX_CONTENT:
-        raise InputError(f"the remixed brief would be {len(content)} characters; the brief "
-                         f"and prompt together may have at most {MAX_CONTENT}")
+        raise InputError(
+            f"the remixed brief would be {len(content)} characters; the brief "
+            f"and prompt together may have at most {MAX_CONTENT}"
+        )
     body.update(content=content, seed=seed)
     # A child is no one's webhook target unless asked; the photo is the parent's, stored.
     for key in ("webhook_url", "reference_image_b64", "reference_image_url"):
@@ -44,8 +46,14 @@ def remix_request(parent: JobRow, prompt: str, seed: int) -> VideoRequest:
         raise InputError(f"invalid {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings, *,
-              idempotency_key: str | None = None) -> JobRow:
+def remix_row(
+    parent: JobRow,
+    prompt: str,
+    tenant: str,
+    settings: Settings,
+    *,
+    idempotency_key: str | None = None,
+) -> JobRow:
     """The child's row (not yet inserted). The brief is checked here, so a remix that cannot
     run is refused now rather than accepted and failed. The request hash covers what the
     caller sent (parent and prompt), not the seed drawn here: a retry with the same
@@ -61,13 +69,23 @@ def remix_row(parent: JobRow, prompt: str, tenant: str, settings: Settings, *,
     sent = json.dumps({"remix_of": parent.id, "prompt": prompt.strip()}, sort_keys=True)
     now = utcnow()
     return JobRow(
-        id=new_job_id(kind), tenant=tenant, kind=kind, status="queued", progress=0,
-        user_content=brief.text, user_id=parent.user_id, image_url=parent.image_url,
+        id=new_job_id(kind),
+        tenant=tenant,
+        kind=kind,
+        status="queued",
+        progress=0,
+        user_content=brief.text,
+        user_id=parent.user_id,
+        image_url=parent.image_url,
         request={**stored, "remix_prompt": prompt},
-        request_hash=hashlib.sha256(sent.encode()).hexdigest(), idempotency_key=idempotency_key,
-        parent_id=parent.id, reference=dict(parent.reference), webhook_url=None,
+        request_hash=hashlib.sha256(sent.encode()).hexdigest(),
+        idempotency_key=idempotency_key,
+        parent_id=parent.id,
+        reference=dict(parent.reference),
+        webhook_url=None,
         webhook_secret=None,
-        deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s
-        else None,
-        created_at=now, updated_at=now, cost_usd=0.0,
+        deadline_at=now + timedelta(seconds=request.deadline_s) if request.deadline_s else None,
+        created_at=now,
+        updated_at=now,
+        cost_usd=0.0,
     )

@@ -85,11 +85,14 @@ class JobService:
         log.info("job service up as %s", await asyncio.to_thread(self.leases.open))
         await self._adopt()
         self._heartbeat = asyncio.create_task(
-            self.leases.heartbeat(self.settings.server.heartbeat_s, self._beat), name="job-leases")
+            self.leases.heartbeat(self.settings.server.heartbeat_s, self._beat), name="job-leases"
+        )
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         """Stop every running job where it is and give its lease up: its checkpoint resumes
@@ -131,8 +134,9 @@ class JobService:
         for job_id in await self.leases.renew(running):
             task = self._tasks.get(job_id)
             if task is not None and not task.done():  # cancelled or taken over elsewhere
-                log.info("job %s ended elsewhere; stopping it here", job_id,
-                         extra={"job_id": job_id})
+                log.info(
+                    "job %s ended elsewhere; stopping it here", job_id, extra={"job_id": job_id}
+                )
                 self._cancel_reasons[job_id] = "ended on another server"
                 task.cancel()
         await self._adopt()
@@ -199,8 +203,16 @@ class JobService:
             self.toolbox, await intake.reference_bytes(request, self.settings)
         )
         row = intake.job_row(
-            new_job_id(kind), tenant, kind, request, brief=brief, photo=photo, digest=digest,
-            stored=stored, idempotency_key=idempotency_key, webhook_secret=webhook_secret,
+            new_job_id(kind),
+            tenant,
+            kind,
+            request,
+            brief=brief,
+            photo=photo,
+            digest=digest,
+            stored=stored,
+            idempotency_key=idempotency_key,
+            webhook_secret=webhook_secret,
         )
         row.owner, row.lease_until = self.leases.owner, self.leases.until()
         inserted = await self.store.insert(row)
@@ -233,10 +245,15 @@ class JobService:
             if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
                 return existing, False
             raise Conflict("the Idempotency-Key is being used by another request")
-        log.info("job %s queued (from %s)", row.id, row.parent_id,
-                 extra={"job_id": row.id, "tenant": row.tenant})
-        self.journal(row.id).append({"event": "job_queued", "kind": row.kind,
-                                     "parent_id": row.parent_id})
+        log.info(
+            "job %s queued (from %s)",
+            row.id,
+            row.parent_id,
+            extra={"job_id": row.id, "tenant": row.tenant},
+        )
+        self.journal(row.id).append(
+            {"event": "job_queued", "kind": row.kind, "parent_id": row.parent_id}
+        )
         self._schedule(row.id)
         return inserted, True
 
@@ -249,17 +266,21 @@ class JobService:
         fields["lease_until"] = None  # whichever server gets the approval runs it on
         if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
             return  # cancelled meanwhile
-        self.journal(job_id).append({
-            "event": "job_awaiting_approval", "assets": sorted(fields["assets"]),
-        })
+        self.journal(job_id).append(
+            {
+                "event": "job_awaiting_approval",
+                "assets": sorted(fields["assets"]),
+            }
+        )
         self._notify(job_id)
         log.info("job %s awaits plan approval", job_id, extra={"job_id": job_id})
 
     async def approve(self, tenant: str, job_id: str) -> JobRow:
         """Resume a job paused for plan approval (409 unless it is waiting)."""
         row = await self.get(tenant, job_id)
-        if not await self.store.set_status_if(job_id, (AWAITING_APPROVAL,), status="queued",
-                                              stage=APPROVED_STAGE):
+        if not await self.store.set_status_if(
+            job_id, (AWAITING_APPROVAL,), status="queued", stage=APPROVED_STAGE
+        ):
             raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
         self.journal(job_id).append({"event": "job_approved"})
         self._notify(job_id)
@@ -286,8 +307,11 @@ class JobService:
             task.cancel()
             await asyncio.wait({task}, timeout=CANCEL_WAIT_S)
             if not task.done():
-                log.warning("job %s is slow to stop; marked cancelled anyway", job_id,
-                            extra={"job_id": job_id})
+                log.warning(
+                    "job %s is slow to stop; marked cancelled anyway",
+                    job_id,
+                    extra={"job_id": job_id},
+                )
         # The task's handler normally records the cancellation; a task cancelled before its
         # first step never runs it, and a slow one must not keep the caller waiting. The
         # write is a compare-and-set, so it happens once whoever gets there first.
@@ -343,8 +367,13 @@ class JobService:
             except Exception:
                 if attempt > CRASH_RETRIES or self._closing:
                     raise
-                log.warning("job %s crashed (attempt %d); resuming from its checkpoint",
-                            row.id, attempt, exc_info=True, extra={"job_id": row.id})
+                log.warning(
+                    "job %s crashed (attempt %d); resuming from its checkpoint",
+                    row.id,
+                    attempt,
+                    exc_info=True,
+                    extra={"job_id": row.id},
+                )
                 await asyncio.sleep(CRASH_BACKOFF_S * attempt)
             else:
                 return
@@ -359,8 +388,11 @@ class JobService:
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         # A plain task, not a TaskGroup: errors of the run must surface as themselves
         # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
-        mirror = asyncio.create_task(mirror_progress(
-            job_id, events, journal, store=self.store, live=self._live, notify=self._notify))
+        mirror = asyncio.create_task(
+            mirror_progress(
+                job_id, events, journal, store=self.store, live=self._live, notify=self._notify
+            )
+        )
         try:
             result = await self.runner.run(
                 job_id,
@@ -391,8 +423,9 @@ class JobService:
         fields.setdefault("finished_at", utcnow())
         self._ending.add(job_id)
         try:
-            updated = await self.store.set_status_if(job_id, OPEN_STATUSES, lease_until=None,
-                                                     **fields)
+            updated = await self.store.set_status_if(
+                job_id, OPEN_STATUSES, lease_until=None, **fields
+            )
             await self._announce(job_id, updated)
         finally:
             self._ending.discard(job_id)
@@ -401,10 +434,15 @@ class JobService:
         """Journal the ending and deliver the webhook, once (the writer of the status)."""
         if not updated or (row := await self.store.get(job_id)) is None:
             return
-        self.journal(job_id).append({
-            "event": TERMINAL_EVENT, "status": row.status, "error": row.error_message,
-            "progress": row.progress, "assets": sorted((row.assets or {}).keys()),
-        })
+        self.journal(job_id).append(
+            {
+                "event": TERMINAL_EVENT,
+                "status": row.status,
+                "error": row.error_message,
+                "progress": row.progress,
+                "assets": sorted((row.assets or {}).keys()),
+            }
+        )
         self._notify(job_id)
         log.info("job %s %s", job_id, row.status, extra={"job_id": job_id, "tenant": row.tenant})
         if row.webhook_url and self.notifier is not None and not self._closing:
@@ -416,12 +454,14 @@ class JobService:
         if job_id not in self._providers_cancelled:
             self._providers_cancelled.add(job_id)
             await self.runner.cancel_in_flight(job_id)
-        await self._finish(job_id, {"status": "cancelled", "error_message": reason,
-                                    "stage": "cancelled"})
+        await self._finish(
+            job_id, {"status": "cancelled", "error_message": reason, "stage": "cancelled"}
+        )
 
     async def _finish_failed(self, job_id: str, message: str) -> None:
-        await self._finish(job_id, {"status": "failed", "error_message": message,
-                                    "stage": "failed"})
+        await self._finish(
+            job_id, {"status": "failed", "error_message": message, "stage": "failed"}
+        )
 
 
 def _request_of(row: JobRow) -> VideoRequest:

@@ -61,8 +61,9 @@ def make_engine(url: str) -> AsyncEngine:
         # A fixed pool: SQLite has one writer at a time anyway, and overflow connections
         # (a thread and a file open each, closed again at once) were most of the cost of a
         # burst of submissions. A request waits for a free connection instead.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=8,
-                                     max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=8, max_overflow=0, pool_timeout=60
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -84,8 +85,12 @@ def _status_in(statuses: Sequence[str]) -> ColumnElement[bool]:
 
 
 def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
-    return or_(JobRow.owner.is_(None), JobRow.owner == owner,
-               JobRow.lease_until.is_(None), JobRow.lease_until < now)
+    return or_(
+        JobRow.owner.is_(None),
+        JobRow.owner == owner,
+        JobRow.lease_until.is_(None),
+        JobRow.lease_until < now,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,9 +162,7 @@ class JobStore:
         values.setdefault("updated_at", utcnow())
         async with self.engine.begin() as conn:
             result = await conn.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, _status_in(allowed))
-                .values(**values)
+                update(JobRow).where(JobRow.id == job_id, _status_in(allowed)).values(**values)
             )
         return bool(result.rowcount)
 
@@ -174,8 +177,9 @@ class JobStore:
             )
             return list(result.scalars())
 
-    async def claim(self, job_id: str, owner: str, until: datetime, now: datetime,
-                    **values: Any) -> bool:
+    async def claim(
+        self, job_id: str, owner: str, until: datetime, now: datetime, **values: Any
+    ) -> bool:
         """Take (or keep) the lease of a queued or running job, setting `values` with it;
         False when the job ended or another server holds it."""
         async with self.engine.begin() as conn:
@@ -186,8 +190,9 @@ class JobStore:
             )
         return bool(result.rowcount)
 
-    async def renew(self, owner: str, job_ids: Collection[str], until: datetime,
-                    now: datetime) -> set[str]:
+    async def renew(
+        self, owner: str, job_ids: Collection[str], until: datetime, now: datetime
+    ) -> set[str]:
         """Extend `owner`'s leases on `job_ids`; returns those it must stop: cancelled (by
         another server, say) or held by another server (taken over after this one's lease
         ran out). A job adopted here but still waiting for a slot is neither."""
@@ -196,13 +201,13 @@ class JobStore:
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(JobRow)
-                .where(JobRow.id.in_(job_ids), JobRow.owner == owner,
-                       _status_in(OPEN_STATUSES))
+                .where(JobRow.id.in_(job_ids), JobRow.owner == owner, _status_in(OPEN_STATUSES))
                 .values(lease_until=until)
             )
             kept = await conn.execute(
-                select(JobRow.id).where(JobRow.id.in_(job_ids), JobRow.status != "cancelled",
-                                        _free_for(owner, now))
+                select(JobRow.id).where(
+                    JobRow.id.in_(job_ids), JobRow.status != "cancelled", _free_for(owner, now)
+                )
             )
             return set(job_ids) - set(kept.scalars())
 
@@ -220,9 +225,11 @@ class JobStore:
         """Jobs waiting for plan approval past their deadline (no task watches them)."""
         async with self.engine.connect() as conn:
             result = await conn.execute(
-                select(JobRow.id).where(JobRow.status == AWAITING_APPROVAL,
-                                        JobRow.deadline_at.is_not(None),
-                                        JobRow.deadline_at < now)
+                select(JobRow.id).where(
+                    JobRow.status == AWAITING_APPROVAL,
+                    JobRow.deadline_at.is_not(None),
+                    JobRow.deadline_at < now,
+                )
             )
             return list(result.scalars())
 

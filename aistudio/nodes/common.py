@@ -26,9 +26,13 @@ class NodeFn(Protocol):
         self, state: VideoState, *, runtime: Runtime[StudioContext]
     ) -> Awaitable[Update]: ...
 
+
 # Errors that no retry can fix: the job ends `failed` with the message as its reason.
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
-    InputError, ModerationBlocked, NotFound, BudgetExceeded,
+    InputError,
+    ModerationBlocked,
+    NotFound,
+    BudgetExceeded,
 )
 
 

@@ -52,26 +52,41 @@ def probe_checks(
     has_streams = probe.video_codec == "h264" and probe.audio_codec == "aac"
     return [
         _check(
-            "duration", drift <= qa.duration_tolerance_s, 1 - drift / max(duration_s, 1),
+            "duration",
+            drift <= qa.duration_tolerance_s,
+            1 - drift / max(duration_s, 1),
             f"{probe.duration_s:.3f}s (target {duration_s:.2f}s)",
-            f"duration off by {drift:.2f}s", None, aspect,
+            f"duration off by {drift:.2f}s",
+            None,
+            aspect,
         ),
         _check(
-            "frame_size", (probe.width, probe.height) == (width, height), 1.0
-            if (probe.width, probe.height) == (width, height) else 0.0,
-            f"{probe.width}x{probe.height}", f"frame is {probe.width}x{probe.height}, "
-            f"expected {width}x{height}", None, aspect,
+            "frame_size",
+            (probe.width, probe.height) == (width, height),
+            1.0 if (probe.width, probe.height) == (width, height) else 0.0,
+            f"{probe.width}x{probe.height}",
+            f"frame is {probe.width}x{probe.height}, expected {width}x{height}",
+            None,
+            aspect,
         ),
         _check(
-            "fps", abs(probe.fps - fps) < 0.05, 1.0 if abs(probe.fps - fps) < 0.05 else 0.0,
-            f"{probe.fps:.2f} fps", f"{probe.fps:.2f} fps instead of {fps}", None, aspect,
+            "fps",
+            abs(probe.fps - fps) < 0.05,
+            1.0 if abs(probe.fps - fps) < 0.05 else 0.0,
+            f"{probe.fps:.2f} fps",
+            f"{probe.fps:.2f} fps instead of {fps}",
+            None,
+            aspect,
         ),
         _check(
-            "streams", has_streams and probe.pix_fmt == "yuv420p" and probe.faststart,
+            "streams",
+            has_streams and probe.pix_fmt == "yuv420p" and probe.faststart,
             1.0 if has_streams else 0.0,
             f"{probe.video_codec}/{probe.audio_codec} {probe.pix_fmt}"
             f"{' faststart' if probe.faststart else ''}",
-            "expected h264 yuv420p + aac with faststart", None, aspect,
+            "expected h264 yuv420p + aac with faststart",
+            None,
+            aspect,
         ),
     ]
 
@@ -87,42 +102,85 @@ def analysis_checks(
     frozen = _longest(analysis.frozen)
     silent = _longest(analysis.silent)
     checks = [
-        _check("black", black <= qa.max_black_s, 1 - black / 3, f"{black:.2f}s black",
-               f"{black:.2f}s of black frames", "render", aspect),
-        _check("freeze", frozen <= qa.max_freeze_s, 1 - frozen / 6, f"longest freeze {frozen:.2f}s",
-               f"picture frozen for {frozen:.2f}s", "assembly", aspect),
-        _check("silence", silent <= qa.max_silence_s, 1 - silent / 6,
-               f"longest silence {silent:.2f}s", f"audio silent for {silent:.2f}s",
-               None, aspect),
+        _check(
+            "black",
+            black <= qa.max_black_s,
+            1 - black / 3,
+            f"{black:.2f}s black",
+            f"{black:.2f}s of black frames",
+            "render",
+            aspect,
+        ),
+        _check(
+            "freeze",
+            frozen <= qa.max_freeze_s,
+            1 - frozen / 6,
+            f"longest freeze {frozen:.2f}s",
+            f"picture frozen for {frozen:.2f}s",
+            "assembly",
+            aspect,
+        ),
+        _check(
+            "silence",
+            silent <= qa.max_silence_s,
+            1 - silent / 6,
+            f"longest silence {silent:.2f}s",
+            f"audio silent for {silent:.2f}s",
+            None,
+            aspect,
+        ),
     ]
     loud = analysis.loudness
     if loud is None:
-        checks.append(_check("loudness", False, 0.0, "not measured", "loudness could not be "
-                             "measured", None, aspect))
+        checks.append(
+            _check(
+                "loudness",
+                False,
+                0.0,
+                "not measured",
+                "loudness could not be measured",
+                None,
+                aspect,
+            )
+        )
     else:
         off = abs(loud.integrated_lufs - target_lufs)
         ok = off <= qa.lufs_tolerance and loud.true_peak_db <= -1.0 + 0.05
-        checks.append(_check(
-            "loudness", ok, 1 - off / 6,
-            f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
-            f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
-            f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)", None, aspect,
-        ))
+        checks.append(
+            _check(
+                "loudness",
+                ok,
+                1 - off / 6,
+                f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
+                f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
+                f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)",
+                None,
+                aspect,
+            )
+        )
     return checks
 
 
 def fidelity_check(
-    shot_index: int, inliers: int, score: float, aspect: AspectRatio, qa: QASettings, *,
+    shot_index: int,
+    inliers: int,
+    score: float,
+    aspect: AspectRatio,
+    qa: QASettings,
+    *,
     generated: bool = False,
 ) -> QACheck:
     """`generated`: the shot is a model's clip, so a low score means the model changed the
     product and that shot alone is made again; a local keyframe is recomposed by assembly."""
     check = _check(
-        f"fidelity.shot{shot_index + 1}", inliers >= qa.min_fidelity_inliers, score,
+        f"fidelity.shot{shot_index + 1}",
+        inliers >= qa.min_fidelity_inliers,
+        score,
         f"{inliers} feature inliers",
         f"{FEEDBACK_FIDELITY_LOW}: shot {shot_index + 1} matches the reference product with "
         f"only {inliers} inliers (need {qa.min_fidelity_inliers})",
-        "render" if generated else "assembly", aspect,
+        "render" if generated else "assembly",
+        aspect,
     )
     return check.model_copy(update={"shot_index": shot_index})
 
@@ -131,10 +189,13 @@ def caption_check(
     caption_index: int, expected: str, similarity: float, aspect: AspectRatio, qa: QASettings
 ) -> QACheck:
     return _check(
-        f"caption.{caption_index + 1}", similarity >= qa.min_caption_similarity, similarity,
+        f"caption.{caption_index + 1}",
+        similarity >= qa.min_caption_similarity,
+        similarity,
         f"OCR similarity {similarity:.2f}",
         f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {expected!r} read back at {similarity:.2f}",
-        "assembly", aspect,
+        "assembly",
+        aspect,
     )
 
 
@@ -142,10 +203,13 @@ def sharpness_check(
     shot_index: int, sharpness: float, aspect: AspectRatio, qa: QASettings
 ) -> QACheck:
     check = _check(
-        f"sharpness.shot{shot_index + 1}", sharpness >= qa.min_sharpness,
-        sharpness / (2 * qa.min_sharpness), f"Laplacian variance {sharpness:.0f}",
+        f"sharpness.shot{shot_index + 1}",
+        sharpness >= qa.min_sharpness,
+        sharpness / (2 * qa.min_sharpness),
+        f"Laplacian variance {sharpness:.0f}",
         f"shot {shot_index + 1} is blurry ({sharpness:.0f} < {qa.min_sharpness:.0f})",
-        "render", aspect,
+        "render",
+        aspect,
     )
     return check.model_copy(update={"shot_index": shot_index})
 
@@ -153,30 +217,42 @@ def sharpness_check(
 def people_check(faces: int, humans_allowed: bool, aspect: AspectRatio) -> QACheck:
     ok = humans_allowed or faces == 0
     return _check(
-        "no_people" if not humans_allowed else "people", ok, 1.0 if ok else 0.0,
+        "no_people" if not humans_allowed else "people",
+        ok,
+        1.0 if ok else 0.0,
         f"{faces} faces in sampled frames",
-        f"{FEEDBACK_HUMANS_IN_PROMO}: {faces} faces in a product-only video", "visual", aspect,
+        f"{FEEDBACK_HUMANS_IN_PROMO}: {faces} faces in a product-only video",
+        "visual",
+        aspect,
     )
 
 
-def voice_check(ends_at: float | None, overflow: Sequence[str], duration_s: float,
-                qa: QASettings) -> QACheck:
+def voice_check(
+    ends_at: float | None, overflow: Sequence[str], duration_s: float, qa: QASettings
+) -> QACheck:
     if ends_at is None:
         return _check("voice_tail", True, 1.0, "no voice-over", "", None, None)
     limit = duration_s - qa.voice_tail_s
     ok = ends_at <= limit + 1e-3 and not overflow
     return _check(
-        "voice_tail", ok, 1.0 if ok else max(0.0, 1 - (ends_at - limit)),
+        "voice_tail",
+        ok,
+        1.0 if ok else max(0.0, 1 - (ends_at - limit)),
         f"voice ends at {ends_at:.2f}s of {duration_s:.2f}s",
         f"{FEEDBACK_VOICE_TOO_LONG}: voice-over ends at {ends_at:.2f}s, must end by "
         f"{limit:.2f}s" + (f"; {len(overflow)} line(s) overflow their slot" if overflow else ""),
-        "audio", None,
+        "audio",
+        None,
     )
 
 
 def moderation_check(allowed: bool, categories: Sequence[str]) -> QACheck:
     return _check(
-        "output_moderation", allowed, 1.0 if allowed else 0.0,
-        ", ".join(categories) or "clean", f"output frames flagged: {', '.join(categories)}",
-        None, None,
+        "output_moderation",
+        allowed,
+        1.0 if allowed else 0.0,
+        ", ".join(categories) or "clean",
+        f"output frames flagged: {', '.join(categories)}",
+        None,
+        None,
     )

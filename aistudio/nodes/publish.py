@@ -69,7 +69,10 @@ async def provenance_document(
 async def _put_json(tools: Toolbox, doc: dict[str, Any], kind: str) -> Asset:
     data = json.dumps(doc, indent=2, sort_keys=False).encode()
     return await tools.storage.put_bytes(
-        data, kind=kind, mime="application/json", ext="json"  # type: ignore[arg-type]
+        data,
+        kind=kind,
+        mime="application/json",
+        ext="json",  # type: ignore[arg-type]
     )
 
 
@@ -102,7 +105,9 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         assets[f"poster_{tag}.jpg"] = output.poster
     first = state["plan"].aspect_ratios[0]
     assets["storyboard.png"] = await tools.composer.storyboard(
-        [v for v in state["visuals"] if v.aspect == first], state["plan"], state["shots"],
+        [v for v in state["visuals"] if v.aspect == first],
+        state["plan"],
+        state["shots"],
         state["concept"].title,
     )
     cues = _caption_source(state)
@@ -115,18 +120,17 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
     assets["plan.json"] = await _put_json(tools, plan_document(state), "plan")
     report = state["output_qa"]
     assets["qa.json"] = await _put_json(
-        tools, {"plan": _dump(state.get("plan_qa")), "output": _dump(report),
-                "passed": report.passed}, "qa",
+        tools,
+        {"plan": _dump(state.get("plan_qa")), "output": _dump(report), "passed": report.passed},
+        "qa",
     )
     title = state["concept"].title
     if isinstance(tools.planner, TitleWriter):
         title = await tools.planner.title(state["brief"], state["concept"])
     provenance = await provenance_document(tools, state, assets)
-    assets["provenance.json"] = await _put_json(tools, {"title": title, **provenance},
-                                                "provenance")
+    assets["provenance.json"] = await _put_json(tools, {"title": title, **provenance}, "provenance")
     status = "completed" if report.passed else "completed_with_warnings"
-    return {"published": await _export(tools, state, assets), "status": status,
-            "title": title}
+    return {"published": await _export(tools, state, assets), "status": status, "title": title}
 
 
 @node("fail")
@@ -138,7 +142,10 @@ async def fail(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
         report = state.get("output_qa") or state.get("plan_qa")
         error = "; ".join(report.violations) if report else "failed"
         error = f"plan QA failed after retries: {error}"
-    doc = {"error": error, "plan": _dump(state.get("plan_qa")),
-           "output": _dump(state.get("output_qa"))}
+    doc = {
+        "error": error,
+        "plan": _dump(state.get("plan_qa")),
+        "output": _dump(state.get("output_qa")),
+    }
     assets = {"qa.json": await _put_json(tools, doc, "qa")}
     return {"status": "failed", "error": error, "published": await _export(tools, state, assets)}

@@ -16,15 +16,18 @@ from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 
-async def _moderated_plan(tools: Toolbox, state: VideoState) -> tuple[RenderPlan,
-                                                                        ModerationVerdict]:
+async def _moderated_plan(
+    tools: Toolbox, state: VideoState
+) -> tuple[RenderPlan, ModerationVerdict]:
     """The final shot prompts are moderated before anything is paid for; a flagged set is
     rewritten once by an LLM planner (the offline one writes from fixed templates), then a
     still-flagged plan blocks the job."""
     plan = state["plan"]
     sanitiser = tools.planner if isinstance(tools.planner, Sanitiser) else None
     prompts, verdict = await moderate_prompts(
-        tools.moderator, [s.prompt for s in plan.shots], kind=state["brief"].kind,
+        tools.moderator,
+        [s.prompt for s in plan.shots],
+        kind=state["brief"].kind,
         sanitiser=sanitiser,
     )
     if not verdict.allowed:
@@ -33,8 +36,9 @@ async def _moderated_plan(tools: Toolbox, state: VideoState) -> tuple[RenderPlan
             verdict.categories,
         )
     if list(prompts) != [s.prompt for s in plan.shots]:
-        shots = tuple(s.model_copy(update={"prompt": p})
-                      for s, p in zip(plan.shots, prompts, strict=True))
+        shots = tuple(
+            s.model_copy(update={"prompt": p}) for s, p in zip(plan.shots, prompts, strict=True)
+        )
         plan = plan.model_copy(update={"shots": shots})
     return plan, verdict
 
@@ -71,14 +75,10 @@ def _sample_times(state: VideoState) -> tuple[list[float], list[float]]:
     return shot_times, caption_times
 
 
-async def _inspect_output(
-    tools: Toolbox, state: VideoState, output: Output
-) -> list[QACheck]:
+async def _inspect_output(tools: Toolbox, state: VideoState, output: Output) -> list[QACheck]:
     plan, qa = state["plan"], tools.settings.qa
     path = await tools.storage.path_of(output.video)
-    probe, analysis = await asyncio.gather(
-        tools.ffmpeg.probe(path), tools.ffmpeg.analyze(path)
-    )
+    probe, analysis = await asyncio.gather(tools.ffmpeg.probe(path), tools.ffmpeg.analyze(path))
     found = checks.probe_checks(probe, output.aspect, plan.duration_s, plan.fps, qa)
     found += checks.analysis_checks(analysis, output.aspect, state["audio"].target_lufs, qa)
 
@@ -90,8 +90,16 @@ async def _inspect_output(
     sharpness = await tools.inspector.sharpness(shot_frames)
     generated = {v.shot_index for v in state["visuals"] if not v.is_still}
     for shot, (inliers, score), sharp in zip(plan.shots, fidelity, sharpness, strict=True):
-        found.append(checks.fidelity_check(shot.shot_index, inliers, score, output.aspect, qa,
-                                           generated=shot.shot_index in generated))
+        found.append(
+            checks.fidelity_check(
+                shot.shot_index,
+                inliers,
+                score,
+                output.aspect,
+                qa,
+                generated=shot.shot_index in generated,
+            )
+        )
         found.append(checks.sharpness_check(shot.shot_index, sharp, output.aspect, qa))
     for i, (caption, frame) in enumerate(zip(plan.captions, caption_frames, strict=True)):
         similarity = await tools.inspector.caption_similarity(frame, caption.text)

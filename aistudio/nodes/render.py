@@ -49,8 +49,9 @@ def spent_usd(submissions: Sequence[ProviderJob]) -> float:
     return sum({j.request_id: j.cost_usd for j in submissions}.values())
 
 
-def check_budget(quotes: Sequence[tuple[int, str, float | None]], budget: float | None,
-                 already_paid: float) -> float:
+def check_budget(
+    quotes: Sequence[tuple[int, str, float | None]], budget: float | None, already_paid: float
+) -> float:
     """The quoted cost of the shots about to be submitted; BudgetExceeded before anything is
     paid when it (plus what the job already paid) would pass the budget. An unpriced model
     cannot be shown to fit a budget, so it is refused too."""
@@ -59,8 +60,10 @@ def check_budget(quotes: Sequence[tuple[int, str, float | None]], budget: float 
     if budget is None:
         return total
     if unknown:
-        raise BudgetExceeded(f"the job has a budget of ${budget:.2f} but the price of "
-                             f"{', '.join(unknown)} is unknown (no price in the catalog)")
+        raise BudgetExceeded(
+            f"the job has a budget of ${budget:.2f} but the price of "
+            f"{', '.join(unknown)} is unknown (no price in the catalog)"
+        )
     if already_paid + total > budget + 1e-9:
         raise BudgetExceeded(
             f"rendering would cost ${already_paid + total:.2f} "
@@ -92,8 +95,12 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
     else:
         targets = [take(s, attempt, True) for s in plan.shots if s.shot_index in remake]
         kept = [j for j in previous if j.shot_index not in remake]
-        log.info("job %s: remaking shot(s) %s alone; %d shot(s) kept", state["job_id"],
-                 sorted(i + 1 for i in remake), len(kept))
+        log.info(
+            "job %s: remaking shot(s) %s alone; %d shot(s) kept",
+            state["job_id"],
+            sorted(i + 1 for i in remake),
+            len(kept),
+        )
     budget = state["brief"].max_cost_usd
     if budget is None:
         budget = tools.settings.providers.max_cost_usd_per_job
@@ -107,7 +114,11 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
         # The only duplicate-payment window: accepted by the provider, not yet checkpointed.
         log.info(
             "job %s shot %d submitted to %s/%s as %s",
-            state["job_id"], job.shot_index, job.provider, job.model, job.request_id,
+            state["job_id"],
+            job.shot_index,
+            job.provider,
+            job.model,
+            job.request_id,
         )
     known = {j.request_id for j in state.get("submissions") or []}
     return {
@@ -158,8 +169,10 @@ async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) ->
             first = first.exceptions[0]
         raise first from group_error
     soundtrack = sound.result()
-    finished = [job.model_copy(update={"status": "completed"}) if job.shot_index in waiting
-                else job for job in state["render_jobs"]]
+    finished = [
+        job.model_copy(update={"status": "completed"}) if job.shot_index in waiting else job
+        for job in state["render_jobs"]
+    ]
     kept = [v for v in state.get("visuals") or [] if v.shot_index not in waiting]
     fresh = [visual for task in shot_tasks for visual in task.result()]
     return {

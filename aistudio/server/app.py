@@ -61,7 +61,9 @@ def webhook_notifier(settings: Settings, client: httpx.AsyncClient) -> Notifier:
             "type": f"job.{row.status}",
             "timestamp": int(time.time()),
             "data": {
-                "job_id": row.id, "kind": row.kind, "status": row.status,
+                "job_id": row.id,
+                "kind": row.kind,
+                "status": row.status,
                 "error_message": row.error_message,
                 "status_url": f"{server.public_base_url.rstrip('/')}{API_PREFIX}"
                 f"/video/status/{row.id}",
@@ -69,9 +71,15 @@ def webhook_notifier(settings: Settings, client: httpx.AsyncClient) -> Notifier:
             },
         }
         attempts = await deliver_webhook(
-            row.webhook_url, payload, secret=row.webhook_secret, msg_id=f"msg_{row.id}",
-            client=client, attempts=server.webhook_attempts, backoff_s=server.webhook_backoff_s,
-            max_backoff_s=server.webhook_max_backoff_s, timeout_s=server.webhook_timeout_s,
+            row.webhook_url,
+            payload,
+            secret=row.webhook_secret,
+            msg_id=f"msg_{row.id}",
+            client=client,
+            attempts=server.webhook_attempts,
+            backoff_s=server.webhook_backoff_s,
+            max_backoff_s=server.webhook_max_backoff_s,
+            timeout_s=server.webhook_timeout_s,
             allow_hosts=server.fetch_allow_hosts,
         )
         return [attempt.to_dict() for attempt in attempts]
@@ -98,7 +106,8 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             app.state.fal_verifier = fal_verifier(settings, http)
             app.state.links = make_links(settings)
             app.state.gate = Gate(
-                settings, store,
+                settings,
+                store,
                 TokenBucketLimiter(settings.server.rate_per_s, settings.server.burst),
             )
             async with service:
@@ -112,13 +121,21 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[VideoController, JobsController, QuoteController, ResultFilesController,
-                        RemixController, RefineController, ApprovalController],
+        route_handlers=[
+            VideoController,
+            JobsController,
+            QuoteController,
+            ResultFilesController,
+            RemixController,
+            RefineController,
+            ApprovalController,
+        ],
         dependencies={"principal": Provide(provide_principal)},
     )
     # No API key on these: signed links carry their own proof, providers their signature.
-    files = Router(path=API_PREFIX,
-                   route_handlers=[AssetFilesController, ProviderWebhookController])
+    files = Router(
+        path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
+    )
     return Litestar(
         route_handlers=[api, files, HealthController],
         lifespan=[lifespan],
@@ -138,12 +155,16 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             "(dev mode: none).",
             path=f"{API_PREFIX}/docs",
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
-            components=Components(security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer",
-                                         description="Authorization: Bearer ais_..."),
-                "apiKey": SecurityScheme(type="apiKey", name="X-API-Key",
-                                         security_scheme_in="header"),
-            }),
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="Authorization: Bearer ais_..."
+                    ),
+                    "apiKey": SecurityScheme(
+                        type="apiKey", name="X-API-Key", security_scheme_in="header"
+                    ),
+                }
+            ),
             security=[{"bearer": []}, {"apiKey": []}],
         ),
         logging_config=None,

@@ -97,8 +97,14 @@ class Links:
         infos = []
         for name, record in sorted((row.assets or {}).items()):
             signed = sign_path(self.secret, self.asset_path(row.id, name), expires_at=expires)
-            infos.append(AssetInfo(name=name, mime=str(record.get("mime", "")),
-                                   url=self.base_url.rstrip("/") + signed, expires_at=expires))
+            infos.append(
+                AssetInfo(
+                    name=name,
+                    mime=str(record.get("mime", "")),
+                    url=self.base_url.rstrip("/") + signed,
+                    expires_at=expires,
+                )
+            )
         return infos
 
 

@@ -64,9 +64,7 @@ async def stored_file(storage: Storage, key: str, mime: str) -> Path:
     return await storage.path_of(asset)
 
 
-async def file_response(
-    path: Path, mime: str, range_header: str | None, filename: str
-) -> Stream:
+async def file_response(path: Path, mime: str, range_header: str | None, filename: str) -> Stream:
     try:
         size = (await asyncio.to_thread(path.stat)).st_size
     except OSError as exc:
@@ -82,8 +80,7 @@ async def file_response(
     if span is not None:
         status = 206
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    return Stream(_chunks(path, first, last), status_code=status, media_type=mime,
-                  headers=headers)
+    return Stream(_chunks(path, first, last), status_code=status, media_type=mime, headers=headers)
 
 
 def first_video(row: JobRow) -> tuple[str, dict[str, str]]:
@@ -94,8 +91,9 @@ def first_video(row: JobRow) -> tuple[str, dict[str, str]]:
     raise NotFound(f"job {row.id} has no video (status {row.status})")
 
 
-def check_signed_link(secret: bytes, path: str, target_id: str, expires: str | None,
-                      sig: str | None) -> None:
+def check_signed_link(
+    secret: bytes, path: str, target_id: str, expires: str | None, sig: str | None
+) -> None:
     """A signed link's target: a bad signature, an expired link and a malformed id all look
     like a missing file (NotFound), so a link reveals nothing it does not grant."""
     verify_signed(secret, path, expires, sig)

@@ -64,9 +64,16 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, capture)
         finally:
             access.info(
-                "%s %s %d", method, path, status,
-                extra={"method": method, "path": path, "status": status,
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+                "%s %s %d",
+                method,
+                path,
+                status,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
             )
             request_id_var.reset(token)
 

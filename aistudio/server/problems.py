@@ -96,10 +96,13 @@ def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         return problem(
-            request, exc.status_code, "validation-error",
-            "the request is not valid: " + "; ".join(
-                f"{e['field'] or 'body'}: {e['message']}" for e in errors
-            ) if errors else str(exc.detail),
+            request,
+            exc.status_code,
+            "validation-error",
+            "the request is not valid: "
+            + "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
+            if errors
+            else str(exc.detail),
             errors=errors,
         )
     if isinstance(exc, HTTPException) and exc.status_code < 500:
@@ -107,5 +110,9 @@ def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response
         headers = dict(exc.headers or {})
         return problem(request, exc.status_code, slug, str(exc.detail), headers=headers or None)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, 500, "internal-error",
-                   "an internal error occurred; quote the request id when reporting it")
+    return problem(
+        request,
+        500,
+        "internal-error",
+        "an internal error occurred; quote the request id when reporting it",
+    )

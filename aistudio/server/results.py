@@ -33,14 +33,16 @@ def _memo_key(result_id: str, name: str) -> str:
     return f"result:{result_id}:{name}"
 
 
-async def publish_result(storage: Storage, links: Links, result_id: str, name: str,
-                         asset: Asset) -> AssetInfo:
+async def publish_result(
+    storage: Storage, links: Links, result_id: str, name: str, asset: Asset
+) -> AssetInfo:
     """Make `asset` reachable as `name` of `result_id`; a signed link to it."""
     await storage.remember(_memo_key(result_id, name), asset)
     expires = int(time.time()) + links.ttl_s
     signed = sign_path(links.secret, result_path(result_id, name), expires_at=expires)
-    return AssetInfo(name=name, mime=asset.mime, url=links.base_url.rstrip("/") + signed,
-                     expires_at=expires)
+    return AssetInfo(
+        name=name, mime=asset.mime, url=links.base_url.rstrip("/") + signed, expires_at=expires
+    )
 
 
 class ResultFilesController(Controller):
@@ -50,8 +52,11 @@ class ResultFilesController(Controller):
     path = "/results"
     tags = ["quotes and refines"]  # noqa: RUF012 - Litestar reads it
 
-    @get("/{result_id:str}/{name:str}", summary="A quote's or refine's file (signed link)",
-         media_type="application/octet-stream")
+    @get(
+        "/{result_id:str}/{name:str}",
+        summary="A quote's or refine's file (signed link)",
+        media_type="application/octet-stream",
+    )
     async def file(
         self,
         request: Request[Any, Any, State],

@@ -114,23 +114,47 @@ def _qa(row: JobRow) -> QASummary | None:
 
 def job_view(row: JobRow, assets: list[AssetInfo]) -> JobView:
     return JobView(
-        id=row.id, kind=row.kind, status=row.status, stage=row.stage, progress=row.progress,
-        title=row.title, user_content=row.user_content, user_id=row.user_id,
-        image_url=row.image_url, error_message=row.error_message, qa=_qa(row), assets=assets,
-        cost_usd=row.cost_usd, parent_id=row.parent_id, webhook_url=row.webhook_url,
-        webhook_attempts=row.webhook_attempts, deadline_at=utc(row.deadline_at),
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        stage=row.stage,
+        progress=row.progress,
+        title=row.title,
+        user_content=row.user_content,
+        user_id=row.user_id,
+        image_url=row.image_url,
+        error_message=row.error_message,
+        qa=_qa(row),
+        assets=assets,
+        cost_usd=row.cost_usd,
+        parent_id=row.parent_id,
+        webhook_url=row.webhook_url,
+        webhook_attempts=row.webhook_attempts,
+        deadline_at=utc(row.deadline_at),
         created_at=utc(row.created_at) or row.created_at,
-        updated_at=utc(row.updated_at) or row.updated_at, finished_at=utc(row.finished_at),
+        updated_at=utc(row.updated_at) or row.updated_at,
+        finished_at=utc(row.finished_at),
     )
 
 
 def status_view(row: JobRow, assets: list[AssetInfo]) -> StatusView:
     video = next((a.url for a in assets if a.mime == "video/mp4"), None)
     return StatusView(
-        id=row.id, title=row.title, image_url=row.image_url, user_content=row.user_content,
-        status=row.status, video_url=video, video_prompt=row.video_prompt,
-        error_message=row.error_message, user_id=row.user_id,
-        created_at=utc(row.created_at) or row.created_at, kind=row.kind, stage=row.stage,
-        progress=row.progress, qa=_qa(row), assets=assets, cost_usd=row.cost_usd,
+        id=row.id,
+        title=row.title,
+        image_url=row.image_url,
+        user_content=row.user_content,
+        status=row.status,
+        video_url=video,
+        video_prompt=row.video_prompt,
+        error_message=row.error_message,
+        user_id=row.user_id,
+        created_at=utc(row.created_at) or row.created_at,
+        kind=row.kind,
+        stage=row.stage,
+        progress=row.progress,
+        qa=_qa(row),
+        assets=assets,
+        cost_usd=row.cost_usd,
         parent_id=row.parent_id,
     )

@@ -34,8 +34,12 @@ from aistudio.tools.signatures import (
 )
 
 __all__ = [
-    "SECRET_PREFIX", "DeliveryAttempt", "deliver_webhook", "generate_webhook_secret",
-    "sign_webhook", "verify_webhook",
+    "SECRET_PREFIX",
+    "DeliveryAttempt",
+    "deliver_webhook",
+    "generate_webhook_secret",
+    "sign_webhook",
+    "verify_webhook",
 ]
 
 _RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx

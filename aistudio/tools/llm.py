@@ -63,8 +63,12 @@ def make_async_client(settings: Settings) -> openai.AsyncOpenAI:
     import openai
 
     llm = settings.llm
-    return openai.AsyncOpenAI(api_key=api_key(settings), base_url=llm.base_url,
-                              timeout=llm.timeout_s, max_retries=llm.max_retries)
+    return openai.AsyncOpenAI(
+        api_key=api_key(settings),
+        base_url=llm.base_url,
+        timeout=llm.timeout_s,
+        max_retries=llm.max_retries,
+    )
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
@@ -87,10 +91,18 @@ def provider_error(exc: openai.OpenAIError, provider: str = "openai") -> Provide
     if isinstance(exc, openai.APIStatusError):
         status = exc.response.status_code
         should = exc.response.headers.get("x-should-retry")
-        retryable = (should == "true" if should in ("true", "false")
-                     else status in RETRYABLE_STATUSES or status >= 500)
-        return ProviderError(exc.message, provider=provider, status=status,
-                             retryable=retryable, retry_after_s=_retry_after(exc))
+        retryable = (
+            should == "true"
+            if should in ("true", "false")
+            else status in RETRYABLE_STATUSES or status >= 500
+        )
+        return ProviderError(
+            exc.message,
+            provider=provider,
+            status=status,
+            retryable=retryable,
+            retry_after_s=_retry_after(exc),
+        )
     if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
         return ProviderError(str(exc) or type(exc).__name__, provider=provider, retryable=True)
     # Response validation and other client-side SDK errors: the same call would fail again.

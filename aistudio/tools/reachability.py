@@ -29,24 +29,40 @@ def configured_providers(settings: Settings) -> list[ProviderProbe]:
     if settings.video_provider == "fal" and settings.fal_key is not None:
         base = (p.fal_queue_url or FAL_QUEUE).rstrip("/")
         key = settings.fal_key.get_secret_value()
-        probes.append(ProviderProbe("video: fal", f"{base}/fal-ai/wan/requests/doctor/status",
-                                    {"Authorization": f"Key {key}"}))
+        probes.append(
+            ProviderProbe(
+                "video: fal",
+                f"{base}/fal-ai/wan/requests/doctor/status",
+                {"Authorization": f"Key {key}"},
+            )
+        )
     if settings.video_provider == "replicate" and settings.replicate_api_token is not None:
         base = (p.replicate_base_url or REPLICATE_API).rstrip("/")
         token = settings.replicate_api_token.get_secret_value()
-        probes.append(ProviderProbe("video: replicate", f"{base}/v1/account",
-                                    {"Authorization": f"Bearer {token}"}))
+        probes.append(
+            ProviderProbe(
+                "video: replicate", f"{base}/v1/account", {"Authorization": f"Bearer {token}"}
+            )
+        )
     if settings.openai_api_key is not None or settings.llm.base_url:
         base = (settings.llm.base_url or OPENAI_API).rstrip("/")
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-        probes.append(ProviderProbe(f"llm: {settings.llm.model}", f"{base}/models",
-                                    {"Authorization": f"Bearer {key}"} if key else {}))
+        probes.append(
+            ProviderProbe(
+                f"llm: {settings.llm.model}",
+                f"{base}/models",
+                {"Authorization": f"Bearer {key}"} if key else {},
+            )
+        )
     if settings.storage_backend == "supabase" and settings.supabase.url:
         key = settings.supabase_key.get_secret_value() if settings.supabase_key else ""
-        probes.append(ProviderProbe(
-            "storage: supabase",
-            f"{settings.supabase.url.rstrip('/')}/storage/v1/bucket/{settings.supabase.bucket}",
-            {"apiKey": key, "Authorization": f"Bearer {key}"}))
+        probes.append(
+            ProviderProbe(
+                "storage: supabase",
+                f"{settings.supabase.url.rstrip('/')}/storage/v1/bucket/{settings.supabase.bucket}",
+                {"apiKey": key, "Authorization": f"Bearer {key}"},
+            )
+        )
     return probes
 
 

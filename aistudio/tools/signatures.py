@@ -77,5 +77,3 @@ def verify_webhook(
         if version == "v1" and hmac.compare_digest(value.encode(), expected):
             return
     raise InputError("webhook signature does not match")
-
-

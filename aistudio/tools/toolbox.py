@@ -73,33 +73,52 @@ def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
             raise ToolUnavailable("the fal provider needs FAL_KEY")
         endpoints = None
         if p.fal_queue_url:
-            endpoints = FalEndpoints(queue=p.fal_queue_url, rest=p.fal_rest_url or p.fal_queue_url,
-                                     cdn=p.fal_cdn_url or p.fal_queue_url)
-        backend = FalBackend(settings.fal_key.get_secret_value(), endpoints=endpoints,
-                             timeout_s=p.request_timeout_s)
+            endpoints = FalEndpoints(
+                queue=p.fal_queue_url,
+                rest=p.fal_rest_url or p.fal_queue_url,
+                cdn=p.fal_cdn_url or p.fal_queue_url,
+            )
+        backend = FalBackend(
+            settings.fal_key.get_secret_value(), endpoints=endpoints, timeout_s=p.request_timeout_s
+        )
     else:
         if settings.replicate_api_token is None:
             raise ToolUnavailable("the replicate provider needs REPLICATE_API_TOKEN")
-        backend = ReplicateBackend(settings.replicate_api_token.get_secret_value(),
-                                   base_url=p.replicate_base_url, timeout_s=p.request_timeout_s)
-    policy = HostedPolicy(attempts=p.call_attempts, backoff_s=p.backoff_s,
-                          call_timeout_s=p.request_timeout_s,
-                          poll_initial_s=p.poll_initial_s, poll_max_s=p.poll_max_s,
-                          deadline_s=p.shot_deadline_s)
+        backend = ReplicateBackend(
+            settings.replicate_api_token.get_secret_value(),
+            base_url=p.replicate_base_url,
+            timeout_s=p.request_timeout_s,
+        )
+    policy = HostedPolicy(
+        attempts=p.call_attempts,
+        backoff_s=p.backoff_s,
+        call_timeout_s=p.request_timeout_s,
+        poll_initial_s=p.poll_initial_s,
+        poll_max_s=p.poll_max_s,
+        deadline_s=p.shot_deadline_s,
+    )
     webhook = None
     if p.webhook_base_url:
         webhook = f"{p.webhook_base_url.rstrip('/')}/api/v1/providers/{name}/webhook"
-    return HostedVideoProvider(backend, load_catalog(p.catalog_path),
-                               p.video_models.get(name, {}), storage, local, policy=policy,
-                               inbox=WebhookInbox(storage), webhook_url=webhook)
+    return HostedVideoProvider(
+        backend,
+        load_catalog(p.catalog_path),
+        p.video_models.get(name, {}),
+        storage,
+        local,
+        policy=policy,
+        inbox=WebhookInbox(storage),
+        webhook_url=webhook,
+    )
 
 
 # The OpenAI-backed tools are imported only when settings select them: langchain-openai
 # alone adds ~1.5 s to every start of the embedded default, which never uses it.
 
 
-def _planner(settings: Settings, ingestor: ImageIngestor,
-             storage: Storage) -> tuple[Planner, ImageIngestor]:
+def _planner(
+    settings: Settings, ingestor: ImageIngestor, storage: Storage
+) -> tuple[Planner, ImageIngestor]:
     """The LLM agents (each falling back to the offline planner on unusable answers) and a
     vision reading of the photo after ingest when a chat model is configured (OpenAI key or
     base URL); the offline planner and the plain ingestor otherwise."""

@@ -21,27 +21,49 @@ from tests.fakes.replicate import FakeReplicate
 from tests.media_assert import measure
 
 pytestmark = pytest.mark.slow
-POLLING = {"AISTUDIO_PROVIDERS__POLL_INITIAL_S": "0.05", "AISTUDIO_PROVIDERS__POLL_MAX_S": "0.3",
-           "AISTUDIO_PROVIDERS__BACKOFF_S": "0.02", "AISTUDIO_PROVIDERS__REQUEST_TIMEOUT_S": "2",
-           "AISTUDIO_PROVIDERS__CALL_ATTEMPTS": "10"}
+POLLING = {
+    "AISTUDIO_PROVIDERS__POLL_INITIAL_S": "0.05",
+    "AISTUDIO_PROVIDERS__POLL_MAX_S": "0.3",
+    "AISTUDIO_PROVIDERS__BACKOFF_S": "0.02",
+    "AISTUDIO_PROVIDERS__REQUEST_TIMEOUT_S": "2",
+    "AISTUDIO_PROVIDERS__CALL_ATTEMPTS": "10",
+}
 
 
 def _env(cli_env: dict[str, str], **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in cli_env.items()
-           if k not in ("SERVICE_TYPE", "FAL_KEY", "REPLICATE_API_TOKEN")}
+    env = {
+        k: v
+        for k, v in cli_env.items()
+        if k not in ("SERVICE_TYPE", "FAL_KEY", "REPLICATE_API_TOKEN")
+    }
     return {**env, **POLLING, **extra}
 
 
 def _cmd(aistudio_cmd: list[str], kind: str, tmp: Path, job: str) -> list[str]:
     image, brief = CASES[kind]
-    return [*aistudio_cmd, "generate", kind, "--image", str(sample(image)), "--brief", brief,
-            "--duration", "8", "--data-dir", str(tmp / "data"), "--out", str(tmp / "out"),
-            "--job-id", job]
+    return [
+        *aistudio_cmd,
+        "generate",
+        kind,
+        "--image",
+        str(sample(image)),
+        "--brief",
+        brief,
+        "--duration",
+        "8",
+        "--data-dir",
+        str(tmp / "data"),
+        "--out",
+        str(tmp / "out"),
+        "--job-id",
+        job,
+    ]
 
 
 async def _run(cmd: list[str], env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(*cmd, env=env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=600)
     return proc.returncode or 0, out.decode(errors="replace")
 
@@ -70,11 +92,18 @@ async def fal_fake() -> AsyncIterator[FakeFal]:
 
 
 async def test_ugc_on_fal_with_thirty_percent_faults(
-    fal_fake: FakeFal, tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    fal_fake: FakeFal,
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
     ffmpeg_exe: str,
 ) -> None:
-    env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
-               AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal_fake.base_url)
+    env = _env(
+        cli_env,
+        AISTUDIO_PROVIDERS__VIDEO="fal",
+        FAL_KEY="fal-test-key",
+        AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal_fake.base_url,
+    )
     code, log = await _run(_cmd(aistudio_cmd, "ugc", tmp_path, "fal-ugc"), env)
     assert code == 0, log[-4000:]
     out = tmp_path / "out"
@@ -84,12 +113,19 @@ async def test_ugc_on_fal_with_thirty_percent_faults(
 
 
 async def test_fashion_and_promo_on_replicate(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
+    ffmpeg_exe: str,
 ) -> None:
     fake = FakeReplicate()
     async with serving(fake):
-        env = _env(cli_env, SERVICE_TYPE="replicate", REPLICATE_API_TOKEN="r8-test",  # noqa: S106 - the fake's token
-                   AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=fake.base_url)
+        env = _env(
+            cli_env,
+            SERVICE_TYPE="replicate",
+            REPLICATE_API_TOKEN="r8-test",  # noqa: S106 - the fake's token
+            AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=fake.base_url,
+        )
         for kind in ("fashion", "promo"):
             job_dir = tmp_path / kind
             before = len(fake.accepted)
@@ -98,22 +134,35 @@ async def test_fashion_and_promo_on_replicate(
             _check_output(job_dir / "out", ffmpeg_exe, "replicate")
             assert len(fake.accepted) - before == _shots(job_dir / "out")
     models = {r.path for r in fake.accepted}
-    assert models == {"/v1/models/bytedance/seedance-2.0/predictions",
-                      "/v1/models/kwaivgi/kling-v3-video/predictions"}
+    assert models == {
+        "/v1/models/bytedance/seedance-2.0/predictions",
+        "/v1/models/kwaivgi/kling-v3-video/predictions",
+    }
 
 
 async def test_sigkill_while_awaiting_the_provider_submits_once(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
+    ffmpeg_exe: str,
 ) -> None:
     release = asyncio.Event()
     fake = FakeFal(behaviour=FalBehaviour(hold=release))
     async with serving(fake):
-        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
-                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        env = _env(
+            cli_env,
+            AISTUDIO_PROVIDERS__VIDEO="fal",
+            FAL_KEY="fal-test-key",
+            AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
+        )
         cmd = _cmd(aistudio_cmd, "promo", tmp_path, "fal-kill")
         first = await asyncio.create_subprocess_exec(
-            *cmd, env=env, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+            *cmd,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+        )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 300
         # awaiting: every shot submitted and being polled
@@ -135,12 +184,19 @@ async def test_sigkill_while_awaiting_the_provider_submits_once(
 
 
 async def test_a_shot_that_loses_the_product_is_remade_alone(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str], ffmpeg_exe: str,
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
+    ffmpeg_exe: str,
 ) -> None:
     fake = FakeFal(behaviour=FalBehaviour(blank_submissions={2}))
     async with serving(fake):
-        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
-                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        env = _env(
+            cli_env,
+            AISTUDIO_PROVIDERS__VIDEO="fal",
+            FAL_KEY="fal-test-key",
+            AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
+        )
         code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-remake"), env)
     assert code == 0, log[-4000:]
     out = tmp_path / "out"
@@ -163,13 +219,19 @@ async def test_a_shot_that_loses_the_product_is_remade_alone(
 
 
 async def test_over_budget_fails_before_any_submission(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
 ) -> None:
     fake = FakeFal()
     async with serving(fake):
-        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
-                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
-                   AISTUDIO_PROVIDERS__MAX_COST_USD_PER_JOB="0.50")
+        env = _env(
+            cli_env,
+            AISTUDIO_PROVIDERS__VIDEO="fal",
+            FAL_KEY="fal-test-key",
+            AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
+            AISTUDIO_PROVIDERS__MAX_COST_USD_PER_JOB="0.50",
+        )
         code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-budget"), env)
     assert code != 0
     assert "over the job's budget of $0.50" in log
@@ -178,15 +240,23 @@ async def test_over_budget_fails_before_any_submission(
 
 
 async def test_permanent_provider_failure_ends_the_job_with_its_reason(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
 ) -> None:
-    every_model = {"bytedance/seedance-2.0/image-to-video",
-                   "fal-ai/kling-video/v3/pro/image-to-video",
-                   "fal-ai/wan/v2.7/image-to-video"}
+    every_model = {
+        "bytedance/seedance-2.0/image-to-video",
+        "fal-ai/kling-video/v3/pro/image-to-video",
+        "fal-ai/wan/v2.7/image-to-video",
+    }
     fake = FakeFal(behaviour=FalBehaviour(fail_models=every_model))
     async with serving(fake):
-        env = _env(cli_env, AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="fal-test-key",
-                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url)
+        env = _env(
+            cli_env,
+            AISTUDIO_PROVIDERS__VIDEO="fal",
+            FAL_KEY="fal-test-key",
+            AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fake.base_url,
+        )
         loop = asyncio.get_running_loop()
         started = loop.time()
         code, log = await _run(_cmd(aistudio_cmd, "promo", tmp_path, "fal-denied"), env)
@@ -198,22 +268,33 @@ async def test_permanent_provider_failure_ends_the_job_with_its_reason(
 
 
 async def test_doctor_reports_hosted_providers(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
 ) -> None:
     fal, rep = FakeFal(), FakeReplicate()
     async with serving(fal), serving(rep):
         doctor = [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")]
-        env = _env(cli_env, COLUMNS="200", AISTUDIO_PROVIDERS__VIDEO="fal", FAL_KEY="k",
-                   AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal.base_url)
+        env = _env(
+            cli_env,
+            COLUMNS="200",
+            AISTUDIO_PROVIDERS__VIDEO="fal",
+            FAL_KEY="k",
+            AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal.base_url,
+        )
         code, log = await _run(doctor, env)
         assert code == 0, log
         assert "video: fal" in log
         assert "reachable (HTTP 404)" in log
         assert fal.requests[-1].headers["authorization"] == "Key k"
 
-        env = _env(cli_env, COLUMNS="200", SERVICE_TYPE="replicate",
-                   REPLICATE_API_TOKEN="bad",  # noqa: S106 - a wrong token on purpose
-                   AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=rep.base_url)
+        env = _env(
+            cli_env,
+            COLUMNS="200",
+            SERVICE_TYPE="replicate",
+            REPLICATE_API_TOKEN="bad",  # noqa: S106 - a wrong token on purpose
+            AISTUDIO_PROVIDERS__REPLICATE_BASE_URL=rep.base_url,
+        )
         code, log = await _run(doctor, env)
         assert code == 1
         assert "credentials were refused (HTTP 401)" in log

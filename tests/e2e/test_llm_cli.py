@@ -16,25 +16,55 @@ from tests.fakes.asgi import serving
 from tests.fakes.openai import API_KEY, FakeOpenAI
 
 pytestmark = pytest.mark.slow
-SCHEMAS = ["ProductAnalysisDraft", "ProductAnalysisAudit", "ConceptDraft", "ShotListDraft",
-           "VoiceScriptDraft", "AssemblyDraft", "PlanJudgeVerdict", "TitleDraft"]
+SCHEMAS = [
+    "ProductAnalysisDraft",
+    "ProductAnalysisAudit",
+    "ConceptDraft",
+    "ShotListDraft",
+    "VoiceScriptDraft",
+    "AssemblyDraft",
+    "PlanJudgeVerdict",
+    "TitleDraft",
+]
 
 
 async def test_promo_on_the_llm_agents_openai_moderation_and_speech(
-    tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str],
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
 ) -> None:
     fake = FakeOpenAI()
     image, brief = CASES["promo"]
     out = tmp_path / "out"
     async with serving(fake):
-        env = {**{k: v for k, v in cli_env.items() if not k.startswith("OPENAI_")},
-               "OPENAI_API_KEY": API_KEY, "AISTUDIO_LLM__BASE_URL": f"{fake.base_url}/v1",
-               "AISTUDIO_LLM__VOICE": "openai", "AISTUDIO_LLM__TIMEOUT_S": "20"}
+        env = {
+            **{k: v for k, v in cli_env.items() if not k.startswith("OPENAI_")},
+            "OPENAI_API_KEY": API_KEY,
+            "AISTUDIO_LLM__BASE_URL": f"{fake.base_url}/v1",
+            "AISTUDIO_LLM__VOICE": "openai",
+            "AISTUDIO_LLM__TIMEOUT_S": "20",
+        }
         proc = await asyncio.create_subprocess_exec(
-            *aistudio_cmd, "generate", "promo", "--image", str(sample(image)), "--brief", brief,
-            "--voice-over", "--duration", "8", "--data-dir", str(tmp_path / "data"),
-            "--out", str(out), "--job-id", "llm-promo", env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            *aistudio_cmd,
+            "generate",
+            "promo",
+            "--image",
+            str(sample(image)),
+            "--brief",
+            brief,
+            "--voice-over",
+            "--duration",
+            "8",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+            "--job-id",
+            "llm-promo",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         log, _ = await asyncio.wait_for(proc.communicate(), timeout=600)
     assert proc.returncode == 0, log.decode(errors="replace")[-4000:]
     qa = json.loads((out / "qa.json").read_text())

@@ -27,11 +27,30 @@ def test_sigkill_during_compose_then_resume(
     tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str]
 ) -> None:
     data, job = tmp_path / "data", "resume-me"
-    cmd = [*aistudio_cmd, "generate", "promo", "--image", str(sample("aurum-perfume.png")),
-           "--brief", "AURUM Eau de Parfum, amber and vanilla. Shop now", "--voice-over",
-           "--data-dir", str(data), "--out", str(tmp_path / "out"), "--job-id", job]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             env=cli_env, start_new_session=True)
+    cmd = [
+        *aistudio_cmd,
+        "generate",
+        "promo",
+        "--image",
+        str(sample("aurum-perfume.png")),
+        "--brief",
+        "AURUM Eau de Parfum, amber and vanilla. Shop now",
+        "--voice-over",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+        "--job-id",
+        job,
+    ]
+    first = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=cli_env,
+        start_new_session=True,
+    )
     assert first.stdout is not None
     seen: list[str] = []
     deadline = time.monotonic() + 300
@@ -50,8 +69,9 @@ def test_sigkill_during_compose_then_resume(
     before = _journal(data, job)
     assert not any(e["event"] == "job_finished" for e in before)
 
-    second = subprocess.run(cmd, capture_output=True, text=True, env=cli_env, timeout=600,
-                            check=False)
+    second = subprocess.run(
+        cmd, capture_output=True, text=True, env=cli_env, timeout=600, check=False
+    )
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert (tmp_path / "out" / "video_9x16.mp4").stat().st_size > 100_000
 
@@ -59,16 +79,26 @@ def test_sigkill_during_compose_then_resume(
     assert [e["event"] for e in events].count("job_resumed") == 1
     finished = collections.Counter(e["node"] for e in events if e["event"] == "node_finished")
     # Every node that had finished before the kill ran exactly once in total.
-    for node in ("ingest", "moderate_input", "concept", "visual", "audio", "assembly",
-                 "qa_plan", "render_submit", "render_await"):
+    for node in (
+        "ingest",
+        "moderate_input",
+        "concept",
+        "visual",
+        "audio",
+        "assembly",
+        "qa_plan",
+        "render_submit",
+        "render_await",
+    ):
         assert finished[node] == 1, (node, finished)
     assert finished["compose"] == 1 and finished["publish"] == 1
-    started_after = [e["node"] for e in events[len(before):] if e["event"] == "node_started"]
+    started_after = [e["node"] for e in events[len(before) :] if e["event"] == "node_started"]
     assert started_after[0] == "compose", started_after
 
     # Running the finished job id again shows the result; nothing runs.
-    third = subprocess.run(cmd, capture_output=True, text=True, env=cli_env, timeout=120,
-                           check=False)
+    third = subprocess.run(
+        cmd, capture_output=True, text=True, env=cli_env, timeout=120, check=False
+    )
     assert third.returncode == 0
     assert "already finished" in third.stdout
     assert len(_journal(data, job)) == len(events)

@@ -34,12 +34,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(aistudio_cmd: list[str], env: dict[str, str], data: Path,
-            port: int) -> Iterator[subprocess.Popen[str]]:
+def serving(
+    aistudio_cmd: list[str], env: dict[str, str], data: Path, port: int
+) -> Iterator[subprocess.Popen[str]]:
     log = (data.parent / f"serve-{port}-{time.monotonic_ns()}.log").open("w")
     proc = subprocess.Popen(
         [*aistudio_cmd, "serve", "--dev", "--port", str(port), "--data-dir", str(data)],
-        stdout=log, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -63,21 +68,33 @@ def serving(aistudio_cmd: list[str], env: dict[str, str], data: Path,
 
 def _submit(base: str) -> str:
     photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
-    body = {"content": BRIEF, "reference_image_b64": photo, "reference_image_url": "",
-            "voice_over": True, "user_id": "", "duration_s": 6, "aspect_ratios": ["1:1"]}
+    body = {
+        "content": BRIEF,
+        "reference_image_b64": photo,
+        "reference_image_url": "",
+        "voice_over": True,
+        "user_id": "",
+        "duration_s": 6,
+        "aspect_ratios": ["1:1"],
+    }
     response = httpx.post(f"{base}/api/v1/video/generate-promo-video", json=body, timeout=60)
     assert response.status_code == 202, response.text
     job_id: str = response.json()["job_id"]
     return job_id
 
 
-def _follow(base: str, job_id: str, last_id: int = 0,
-            stop_at: str | None = None) -> list[dict[str, Any]]:
+def _follow(
+    base: str, job_id: str, last_id: int = 0, stop_at: str | None = None
+) -> list[dict[str, Any]]:
     """SSE events (parsed) until the stream ends, or until a node named `stop_at` starts."""
     events: list[dict[str, Any]] = []
     headers = {"Last-Event-ID": str(last_id)} if last_id else {}
-    with httpx.stream("GET", f"{base}/api/v1/jobs/{job_id}/events", headers=headers,
-                      timeout=httpx.Timeout(30, read=600)) as response:
+    with httpx.stream(
+        "GET",
+        f"{base}/api/v1/jobs/{job_id}/events",
+        headers=headers,
+        timeout=httpx.Timeout(30, read=600),
+    ) as response:
         assert response.status_code == 200
         current: dict[str, str] = {}
         for line in response.iter_lines():
@@ -89,8 +106,11 @@ def _follow(base: str, job_id: str, last_id: int = 0,
                 record = json.loads(current["data"])
                 assert int(current["id"]) == record["seq"]
                 events.append(record)
-                if stop_at and record.get("event") == "node_started" \
-                        and record.get("node") == stop_at:
+                if (
+                    stop_at
+                    and record.get("event") == "node_started"
+                    and record.get("node") == stop_at
+                ):
                     return events
             current = {}
     return events
@@ -141,11 +161,20 @@ def test_sigkilled_server_resumes_the_job_on_restart(
         assert rest[-1]["status"] in ("completed", "completed_with_warnings")
         assert httpx.get(f"{base}/api/v1/video/download/{job_id}", timeout=60).status_code == 200
 
-    journal = [json.loads(line) for line in
-               (data / "jobs" / job_id / "events.jsonl").read_text().splitlines()]
+    journal = [
+        json.loads(line)
+        for line in (data / "jobs" / job_id / "events.jsonl").read_text().splitlines()
+    ]
     kinds = collections.Counter(e["event"] for e in journal)
     assert kinds["job_started"] == 1 and kinds["job_resumed"] == 1 and kinds["job_result"] == 1
     done = collections.Counter(e["node"] for e in journal if e["event"] == "node_finished")
-    for node in ("ingest", "moderate_input", "concept", "render_submit", "render_await",
-                 "compose", "publish"):
+    for node in (
+        "ingest",
+        "moderate_input",
+        "concept",
+        "render_submit",
+        "render_await",
+        "compose",
+        "publish",
+    ):
         assert done[node] == 1, (node, done)

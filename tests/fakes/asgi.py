@@ -44,8 +44,9 @@ class Response:
 
     @classmethod
     def of(cls, payload: Json, status: int = 200, **headers: str) -> Response:
-        return cls(status, json.dumps(payload).encode(),
-                   {"content-type": "application/json", **headers})
+        return cls(
+            status, json.dumps(payload).encode(), {"content-type": "application/json", **headers}
+        )
 
 
 @dataclass
@@ -72,11 +73,15 @@ class FaultPlan:
 
 def fault_response(fault: Fault, error_body: Callable[[int, str], Json]) -> Response:
     if fault == "429":
-        return Response.of(error_body(429, "rate limited"), 429, **{
-            "retry-after": "0", "retry-after-ms": "10"})
+        return Response.of(
+            error_body(429, "rate limited"), 429, **{"retry-after": "0", "retry-after-ms": "10"}
+        )
     if fault == "502-nginx":  # what an ingress answers: HTML, no request id
-        return Response(502, b"<html><body><center>502 Bad Gateway</center><hr>"
-                        b"<center>nginx</center></body></html>", {"content-type": "text/html"})
+        return Response(
+            502,
+            b"<html><body><center>502 Bad Gateway</center><hr><center>nginx</center></body></html>",
+            {"content-type": "text/html"},
+        )
     if fault == "malformed":
         return Response(200, b"{not json", {"content-type": "application/json"})
     status = int(fault)
@@ -125,7 +130,8 @@ class FakeService:
             if not message.get("more_body"):
                 break
         request = Request(
-            method=scope["method"], path=scope["path"],
+            method=scope["method"],
+            path=scope["path"],
             query=scope.get("query_string", b"").decode(),
             headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
             body=body,
@@ -144,8 +150,7 @@ class FakeService:
             response = await self.handle(request)
         headers = [(k.encode(), v.encode()) for k, v in response.headers.items()]
         headers.append((b"content-length", str(len(response.body)).encode()))
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": headers})
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
 
 
@@ -160,8 +165,14 @@ def free_port() -> int:
 async def serving(app: FakeService) -> AsyncIterator[str]:
     """Serve `app` on a free loopback port for the duration of the block."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -184,8 +195,14 @@ async def serving_in_thread(app: FakeService) -> AsyncIterator[str]:
     import threading
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
 

@@ -41,8 +41,9 @@ class FalBehaviour:
 
 
 class FakeFal(FakeService):
-    def __init__(self, faults: FaultPlan | None = None,
-                 behaviour: FalBehaviour | None = None) -> None:
+    def __init__(
+        self, faults: FaultPlan | None = None, behaviour: FalBehaviour | None = None
+    ) -> None:
         super().__init__(faults)
         self.behaviour = behaviour or FalBehaviour()
         self.files: dict[str, bytes] = {}
@@ -81,9 +82,14 @@ class FakeFal(FakeService):
         return Response.of(self.jwks)
 
     async def _token(self, request: Request) -> Response:
-        return Response.of({"token": "fake-token", "token_type": "Bearer",
-                            "base_url": self.base_url,
-                            "expires_at": "2099-01-01T00:00:00+00:00"})
+        return Response.of(
+            {
+                "token": "fake-token",
+                "token_type": "Bearer",
+                "base_url": self.base_url,
+                "expires_at": "2099-01-01T00:00:00+00:00",
+            }
+        )
 
     async def _upload(self, request: Request) -> Response:
         if not request.headers.get("authorization", "").startswith("Bearer "):
@@ -97,31 +103,51 @@ class FakeFal(FakeService):
         data = self.files.get(name)
         if data is None:
             return Response.of({"detail": "expired"}, 404)
-        return Response(200, data, {"content-type": "video/mp4" if name.endswith(".mp4")
-                                    else "image/jpeg"})
+        return Response(
+            200, data, {"content-type": "video/mp4" if name.endswith(".mp4") else "image/jpeg"}
+        )
 
     def _urls(self, app: str, request_id: str) -> dict[str, str]:
         owner, alias = app.split("/")[:2]
         base = f"{self.base_url}/{owner}/{alias}/requests/{request_id}"
-        return {"response_url": base, "status_url": f"{base}/status",
-                "cancel_url": f"{base}/cancel"}
+        return {
+            "response_url": base,
+            "status_url": f"{base}/status",
+            "cancel_url": f"{base}/cancel",
+        }
 
     async def _submit(self, request: Request) -> Response:
         if not request.headers.get("authorization", "").startswith("Key "):
             return Response.of({"detail": "missing Key auth"}, 401)
         app = request.path.strip("/")
         if app in self.behaviour.reject_models:
-            return Response.of({"detail": [{"loc": ["body", "image_url"],
-                                            "msg": "input refused", "type": "value_error"}]},
-                               422)
+            return Response.of(
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", "image_url"],
+                            "msg": "input refused",
+                            "type": "value_error",
+                        }
+                    ]
+                },
+                422,
+            )
         self.accepted.append(request)
         request_id = f"req-{next(self._ids)}"
         job = FalJob(app=app, payload=request.json(), number=len(self.accepted))
         job.rendering = asyncio.create_task(self._render(job))
         self.background.append(job.rendering)
         self.jobs[request_id] = job
-        return Response.of({"request_id": request_id, "status": "IN_QUEUE",
-                            "queue_position": 1, **self._urls(app, request_id)}, 202)
+        return Response.of(
+            {
+                "request_id": request_id,
+                "status": "IN_QUEUE",
+                "queue_position": 1,
+                **self._urls(app, request_id),
+            },
+            202,
+        )
 
     async def _render(self, job: FalJob) -> bytes:
         frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
@@ -142,14 +168,29 @@ class FakeFal(FakeService):
         job.polls += 1
         held = self.behaviour.hold is not None and not self.behaviour.hold.is_set()
         if job.polls == 1:
-            return Response.of({"status": "IN_QUEUE", "queue_position": 0,
-                                **self._urls(job.app, request_id)}, 202)
+            return Response.of(
+                {"status": "IN_QUEUE", "queue_position": 0, **self._urls(job.app, request_id)}, 202
+            )
         if held or job.polls < self.behaviour.polls_to_finish:
-            return Response.of({"status": "IN_PROGRESS", "logs": [
-                {"message": "rendering", "level": "INFO", "source": "user",
-                 "timestamp": "2026-12-01T00:00:00Z"}]}, 202)
-        done: dict[str, Any] = {"status": "COMPLETED", "logs": [],
-                                "metrics": {"inference_time": 1.2}}
+            return Response.of(
+                {
+                    "status": "IN_PROGRESS",
+                    "logs": [
+                        {
+                            "message": "rendering",
+                            "level": "INFO",
+                            "source": "user",
+                            "timestamp": "2026-12-01T00:00:00Z",
+                        }
+                    ],
+                },
+                202,
+            )
+        done: dict[str, Any] = {
+            "status": "COMPLETED",
+            "logs": [],
+            "metrics": {"inference_time": 1.2},
+        }
         if job.app in self.behaviour.fail_models:
             done |= {"error": "content policy violation", "error_type": "content_policy"}
         return Response.of(done)
@@ -165,9 +206,15 @@ class FakeFal(FakeService):
             # shield: a client that times out and retries must not cancel the render
             job.clip = await asyncio.shield(job.rendering)
             self.files[f"clip-{request_id}.mp4"] = job.clip
-        return Response.of({"video": {"url": f"{self.base_url}/media/clip-{request_id}.mp4",
-                                      "content_type": "video/mp4",
-                                      "file_size": len(job.clip)}})
+        return Response.of(
+            {
+                "video": {
+                    "url": f"{self.base_url}/media/clip-{request_id}.mp4",
+                    "content_type": "video/mp4",
+                    "file_size": len(job.clip),
+                }
+            }
+        )
 
     async def _cancel(self, request: Request) -> Response:
         _, job = self._job(request)

@@ -28,14 +28,36 @@ async def clip_from_frame(frame: bytes, seconds: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="fake-model-") as tmp:
         src, out = Path(tmp) / "frame.jpg", Path(tmp) / "clip.mp4"
         src.write_bytes(frame)
-        graph = ("scale=trunc(iw*1.08/2)*2:-2,"
-                 f"crop=trunc(iw/1.08/2)*2:trunc(ih/1.08/2)*2:x='(iw-ow)*t/{seconds}':"
-                 "y='(ih-oh)/2',format=yuv420p")
+        graph = (
+            "scale=trunc(iw*1.08/2)*2:-2,"
+            f"crop=trunc(iw/1.08/2)*2:trunc(ih/1.08/2)*2:x='(iw-ow)*t/{seconds}':"
+            "y='(ih-oh)/2',format=yuv420p"
+        )
         proc = await asyncio.create_subprocess_exec(
-            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-loop", "1",
-            "-framerate", "24", "-t", str(seconds), "-i", str(src), "-vf", graph,
-            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-movflags", "+faststart",
-            str(out), stderr=asyncio.subprocess.PIPE,
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-loop",
+            "1",
+            "-framerate",
+            "24",
+            "-t",
+            str(seconds),
+            "-i",
+            str(src),
+            "-vf",
+            graph,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-movflags",
+            "+faststart",
+            str(out),
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             _, err = await proc.communicate()

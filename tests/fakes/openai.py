@@ -27,57 +27,121 @@ Answer = Json | Callable[[dict[str, Any]], Json]
 Step = Mode | dict[str, Any]
 API_KEY = "sk-test"  # the key the fake accepts
 CATEGORIES = (
-    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
-    "illicit/violent", "self-harm", "self-harm/intent", "self-harm/instructions", "sexual",
-    "sexual/minors", "violence", "violence/graphic",
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
 )
-IMAGE_CATEGORIES = ("self-harm", "self-harm/intent", "self-harm/instructions", "sexual",
-                    "violence", "violence/graphic")
+IMAGE_CATEGORIES = (
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "violence",
+    "violence/graphic",
+)
 SPEECH_RATE = 24_000
 SECONDS_PER_WORD = 0.35  # the fake voice's pace at speed 1.0
 SPEECH_PAD_S = 0.15  # silence the fake puts before and after the words (real TTS does too)
 
 _SHOTS = [
-    ("wide", "push_in", "The bottle stands alone on a dark glossy plinth.",
-     "Cinematic studio shot of the bottle on a glossy plinth, warm rim light.", "Amber warmth"),
-    ("close", "orbit", "The gold cap catches a slow sweep of light.",
-     "Close-up of the gold cap, light sweeping across its edges.", "A gold cap, polished"),
-    ("macro", "parallax", "Macro of the glass and the amber liquid inside.",
-     "Macro detail of the glass surface and amber liquid, soft reflections.", "Pure glass"),
-    ("medium", "pan_left", "The bottle front on, label crisp.",
-     "Medium shot of the bottle, label facing camera, soft key light.", "Shop now"),
+    (
+        "wide",
+        "push_in",
+        "The bottle stands alone on a dark glossy plinth.",
+        "Cinematic studio shot of the bottle on a glossy plinth, warm rim light.",
+        "Amber warmth",
+    ),
+    (
+        "close",
+        "orbit",
+        "The gold cap catches a slow sweep of light.",
+        "Close-up of the gold cap, light sweeping across its edges.",
+        "A gold cap, polished",
+    ),
+    (
+        "macro",
+        "parallax",
+        "Macro of the glass and the amber liquid inside.",
+        "Macro detail of the glass surface and amber liquid, soft reflections.",
+        "Pure glass",
+    ),
+    (
+        "medium",
+        "pan_left",
+        "The bottle front on, label crisp.",
+        "Medium shot of the bottle, label facing camera, soft key light.",
+        "Shop now",
+    ),
 ]
 DEFAULT_ANSWERS: dict[str, Answer] = {
     "ConceptDraft": {
-        "title": "AURUM: golden hour", "logline": "A slow, luminous study of the bottle.",
-        "vibe": "luxurious", "grade": "luxurious", "music_mood": "luxurious",
-        "tagline": "Amber warmth, bottled", "call_to_action": "Shop now",
+        "title": "AURUM: golden hour",
+        "logline": "A slow, luminous study of the bottle.",
+        "vibe": "luxurious",
+        "grade": "luxurious",
+        "music_mood": "luxurious",
+        "tagline": "Amber warmth, bottled",
+        "call_to_action": "Shop now",
         "product_name": "AURUM Eau de Parfum",
         "selling_points": ["amber and vanilla", "polished glass bottle"],
     },
-    "ShotListDraft": {"shots": [
-        {"framing": f, "camera_move": m, "duration_s": 2.0, "description": d,
-         "provider_prompt": p, "caption": c} for f, m, d, p, c in _SHOTS]},
-    "VoiceScriptDraft": {"lines": [
-        {"shot_number": 1, "text": "I love this."},
-        {"shot_number": 2, "text": "My new favourite."},
-        {"shot_number": 3, "text": "Warm, soft, lasting."},
-        {"shot_number": 4, "text": "Shop now, honestly."},
-    ]},
-    "AssemblyDraft": {"transitions": ["fade", "fadeblack", "fade", "fadeblack"],
-                      "end_card_headline": "AURUM", "end_card_call_to_action": "Shop now"},
-    "PlanJudgeVerdict": {"score": 86, "summary": "A sound, product-led plan.",
-                         "violations": []},
+    "ShotListDraft": {
+        "shots": [
+            {
+                "framing": f,
+                "camera_move": m,
+                "duration_s": 2.0,
+                "description": d,
+                "provider_prompt": p,
+                "caption": c,
+            }
+            for f, m, d, p, c in _SHOTS
+        ]
+    },
+    "VoiceScriptDraft": {
+        "lines": [
+            {"shot_number": 1, "text": "I love this."},
+            {"shot_number": 2, "text": "My new favourite."},
+            {"shot_number": 3, "text": "Warm, soft, lasting."},
+            {"shot_number": 4, "text": "Shop now, honestly."},
+        ]
+    },
+    "AssemblyDraft": {
+        "transitions": ["fade", "fadeblack", "fade", "fadeblack"],
+        "end_card_headline": "AURUM",
+        "end_card_call_to_action": "Shop now",
+    },
+    "PlanJudgeVerdict": {"score": 86, "summary": "A sound, product-led plan.", "violations": []},
     "ProductAnalysisDraft": {
-        "brand": "AURUM", "product_name": "AURUM Eau de Parfum", "category": "perfume",
-        "visible_text": ["AURUM", "EAU DE PARFUM"], "colours": ["amber", "gold"],
-        "material": "glass", "shape": "rectangular bottle", "components": ["cap", "bottle"],
+        "brand": "AURUM",
+        "product_name": "AURUM Eau de Parfum",
+        "category": "perfume",
+        "visible_text": ["AURUM", "EAU DE PARFUM"],
+        "colours": ["amber", "gold"],
+        "material": "glass",
+        "shape": "rectangular bottle",
+        "components": ["cap", "bottle"],
     },
     "ProductAnalysisAudit": {
-        "brand": "AURUM", "product_name": "AURUM Eau de Parfum", "category": "perfume",
-        "visible_text": ["AURUM", "EAU DE PARFUM"], "colours": ["amber", "gold"],
-        "material": "glass", "shape": "rectangular bottle",
-        "components": ["gold cap", "bottle"], "corrections": ["the cap is gold"],
+        "brand": "AURUM",
+        "product_name": "AURUM Eau de Parfum",
+        "category": "perfume",
+        "visible_text": ["AURUM", "EAU DE PARFUM"],
+        "colours": ["amber", "gold"],
+        "material": "glass",
+        "shape": "rectangular bottle",
+        "components": ["gold cap", "bottle"],
+        "corrections": ["the cap is gold"],
     },
     "TitleDraft": {"title": "AURUM, in golden light"},
 }
@@ -91,8 +155,22 @@ def speech_wav(seconds: float, *, streamed: bool = False) -> bytes:
     tone = 0.4 * np.sin(2 * math.pi * 220.0 * t).astype(np.float32)
     pcm = (np.concatenate([pad, tone, pad]) * 32767).astype("<i2").tobytes()
     riff, data = (0xFFFFFFFF, 0xFFFFFFFF) if streamed else (36 + len(pcm), len(pcm))
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", riff, b"WAVE", b"fmt ", 16, 1, 1,
-                         SPEECH_RATE, SPEECH_RATE * 2, 2, 16, b"data", data)
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        riff,
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,
+        1,
+        SPEECH_RATE,
+        SPEECH_RATE * 2,
+        2,
+        16,
+        b"data",
+        data,
+    )
     return header + pcm
 
 
@@ -102,8 +180,9 @@ def speech_seconds(text: str, speed: float = 1.0) -> float:
 
 
 class FakeOpenAI(FakeService):
-    def __init__(self, faults: FaultPlan | None = None,
-                 answers: dict[str, Answer] | None = None) -> None:
+    def __init__(
+        self, faults: FaultPlan | None = None, answers: dict[str, Answer] | None = None
+    ) -> None:
         super().__init__(faults)
         self.answers: dict[str, Answer] = {**DEFAULT_ANSWERS, **(answers or {})}
         self.steps: dict[str, list[Step]] = {}
@@ -126,24 +205,44 @@ class FakeOpenAI(FakeService):
 
     # -- routing -------------------------------------------------------------------------
     def route(self, request: Request) -> str:
-        routes = {"/v1/chat/completions": "chat", "/v1/moderations": "moderations",
-                  "/v1/audio/speech": "speech"}
+        routes = {
+            "/v1/chat/completions": "chat",
+            "/v1/moderations": "moderations",
+            "/v1/audio/speech": "speech",
+        }
         return routes.get(request.path, "unknown")
 
     def error_body(self, status: int, message: str) -> Json:
         kinds = {401: "invalid_request_error", 429: "requests", 400: "invalid_request_error"}
-        return {"error": {"message": message, "type": kinds.get(status, "server_error"),
-                          "param": None, "code": None}}
+        return {
+            "error": {
+                "message": message,
+                "type": kinds.get(status, "server_error"),
+                "param": None,
+                "code": None,
+            }
+        }
 
     async def handle(self, request: Request) -> Response:
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
-            return Response.of({"error": {
-                "message": "Incorrect API key provided: sk-wr***. You can find your API key "
-                "at https://platform.openai.com/account/api-keys.",
-                "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}},
-                401, **{"x-request-id": "req_401"})
+            return Response.of(
+                {
+                    "error": {
+                        "message": "Incorrect API key provided: sk-wr***. You can find your API key "
+                        "at https://platform.openai.com/account/api-keys.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "invalid_api_key",
+                    }
+                },
+                401,
+                **{"x-request-id": "req_401"},
+            )
         handler: dict[str, Callable[[dict[str, Any]], Response]] = {
-            "chat": self._chat, "moderations": self._moderations, "speech": self._speech}
+            "chat": self._chat,
+            "moderations": self._moderations,
+            "speech": self._speech,
+        }
         if request.route not in handler:
             return Response.of(self.error_body(404, f"no route {request.path}"), 404)
         return handler[request.route](request.json())
@@ -170,21 +269,35 @@ class FakeOpenAI(FakeService):
         elif step == "filter":
             message["content"], finish = None, "content_filter"
         elif step == "malformed":
-            message["content"] = "{\"title\": \"oops\", "  # cut-off JSON
+            message["content"] = '{"title": "oops", '  # cut-off JSON
         elif step == "invalid":
             message["content"] = json.dumps({"unexpected": True})
         if body.get("tool_choice") and message["content"] is not None and finish == "stop":
-            message = {"role": "assistant", "content": None, "tool_calls": [{
-                "id": f"call_{next(self._ids)}", "type": "function",
-                "function": {"name": name, "arguments": message["content"]}}]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{next(self._ids)}",
+                        "type": "function",
+                        "function": {"name": name, "arguments": message["content"]},
+                    }
+                ],
+            }
             finish = "tool_calls"
-        response = Response.of({
-            "id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion",
-            "created": 1_700_000_000, "model": body.get("model", "gpt-4o-mini"),
-            "system_fingerprint": None,
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": finish}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}})
+        response = Response.of(
+            {
+                "id": f"chatcmpl-{next(self._ids)}",
+                "object": "chat.completion",
+                "created": 1_700_000_000,
+                "model": body.get("model", "gpt-4o-mini"),
+                "system_fingerprint": None,
+                "choices": [
+                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+            }
+        )
         response.headers["x-request-id"] = f"req_{next(self._ids)}"
         return response
 
@@ -195,12 +308,13 @@ class FakeOpenAI(FakeService):
             flagged.add("violence")
         if images and self.flag_images:
             flagged.add("sexual")
-        applied = {c: ["text", "image"] if c in IMAGE_CATEGORIES else ["text"]
-                   for c in CATEGORIES}
-        return {"flagged": bool(flagged),
-                "categories": {c: c in flagged for c in CATEGORIES},
-                "category_scores": {c: 0.93 if c in flagged else 0.0004 for c in CATEGORIES},
-                "category_applied_input_types": applied}
+        applied = {c: ["text", "image"] if c in IMAGE_CATEGORIES else ["text"] for c in CATEGORIES}
+        return {
+            "flagged": bool(flagged),
+            "categories": {c: c in flagged for c in CATEGORIES},
+            "category_scores": {c: 0.93 if c in flagged else 0.0004 for c in CATEGORIES},
+            "category_applied_input_types": applied,
+        }
 
     def _moderations(self, body: dict[str, Any]) -> Response:
         data = body["input"]
@@ -214,16 +328,18 @@ class FakeOpenAI(FakeService):
             if not all(i["image_url"]["url"].startswith("data:image/") for i in images):
                 return Response.of(self.error_body(400, "image_url must be a data URL"), 400)
             results = [self._result(texts, len(images))]
-        return Response.of({"id": f"modr-{next(self._ids)}", "model": body.get("model"),
-                            "results": results})
+        return Response.of(
+            {"id": f"modr-{next(self._ids)}", "model": body.get("model"), "results": results}
+        )
 
     # -- speech --------------------------------------------------------------------------
     def _speech(self, body: dict[str, Any]) -> Response:
         if body.get("response_format") != "wav":
             return Response.of(self.error_body(400, "the fake only speaks wav"), 400)
         seconds = speech_seconds(body["input"], float(body.get("speed", 1.0)))
-        return Response(200, speech_wav(seconds, streamed=self.streamed_wav),
-                        {"content-type": "audio/wav"})
+        return Response(
+            200, speech_wav(seconds, streamed=self.streamed_wav), {"content-type": "audio/wav"}
+        )
 
 
 def schema_name(body: dict[str, Any]) -> str:

@@ -35,8 +35,9 @@ class ReplicateBehaviour:
 
 
 class FakeReplicate(FakeService):
-    def __init__(self, faults: FaultPlan | None = None,
-                 behaviour: ReplicateBehaviour | None = None) -> None:
+    def __init__(
+        self, faults: FaultPlan | None = None, behaviour: ReplicateBehaviour | None = None
+    ) -> None:
         super().__init__(faults)
         self.behaviour = behaviour or ReplicateBehaviour()
         self.files: dict[str, bytes] = {}
@@ -80,12 +81,21 @@ class FakeReplicate(FakeService):
         data = part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
         file_id = f"file-{next(self._ids)}"
         self.files[file_id] = data
-        return Response.of({
-            "id": file_id, "name": "frame.jpg", "content_type": "image/jpeg",
-            "size": len(data), "etag": "x", "checksums": {}, "metadata": {},
-            "created_at": "2026-12-01T00:00:00Z", "expires_at": None,
-            "urls": {"get": f"{self.base_url}/media/{file_id}"},
-        }, 201)
+        return Response.of(
+            {
+                "id": file_id,
+                "name": "frame.jpg",
+                "content_type": "image/jpeg",
+                "size": len(data),
+                "etag": "x",
+                "checksums": {},
+                "metadata": {},
+                "created_at": "2026-12-01T00:00:00Z",
+                "expires_at": None,
+                "urls": {"get": f"{self.base_url}/media/{file_id}"},
+            },
+            201,
+        )
 
     def _media(self, request: Request) -> Response:
         data = self.files.get(request.path.removeprefix("/media/"))
@@ -95,18 +105,29 @@ class FakeReplicate(FakeService):
 
     def _json(self, p: Prediction) -> dict[str, Any]:
         url = f"{self.base_url}/v1/predictions/{p.id}"
-        return {"id": p.id, "model": p.model, "version": "fake-version", "status": p.status,
-                "input": p.input, "output": p.output, "logs": "", "error": p.error,
-                "data_removed": False, "metrics": {}, "created_at": "2026-12-01T00:00:00Z",
-                "urls": {"get": url, "cancel": f"{url}/cancel", "web": url}}
+        return {
+            "id": p.id,
+            "model": p.model,
+            "version": "fake-version",
+            "status": p.status,
+            "input": p.input,
+            "output": p.output,
+            "logs": "",
+            "error": p.error,
+            "data_removed": False,
+            "metrics": {},
+            "created_at": "2026-12-01T00:00:00Z",
+            "urls": {"get": url, "cancel": f"{url}/cancel", "web": url},
+        }
 
     def _create(self, request: Request) -> Response:
         match = _CREATE.match(request.path)
         assert match is not None
         model = f"{match.group(1)}/{match.group(2)}"
         self.accepted.append(request)
-        prediction = Prediction(id=f"p{next(self._ids)}", model=model,
-                                input=request.json()["input"])
+        prediction = Prediction(
+            id=f"p{next(self._ids)}", model=model, input=request.json()["input"]
+        )
         prediction.rendering = asyncio.create_task(self._render(prediction))
         self.background.append(prediction.rendering)
         self.predictions[prediction.id] = prediction

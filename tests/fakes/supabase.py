@@ -70,14 +70,23 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
             k.strip(): v.strip().strip('"')
             for k, _, v in (p.partition("=") for p in headers["content-disposition"].split(";"))
         }
-        parts[params["name"]] = Part(params["name"], params.get("filename"),
-                                     headers.get("content-type"), data.removesuffix(b"\r\n"))
+        parts[params["name"]] = Part(
+            params["name"],
+            params.get("filename"),
+            headers.get("content-type"),
+            data.removesuffix(b"\r\n"),
+        )
     return parts
 
 
 class FakeSupabase(FakeService):
-    def __init__(self, faults: FaultPlan | None = None, *, key: str = "service-role-key",
-                 secret: bytes = b"fake-jwt-secret") -> None:
+    def __init__(
+        self,
+        faults: FaultPlan | None = None,
+        *,
+        key: str = "service-role-key",
+        secret: bytes = b"fake-jwt-secret",
+    ) -> None:
         super().__init__(faults)
         self.key = key
         self.secret = secret
@@ -99,8 +108,11 @@ class FakeSupabase(FakeService):
             ("/bucket/", {"GET": "bucket-get"}, False),
             ("/object/sign/", {"POST": "sign", "GET": "signed-get"}, False),
             ("/object/info/", {"GET": "info"}, False),
-            ("/object/", {"POST": "upload", "PUT": "update", "GET": "download",
-                          "DELETE": "remove"}, False),
+            (
+                "/object/",
+                {"POST": "upload", "PUT": "update", "GET": "download", "DELETE": "remove"},
+                False,
+            ),
         ]
         for prefix, by_method, exact in routes:
             if (path == prefix) if exact else path.startswith(prefix):
@@ -112,15 +124,18 @@ class FakeSupabase(FakeService):
 
     @staticmethod
     def error(status: int, error: str, message: str, http_status: int = 400) -> Response:
-        return Response.of({"statusCode": str(status), "error": error, "message": message},
-                           http_status)
+        return Response.of(
+            {"statusCode": str(status), "error": error, "message": message}, http_status
+        )
 
     def now(self) -> float:
         return time.time() + self.clock_offset_s
 
     def _authorized(self, request: Request) -> bool:
-        return (request.headers.get("apikey") == self.key
-                and request.headers.get("authorization") == f"Bearer {self.key}")
+        return (
+            request.headers.get("apikey") == self.key
+            and request.headers.get("authorization") == f"Bearer {self.key}"
+        )
 
     async def handle(self, request: Request) -> Response:
         route, path = request.route, request.path.removeprefix(PREFIX)
@@ -130,8 +145,10 @@ class FakeSupabase(FakeService):
             self.unauthenticated.append(request)
             return self.error(403, "Unauthorized", "invalid signature")
         handlers: dict[str, tuple[str, Callable[[Request, str], Response]]] = {
-            "bucket-list": ("/bucket", lambda r, _: Response.of(
-                [self._bucket_json(b) for b in self.buckets])),
+            "bucket-list": (
+                "/bucket",
+                lambda r, _: Response.of([self._bucket_json(b) for b in self.buckets]),
+            ),
             "bucket-get": ("/bucket/", lambda r, rest: self._bucket_get(rest)),
             "bucket-create": ("/bucket", lambda r, _: self._bucket_create(r)),
             "sign": ("/object/sign/", self._sign),
@@ -148,10 +165,17 @@ class FakeSupabase(FakeService):
 
     # -- buckets -----------------------------------------------------------------------------
     def _bucket_json(self, bucket_id: str) -> dict[str, Any]:
-        return {"id": bucket_id, "name": bucket_id, "owner": "", "type": "STANDARD",
-                "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z",
-                "file_size_limit": None, "allowed_mime_types": None,
-                **self.buckets[bucket_id]}
+        return {
+            "id": bucket_id,
+            "name": bucket_id,
+            "owner": "",
+            "type": "STANDARD",
+            "created_at": "2026-12-01T00:00:00Z",
+            "updated_at": "2026-12-01T00:00:00Z",
+            "file_size_limit": None,
+            "allowed_mime_types": None,
+            **self.buckets[bucket_id],
+        }
 
     def _bucket_get(self, bucket_id: str) -> Response:
         if bucket_id not in self.buckets:
@@ -182,8 +206,13 @@ class FakeSupabase(FakeService):
         bucket, key = self._split(rest)
         if bucket not in self.buckets:
             return self.error(404, "Bucket not found", "Bucket not found")
-        upload = Upload(request.method, bucket, key, request.headers.get("x-upsert"),
-                        parse_multipart(request.headers["content-type"], request.body))
+        upload = Upload(
+            request.method,
+            bucket,
+            key,
+            request.headers.get("x-upsert"),
+            parse_multipart(request.headers["content-type"], request.body),
+        )
         self.uploads.append(upload)
         if "file" not in upload.parts:
             return self.error(400, "InvalidRequest", "no file part")
@@ -195,33 +224,50 @@ class FakeSupabase(FakeService):
         writes = self.objects[(bucket, key)].writes + 1 if exists else 1
         cache_control = upload.parts["cacheControl"].body.decode()
         self.objects[(bucket, key)] = StoredObject(
-            upload.file.body, upload.file.content_type or "application/octet-stream",
-            f"max-age={cache_control}", writes)
-        return Response.of({"Id": f"00000000-0000-0000-0000-{next(self._ids):012d}",
-                            "Key": f"{bucket}/{key}"})
+            upload.file.body,
+            upload.file.content_type or "application/octet-stream",
+            f"max-age={cache_control}",
+            writes,
+        )
+        return Response.of(
+            {"Id": f"00000000-0000-0000-0000-{next(self._ids):012d}", "Key": f"{bucket}/{key}"}
+        )
 
     def _download(self, rest: str) -> Response:
         bucket, key = self._split(rest)
         if (missing := self._missing(bucket, key)) is not None:
             return missing
         stored = self.objects[(bucket, key)]
-        return Response(200, stored.data, {"content-type": stored.content_type,
-                                           "cache-control": stored.cache_control})
+        return Response(
+            200,
+            stored.data,
+            {"content-type": stored.content_type, "cache-control": stored.cache_control},
+        )
 
     def _info(self, rest: str) -> Response:
         bucket, key = self._split(rest)
         if (missing := self._missing(bucket, key)) is not None:
             return missing
         stored = self.objects[(bucket, key)]
-        return Response.of({"id": key, "name": key, "bucket_id": bucket,
-                            "size": len(stored.data), "content_type": stored.content_type,
-                            "cache_control": stored.cache_control,
-                            "etag": hashlib.md5(stored.data, usedforsecurity=False).hexdigest(),
-                            "created_at": "2026-12-01T00:00:00Z"})
+        return Response.of(
+            {
+                "id": key,
+                "name": key,
+                "bucket_id": bucket,
+                "size": len(stored.data),
+                "content_type": stored.content_type,
+                "cache_control": stored.cache_control,
+                "etag": hashlib.md5(stored.data, usedforsecurity=False).hexdigest(),
+                "created_at": "2026-12-01T00:00:00Z",
+            }
+        )
 
     def _remove(self, request: Request, bucket: str) -> Response:
-        removed = [{"name": k, "bucket_id": bucket} for k in request.json()["prefixes"]
-                   if self.objects.pop((bucket, k), None) is not None]
+        removed = [
+            {"name": k, "bucket_id": bucket}
+            for k in request.json()["prefixes"]
+            if self.objects.pop((bucket, k), None) is not None
+        ]
         return Response.of(removed)
 
     # -- signed URLs -------------------------------------------------------------------------
@@ -243,7 +289,8 @@ class FakeSupabase(FakeService):
         token = parse_qs(request.query).get("token", [""])[0]
         expires_at, _, _mac = token.partition(".")
         if not expires_at.isdigit() or not hmac.compare_digest(
-                token, self._token(rest, int(expires_at))):
+            token, self._token(rest, int(expires_at))
+        ):
             return self.error(400, "InvalidJWT", "invalid signature")
         if int(expires_at) <= self.now():
             return self.error(400, "InvalidJWT", '"exp" claim timestamp check failed')

@@ -25,19 +25,23 @@ BRIEF = "AURUM Eau de Parfum: amber and vanilla with sandalwood. Shop now at aur
 
 
 def _brief(**changes: Any) -> Brief:
-    base: dict[str, Any] = dict(kind="promo", text=BRIEF, voice_over=True,
-                                aspect_ratios=("1:1",), duration_s=8.0)
+    base: dict[str, Any] = dict(
+        kind="promo", text=BRIEF, voice_over=True, aspect_ratios=("1:1",), duration_s=8.0
+    )
     base.update(changes)
     return Brief(**base)
 
 
 async def _run(toolbox: Toolbox, job: str, brief: Brief, tmp: Path) -> tuple[JobResult, Any]:
     async with JobRunner(toolbox) as runner:
-        result = await runner.run(job, brief=brief, image=sample("aurum-perfume.png"),
-                                  out_dir=tmp / "out")
+        result = await runner.run(
+            job, brief=brief, image=sample("aurum-perfume.png"), out_dir=tmp / "out"
+        )
     finished = collections.Counter(
-        e["node"] for e in Journal(toolbox.settings.data_dir, job).read()
-        if e["event"] == "node_finished")
+        e["node"]
+        for e in Journal(toolbox.settings.data_dir, job).read()
+        if e["event"] == "node_finished"
+    )
     return result, finished
 
 
@@ -51,8 +55,9 @@ class WordyOnce:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def audio(self, brief: Brief, concept: Concept, shots: ShotList,
-                    feedback: Sequence[str] = ()) -> AudioPlan:
+    async def audio(
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+    ) -> AudioPlan:
         self.audio_calls += 1
         plan: AudioPlan = await self.inner.audio(brief, concept, shots, feedback)
         if self.audio_calls == 1:
@@ -69,8 +74,9 @@ class DroppedCaptions(StillsRenderer):
         self.bad = bad
         self.calls = 0
 
-    async def captions(self, captions: Sequence[Caption], aspect: AspectRatio, scale: float,
-                       grade: Grade) -> list[StoredOverlay]:
+    async def captions(
+        self, captions: Sequence[Caption], aspect: AspectRatio, scale: float, grade: Grade
+    ) -> list[StoredOverlay]:
         self.calls += 1
         if self.calls <= self.bad:
             return []
@@ -102,8 +108,9 @@ async def test_failing_plan_goes_back_to_the_audio_agent_once(tmp_path: Path) ->
 async def test_illegible_captions_are_enlarged_on_the_retry(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
     stills = DroppedCaptions(toolbox.stills, bad=1)
-    result, finished = await _run(_with_stills(toolbox, stills), "caption-retry", _brief(),
-                                  tmp_path)
+    result, finished = await _run(
+        _with_stills(toolbox, stills), "caption-retry", _brief(), tmp_path
+    )
     assert result.status == "completed", result.values["output_qa"].violations
     assert finished["qa_output"] == 2 and finished["assembly"] == 2
     assert result.values["plan"].caption_scale > 1.0
@@ -124,7 +131,8 @@ async def test_out_of_retries_publishes_with_warnings(tmp_path: Path) -> None:
 async def test_moderation_block_fails_at_once(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
     result, finished = await _run(
-        toolbox, "blocked", _brief(text="Nude models with guns selling AURUM"), tmp_path)
+        toolbox, "blocked", _brief(text="Nude models with guns selling AURUM"), tmp_path
+    )
     assert result.status == "failed"
     assert "moderate_input" in result.values["error"]
     assert "concept" not in finished and "render_submit" not in finished
@@ -146,11 +154,13 @@ class FlaggedPrompts:
     async def assembly(self, *args: Any, **kwargs: Any) -> Any:
         plan = await self.inner.assembly(*args, **kwargs)
         first = plan.shots[0].model_copy(
-            update={"prompt": plan.shots[0].prompt + ", next to a loaded AK-47 and ammunition"})
+            update={"prompt": plan.shots[0].prompt + ", next to a loaded AK-47 and ammunition"}
+        )
         return plan.model_copy(update={"shots": (first, *plan.shots[1:])})
 
-    async def sanitise(self, prompts_in: Sequence[str], *, kind: str = "promo",
-                       categories: Sequence[str] = ()) -> tuple[str, ...]:
+    async def sanitise(
+        self, prompts_in: Sequence[str], *, kind: str = "promo", categories: Sequence[str] = ()
+    ) -> tuple[str, ...]:
         self.sanitised.append(tuple(prompts_in))
         if not self.fixes:
             return tuple(prompts_in)
@@ -160,8 +170,12 @@ class FlaggedPrompts:
 async def test_flagged_prompts_are_sanitised_once(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
     planner = FlaggedPrompts(toolbox.planner, fixes=True)
-    result, _ = await _run(dataclasses.replace(toolbox, planner=planner), "sanitised",
-                                  _brief(voice_over=False), tmp_path)
+    result, _ = await _run(
+        dataclasses.replace(toolbox, planner=planner),
+        "sanitised",
+        _brief(voice_over=False),
+        tmp_path,
+    )
     assert result.status == "completed", result.values.get("error")
     assert len(planner.sanitised) == 1
     assert "AK-47" not in result.values["plan"].shots[0].prompt
@@ -173,8 +187,9 @@ async def test_flagged_prompts_are_sanitised_once(tmp_path: Path) -> None:
 async def test_prompts_still_flagged_after_sanitising_block_the_job(tmp_path: Path) -> None:
     toolbox = _toolbox(tmp_path)
     planner = FlaggedPrompts(toolbox.planner, fixes=False)
-    result, finished = await _run(dataclasses.replace(toolbox, planner=planner), "flagged",
-                                  _brief(voice_over=False), tmp_path)
+    result, finished = await _run(
+        dataclasses.replace(toolbox, planner=planner), "flagged", _brief(voice_over=False), tmp_path
+    )
     assert result.status == "failed"
     assert "shot prompts were flagged (weapons)" in result.values["error"]
     assert "render_submit" not in finished  # nothing was paid for

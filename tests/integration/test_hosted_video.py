@@ -26,8 +26,15 @@ from tests.fakes.asgi import FaultPlan, serving
 from tests.fakes.fal import FakeFal, FalBehaviour
 from tests.fakes.replicate import FakeReplicate, ReplicateBehaviour
 
-FAST = HostedPolicy(attempts=8, backoff_s=0.01, max_backoff_s=0.05, poll_initial_s=0.01,
-                    poll_max_s=0.05, deadline_s=60.0, call_timeout_s=1.5)
+FAST = HostedPolicy(
+    attempts=8,
+    backoff_s=0.01,
+    max_backoff_s=0.05,
+    poll_initial_s=0.01,
+    poll_max_s=0.05,
+    deadline_s=60.0,
+    call_timeout_s=1.5,
+)
 FAL_MODELS = {"promo": ("seedance-2.0", "kling-3.0-pro", "wan-2.7")}
 REPLICATE_MODELS = {"promo": ("replicate-seedance-2.0", "replicate-kling-3.0")}
 
@@ -43,8 +50,13 @@ async def _plan(data_dir: Path) -> Planned:
     tools = build_toolbox(Settings(data_dir=data_dir))
     data = await asyncio.to_thread(sample("aurum-perfume.png").read_bytes)
     product = await tools.ingestor.ingest(data)
-    brief = Brief(kind="promo", text="AURUM Eau de Parfum, amber and vanilla. Shop now",
-                  voice_over=False, aspect_ratios=("9:16",), duration_s=8.0)
+    brief = Brief(
+        kind="promo",
+        text="AURUM Eau de Parfum, amber and vanilla. Shop now",
+        voice_over=False,
+        aspect_ratios=("9:16",),
+        duration_s=8.0,
+    )
     concept = await tools.planner.concept(brief, product)
     shots = await tools.planner.visual(brief, product, concept)
     audio = await tools.planner.audio(brief, concept, shots)
@@ -58,13 +70,18 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
     return asyncio.run(_plan(tmp_path_factory.mktemp("hosted")))
 
 
-def _provider(planned: Planned, backend: ProviderBackend, models: Mapping[str, Sequence[str]],
-              policy: HostedPolicy = FAST, catalog_path: Path | None = None
-              ) -> HostedVideoProvider:
+def _provider(
+    planned: Planned,
+    backend: ProviderBackend,
+    models: Mapping[str, Sequence[str]],
+    policy: HostedPolicy = FAST,
+    catalog_path: Path | None = None,
+) -> HostedVideoProvider:
     storage = planned.tools.storage
     keyframes = LocalVideoProvider(storage, planned.tools.settings.render.motion_headroom)
-    return HostedVideoProvider(backend, load_catalog(catalog_path), models, storage, keyframes,
-                               policy=policy)
+    return HostedVideoProvider(
+        backend, load_catalog(catalog_path), models, storage, keyframes, policy=policy
+    )
 
 
 @pytest.fixture
@@ -75,8 +92,9 @@ async def fal() -> AsyncIterator[FakeFal]:
 
 
 def _fal_backend(fake: FakeFal) -> FalBackend:
-    return FalBackend("key-id:key-secret",
-                      endpoints=FalEndpoints(fake.base_url, fake.base_url, fake.base_url))
+    return FalBackend(
+        "key-id:key-secret", endpoints=FalEndpoints(fake.base_url, fake.base_url, fake.base_url)
+    )
 
 
 async def _render_all(provider: HostedVideoProvider, planned: Planned, job_id: str) -> list[Path]:
@@ -122,8 +140,9 @@ async def test_fal_round_trip_on_the_wire(planned: Planned, fal: FakeFal) -> Non
     assert fal.count("status") <= 4 * len(shots)
 
 
-async def test_submit_is_remembered_so_a_rerun_does_not_pay_twice(planned: Planned,
-                                                                   fal: FakeFal) -> None:
+async def test_submit_is_remembered_so_a_rerun_does_not_pay_twice(
+    planned: Planned, fal: FakeFal
+) -> None:
     provider = _provider(planned, _fal_backend(fal), FAL_MODELS)
     shot = planned.plan.shots[0]
     first = await provider.submit("fal-once", shot, planned.plan, planned.product)
@@ -148,8 +167,13 @@ async def test_rejected_input_fails_over_to_the_next_model(planned: Planned) -> 
 
 
 async def test_thirty_percent_faults_still_complete(planned: Planned) -> None:
-    faults = FaultPlan(rate=0.3, kinds=("429", "500", "502-nginx", "503", "hang", "malformed"),
-                       spare=frozenset({"token"}), hang_s=2.0, seed=11)
+    faults = FaultPlan(
+        rate=0.3,
+        kinds=("429", "500", "502-nginx", "503", "hang", "malformed"),
+        spare=frozenset({"token"}),
+        hang_s=2.0,
+        seed=11,
+    )
     fake = FakeFal(faults=faults)
     async with serving(fake):
         provider = _provider(planned, _fal_backend(fake), FAL_MODELS)
@@ -183,17 +207,31 @@ async def test_deadline_cancels_the_request(planned: Planned) -> None:
     assert fake.jobs[job.request_id].cancelled
 
 
-async def test_a_new_model_is_a_catalog_entry(planned: Planned, fal: FakeFal,
-                                              tmp_path: Path) -> None:
+async def test_a_new_model_is_a_catalog_entry(
+    planned: Planned, fal: FakeFal, tmp_path: Path
+) -> None:
     extra = tmp_path / "catalog.json"
-    extra.write_text(json.dumps({"models": [{
-        "id": "acme-motion-1", "provider": "fal", "model": "acme/motion-1/image-to-video",
-        "fields": {"prompt": "text", "image": "first_frame", "duration": "seconds"},
-        "durations": [5, 10], "duration_format": "int", "output_path": "video.url",
-        "price_per_s": 0.05,
-    }]}))
-    provider = _provider(planned, _fal_backend(fal), {"promo": ("acme-motion-1",)},
-                         catalog_path=extra)
+    extra.write_text(
+        json.dumps(
+            {
+                "models": [
+                    {
+                        "id": "acme-motion-1",
+                        "provider": "fal",
+                        "model": "acme/motion-1/image-to-video",
+                        "fields": {"prompt": "text", "image": "first_frame", "duration": "seconds"},
+                        "durations": [5, 10],
+                        "duration_format": "int",
+                        "output_path": "video.url",
+                        "price_per_s": 0.05,
+                    }
+                ]
+            }
+        )
+    )
+    provider = _provider(
+        planned, _fal_backend(fal), {"promo": ("acme-motion-1",)}, catalog_path=extra
+    )
     clips = await _render_all(provider, planned, "fal-acme")
     body = fal.submissions()[0].json()
     assert fal.submissions()[0].path == "/acme/motion-1/image-to-video"
@@ -209,8 +247,9 @@ async def replicate_fake() -> AsyncIterator[FakeReplicate]:
         yield fake
 
 
-async def test_replicate_round_trip_on_the_wire(planned: Planned,
-                                                replicate_fake: FakeReplicate) -> None:
+async def test_replicate_round_trip_on_the_wire(
+    planned: Planned, replicate_fake: FakeReplicate
+) -> None:
     backend = ReplicateBackend("r8-test", base_url=replicate_fake.base_url)
     provider = _provider(planned, backend, REPLICATE_MODELS)
     clips = await _render_all(provider, planned, "rep-happy")
@@ -226,13 +265,19 @@ async def test_replicate_round_trip_on_the_wire(planned: Planned,
 
 async def test_replicate_faults_and_failure(planned: Planned) -> None:
     # creates are never retried by the SDK; ours retries only "not accepted" answers
-    faults = FaultPlan(rate=0.3, kinds=("429", "503", "500", "hang"), hang_s=2.0, seed=5,
-                       spare=frozenset({"create"}))
+    faults = FaultPlan(
+        rate=0.3,
+        kinds=("429", "503", "500", "hang"),
+        hang_s=2.0,
+        seed=5,
+        spare=frozenset({"create"}),
+    )
     faults.scripted["create"] = ["429", "503"]
     fake = FakeReplicate(faults=faults)
     async with serving(fake):
-        provider = _provider(planned, ReplicateBackend("r8-test", base_url=fake.base_url),
-                             REPLICATE_MODELS)
+        provider = _provider(
+            planned, ReplicateBackend("r8-test", base_url=fake.base_url), REPLICATE_MODELS
+        )
         clips = await _render_all(provider, planned, "rep-faults")
     assert len(clips) == len(planned.plan.shots)
     assert len(fake.accepted) == len(planned.plan.shots)
@@ -240,8 +285,9 @@ async def test_replicate_faults_and_failure(planned: Planned) -> None:
 
     failing = FakeReplicate(behaviour=ReplicateBehaviour(fail_models={"bytedance/seedance-2.0"}))
     async with serving(failing):
-        provider = _provider(planned, ReplicateBackend("r8-test", base_url=failing.base_url),
-                             REPLICATE_MODELS)
+        provider = _provider(
+            planned, ReplicateBackend("r8-test", base_url=failing.base_url), REPLICATE_MODELS
+        )
         shot = planned.plan.shots[0]
         job = await provider.submit("rep-fail", shot, planned.plan, planned.product)
         with pytest.raises(ProviderError, match="NSFW content detected"):

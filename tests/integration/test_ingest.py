@@ -62,8 +62,10 @@ async def test_png_product_photo(ingestor: LocalIngestor, storage: LocalStorage)
     data = encode(product_photo(), "PNG")
     started = time.perf_counter()
     profile = await ingestor.ingest(data, source_name="aurora.png")
-    print(f"\ningest 1024x1280 PNG: {time.perf_counter() - started:.2f} s "
-          f"(includes the OCR model load); {profile.notes}")
+    print(
+        f"\ningest 1024x1280 PNG: {time.perf_counter() - started:.2f} s "
+        f"(includes the OCR model load); {profile.notes}"
+    )
     assert (profile.width, profile.height) == (1024, 1280)
     assert profile.mask_method == "grabcut"
     x0, y0, x1, y1 = PRODUCT_BOX
@@ -72,8 +74,12 @@ async def test_png_product_photo(ingestor: LocalIngestor, storage: LocalStorage)
     r, g, b = hex_to_rgb(profile.palette[0])
     assert r > 120, profile.palette
     assert r > 2.5 * max(g, b), profile.palette
-    assert max(abs(c - d) for c, d in zip(hex_to_rgb(profile.background), (234, 231, 226),
-                                          strict=True)) <= 4
+    assert (
+        max(
+            abs(c - d) for c, d in zip(hex_to_rgb(profile.background), (234, 231, 226), strict=True)
+        )
+        <= 4
+    )
     assert "AURORA" in profile.detected_text
     assert any("mask by grabcut" in n for n in profile.notes)
     normalized = await _image(storage, profile, "normalized")
@@ -89,8 +95,9 @@ async def test_png_product_photo(ingestor: LocalIngestor, storage: LocalStorage)
     assert alpha[0, 0] < 30  # the margin around the product is transparent
 
 
-async def test_jpeg_exif_orientation_is_applied(ingestor: LocalIngestor,
-                                                storage: LocalStorage) -> None:
+async def test_jpeg_exif_orientation_is_applied(
+    ingestor: LocalIngestor, storage: LocalStorage
+) -> None:
     # Stored sideways, as a phone held in portrait does it, with orientation 6 in EXIF
     # ("rotate 90 degrees clockwise to display").
     sideways = _half(product_photo()).transpose(Image.Transpose.ROTATE_90)
@@ -113,8 +120,9 @@ async def test_webp_is_accepted(ingestor: LocalIngestor) -> None:
     assert profile.notes[0].startswith("WEBP 256x320")
 
 
-async def test_transparent_png_uses_its_alpha(ingestor: LocalIngestor,
-                                              storage: LocalStorage) -> None:
+async def test_transparent_png_uses_its_alpha(
+    ingestor: LocalIngestor, storage: LocalStorage
+) -> None:
     layer = _half(product_layer(), 4)
     profile = await ingestor.ingest(encode(layer, "PNG"))
     assert profile.mask_method == "alpha"
@@ -128,11 +136,13 @@ async def test_transparent_png_uses_its_alpha(ingestor: LocalIngestor,
     assert cut_alpha.max() == 255
 
 
-async def test_large_photo_is_downscaled_to_the_working_size(storage: LocalStorage,
-                                                             reader: TextReader) -> None:
+async def test_large_photo_is_downscaled_to_the_working_size(
+    storage: LocalStorage, reader: TextReader
+) -> None:
     limits = MediaLimits(working_side_px=400)
     profile = await LocalIngestor(storage, limits, reader).ingest(
-        encode(product_photo(), "JPEG", quality=85))
+        encode(product_photo(), "JPEG", quality=85)
+    )
     assert (profile.width, profile.height) == (320, 400)
     assert profile.notes[0].startswith("JPEG 1024x1280")
 
@@ -149,8 +159,14 @@ def _truncated_png() -> bytes:
 
 def _jpeg_bomb() -> bytes:
     """SOI, then a baseline SOF0 claiming 60000 x 60000, then nothing useful."""
-    sof = b"\xff\xc0\x00\x11\x08" + (60000).to_bytes(2, "big") * 2 + b"\x03" + b"\x01\x22\x00" \
-        + b"\x02\x11\x01" + b"\x03\x11\x01"
+    sof = (
+        b"\xff\xc0\x00\x11\x08"
+        + (60000).to_bytes(2, "big") * 2
+        + b"\x03"
+        + b"\x01\x22\x00"
+        + b"\x02\x11\x01"
+        + b"\x03\x11\x01"
+    )
     return b"\xff\xd8" + sof + b"\xff\xd9"
 
 
@@ -167,8 +183,9 @@ def _jpeg_bomb() -> bytes:
         (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, InputError, "corrupt"),
     ],
 )
-async def test_bad_uploads_are_refused(ingestor: LocalIngestor, make: object,
-                                       error: type[Exception], words: str) -> None:
+async def test_bad_uploads_are_refused(
+    ingestor: LocalIngestor, make: object, error: type[Exception], words: str
+) -> None:
     assert callable(make)
     data = make()
     started = time.perf_counter()
@@ -213,8 +230,7 @@ async def test_ocr_reads_a_rendered_caption(reader: TextReader) -> None:
     started = time.perf_counter()
     found = await reader.read(_caption_frame("SHOP NOW", 120))
     again = await reader.read(_caption_frame("Golden hour, bottled.", 64))
-    print(f"\nOCR of two 1080x1920 frames: {time.perf_counter() - started:.2f} s "
-          f"{found} {again}")
+    print(f"\nOCR of two 1080x1920 frames: {time.perf_counter() - started:.2f} s {found} {again}")
     assert text_similarity("SHOP NOW", [t for t, _ in found]) >= 0.8
     assert text_similarity("Golden hour, bottled.", [t for t, _ in again]) >= 0.8
     assert text_similarity("SHOP NOW", [t for t, _ in again]) < 0.5

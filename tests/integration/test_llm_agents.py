@@ -35,16 +35,29 @@ from tests.fakes.asgi import FaultPlan, serving
 from tests.fakes.openai import FakeOpenAI
 from tests.unit.test_llm_prompts import PRODUCT, TEXT
 
-AGENT_SCHEMAS = ["ConceptDraft", "ShotListDraft", "VoiceScriptDraft", "AssemblyDraft",
-                 "PlanJudgeVerdict"]
+AGENT_SCHEMAS = [
+    "ConceptDraft",
+    "ShotListDraft",
+    "VoiceScriptDraft",
+    "AssemblyDraft",
+    "PlanJudgeVerdict",
+]
 
 
-def _settings(fake: FakeOpenAI, llm: dict[str, object], data_dir: Path | None = None,
-              key: str = "sk-test") -> Settings:
-    options: dict[str, object] = {"base_url": f"{fake.base_url}/v1", "timeout_s": 2.0,
-                                  "max_retries": 2, **llm}
-    return Settings(data_dir=data_dir or Path(".aistudio"), openai_api_key=SecretStr(key),
-                    llm=LLMSettings.model_validate(options))
+def _settings(
+    fake: FakeOpenAI, llm: dict[str, object], data_dir: Path | None = None, key: str = "sk-test"
+) -> Settings:
+    options: dict[str, object] = {
+        "base_url": f"{fake.base_url}/v1",
+        "timeout_s": 2.0,
+        "max_retries": 2,
+        **llm,
+    }
+    return Settings(
+        data_dir=data_dir or Path(".aistudio"),
+        openai_api_key=SecretStr(key),
+        llm=LLMSettings.model_validate(options),
+    )
 
 
 def _planner(fake: FakeOpenAI, key: str = "sk-test", **llm: object) -> LLMPlanner:
@@ -60,8 +73,7 @@ class Plan:
     report: QAReport
 
 
-async def _run_agents(planner: LLMPlanner, brief: Brief,
-                      product: ProductProfile = PRODUCT) -> Plan:
+async def _run_agents(planner: LLMPlanner, brief: Brief, product: ProductProfile = PRODUCT) -> Plan:
     concept = await planner.concept(brief, product)
     shots = await planner.visual(brief, product, concept)
     audio = await planner.audio(brief, concept, shots)
@@ -83,7 +95,8 @@ async def fake() -> AsyncIterator[FakeOpenAI]:
 
 @pytest.mark.parametrize("kind", ["promo", "fashion", "ugc"])
 async def test_each_agent_returns_its_typed_artifact_with_the_schema_on_the_wire(
-    fake: FakeOpenAI, kind: JobKind,
+    fake: FakeOpenAI,
+    kind: JobKind,
 ) -> None:
     planner = _planner(fake, agent_models={"qa": "gpt-judge"})
     result = await _run_agents(planner, _brief(kind))
@@ -123,8 +136,9 @@ async def test_invalid_output_is_reasked_with_the_error_then_used(fake: FakeOpen
 async def test_a_rule_the_code_cannot_repair_is_reasked(fake: FakeOpenAI) -> None:
     shots = fake.answers["ShotListDraft"]
     assert isinstance(shots, dict)
-    with_people = {"shots": [dict(s, description="A woman holds the bottle.")
-                             for s in shots["shots"]]}
+    with_people = {
+        "shots": [dict(s, description="A woman holds the bottle.") for s in shots["shots"]]
+    }
     fake.script("ShotListDraft", with_people)
     planner = _planner(fake)
     concept = await planner.concept(_brief(), PRODUCT)
@@ -134,7 +148,8 @@ async def test_a_rule_the_code_cannot_repair_is_reasked(fake: FakeOpenAI) -> Non
 
 
 async def test_falls_back_to_offline_after_the_last_reask(
-    fake: FakeOpenAI, caplog: pytest.LogCaptureFixture,
+    fake: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake.script("ShotListDraft", "invalid", "invalid", "invalid")
     fake.script("PlanJudgeVerdict", "malformed", "malformed", "malformed")
@@ -154,25 +169,39 @@ async def test_falls_back_to_offline_after_the_last_reask(
 async def test_a_failing_judge_sends_the_plan_back_to_the_agent_it_names(
     fake: FakeOpenAI,
 ) -> None:
-    fake.script("PlanJudgeVerdict", {"score": 42, "summary": "The story stops short.",
-                                     "violations": [{
-                                         "criterion": "narrative_completion",
-                                         "shot_number": 0, "fix_by": "audio",
-                                         "problem": "the voice-over never names the offer"}]})
+    fake.script(
+        "PlanJudgeVerdict",
+        {
+            "score": 42,
+            "summary": "The story stops short.",
+            "violations": [
+                {
+                    "criterion": "narrative_completion",
+                    "shot_number": 0,
+                    "fix_by": "audio",
+                    "problem": "the voice-over never names the offer",
+                }
+            ],
+        },
+    )
     result = await _run_agents(_planner(fake), _brief())
     report = result.report
     assert not report.passed and report.redo == "audio"
-    assert report.violations == ("llm-judge: narrative_completion: the voice-over never names "
-                                 "the offer",)
+    assert report.violations == (
+        "llm-judge: narrative_completion: the voice-over never names the offer",
+    )
     # the retry hands the violation to the agent, which passes it to the model
     await _planner(fake).audio(_brief(), result.concept, result.shots, report.violations)
-    assert "never names the offer" in fake.chat_bodies("VoiceScriptDraft")[-1]["messages"][-1][
-        "content"]
+    assert (
+        "never names the offer"
+        in fake.chat_bodies("VoiceScriptDraft")[-1]["messages"][-1]["content"]
+    )
 
 
 async def test_thirty_percent_faults_still_complete() -> None:
-    faults = FaultPlan(rate=0.3, kinds=("429", "500", "502-nginx", "503", "hang"), seed=11,
-                       hang_s=1.2)
+    faults = FaultPlan(
+        rate=0.3, kinds=("429", "500", "502-nginx", "503", "hang"), seed=11, hang_s=1.2
+    )
     fake = FakeOpenAI(faults=faults)
     async with serving(fake):
         planner = _planner(fake, timeout_s=0.8, max_retries=4)
@@ -231,15 +260,18 @@ async def test_vision_reads_and_audits_the_stored_photo(fake: FakeOpenAI, tmp_pa
     assert degraded.analysis is None and "vision analysis skipped" in degraded.notes[-1]
     with pytest.raises(ProviderError, match="Incorrect API key"):
         await AnalysingIngestor(Ingested(), _planner(fake, key="sk-bad"), tools.storage).ingest(
-            data)
+            data
+        )
     # the reading flows into the shot prompts as the verbatim label text
-    shots = await tools.planner.visual(_brief(), profile,
-                                       await tools.planner.concept(_brief(), profile))
+    shots = await tools.planner.visual(
+        _brief(), profile, await tools.planner.concept(_brief(), profile)
+    )
     assert '"AURUM", "EAU DE PARFUM"' in shots.shots[0].provider_prompt
 
 
 async def test_vision_failure_leaves_the_profile_without_analysis(
-    fake: FakeOpenAI, tmp_path: Path,
+    fake: FakeOpenAI,
+    tmp_path: Path,
 ) -> None:
     fake.script("ProductAnalysisDraft", "refusal", "refusal", "refusal")
     planner = _planner(fake)
@@ -255,8 +287,9 @@ async def test_title_and_sanitise(fake: FakeOpenAI) -> None:
     concept = await planner.concept(_brief(), PRODUCT)
     assert await planner.title(_brief(), concept) == "AURUM, in golden light"
     fake.answers["SanitisedPrompts"] = {"prompts": ["Calm bottle on a plinth."]}
-    cleaned = await planner.sanitise(["Bottle in a bloody fight."], kind="promo",
-                                     categories=["violence"])
+    cleaned = await planner.sanitise(
+        ["Bottle in a bloody fight."], kind="promo", categories=["violence"]
+    )
     assert cleaned[0].startswith("Calm bottle on a plinth.")
     assert cleaned[0].endswith(REFERENCE_FIDELITY_CLAUSE)
     fake.answers["SanitisedPrompts"] = {"prompts": []}
@@ -268,8 +301,14 @@ async def test_the_fake_answers_function_calling_with_a_tool_call(fake: FakeOpen
 
     from aistudio.tools.planner.drafts import TitleDraft
 
-    model = ChatOpenAI(model="gpt-4o-mini", base_url=f"{fake.base_url}/v1", api_key=SecretStr(
-        "sk-test"), timeout=2, max_retries=0, use_responses_api=False)
+    model = ChatOpenAI(
+        model="gpt-4o-mini",
+        base_url=f"{fake.base_url}/v1",
+        api_key=SecretStr("sk-test"),
+        timeout=2,
+        max_retries=0,
+        use_responses_api=False,
+    )
     runnable = model.with_structured_output(TitleDraft, method="function_calling")
     answer = await runnable.ainvoke("title please")
     assert answer == TitleDraft(title="AURUM, in golden light")
@@ -283,16 +322,19 @@ async def test_flagged_prompts_are_sanitised_once_then_blocked(fake: FakeOpenAI)
 
     fake.flag_terms.add("bloody")
     moderator, planner = OpenAIModerator(_settings(fake, {})), _planner(fake)
-    clean, verdict = await moderate_prompts(moderator, ["Calm bottle."], kind="promo",
-                                            sanitiser=planner)
+    clean, verdict = await moderate_prompts(
+        moderator, ["Calm bottle."], kind="promo", sanitiser=planner
+    )
     assert verdict.allowed and clean == ("Calm bottle.",) and not fake.chat_bodies()
     fake.answers["SanitisedPrompts"] = {"prompts": ["Bottle on a calm plinth.", "Gold cap."]}
-    fixed, verdict = await moderate_prompts(moderator, ["A bloody bottle.", "Gold cap."],
-                                            kind="promo", sanitiser=planner)
+    fixed, verdict = await moderate_prompts(
+        moderator, ["A bloody bottle.", "Gold cap."], kind="promo", sanitiser=planner
+    )
     assert verdict.allowed and "sanitised after violence" in verdict.reason
     assert fixed[0].startswith("Bottle on a calm plinth.")
     fake.answers["SanitisedPrompts"] = {"prompts": ["Still bloody.", "Gold cap."]}
-    _, verdict = await moderate_prompts(moderator, ["A bloody bottle.", "Gold cap."],
-                                        kind="promo", sanitiser=planner)
+    _, verdict = await moderate_prompts(
+        moderator, ["A bloody bottle.", "Gold cap."], kind="promo", sanitiser=planner
+    )
     assert not verdict.allowed and verdict.categories == ("violence",)
     assert len(fake.chat_bodies("SanitisedPrompts")) == 2  # once per flagged plan, no loop

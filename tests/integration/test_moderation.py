@@ -99,10 +99,12 @@ async def test_text_verdicts(moderator: LocalModerator) -> None:
     assert "rifles" in blocked.reason
 
 
-async def test_clean_product_images_are_allowed(moderator: LocalModerator,
-                                                images: dict[str, Path]) -> None:
-    verdict = await moderator.check_images([images["product"], images["scene"]],
-                                           subject="reference", humans_allowed=False)
+async def test_clean_product_images_are_allowed(
+    moderator: LocalModerator, images: dict[str, Path]
+) -> None:
+    verdict = await moderator.check_images(
+        [images["product"], images["scene"]], subject="reference", humans_allowed=False
+    )
     print(f"\nclean images: {verdict}")
     assert verdict.allowed
     assert verdict.categories == ()
@@ -113,11 +115,11 @@ async def test_clean_product_images_are_allowed(moderator: LocalModerator,
     assert verdict.subject == "reference"
 
 
-async def test_unreadable_image_is_an_input_error(moderator: LocalModerator,
-                                                  images: dict[str, Path]) -> None:
+async def test_unreadable_image_is_an_input_error(
+    moderator: LocalModerator, images: dict[str, Path]
+) -> None:
     with pytest.raises(InputError, match=r"notes\.png"):
-        await moderator.check_images([images["broken"]], subject="reference",
-                                     humans_allowed=True)
+        await moderator.check_images([images["broken"]], subject="reference", humans_allowed=True)
 
 
 class _StubPeople(PeopleDetector):
@@ -137,22 +139,25 @@ _EXPOSED = {"class": "FEMALE_BREAST_EXPOSED", "score": 0.77, "box": [40, 80, 60,
 
 async def test_faces_are_reported_not_blocked(images: dict[str, Path]) -> None:
     moderator = LocalModerator(THRESHOLD, _StubPeople([_FACE]))
-    product_only = await moderator.check_images([images["product"]], subject="frames",
-                                                humans_allowed=False)
+    product_only = await moderator.check_images(
+        [images["product"]], subject="frames", humans_allowed=False
+    )
     assert product_only.allowed
     assert product_only.categories == ("people",)
     assert "face" in product_only.reason
     assert product_only.scores["face"] == pytest.approx(0.83)
-    fashion = await moderator.check_images([images["product"]], subject="frames",
-                                           humans_allowed=True)
+    fashion = await moderator.check_images(
+        [images["product"]], subject="frames", humans_allowed=True
+    )
     assert fashion.allowed
     assert fashion.categories == ()
 
 
 async def test_exposed_nudity_blocks(images: dict[str, Path]) -> None:
     moderator = LocalModerator(THRESHOLD, _StubPeople([_EXPOSED, _FACE]))
-    verdict = await moderator.check_images([images["product"]], subject="frames",
-                                           humans_allowed=True)
+    verdict = await moderator.check_images(
+        [images["product"]], subject="frames", humans_allowed=True
+    )
     assert not verdict.allowed
     assert verdict.categories == ("nudity",)
     assert "FEMALE_BREAST_EXPOSED" in verdict.reason

@@ -27,8 +27,12 @@ from tests.fakes.openai import SPEECH_RATE, FakeOpenAI, speech_seconds, speech_w
 
 
 def _settings(fake: FakeOpenAI, **llm: object) -> Settings:
-    options: dict[str, object] = {"base_url": f"{fake.base_url}/v1", "timeout_s": 2.0,
-                                  "max_retries": 2, **llm}
+    options: dict[str, object] = {
+        "base_url": f"{fake.base_url}/v1",
+        "timeout_s": 2.0,
+        "max_retries": 2,
+        **llm,
+    }
     return Settings(openai_api_key=SecretStr("sk-test"), llm=LLMSettings.model_validate(options))
 
 
@@ -50,8 +54,10 @@ async def test_moderation_passes_clean_text_and_flags_violent_text(fake: FakeOpe
     assert flagged.scores["violence"] == pytest.approx(0.93)
     assert flagged.reason == "flagged violence"
     body = fake.requests[-1].json()
-    assert body == {"model": "omni-moderation-latest",
-                    "input": [{"type": "text", "text": "A massacre in the perfume shop"}]}
+    assert body == {
+        "model": "omni-moderation-latest",
+        "input": [{"type": "text", "text": "A massacre in the perfume shop"}],
+    }
     prompts = await moderator.check_prompts(["calm bottle", "a massacre scene"])
     assert not prompts.allowed and prompts.subject == "prompts"
 
@@ -63,8 +69,11 @@ async def test_moderation_sends_frames_as_data_urls_a_few_per_call(fake: FakeOpe
     assert verdict.allowed
     calls = [r.json() for r in fake.requests if r.route == "moderations"]
     assert [len(c["input"]) for c in calls] == [4, 2]
-    assert all(i["image_url"]["url"].startswith("data:image/png;base64,")
-               for c in calls for i in c["input"])
+    assert all(
+        i["image_url"]["url"].startswith("data:image/png;base64,")
+        for c in calls
+        for i in c["input"]
+    )
     fake.flag_images = True
     flagged = await moderator.check_images(frames[:1], subject="frames", humans_allowed=True)
     assert not flagged.allowed and flagged.categories == ("sexual",)
@@ -85,7 +94,9 @@ async def test_moderation_errors_are_provider_errors() -> None:
 
 @pytest.mark.parametrize("streamed", [False, True])
 async def test_speech_writes_a_trimmed_mono_wav_of_the_right_length(
-    fake: FakeOpenAI, tmp_path: Path, streamed: bool,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    streamed: bool,
 ) -> None:
     fake.streamed_wav = streamed
     voice = OpenAIVoiceSynth(_settings(fake, tts_voice="nova"))
@@ -98,8 +109,13 @@ async def test_speech_writes_a_trimmed_mono_wav_of_the_right_length(
         assert (fh.getnchannels(), fh.getsampwidth(), fh.getframerate()) == (1, 2, SPEECH_RATE)
         assert fh.getnframes() / SPEECH_RATE == pytest.approx(seconds)
     body = fake.requests[-1].json()
-    assert body == {"model": "gpt-4o-mini-tts", "voice": "nova", "input": text,
-                    "response_format": "wav", "speed": 1.0}
+    assert body == {
+        "model": "gpt-4o-mini-tts",
+        "voice": "nova",
+        "input": text,
+        "response_format": "wav",
+        "speed": 1.0,
+    }
     slow = await voice.synthesize(text, tmp_path / "slow.wav", length_scale=2.0)
     assert fake.requests[-1].json()["speed"] == 0.5
     assert slow == pytest.approx(2 * expected, abs=0.08)
@@ -126,19 +142,22 @@ def test_toolbox_picks_planner_moderator_and_voice_from_settings(tmp_path: Path)
     assert isinstance(offline.moderator, LocalModerator)
     assert isinstance(offline.voice, PiperVoiceSynth)
     key = SecretStr("sk-test")
-    hosted = build_toolbox(Settings(data_dir=tmp_path, openai_api_key=key,
-                                    llm=LLMSettings(voice="openai")))
+    hosted = build_toolbox(
+        Settings(data_dir=tmp_path, openai_api_key=key, llm=LLMSettings(voice="openai"))
+    )
     assert isinstance(hosted.planner, LLMPlanner)
     assert isinstance(hosted.ingestor, AnalysingIngestor)
     assert isinstance(hosted.moderator, OpenAIModerator)  # default with a key
     assert isinstance(hosted.voice, OpenAIVoiceSynth)
     assert hosted.soundtrack.voice is hosted.voice
-    local_llm = build_toolbox(Settings(data_dir=tmp_path, llm=LLMSettings(
-        base_url="http://127.0.0.1:11434/v1")))  # Ollama: no key, local moderation
+    local_llm = build_toolbox(
+        Settings(data_dir=tmp_path, llm=LLMSettings(base_url="http://127.0.0.1:11434/v1"))
+    )  # Ollama: no key, local moderation
     assert isinstance(local_llm.planner, LLMPlanner)
     assert isinstance(local_llm.moderator, LocalModerator)
-    forced = build_toolbox(Settings(data_dir=tmp_path, openai_api_key=key,
-                                    llm=LLMSettings(moderation="local")))
+    forced = build_toolbox(
+        Settings(data_dir=tmp_path, openai_api_key=key, llm=LLMSettings(moderation="local"))
+    )
     assert isinstance(forced.moderator, LocalModerator)
     with pytest.raises(ToolUnavailable, match="OpenAI voice needs"):
         build_toolbox(Settings(data_dir=tmp_path, llm=LLMSettings(voice="openai")))

@@ -37,16 +37,19 @@ NOW = 1_796_000_000
 
 def _jwk(key: Ed25519PrivateKey) -> dict[str, str]:
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return {"kty": "OKP", "crv": "Ed25519",
-            "x": base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+    return {"kty": "OKP", "crv": "Ed25519", "x": base64.urlsafe_b64encode(raw).decode().rstrip("=")}
 
 
-def _fal_headers(key: Ed25519PrivateKey, body: bytes, *, request_id: str = "req-1",
-                 stamp: int = NOW) -> dict[str, str]:
+def _fal_headers(
+    key: Ed25519PrivateKey, body: bytes, *, request_id: str = "req-1", stamp: int = NOW
+) -> dict[str, str]:
     message = f"{request_id}\nuser-9\n{stamp}\n{hashlib.sha256(body).hexdigest()}".encode()
-    return {"X-Fal-Webhook-Request-Id": request_id, "X-Fal-Webhook-User-Id": "user-9",
-            "X-Fal-Webhook-Timestamp": str(stamp),
-            "X-Fal-Webhook-Signature": key.sign(message).hex()}
+    return {
+        "X-Fal-Webhook-Request-Id": request_id,
+        "X-Fal-Webhook-User-Id": "user-9",
+        "X-Fal-Webhook-Timestamp": str(stamp),
+        "X-Fal-Webhook-Signature": key.sign(message).hex(),
+    }
 
 
 class Jwks:
@@ -118,23 +121,25 @@ def test_outcomes_are_parsed() -> None:
             parse_fal_event(body)
 
 
-async def test_a_delivered_outcome_ends_the_await(planned: Planned,
-                                                 tmp_path: Path) -> None:
+async def test_a_delivered_outcome_ends_the_await(planned: Planned, tmp_path: Path) -> None:
     # The fake never finishes by polling (held); the webhook's outcome ends the wait.
     fake = FakeFal(behaviour=FalBehaviour(hold=asyncio.Event()))
     inbox = WebhookInbox(LocalStorage(tmp_path / "inbox"))
     async with serving(fake):
-        backend = FalBackend("k", endpoints=FalEndpoints(fake.base_url, fake.base_url,
-                                                         fake.base_url))
+        backend = FalBackend(
+            "k", endpoints=FalEndpoints(fake.base_url, fake.base_url, fake.base_url)
+        )
         provider = _provider(planned, backend, FAL_MODELS, FAST)
         provider.inbox = inbox
         provider.webhook_url = "https://studio.example/api/v1/providers/fal/webhook"
         shot = planned.plan.shots[0]
         job = await provider.submit("hooked", shot, planned.plan, planned.product)
         assert fake.submissions()[0].query == (
-            "fal_webhook=https%3A%2F%2Fstudio.example%2Fapi%2Fv1%2Fproviders%2Ffal%2Fwebhook")
+            "fal_webhook=https%3A%2F%2Fstudio.example%2Fapi%2Fv1%2Fproviders%2Ffal%2Fwebhook"
+        )
         waiting = asyncio.create_task(
-            provider.await_result(job, shot, planned.plan, planned.product))
+            provider.await_result(job, shot, planned.plan, planned.product)
+        )
         await asyncio.sleep(0.3)
         assert not waiting.done()
         # what fal would POST: the result payload pointing at the clip

@@ -43,8 +43,9 @@ async def fake() -> AsyncIterator[FakeSupabase]:
         yield supabase
 
 
-def machine(fake: FakeSupabase, cache: Path, *, key: str = KEY,
-            policy: SupabasePolicy = FAST) -> SupabaseStorage:
+def machine(
+    fake: FakeSupabase, cache: Path, *, key: str = KEY, policy: SupabasePolicy = FAST
+) -> SupabaseStorage:
     """A SupabaseStorage with its own cache: a second one is a second machine."""
     return SupabaseStorage(fake.base_url, key, bucket=BUCKET, cache_dir=cache, policy=policy)
 
@@ -58,8 +59,9 @@ async def test_bucket_is_created_once_and_found_after(fake: FakeSupabase, tmp_pa
     assert fake.count("bucket-create") == 1 and fake.count("bucket-get") == 2
     lazy = FakeSupabase(key=KEY)  # a write on a fresh project creates the bucket itself
     async with serving(lazy):
-        await machine(lazy, tmp_path / "c").put_bytes(b"x", kind="plan", mime="text/plain",
-                                                      ext="txt")
+        await machine(lazy, tmp_path / "c").put_bytes(
+            b"x", kind="plan", mime="text/plain", ext="txt"
+        )
     assert BUCKET in lazy.buckets
     assert not fake.unauthenticated and not lazy.unauthenticated
 
@@ -103,8 +105,9 @@ async def test_identical_bytes_are_stored_once(fake: FakeSupabase, tmp_path: Pat
     assert len(fake.objects) == 1 and fake.objects[(BUCKET, a.key)].writes == 1
 
 
-async def test_path_of_downloads_into_the_cache_and_verifies(fake: FakeSupabase,
-                                                             tmp_path: Path) -> None:
+async def test_path_of_downloads_into_the_cache_and_verifies(
+    fake: FakeSupabase, tmp_path: Path
+) -> None:
     storage = machine(fake, tmp_path / "a")
     asset = await storage.put_bytes(b"clip" * 1000, kind="video", mime="video/mp4", ext="mp4")
     path = await storage.path_of(asset)
@@ -173,8 +176,10 @@ async def test_thirty_percent_faults_still_succeed(tmp_path: Path) -> None:
     async with serving(fake):
         first = machine(fake, tmp_path / "a", policy=policy)
         blobs = [f"blob {i}".encode() * 50 for i in range(8)]
-        assets = [await first.put_bytes(b, kind="plan", mime="application/octet-stream",
-                                        ext="bin") for b in blobs]
+        assets = [
+            await first.put_bytes(b, kind="plan", mime="application/octet-stream", ext="bin")
+            for b in blobs
+        ]
         for i, asset in enumerate(assets):
             await first.remember(f"memo:{i}", asset)
         second = machine(fake, tmp_path / "b", policy=policy)
@@ -200,8 +205,13 @@ async def test_permanent_403_is_not_retried(fake: FakeSupabase, tmp_path: Path) 
 async def test_missing_object_is_not_found(fake: FakeSupabase, tmp_path: Path) -> None:
     storage = machine(fake, tmp_path / "a")
     await storage.ensure_bucket()
-    ghost = Asset(key="objects/video/ab/" + "ab" * 32 + ".mp4", kind="video",
-                  mime="video/mp4", sha256="ab" * 32, size_bytes=3)
+    ghost = Asset(
+        key="objects/video/ab/" + "ab" * 32 + ".mp4",
+        kind="video",
+        mime="video/mp4",
+        sha256="ab" * 32,
+        size_bytes=3,
+    )
     with pytest.raises(NotFound):
         await storage.path_of(ghost)
     with pytest.raises(NotFound):
@@ -226,9 +236,12 @@ async def test_build_storage_chooses_by_settings(tmp_path: Path) -> None:
     assert isinstance(build_storage(Settings(data_dir=tmp_path)), LocalStorage)
     with pytest.raises(ToolUnavailable, match="AISTUDIO_SUPABASE__URL and SUPABASE_KEY"):
         build_storage(Settings(data_dir=tmp_path, storage_backend="supabase"))
-    settings = Settings(data_dir=tmp_path, storage_backend="supabase", supabase_key=KEY,
-                        supabase=SupabaseSettings(url="http://127.0.0.1:9", bucket="b",
-                                                  timeout_s=3.0))
+    settings = Settings(
+        data_dir=tmp_path,
+        storage_backend="supabase",
+        supabase_key=KEY,
+        supabase=SupabaseSettings(url="http://127.0.0.1:9", bucket="b", timeout_s=3.0),
+    )
     storage = build_storage(settings)  # sends no request
     assert isinstance(storage, SupabaseStorage)
     assert (storage.bucket, storage.policy.timeout_s) == ("b", 3.0)
@@ -248,8 +261,7 @@ async def test_start_up_hooks(fake: FakeSupabase, tmp_path: Path) -> None:
         await start_storage(bad)  # a bad key fails at start-up, not in the first job
 
 
-async def test_one_instance_serves_several_event_loops(fake: FakeSupabase,
-                                                     tmp_path: Path) -> None:
+async def test_one_instance_serves_several_event_loops(fake: FakeSupabase, tmp_path: Path) -> None:
     # Tools are built once and shared across loops (module-scoped fixtures, Studio): the
     # SDK client (httpx, bound to a loop) is rebuilt per loop.
     storage = machine(fake, tmp_path / "a")

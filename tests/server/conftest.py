@@ -35,14 +35,24 @@ def photo_b64() -> str:
 
 def promo_body(**extra: Any) -> dict[str, Any]:
     """The original AI Studio body (+ options that keep the fast render fast)."""
-    return {"content": BRIEF, "reference_image_b64": photo_b64(), "voice_over": False,
-            "duration_s": 6, "aspect_ratios": ["1:1"], **extra}
+    return {
+        "content": BRIEF,
+        "reference_image_b64": photo_b64(),
+        "voice_over": False,
+        "duration_s": 6,
+        "aspect_ratios": ["1:1"],
+        **extra,
+    }
 
 
 def server_settings(data_dir: Path, **server: Any) -> Settings:
     # No QA retries: the tiny test videos fail output QA and go straight to publish.
-    options: dict[str, Any] = {"signing_secret": "test-secret", "rate_per_s": 1000.0,
-                               "burst": 1000, **server}
+    options: dict[str, Any] = {
+        "signing_secret": "test-secret",
+        "rate_per_s": 1000.0,
+        "burst": 1000,
+        **server,
+    }
     return Settings(data_dir=data_dir, max_qa_retries=0, server=ServerSettings(**options))
 
 
@@ -52,11 +62,11 @@ AppFactory = Callable[..., AbstractAsyncContextManager[Client]]
 @pytest.fixture
 def open_app(data_dir: Path) -> AppFactory:
     @asynccontextmanager
-    async def factory(compose_delay_s: float = 0.0, compose_crash: bool = False,
-                      **server: Any) -> AsyncIterator[Client]:
+    async def factory(
+        compose_delay_s: float = 0.0, compose_crash: bool = False, **server: Any
+    ) -> AsyncIterator[Client]:
         settings = server_settings(data_dir, **server)
-        tools = fast_toolbox(settings, compose_delay_s=compose_delay_s,
-                             compose_crash=compose_crash)
+        tools = fast_toolbox(settings, compose_delay_s=compose_delay_s, compose_crash=compose_crash)
         app = create_app(settings, toolbox=tools)
         async with AsyncTestClient(app=app, timeout=120) as client:
             yield client
@@ -72,8 +82,11 @@ async def new_key(client: Client, tenant: str) -> dict[str, str]:
 
 
 async def wait_for(
-    client: Client, job_id: str, headers: dict[str, str],
-    until: Callable[[dict[str, Any]], bool], timeout_s: float = 120,
+    client: Client,
+    job_id: str,
+    headers: dict[str, str],
+    until: Callable[[dict[str, Any]], bool],
+    timeout_s: float = 120,
 ) -> dict[str, Any]:
     async with asyncio.timeout(timeout_s):
         while True:
@@ -121,8 +134,12 @@ async def _pg_up() -> bool:
 
 def _start_clusters() -> None:
     for version in (p.name for p in Path("/etc/postgresql").glob("*")):
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                       check=False, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 async def _ensure_postgres() -> None:
@@ -131,8 +148,10 @@ async def _ensure_postgres() -> None:
     await asyncio.to_thread(_start_clusters)
     await asyncio.sleep(2)
     if not await _pg_up():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is down and could not be started "
-                    "(the store's Postgres path is NOT tested)")
+        pytest.skip(
+            "PostgreSQL at 127.0.0.1:5432 is down and could not be started "
+            "(the store's Postgres path is NOT tested)"
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

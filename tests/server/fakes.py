@@ -46,17 +46,25 @@ class InstantVideo:
         self.submitted: list[str] = []
         self.price: float | None = 0.0
 
-    async def submit(self, job_id: str, shot: ShotRender, plan: RenderPlan,
-                     product: ProductProfile) -> ProviderJob:
+    async def submit(
+        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> ProviderJob:
         self.submitted.append(f"{job_id}-{shot.shot_index}")
-        return ProviderJob(provider=self.name, model="cutout",
-                           request_id=f"{job_id}-{shot.shot_index}",
-                           shot_index=shot.shot_index, cost_usd=0.01)
+        return ProviderJob(
+            provider=self.name,
+            model="cutout",
+            request_id=f"{job_id}-{shot.shot_index}",
+            shot_index=shot.shot_index,
+            cost_usd=0.01,
+        )
 
-    async def await_result(self, job: ProviderJob, shot: ShotRender, plan: RenderPlan,
-                           product: ProductProfile) -> list[ShotVisual]:
-        return [ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=product.cutout)
-                for aspect in plan.aspect_ratios]
+    async def await_result(
+        self, job: ProviderJob, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> list[ShotVisual]:
+        return [
+            ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=product.cutout)
+            for aspect in plan.aspect_ratios
+        ]
 
     async def cancel(self, job: ProviderJob) -> None:
         return None
@@ -75,8 +83,13 @@ class SilentSoundtrack(Soundtrack):
             wav.setsampwidth(2)
             wav.setframerate(8000)
             wav.writeframes(b"\0\0" * int(8000 * duration_s))
-        master = await self.storage.put_bytes(buffer.getvalue(), kind="audio_master",
-                                              mime="audio/wav", ext="wav", duration_s=duration_s)
+        master = await self.storage.put_bytes(
+            buffer.getvalue(),
+            kind="audio_master",
+            mime="audio/wav",
+            ext="wav",
+            duration_s=duration_s,
+        )
         return SoundtrackResult(master, None, None)
 
 
@@ -87,9 +100,15 @@ class TinyComposer(VideoComposer):
     delay_s = 0.0
     crash = False  # raise an unexpected error, as a bug in a tool would
 
-    async def compose(self, plan: RenderPlan, product: ProductProfile,
-                      visuals: Sequence[ShotVisual], audio: Path | None, aspect: AspectRatio,
-                      on_progress: Callable[[float], None] | None = None) -> Output:
+    async def compose(
+        self,
+        plan: RenderPlan,
+        product: ProductProfile,
+        visuals: Sequence[ShotVisual],
+        audio: Path | None,
+        aspect: AspectRatio,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> Output:
         if self.crash:
             raise RuntimeError("tool bug at /srv/secret/path")
         steps = 10
@@ -100,24 +119,53 @@ class TinyComposer(VideoComposer):
         width, height = TINY[aspect]
         async with self.storage.scratch() as scratch:
             out, poster = scratch / "tiny.mp4", scratch / "poster.jpg"
-            await _run(self.ffmpeg.binary, "-f", "lavfi", "-i",
-                       f"testsrc=size={width}x{height}:rate=15:duration={plan.duration_s}",
-                       "-f", "lavfi", "-i", f"sine=frequency=440:duration={plan.duration_s}",
-                       "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                       "-c:a", "aac", "-b:a", "32k", "-shortest", str(out))
+            await _run(
+                self.ffmpeg.binary,
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc=size={width}x{height}:rate=15:duration={plan.duration_s}",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=440:duration={plan.duration_s}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "32k",
+                "-shortest",
+                str(out),
+            )
             await _run(self.ffmpeg.binary, "-i", str(out), "-frames:v", "1", str(poster))
-            video = await self.storage.put_file(out, kind="video", mime="video/mp4", ext="mp4",
-                                                duration_s=plan.duration_s, width=width,
-                                                height=height)
-            still = await self.storage.put_file(poster, kind="poster", mime="image/jpeg",
-                                                ext="jpg")
+            video = await self.storage.put_file(
+                out,
+                kind="video",
+                mime="video/mp4",
+                ext="mp4",
+                duration_s=plan.duration_s,
+                width=width,
+                height=height,
+            )
+            still = await self.storage.put_file(poster, kind="poster", mime="image/jpeg", ext="jpg")
         return Output(aspect=aspect, video=video, poster=still)
 
 
 async def _run(binary: str, *args: str) -> None:
     proc = await asyncio.create_subprocess_exec(
-        binary, "-hide_banner", "-loglevel", "error", "-y", *args,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        binary,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *args,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         _, err = await proc.communicate()
@@ -135,17 +183,23 @@ def _shared_models() -> tuple[TextReader, LocalModerator, FrameInspector]:
     return ocr, LocalModerator(0.7, people), FrameInspector(ocr, people)
 
 
-def fast_toolbox(settings: Settings, *, compose_delay_s: float = 0.0,
-                 compose_crash: bool = False) -> Toolbox:
+def fast_toolbox(
+    settings: Settings, *, compose_delay_s: float = 0.0, compose_crash: bool = False
+) -> Toolbox:
     real = build_toolbox(settings)
     ocr, moderator, inspector = _shared_models()
     composer = TinyComposer(real.storage, real.stills, real.ffmpeg, settings.render)
     composer.delay_s = compose_delay_s
     composer.crash = compose_crash
-    soundtrack = SilentSoundtrack(real.storage, real.voice, real.music, real.ffmpeg,
-                                  settings.render)
+    soundtrack = SilentSoundtrack(
+        real.storage, real.voice, real.music, real.ffmpeg, settings.render
+    )
     return dataclasses.replace(
-        real, video=InstantVideo(), soundtrack=soundtrack, composer=composer,
-        ingestor=LocalIngestor(real.storage, settings.limits, ocr), moderator=moderator,
+        real,
+        video=InstantVideo(),
+        soundtrack=soundtrack,
+        composer=composer,
+        ingestor=LocalIngestor(real.storage, settings.limits, ocr),
+        moderator=moderator,
         inspector=inspector,
     )

@@ -30,7 +30,7 @@ async def test_job_waits_for_approval_then_renders(open_app: AppFactory) -> None
         plan_link = next(a["url"] for a in job["assets"] if a["name"] == "plan.json")
         plan = (await client.get(plan_link.removeprefix("http://127.0.0.1:8000"))).json()
         assert plan["plan"]["shots"] and plan["brief"]["approve_plan"] is True
-        listed = (await client.get("/api/v1/jobs?status=awaiting_approval", headers=alice))
+        listed = await client.get("/api/v1/jobs?status=awaiting_approval", headers=alice)
         assert [j["id"] for j in listed.json()["items"]] == [job_id]
 
         approve = f"/api/v1/jobs/{job_id}/approve"
@@ -44,8 +44,12 @@ async def test_job_waits_for_approval_then_renders(open_app: AppFactory) -> None
         assert video_of(client).submitted
         assert_problem(await client.post(approve, headers=alice), 409, "conflict")
 
-        kinds = [e["event"] for e in sse_events(
-            (await client.get(f"/api/v1/jobs/{job_id}/events", headers=alice)).text)]
+        kinds = [
+            e["event"]
+            for e in sse_events(
+                (await client.get(f"/api/v1/jobs/{job_id}/events", headers=alice)).text
+            )
+        ]
         assert kinds.index("job_awaiting_approval") < kinds.index("job_approved")
         assert kinds.count("job_paused") == 1 and kinds[-1] == "job_result"
 
@@ -53,31 +57,37 @@ async def test_job_waits_for_approval_then_renders(open_app: AppFactory) -> None
 async def test_cancel_while_waiting_and_approve_of_a_running_job(open_app: AppFactory) -> None:
     async with open_app(compose_delay_s=60) as client:
         headers = await new_key(client, "acme")
-        job_id = (await client.post(PROMO, json=promo_body(approve_plan=True),
-                                    headers=headers)).json()["job_id"]
+        job_id = (
+            await client.post(PROMO, json=promo_body(approve_plan=True), headers=headers)
+        ).json()["job_id"]
         await wait_for(client, job_id, headers, waiting)
         response = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=headers)
         assert response.status_code == 200 and response.json()["status"] == "cancelled"
-        assert_problem(await client.post(f"/api/v1/jobs/{job_id}/approve", headers=headers),
-                       409, "conflict")
-        events = sse_events((await client.get(f"/api/v1/jobs/{job_id}/events",
-                                              headers=headers)).text)
+        assert_problem(
+            await client.post(f"/api/v1/jobs/{job_id}/approve", headers=headers), 409, "conflict"
+        )
+        events = sse_events(
+            (await client.get(f"/api/v1/jobs/{job_id}/events", headers=headers)).text
+        )
         assert json.loads(events[-1]["data"])["status"] == "cancelled"
 
         plain = (await client.post(PROMO, json=promo_body(), headers=headers)).json()["job_id"]
         await wait_for(client, plain, headers, lambda job: job["stage"] == "compose")
-        assert_problem(await client.post(f"/api/v1/jobs/{plain}/approve", headers=headers),
-                       409, "conflict")
+        assert_problem(
+            await client.post(f"/api/v1/jobs/{plain}/approve", headers=headers), 409, "conflict"
+        )
         await client.post(f"/api/v1/jobs/{plain}/cancel", headers=headers)
         assert video_of(client).submitted and all(
-            s.startswith(plain) for s in video_of(client).submitted)
+            s.startswith(plain) for s in video_of(client).submitted
+        )
 
 
 async def test_a_restart_keeps_the_job_waiting(open_app: AppFactory) -> None:
     async with open_app() as client:
         headers = await new_key(client, "acme")
-        job_id = (await client.post(PROMO, json=promo_body(approve_plan=True),
-                                    headers=headers)).json()["job_id"]
+        job_id = (
+            await client.post(PROMO, json=promo_body(approve_plan=True), headers=headers)
+        ).json()["job_id"]
         await wait_for(client, job_id, headers, waiting)
     async with open_app() as client:  # same data folder: a restarted server
         headers = await new_key(client, "acme")

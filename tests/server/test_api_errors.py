@@ -23,14 +23,17 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/photo.png",
-    "http://10.0.0.1/photo.png",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://[::1]:8080/photo.png",
-    "http://0x7f000001/photo.png",
-    "file:///etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/photo.png",
+        "http://10.0.0.1/photo.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/photo.png",
+        "http://0x7f000001/photo.png",
+        "file:///etc/passwd",
+    ],
+)
 async def test_private_reference_urls_are_refused(open_app: AppFactory, url: str) -> None:
     async with open_app(dev_mode=True) as client:
         body = {"content": BRIEF, "reference_image_url": url, "reference_image_b64": ""}
@@ -57,11 +60,14 @@ async def test_oversized_base64_image_is_413(open_app: AppFactory) -> None:
         assert_problem(response, 413, "media-too-large")
 
 
-@pytest.mark.parametrize(("b64", "status", "slug"), [
-    ("not base64 at all!!", 422, "invalid-input"),
-    (base64.b64encode(b"just some text, not a picture").decode(), 415, "unsupported-media"),
-    (base64.b64encode(b"%PDF-1.7 fake").decode(), 415, "unsupported-media"),
-])
+@pytest.mark.parametrize(
+    ("b64", "status", "slug"),
+    [
+        ("not base64 at all!!", 422, "invalid-input"),
+        (base64.b64encode(b"just some text, not a picture").decode(), 415, "unsupported-media"),
+        (base64.b64encode(b"%PDF-1.7 fake").decode(), 415, "unsupported-media"),
+    ],
+)
 async def test_bad_images_are_refused_at_submit(
     open_app: AppFactory, b64: str, status: int, slug: str
 ) -> None:
@@ -78,17 +84,18 @@ async def test_missing_image_and_both_images_are_422(open_app: AppFactory) -> No
         assert_problem(both, 422, "invalid-input")
 
 
-@pytest.mark.parametrize("body", [
-    {"reference_image_b64": "x"},  # no content
-    {"content": "ok", "reference_image_b64": "x"},  # content too short
-    {"content": BRIEF, "duration_s": 500},
-    {"content": BRIEF, "aspect_ratios": ["4:3"]},
-    {"content": BRIEF, "voice_over": "maybe"},
-    ["not", "an", "object"],
-])
-async def test_invalid_fields_are_400_with_the_field_named(
-    open_app: AppFactory, body: Any
-) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reference_image_b64": "x"},  # no content
+        {"content": "ok", "reference_image_b64": "x"},  # content too short
+        {"content": BRIEF, "duration_s": 500},
+        {"content": BRIEF, "aspect_ratios": ["4:3"]},
+        {"content": BRIEF, "voice_over": "maybe"},
+        ["not", "an", "object"],
+    ],
+)
+async def test_invalid_fields_are_400_with_the_field_named(open_app: AppFactory, body: Any) -> None:
     async with open_app(dev_mode=True) as client:
         response = await client.post(PROMO, json=body)
         problem = assert_problem(response, 400, "validation-error")
@@ -97,8 +104,9 @@ async def test_invalid_fields_are_400_with_the_field_named(
 
 async def test_malformed_json_is_a_4xx_problem(open_app: AppFactory) -> None:
     async with open_app(dev_mode=True) as client:
-        response = await client.post(PROMO, content=b"{not json",
-                                     headers={"content-type": "application/json"})
+        response = await client.post(
+            PROMO, content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert 400 <= response.status_code < 500
         assert response.headers["content-type"].startswith("application/problem+json")
 
@@ -108,8 +116,11 @@ async def test_api_key_is_required_and_checked(open_app: AppFactory) -> None:
         assert_problem(await client.get("/api/v1/jobs"), 401, "unauthorized")
         bad = {"Authorization": "Bearer ais_0123456789abcdef_wrongwrongwrongwrongwrong"}
         assert_problem(await client.get("/api/v1/jobs", headers=bad), 401, "unauthorized")
-        assert_problem(await client.get("/api/v1/jobs", headers={"Authorization": "Basic x"}),
-                       401, "unauthorized")
+        assert_problem(
+            await client.get("/api/v1/jobs", headers={"Authorization": "Basic x"}),
+            401,
+            "unauthorized",
+        )
         good = await new_key(client, "acme")
         assert (await client.get("/api/v1/jobs", headers=good)).status_code == 200
         x_api_key = {"X-API-Key": good["Authorization"].removeprefix("Bearer ")}
@@ -119,8 +130,7 @@ async def test_api_key_is_required_and_checked(open_app: AppFactory) -> None:
 async def test_rate_limit_is_429_with_retry_after(open_app: AppFactory) -> None:
     async with open_app(rate_per_s=0.5, burst=3) as client:
         headers = await new_key(client, "acme")
-        codes = [(await client.get("/api/v1/jobs", headers=headers)).status_code
-                 for _ in range(4)]
+        codes = [(await client.get("/api/v1/jobs", headers=headers)).status_code for _ in range(4)]
         assert codes[:3] == [200, 200, 200]
         limited = await client.get("/api/v1/jobs", headers=headers)
         assert_problem(limited, 429, "rate-limited")
@@ -154,7 +164,9 @@ async def test_health_ready_and_openapi(open_app: AppFactory) -> None:
         assert (await client.get("/health")).json()["status"] == "ok"
         ready = await client.get("/ready")
         assert ready.status_code == 200 and ready.json()["checks"] == {
-            "database": "ok", "ffmpeg": "ok"}
+            "database": "ok",
+            "ffmpeg": "ok",
+        }
         schema = (await client.get("/api/v1/docs/openapi.json")).json()
         assert PROMO in schema["paths"] and "/api/v1/jobs/{job_id}/events" in schema["paths"]
         assert (await client.get("/api/v1/docs")).status_code == 200
@@ -162,6 +174,7 @@ async def test_health_ready_and_openapi(open_app: AppFactory) -> None:
 
 async def test_internal_errors_are_opaque_500_problems(open_app: AppFactory) -> None:
     async with open_app(dev_mode=True) as client:
+
         def explode(*_args: Any, **_kwargs: Any) -> Any:
             raise RuntimeError("secret internal detail /etc/passwd")
 

@@ -25,8 +25,15 @@ async def test_original_body_with_empty_strings_runs_to_completion(open_app: App
     async with open_app() as client:
         headers = await new_key(client, "acme")
         # Exactly what the original AI Studio front end sends: unused fields as "".
-        body = {"content": BRIEF, "reference_image_url": "", "reference_image_b64": photo_b64(),
-                "voice_over": False, "user_id": "", "duration_s": 6, "aspect_ratios": ["1:1"]}
+        body = {
+            "content": BRIEF,
+            "reference_image_url": "",
+            "reference_image_b64": photo_b64(),
+            "voice_over": False,
+            "user_id": "",
+            "duration_s": 6,
+            "aspect_ratios": ["1:1"],
+        }
         response = await client.post(PROMO, json=body, headers=headers)
         assert response.status_code == 202, response.text
         submitted = response.json()
@@ -36,8 +43,18 @@ async def test_original_body_with_empty_strings_runs_to_completion(open_app: App
         assert job["status"] == "completed_with_warnings", job  # tiny video fails output QA
 
         status = (await client.get(f"/api/v1/video/status/{job['id']}", headers=headers)).json()
-        for field in ("id", "title", "image_url", "user_content", "status", "video_url",
-                      "video_prompt", "error_message", "user_id", "created_at"):
+        for field in (
+            "id",
+            "title",
+            "image_url",
+            "user_content",
+            "status",
+            "video_url",
+            "video_prompt",
+            "error_message",
+            "user_id",
+            "created_at",
+        ):
             assert field in status, field
         assert status["user_id"] is None and status["image_url"] is None
         assert status["user_content"] == BRIEF and status["title"]
@@ -75,20 +92,28 @@ async def test_sse_ids_run_to_the_result_and_resume_after_last_event_id(
         assert ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] == 1
         kinds = [e["event"] for e in events]
         assert kinds[0] == "job_queued" and kinds[-1] == "job_result"
-        assert {"job_started", "node_started", "node_finished", "job_progress",
-                "qa_verdict", "job_finished"} <= set(kinds)
+        assert {
+            "job_started",
+            "node_started",
+            "node_finished",
+            "job_progress",
+            "qa_verdict",
+            "job_finished",
+        } <= set(kinds)
         result = json.loads(events[-1]["data"])
         assert result["status"] == "completed_with_warnings"
         assert "video_1x1.mp4" in result["assets"]
-        progress = [json.loads(e["data"])["progress"] for e in events
-                    if e["event"] == "job_progress"]
+        progress = [
+            json.loads(e["data"])["progress"] for e in events if e["event"] == "job_progress"
+        ]
         assert progress == sorted(progress)
         verdicts = [json.loads(e["data"]) for e in events if e["event"] == "qa_verdict"]
         assert [v["stage"] for v in verdicts] == ["plan", "output"]
 
         middle = ids[len(ids) // 2]
-        resumed = await client.get(f"/api/v1/jobs/{job_id}/events",
-                                   headers={**headers, "Last-Event-ID": str(middle)})
+        resumed = await client.get(
+            f"/api/v1/jobs/{job_id}/events", headers={**headers, "Last-Event-ID": str(middle)}
+        )
         again = sse_events(resumed.text)
         assert [int(e["id"]) for e in again] == [i for i in ids if i > middle]
 
@@ -105,8 +130,9 @@ async def test_idempotency_key_same_body_same_job_other_body_conflict(
         assert first.json()["job_id"] == second.json()["job_id"]
         assert second.headers.get("idempotent-replayed") == "true"
 
-        other = await client.post(PROMO, json={**body, "content": "Another brief entirely"},
-                                  headers=headers)
+        other = await client.post(
+            PROMO, json={**body, "content": "Another brief entirely"}, headers=headers
+        )
         assert other.status_code == 409
         assert other.headers["content-type"].startswith("application/problem+json")
         assert other.json()["type"] == "https://aistudio.dev/problems/conflict"
@@ -121,11 +147,14 @@ async def test_another_tenant_gets_404_on_every_route(open_app: AppFactory) -> N
         alice, bob = await new_key(client, "alice"), await new_key(client, "bob")
         job_id = (await client.post(PROMO, json=promo_body(), headers=alice)).json()["job_id"]
         await finished(client, job_id, alice)
-        routes = [("GET", f"/api/v1/jobs/{job_id}"), ("GET", f"/api/v1/video/status/{job_id}"),
-                  ("GET", f"/api/v1/jobs/{job_id}/events"),
-                  ("POST", f"/api/v1/jobs/{job_id}/cancel"),
-                  ("GET", f"/api/v1/video/download/{job_id}"),
-                  ("GET", f"/api/v1/jobs/{job_id}/assets")]
+        routes = [
+            ("GET", f"/api/v1/jobs/{job_id}"),
+            ("GET", f"/api/v1/video/status/{job_id}"),
+            ("GET", f"/api/v1/jobs/{job_id}/events"),
+            ("POST", f"/api/v1/jobs/{job_id}/cancel"),
+            ("GET", f"/api/v1/video/download/{job_id}"),
+            ("GET", f"/api/v1/jobs/{job_id}/assets"),
+        ]
         for method, path in routes:
             response = await client.request(method, path, headers=bob)
             assert response.status_code == 404, (path, response.text)
@@ -182,8 +211,9 @@ async def test_cancel_stops_a_running_job(open_app: AppFactory) -> None:
         assert response.status_code == 200, response.text
         job = response.json()
         assert job["status"] == "cancelled" and job["error_message"] == "cancelled by request"
-        events = sse_events((await client.get(f"/api/v1/jobs/{job_id}/events",
-                                              headers=headers)).text)
+        events = sse_events(
+            (await client.get(f"/api/v1/jobs/{job_id}/events", headers=headers)).text
+        )
         assert events[-1]["event"] == "job_result"
         assert json.loads(events[-1]["data"])["status"] == "cancelled"
         assert "job_finished" not in [e["event"] for e in events]
@@ -214,8 +244,9 @@ async def test_list_filters_and_paginates_with_a_cursor(open_app: AppFactory) ->
             assert cancel.json()["status"] == "cancelled", cancel.json()
         page = (await client.get("/api/v1/jobs?limit=2", headers=headers)).json()
         assert [j["id"] for j in page["items"]] == ids[::-1][:2] and page["next_cursor"]
-        rest = (await client.get(f"/api/v1/jobs?limit=2&cursor={page['next_cursor']}",
-                                 headers=headers)).json()
+        rest = (
+            await client.get(f"/api/v1/jobs?limit=2&cursor={page['next_cursor']}", headers=headers)
+        ).json()
         assert [j["id"] for j in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
         none = (await client.get("/api/v1/jobs?kind=ugc", headers=headers)).json()
         assert none["items"] == []

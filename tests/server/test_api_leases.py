@@ -34,7 +34,8 @@ def _events(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
 def started(data_dir: Path, job_id: str) -> collections.Counter[str]:
     journal = data_dir / "jobs" / job_id / "events.jsonl"
     return collections.Counter(
-        json.loads(line)["event"] for line in journal.read_text().splitlines()
+        json.loads(line)["event"]
+        for line in journal.read_text().splitlines()
         if '"job_started"' in line or '"job_resumed"' in line
     )
 
@@ -55,7 +56,8 @@ async def _checkpoints_in(db_url: str, job_id: str) -> int:
     try:
         async with engine.connect() as conn:
             found = await conn.execute(
-                text("SELECT count(*) FROM checkpoints WHERE thread_id = :id"), {"id": job_id})
+                text("SELECT count(*) FROM checkpoints WHERE thread_id = :id"), {"id": job_id}
+            )
             return int(found.scalar_one())
     finally:
         await engine.dispose()

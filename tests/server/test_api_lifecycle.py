@@ -55,10 +55,22 @@ async def test_stopped_mid_job_the_next_app_resumes_it_exactly_once(
     assert kinds["job_started"] == 1 and kinds["job_resumed"] == 1
     assert kinds["job_finished"] == 1 and kinds["job_result"] == 1
     done = collections.Counter(e["node"] for e in events if e["event"] == "node_finished")
-    for node in ("ingest", "moderate_input", "concept", "visual", "audio", "assembly",
-                 "qa_plan", "render_submit", "render_await", "compose", "qa_output", "publish"):
+    for node in (
+        "ingest",
+        "moderate_input",
+        "concept",
+        "visual",
+        "audio",
+        "assembly",
+        "qa_plan",
+        "render_submit",
+        "render_await",
+        "compose",
+        "qa_output",
+        "publish",
+    ):
         assert done[node] == 1, (node, done)
-    restarted = [e["node"] for e in events[len(before):] if e["event"] == "node_started"]
+    restarted = [e["node"] for e in events[len(before) :] if e["event"] == "node_started"]
     assert restarted[0] == "compose", restarted
 
 
@@ -84,8 +96,13 @@ async def test_reference_url_is_fetched_from_an_allowed_host(open_app: AppFactor
     try:
         async with open_app(dev_mode=True, fetch_allow_hosts=(netloc,)) as client:
             url = f"http://{netloc}/aurum.png"
-            body = {"content": BRIEF, "reference_image_url": url, "reference_image_b64": "",
-                    "duration_s": 6, "aspect_ratios": ["1:1"]}
+            body = {
+                "content": BRIEF,
+                "reference_image_url": url,
+                "reference_image_b64": "",
+                "duration_s": 6,
+                "aspect_ratios": ["1:1"],
+            }
             response = await client.post(PROMO, json=body)
             assert response.status_code == 202, response.text
             job = await finished(client, response.json()["job_id"], {})
@@ -101,8 +118,9 @@ async def test_finished_job_calls_the_signed_webhook_and_records_attempts(
 ) -> None:
     handler = replies(Reply(503), Reply(200))
     async with LoopbackHTTP(handler) as receiver:
-        async with open_app(dev_mode=True, fetch_allow_hosts=(receiver.netloc,),
-                            webhook_backoff_s=0.05) as client:
+        async with open_app(
+            dev_mode=True, fetch_allow_hosts=(receiver.netloc,), webhook_backoff_s=0.05
+        ) as client:
             response = await client.post(
                 PROMO, json=promo_body(webhook_url=receiver.url("/hooks/aistudio"))
             )
@@ -135,6 +153,7 @@ async def test_a_crashing_job_is_retried_from_its_checkpoint_then_failed(
     kinds = collections.Counter(e["event"] for e in _journal(data_dir, job_id))
     assert kinds["job_started"] == 1
     assert kinds["job_resumed"] == service_module.CRASH_RETRIES
-    done = collections.Counter(e["node"] for e in _journal(data_dir, job_id)
-                               if e["event"] == "node_finished")
+    done = collections.Counter(
+        e["node"] for e in _journal(data_dir, job_id) if e["event"] == "node_finished"
+    )
     assert done["ingest"] == 1 and done["render_await"] == 1  # resumed, not redone

@@ -18,8 +18,9 @@ async def test_quote_plans_prices_and_draws_without_submitting(open_app: AppFact
         headers = await new_key(client, "acme")
         video = video_of(client)
         video.price = 0.25
-        response = await client.post(QUOTE, json=promo_body(kind="fashion", max_cost_usd=0.5),
-                                     headers=headers)
+        response = await client.post(
+            QUOTE, json=promo_body(kind="fashion", max_cost_usd=0.5), headers=headers
+        )
         assert response.status_code == 200, response.text
         quote = response.json()
         assert quote["kind"] == "fashion" and quote["provider"] == "instant"
@@ -29,7 +30,8 @@ async def test_quote_plans_prices_and_draws_without_submitting(open_app: AppFact
         assert quote["plan_qa"]["passed"] is True
         cost = quote["cost"]
         assert [line["shot_index"] for line in cost["lines"]] == [
-            shot["index"] for shot in plan["shots"]]
+            shot["index"] for shot in plan["shots"]
+        ]
         assert cost["total_usd"] == 0.25 * len(plan["shots"]) and cost["complete"] is True
         assert cost["budget_usd"] == 0.5 and cost["within_budget"] is False
 
@@ -55,8 +57,7 @@ async def test_unknown_prices_make_an_incomplete_quote(open_app: AppFactory) -> 
         assert response.status_code == 200, response.text
         cost = response.json()["cost"]
         assert cost["complete"] is False and cost["unknown_models"] == ["cutout"]
-        assert cost["total_usd"] == 0 and all(line["price_usd"] is None
-                                              for line in cost["lines"])
+        assert cost["total_usd"] == 0 and all(line["price_usd"] is None for line in cost["lines"])
         assert cost["budget_usd"] is None and cost["within_budget"] is None
         assert response.json()["kind"] == "promo"
 
@@ -66,12 +67,14 @@ async def test_quote_validates_like_a_submission(open_app: AppFactory) -> None:
         headers = await new_key(client, "acme")
         cases = [
             ({"content": BRIEF, "reference_image_b64": ""}, 422, "invalid-input"),
-            ({"content": BRIEF, "reference_image_url": "http://10.0.0.1/a.png"}, 422,
-             "unsafe-url"),
+            ({"content": BRIEF, "reference_image_url": "http://10.0.0.1/a.png"}, 422, "unsafe-url"),
             (promo_body(kind="documentary"), 400, "validation-error"),
             (promo_body(max_cost_usd=-1), 400, "validation-error"),
-            ({"content": BRIEF, "reference_image_b64": "aGVsbG8gd29ybGQ="}, 415,
-             "unsupported-media"),
+            (
+                {"content": BRIEF, "reference_image_b64": "aGVsbG8gd29ybGQ="},
+                415,
+                "unsupported-media",
+            ),
         ]
         for body, status, slug in cases:
             assert_problem(await client.post(QUOTE, json=body, headers=headers), status, slug)
@@ -84,6 +87,7 @@ async def test_quote_is_rate_limited(open_app: AppFactory) -> None:
         headers = await new_key(client, "acme")
         body = {"content": BRIEF, "reference_image_b64": ""}
         assert_problem(await client.post(QUOTE, json=body, headers=headers), 422, "invalid-input")
-        limited = assert_problem(await client.post(QUOTE, json=body, headers=headers), 429,
-                                 "rate-limited")
+        limited = assert_problem(
+            await client.post(QUOTE, json=body, headers=headers), 429, "rate-limited"
+        )
         assert limited["status"] == 429

@@ -34,8 +34,7 @@ def origin() -> Iterator[str]:
 async def test_refine_returns_a_prompt_and_a_scene(open_app: AppFactory, origin: str) -> None:
     async with open_app(fetch_allow_hosts=(origin,)) as client:
         headers = await new_key(client, "acme")
-        body = {"content": BRIEF, "image_link": f"http://{origin}/aurum.png",
-                "aspect_ratio": "1:1"}
+        body = {"content": BRIEF, "image_link": f"http://{origin}/aurum.png", "aspect_ratio": "1:1"}
         response = await client.post(REFINE, json=body, headers=headers)
         assert response.status_code == 200, response.text
         refined = response.json()
@@ -52,15 +51,21 @@ async def test_refine_returns_a_prompt_and_a_scene(open_app: AppFactory, origin:
         assert (await client.get("/api/v1/jobs", headers=headers)).json()["items"] == []
 
 
-@pytest.mark.parametrize(("body", "status", "slug"), [
-    ({"content": BRIEF, "image_link": "http://127.0.0.1/a.png"}, 422, "unsafe-url"),
-    ({"content": BRIEF, "image_link": "http://169.254.169.254/latest/"}, 422, "unsafe-url"),
-    ({"content": BRIEF, "image_link": "file:///etc/passwd"}, 422, "unsafe-url"),
-    ({"content": BRIEF}, 400, "validation-error"),
-    ({"content": "", "image_link": "https://x.test/a.png"}, 400, "validation-error"),
-    ({"content": BRIEF, "image_link": "https://x.test/a.png", "aspect_ratio": "4:3"}, 400,
-     "validation-error"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "slug"),
+    [
+        ({"content": BRIEF, "image_link": "http://127.0.0.1/a.png"}, 422, "unsafe-url"),
+        ({"content": BRIEF, "image_link": "http://169.254.169.254/latest/"}, 422, "unsafe-url"),
+        ({"content": BRIEF, "image_link": "file:///etc/passwd"}, 422, "unsafe-url"),
+        ({"content": BRIEF}, 400, "validation-error"),
+        ({"content": "", "image_link": "https://x.test/a.png"}, 400, "validation-error"),
+        (
+            {"content": BRIEF, "image_link": "https://x.test/a.png", "aspect_ratio": "4:3"},
+            400,
+            "validation-error",
+        ),
+    ],
+)
 async def test_bad_refine_input_is_a_problem(
     open_app: AppFactory, body: dict[str, str], status: int, slug: str
 ) -> None:

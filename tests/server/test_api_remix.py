@@ -14,8 +14,11 @@ async def test_remix_makes_a_linked_child_with_the_instruction(open_app: AppFact
         headers = await new_key(client, "acme")
         body = promo_body(seed=7, user_id="u-1", max_cost_usd=3)
         parent_id = (await client.post(PROMO, json=body, headers=headers)).json()["job_id"]
-        response = await client.post(REMIX, headers=headers, json={
-            "video_id": parent_id, "prompt": "Make it warmer, golden hour light"})
+        response = await client.post(
+            REMIX,
+            headers=headers,
+            json={"video_id": parent_id, "prompt": "Make it warmer, golden hour light"},
+        )
         assert response.status_code == 202, response.text
         child_id = response.json()["job_id"]
         assert response.json()["status"] == "queued" and child_id != parent_id
@@ -52,14 +55,17 @@ async def test_remix_of_another_tenants_job_is_404(open_app: AppFactory) -> None
 async def test_bad_remix_bodies_are_problems(open_app: AppFactory) -> None:
     async with open_app(dev_mode=True, compose_delay_s=60) as client:
         job_id = (await client.post(PROMO, json=promo_body())).json()["job_id"]
-        for body in ({"video_id": job_id}, {"video_id": job_id, "prompt": ""},
-                     {"prompt": "in blue"}, {"video_id": "", "prompt": "in blue"}):
+        for body in (
+            {"video_id": job_id},
+            {"video_id": job_id, "prompt": ""},
+            {"prompt": "in blue"},
+            {"video_id": "", "prompt": "in blue"},
+        ):
             assert_problem(await client.post(REMIX, json=body), 400, "validation-error")
         long_brief = {"video_id": job_id, "prompt": "x" * 1990}
         parent = await client.app.state.store.get(job_id)
         await client.app.state.store.update(job_id, user_content="y" * 3000)
-        problem = assert_problem(await client.post(REMIX, json=long_brief), 422,
-                                 "invalid-input")
+        problem = assert_problem(await client.post(REMIX, json=long_brief), 422, "invalid-input")
         assert "at most 4000" in problem["detail"]
         await client.app.state.store.update(job_id, user_content=parent.user_content)
         assert len((await client.get("/api/v1/jobs")).json()["items"]) == 1

@@ -35,8 +35,12 @@ def test_no_server_errors_and_documented_shapes(tmp_path: Path) -> None:
             operation = result.ok()
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case: Any) -> None:
                 case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
 

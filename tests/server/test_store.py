@@ -24,9 +24,16 @@ from tests.server.fakes import fast_toolbox
 def _row(job_id: str, tenant: str = "acme", key: str | None = None, **extra: Any) -> JobRow:
     now = extra.pop("created_at", utcnow())
     fields: dict[str, Any] = {
-        "status": "queued", "progress": 0, "user_content": "brief",
-        "request": {"content": "brief"}, "request_hash": "h", "reference": {"key": "k"},
-        "cost_usd": 0.0, "created_at": now, "updated_at": now, **extra,
+        "status": "queued",
+        "progress": 0,
+        "user_content": "brief",
+        "request": {"content": "brief"},
+        "request_hash": "h",
+        "reference": {"key": "k"},
+        "cost_usd": 0.0,
+        "created_at": now,
+        "updated_at": now,
+        **extra,
     }
     return JobRow(id=job_id, tenant=tenant, kind="promo", idempotency_key=key, **fields)
 
@@ -59,8 +66,13 @@ async def test_compare_and_set_status_and_active_jobs(db_url: str) -> None:
     async with open_store(db_url) as store:
         for job_id in ("j1", "j2", "j3"):
             await store.insert(_row(job_id))
-        await store.update("j2", status="running", stage="compose", progress=40,
-                           assets={"video.mp4": {"key": "x", "mime": "video/mp4"}})
+        await store.update(
+            "j2",
+            status="running",
+            stage="compose",
+            progress=40,
+            assets={"video.mp4": {"key": "x", "mime": "video/mp4"}},
+        )
         assert await store.set_status_if("j3", ("queued", "running"), status="cancelled")
         assert not await store.set_status_if("j3", ("queued", "running"), status="failed")
         assert await store.adoptable("me", utcnow()) == ["j1", "j2"]
@@ -74,10 +86,24 @@ async def test_leases_keep_each_job_on_one_server(db_url: str) -> None:
     later, earlier = now + timedelta(seconds=30), now - timedelta(seconds=1)
     async with open_store(db_url) as store:
         await store.insert(_row("free", created_at=now))
-        await store.insert(_row("held", created_at=now + timedelta(seconds=1), status="running",
-                                owner="b", lease_until=later))
-        await store.insert(_row("lapsed", created_at=now + timedelta(seconds=2),
-                                status="running", owner="b", lease_until=earlier))
+        await store.insert(
+            _row(
+                "held",
+                created_at=now + timedelta(seconds=1),
+                status="running",
+                owner="b",
+                lease_until=later,
+            )
+        )
+        await store.insert(
+            _row(
+                "lapsed",
+                created_at=now + timedelta(seconds=2),
+                status="running",
+                owner="b",
+                lease_until=earlier,
+            )
+        )
         await store.insert(_row("done", status="completed", owner="b", lease_until=None))
         assert await store.adoptable("a", now) == ["free", "lapsed"]
         assert await store.adoptable("b", now) == ["free", "held", "lapsed"]
@@ -110,8 +136,9 @@ async def test_cursor_pagination_is_stable_and_filtered(db_url: str) -> None:
         for i in range(5):
             # Two rows share a timestamp: the id breaks the tie.
             created = base + timedelta(seconds=i if i != 3 else 2)
-            await store.insert(_row(f"j{i}", created_at=created,
-                                    status="failed" if i == 1 else "queued"))
+            await store.insert(
+                _row(f"j{i}", created_at=created, status="failed" if i == 1 else "queued")
+            )
         seen, cursor = [], None
         while True:
             page = await store.list("acme", cursor=cursor, limit=2)
@@ -145,10 +172,12 @@ async def test_a_job_runs_through_the_api_on_this_store(db_url: str, data_dir: P
     app = create_app(settings, toolbox=fast_toolbox(settings))
     async with AsyncTestClient(app=app, timeout=120) as client:
         body = promo_body()
-        first = await client.post("/api/v1/video/generate-promo-video", json=body,
-                                  headers={"Idempotency-Key": "k"})
-        again = await client.post("/api/v1/video/generate-promo-video", json=body,
-                                  headers={"Idempotency-Key": "k"})
+        first = await client.post(
+            "/api/v1/video/generate-promo-video", json=body, headers={"Idempotency-Key": "k"}
+        )
+        again = await client.post(
+            "/api/v1/video/generate-promo-video", json=body, headers={"Idempotency-Key": "k"}
+        )
         assert first.json()["job_id"] == again.json()["job_id"]
         job = await finished(client, first.json()["job_id"], {})
         assert job["status"] == "completed_with_warnings" and job["progress"] == 100

@@ -49,17 +49,48 @@ def test_durations_round_up_to_what_the_model_allows() -> None:
 
 
 def test_payloads_use_each_models_own_field_names() -> None:
-    seedance = build_payload(CATALOG.get("seedance-2.0"), prompt="p", image_url="https://i",
-                             duration_s=3.1, aspect="9:16", seed=3, negative_prompt="n")
-    assert seedance == {"prompt": "p", "image_url": "https://i", "duration": "4",
-                        "aspect_ratio": "9:16", "resolution": "720p", "generate_audio": False}
-    kling = build_payload(CATALOG.get("kling-3.0-pro"), prompt="p", image_url="https://i",
-                          duration_s=3.1, aspect="9:16", seed=3, negative_prompt="n")
+    seedance = build_payload(
+        CATALOG.get("seedance-2.0"),
+        prompt="p",
+        image_url="https://i",
+        duration_s=3.1,
+        aspect="9:16",
+        seed=3,
+        negative_prompt="n",
+    )
+    assert seedance == {
+        "prompt": "p",
+        "image_url": "https://i",
+        "duration": "4",
+        "aspect_ratio": "9:16",
+        "resolution": "720p",
+        "generate_audio": False,
+    }
+    kling = build_payload(
+        CATALOG.get("kling-3.0-pro"),
+        prompt="p",
+        image_url="https://i",
+        duration_s=3.1,
+        aspect="9:16",
+        seed=3,
+        negative_prompt="n",
+    )
     # Kling follows the image (no aspect field), takes a negative prompt, no seed
-    assert kling == {"prompt": "p", "start_image_url": "https://i", "duration": "4",
-                     "generate_audio": False, "negative_prompt": "n"}
-    replicate = build_payload(CATALOG.get("replicate-veo-3.1"), prompt="p", image_url="u",
-                              duration_s=5.0, aspect="16:9", seed=9)
+    assert kling == {
+        "prompt": "p",
+        "start_image_url": "https://i",
+        "duration": "4",
+        "generate_audio": False,
+        "negative_prompt": "n",
+    }
+    replicate = build_payload(
+        CATALOG.get("replicate-veo-3.1"),
+        prompt="p",
+        image_url="u",
+        duration_s=5.0,
+        aspect="16:9",
+        seed=9,
+    )
     assert replicate["image"] == "u"
     assert replicate["duration"] == 6
     assert replicate["seed"] == 9
@@ -70,11 +101,13 @@ def test_capability_checks_name_the_reason() -> None:
     veo = CATALOG.get("veo-3.1")
     assert shot_problems(veo, 3.0, "9:16", people_in_shot=True) == []
     assert shot_problems(veo, 3.0, "1:1", people_in_shot=False) == [
-        "veo-3.1 does not make 1:1 video"]
+        "veo-3.1 does not make 1:1 video"
+    ]
     assert "at most 8s" in shot_problems(veo, 9.0, "9:16", people_in_shot=False)[0]
     seedance = CATALOG.get("seedance-2.0")
     assert shot_problems(seedance, 3.0, "1:1", people_in_shot=True) == [
-        "seedance-2.0 refuses inputs with people"]
+        "seedance-2.0 refuses inputs with people"
+    ]
 
 
 def test_cost_estimates() -> None:
@@ -85,11 +118,15 @@ def test_cost_estimates() -> None:
 
 def test_media_url_by_output_path() -> None:
     fal = CATALOG.get("seedance-2.0")
-    assert media_url(fal, {"video": {"url": "https://v3.fal.media/x.mp4"}},
-                     provider="fal") == "https://v3.fal.media/x.mp4"
+    assert (
+        media_url(fal, {"video": {"url": "https://v3.fal.media/x.mp4"}}, provider="fal")
+        == "https://v3.fal.media/x.mp4"
+    )
     rep = CATALOG.get("replicate-veo-3.1")
-    assert media_url(rep, "https://replicate.delivery/o.mp4", provider="r") == \
-        "https://replicate.delivery/o.mp4"
+    assert (
+        media_url(rep, "https://replicate.delivery/o.mp4", provider="r")
+        == "https://replicate.delivery/o.mp4"
+    )
     assert media_url(rep, ["https://replicate.delivery/o.mp4"], provider="r").endswith("o.mp4")
     with pytest.raises(ProviderError, match=r"no 'video\.url'"):
         media_url(fal, {"images": []}, provider="fal")
@@ -99,22 +136,41 @@ def test_media_url_by_output_path() -> None:
 
 def test_user_catalog_adds_and_replaces_entries(tmp_path: Path) -> None:
     extra = tmp_path / "models.json"
-    extra.write_text(json.dumps({"models": [
-        {"id": "wan-2.7", "provider": "fal", "model": "fal-ai/wan/v2.8/image-to-video",
-         "durations": [5], "price_per_s": 0.08},
-        {"id": "new-model", "provider": "replicate", "model": "acme/new", "durations": [4]},
-    ]}))
+    extra.write_text(
+        json.dumps(
+            {
+                "models": [
+                    {
+                        "id": "wan-2.7",
+                        "provider": "fal",
+                        "model": "fal-ai/wan/v2.8/image-to-video",
+                        "durations": [5],
+                        "price_per_s": 0.08,
+                    },
+                    {
+                        "id": "new-model",
+                        "provider": "replicate",
+                        "model": "acme/new",
+                        "durations": [4],
+                    },
+                ]
+            }
+        )
+    )
     catalog = load_catalog(extra)
     assert catalog.get("wan-2.7").model == "fal-ai/wan/v2.8/image-to-video"
     assert catalog.get("new-model").provider == "replicate"
     assert len(catalog.models) == len(CATALOG.models) + 1
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "cannot read model catalog"),
-    ('{"models": [{"id": "x", "provider": "runway", "model": "a/b"}]}', "provider"),
-    ('{"models": [{"id": "x", "provider": "fal", "model": "a/b", "colour": 1}]}', "colour"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "cannot read model catalog"),
+        ('{"models": [{"id": "x", "provider": "runway", "model": "a/b"}]}', "provider"),
+        ('{"models": [{"id": "x", "provider": "fal", "model": "a/b", "colour": 1}]}', "colour"),
+    ],
+)
 def test_bad_user_catalog_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
     extra = tmp_path / "bad.json"
     extra.write_text(content)

@@ -21,9 +21,15 @@ from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats, VoicePlaceme
 
 
 def test_mix_argv_ducks_music_under_a_padded_voice_bus() -> None:
-    spec = AudioMixSpec(duration_s=12.0, output=Path("/o/m.wav"), music=Path("/m.wav"),
-                        voices=(VoicePlacement(Path("/v1.wav"), 0.5),
-                                VoicePlacement(Path("/v2.wav"), 6.0, tempo=1.1)))
+    spec = AudioMixSpec(
+        duration_s=12.0,
+        output=Path("/o/m.wav"),
+        music=Path("/m.wav"),
+        voices=(
+            VoicePlacement(Path("/v1.wav"), 0.5),
+            VoicePlacement(Path("/v2.wav"), 6.0, tempo=1.1),
+        ),
+    )
     argv = build_mix_argv(spec, "ffmpeg", Path("/o/pre.wav"))
     graph = argv[argv.index("-filter_complex") + 1]
     assert "sidechaincompress" in graph
@@ -36,11 +42,15 @@ def test_mix_argv_ducks_music_under_a_padded_voice_bus() -> None:
 
 
 def test_mix_argv_music_only_and_silence() -> None:
-    music_only = build_mix_argv(AudioMixSpec(duration_s=8.0, output=Path("/o.wav"),
-                                             music=Path("/m.wav")), "ffmpeg", Path("/p.wav"))
+    music_only = build_mix_argv(
+        AudioMixSpec(duration_s=8.0, output=Path("/o.wav"), music=Path("/m.wav")),
+        "ffmpeg",
+        Path("/p.wav"),
+    )
     assert "sidechaincompress" not in " ".join(music_only)
-    silent = build_mix_argv(AudioMixSpec(duration_s=8.0, output=Path("/o.wav")), "ffmpeg",
-                            Path("/p.wav"))
+    silent = build_mix_argv(
+        AudioMixSpec(duration_s=8.0, output=Path("/o.wav")), "ffmpeg", Path("/p.wav")
+    )
     assert any(a.startswith("anullsrc=") for a in silent)
 
 
@@ -56,10 +66,12 @@ def test_loudnorm_second_pass_is_linear_with_true_peak_margin() -> None:
 
 
 def test_parse_loudnorm_reads_the_last_report() -> None:
-    stderr = ('[Parsed_loudnorm_0 @ 0x1] \n{\n "input_i" : "-22.10",\n "input_tp" : "-4.00",\n'
-              ' "input_lra" : "3.20",\n "input_thresh" : "-32.50",\n "output_i" : "-14.02",\n'
-              ' "output_tp" : "-1.70",\n "output_lra" : "3.10",\n'
-              ' "normalization_type" : "linear"\n}\n')
+    stderr = (
+        '[Parsed_loudnorm_0 @ 0x1] \n{\n "input_i" : "-22.10",\n "input_tp" : "-4.00",\n'
+        ' "input_lra" : "3.20",\n "input_thresh" : "-32.50",\n "output_i" : "-14.02",\n'
+        ' "output_tp" : "-1.70",\n "output_lra" : "3.10",\n'
+        ' "normalization_type" : "linear"\n}\n'
+    )
     values = parse_loudnorm(stderr)
     assert values["input_i"] == pytest.approx(-22.1)
     assert values["output_tp"] == pytest.approx(-1.7)
@@ -68,8 +80,15 @@ def test_parse_loudnorm_reads_the_last_report() -> None:
 
 
 def test_analysis_argv_and_parser() -> None:
-    argv = build_analysis_argv(Path("/v.mp4"), "ffmpeg", black_min_s=0.5, freeze_min_s=1.0,
-                               silence_db=-50, silence_min_s=1.5, has_audio=True)
+    argv = build_analysis_argv(
+        Path("/v.mp4"),
+        "ffmpeg",
+        black_min_s=0.5,
+        freeze_min_s=1.0,
+        silence_db=-50,
+        silence_min_s=1.5,
+        has_audio=True,
+    )
     graph = argv[argv.index("-filter_complex") + 1]
     assert "blackdetect=d=0.5" in graph
     assert "freezedetect=n=-60dB:d=1.0" in graph

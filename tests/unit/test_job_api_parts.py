@@ -23,18 +23,32 @@ BRIEF = "AURUM Eau de Parfum. Shop now"
 
 
 def test_empty_strings_are_absent_and_extras_ignored() -> None:
-    request = VideoRequest.model_validate({
-        "content": BRIEF, "reference_image_url": "", "reference_image_b64": " ",
-        "user_id": "", "voice_over": "", "vibe": "", "webhook_url": "", "legacy_field": 1,
-    })
+    request = VideoRequest.model_validate(
+        {
+            "content": BRIEF,
+            "reference_image_url": "",
+            "reference_image_b64": " ",
+            "user_id": "",
+            "voice_over": "",
+            "vibe": "",
+            "webhook_url": "",
+            "legacy_field": 1,
+        }
+    )
     assert request.reference_image_url is None and request.reference_image_b64 is None
     assert request.user_id is None and request.voice_over is False and request.vibe is None
 
 
-@pytest.mark.parametrize("body", [
-    {"content": "no"}, {"content": BRIEF, "duration_s": 5}, {"content": BRIEF, "seed": -1},
-    {"content": BRIEF, "aspect_ratios": []}, {"content": BRIEF, "deadline_s": 0},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"content": "no"},
+        {"content": BRIEF, "duration_s": 5},
+        {"content": BRIEF, "seed": -1},
+        {"content": BRIEF, "aspect_ratios": []},
+        {"content": BRIEF, "deadline_s": 0},
+    ],
+)
 def test_invalid_requests_are_refused(body: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         VideoRequest.model_validate(body)
@@ -56,12 +70,14 @@ def test_request_hash_covers_the_photo_and_the_webhook() -> None:
     a = {"content": BRIEF, "reference_image_b64": "QUJD"}
     assert request_hash("promo", a) != request_hash("promo", {**a, "reference_image_b64": "QUJE"})
     assert request_hash("promo", a) != request_hash(
-        "promo", {**a, "webhook_url": "https://example.com/hook"})
+        "promo", {**a, "webhook_url": "https://example.com/hook"}
+    )
 
 
 def test_stored_request_keeps_a_digest_not_the_photo() -> None:
-    request = VideoRequest.model_validate({"content": BRIEF, "reference_image_b64": "QUJD",
-                                           "webhook_url": "https://example.com/hook"})
+    request = VideoRequest.model_validate(
+        {"content": BRIEF, "reference_image_b64": "QUJD", "webhook_url": "https://example.com/hook"}
+    )
     stored = fingerprint("promo", request)[1]
     assert "reference_image_b64" not in stored and "webhook_url" not in stored
     assert len(stored["reference_image_b64_sha256"]) == 64
@@ -110,27 +126,55 @@ def test_asset_records_guess_media_types() -> None:
 
 
 def test_qa_verdicts_from_graph_updates() -> None:
-    report = QAReport(stage="plan", checks=(
-        QACheck(name="words", score=0.2, passed=False, violation="too many words",
-                redo="audio"),
-    ))
+    report = QAReport(
+        stage="plan",
+        checks=(
+            QACheck(
+                name="words", score=0.2, passed=False, violation="too many words", redo="audio"
+            ),
+        ),
+    )
     verdicts = qa_verdicts({"qa_plan": {"plan_qa": report, "plan_attempts": 1}})
-    assert verdicts == [{"event": "qa_verdict", "stage": "plan", "passed": False, "attempt": 0,
-                         "violations": ["too many words"], "redo": "audio"}]
+    assert verdicts == [
+        {
+            "event": "qa_verdict",
+            "stage": "plan",
+            "passed": False,
+            "attempt": 0,
+            "violations": ["too many words"],
+            "redo": "audio",
+        }
+    ]
     assert qa_verdicts({"concept": {"concept": "x"}, "__interrupt__": ()}) == []
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (None, None), ("bytes=0-9", (0, 9)), ("bytes=10-", (10, 99)), ("bytes=-5", (95, 99)),
-    ("bytes=90-500", (90, 99)), ("bytes=-500", (0, 99)),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("bytes=0-9", (0, 9)),
+        ("bytes=10-", (10, 99)),
+        ("bytes=-5", (95, 99)),
+        ("bytes=90-500", (90, 99)),
+        ("bytes=-500", (0, 99)),
+    ],
+)
 def test_parse_range(header: str | None, expected: tuple[int, int] | None) -> None:
     assert parse_range(header, 100) == expected
 
 
-@pytest.mark.parametrize("header", [
-    "bytes=100-", "bytes=5-2", "bytes=-0", "bytes=-", "items=0-1", "bytes=0-1,5-6", "bytes=a-b",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=100-",
+        "bytes=5-2",
+        "bytes=-0",
+        "bytes=-",
+        "items=0-1",
+        "bytes=0-1,5-6",
+        "bytes=a-b",
+    ],
+)
 def test_bad_ranges_are_416(header: str) -> None:
     with pytest.raises(RangeNotSatisfiable):
         parse_range(header, 100)

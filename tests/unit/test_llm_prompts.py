@@ -31,15 +31,28 @@ from aistudio.tools.planner.rules import check_plan
 from tests.fakes.openai import DEFAULT_ANSWERS
 
 _ASSET = Asset(key="k", kind="normalized", mime="image/png", sha256="0" * 64, size_bytes=1)
-ANALYSIS = ProductAnalysis(brand="AURUM", product_name="AURUM Eau de Parfum",
-                           visible_text=("AURUM", "EAU DE PARFUM", "FOR MEN"), audited=True)
-PRODUCT = ProductProfile(normalized=_ASSET, cutout=_ASSET.model_copy(update={"kind": "cutout"}),
-                         width=100, height=100, bbox=(0, 0, 10, 10),
-                         palette=("#c89b3c", "#222222"), background="#ffffff",
-                         detected_text=("AURUM",), analysis=ANALYSIS)
-TEXT = {"promo": "AURUM Eau de Parfum, amber and vanilla. Shop now",
-        "fashion": "NORTHWIND storm jacket, taped seams, relaxed fit. Order today",
-        "ugc": "GLOW SERUM with vitamin C. My skin looks brighter. Try it today"}
+ANALYSIS = ProductAnalysis(
+    brand="AURUM",
+    product_name="AURUM Eau de Parfum",
+    visible_text=("AURUM", "EAU DE PARFUM", "FOR MEN"),
+    audited=True,
+)
+PRODUCT = ProductProfile(
+    normalized=_ASSET,
+    cutout=_ASSET.model_copy(update={"kind": "cutout"}),
+    width=100,
+    height=100,
+    bbox=(0, 0, 10, 10),
+    palette=("#c89b3c", "#222222"),
+    background="#ffffff",
+    detected_text=("AURUM",),
+    analysis=ANALYSIS,
+)
+TEXT = {
+    "promo": "AURUM Eau de Parfum, amber and vanilla. Shop now",
+    "fashion": "NORTHWIND storm jacket, taped seams, relaxed fit. Order today",
+    "ugc": "GLOW SERUM with vitamin C. My skin looks brighter. Try it today",
+}
 
 
 def _brief(kind: JobKind, voice: bool = True) -> Brief:
@@ -61,8 +74,11 @@ def test_prompts_carry_the_house_rules_of_their_kind(kind: JobKind) -> None:
     assert "label text verbatim, logo, shape, colours" in visual.system
     assert "EAU DE PARFUM" in visual.user  # the vision reading reaches the agents
     assert "shot-count: 2 shots" in visual.user and "failed QA" in visual.user
-    rule = {"promo": "ZERO humans", "fashion": "Garment details must match the reference",
-            "ugc": "hand-held"}[kind]
+    rule = {
+        "promo": "ZERO humans",
+        "fashion": "Garment details must match the reference",
+        "ugc": "hand-held",
+    }[kind]
     assert rule in visual.system
     if kind == "fashion":
         assert GARMENT_FIDELITY_CLAUSE in visual.user
@@ -80,8 +96,10 @@ def test_audio_prompt_states_the_word_budgets_and_the_rate() -> None:
     prompt = prompts.audio_prompt(brief, concept, shots, slots, 2.6)
     assert "at most 2.6 words per second" in prompt.user
     for i, slot in enumerate(slots):
-        assert f"shot {i + 1}: {slot.start_s:.2f}-{slot.end_s:.2f}s, at most {slot.max_words}" \
+        assert (
+            f"shot {i + 1}: {slot.start_s:.2f}-{slot.end_s:.2f}s, at most {slot.max_words}"
             in prompt.user
+        )
     assert "first person" in prompt.user
     assert slots[-1].end_s <= brief.duration_s - 0.3
 
@@ -98,8 +116,13 @@ def test_judge_prompt_names_the_original_criteria() -> None:
         return prompts.judge_prompt(brief, concept, shots, audio, render)
 
     user = asyncio.run(plan()).user
-    for criterion in ("realism", "physical_plausibility", "narrative_completion", "intent",
-                      "reference_rules"):
+    for criterion in (
+        "realism",
+        "physical_plausibility",
+        "narrative_completion",
+        "intent",
+        "reference_rules",
+    ):
         assert criterion in user
     assert "0-100" in user and "70 or more passes" in user
 
@@ -108,16 +131,27 @@ def test_vision_and_audit_prompts() -> None:
     assert "OCR pass read: AURUM" in prompts.vision_prompt(("AURUM",))
     audit = prompts.audit_prompt(ANALYSIS)
     assert "AURUM | EAU DE PARFUM" in audit and "verbatim" in audit
-    assert "flagged by moderation (violence)" in prompts.sanitise_prompt(
-        "promo", ["a"], ["violence"]).user
+    assert (
+        "flagged by moderation (violence)"
+        in prompts.sanitise_prompt("promo", ["a"], ["violence"]).user
+    )
     assert "could not be used: boom" in prompts.reask_text("boom")
 
 
-@pytest.mark.parametrize("model", [
-    drafts.ConceptDraft, drafts.ShotListDraft, drafts.VoiceScriptDraft, drafts.AssemblyDraft,
-    drafts.PlanJudgeVerdict, drafts.ProductAnalysisDraft, drafts.ProductAnalysisAudit,
-    drafts.TitleDraft, drafts.SanitisedPrompts,
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        drafts.ConceptDraft,
+        drafts.ShotListDraft,
+        drafts.VoiceScriptDraft,
+        drafts.AssemblyDraft,
+        drafts.PlanJudgeVerdict,
+        drafts.ProductAnalysisDraft,
+        drafts.ProductAnalysisAudit,
+        drafts.TitleDraft,
+        drafts.SanitisedPrompts,
+    ],
+)
 def test_drafts_are_strict_structured_output_schemas(model: type[drafts.Draft]) -> None:
     schema = to_strict_json_schema(model)
     assert schema["additionalProperties"] is False
@@ -141,24 +175,38 @@ def test_completed_drafts_meet_every_plan_rule(kind: JobKind) -> None:
 
     async def run() -> None:
         base_concept = await planner.concept(brief, PRODUCT)
-        concept = complete_concept(drafts.ConceptDraft.model_validate(
-            _draft("ConceptDraft", tagline="x" * 50)), brief, base_concept)
+        concept = complete_concept(
+            drafts.ConceptDraft.model_validate(_draft("ConceptDraft", tagline="x" * 50)),
+            brief,
+            base_concept,
+        )
         assert len(concept.tagline) <= 32
         assert concept.humans_allowed == (kind != "promo")
-        shots = complete_shots(drafts.ShotListDraft.model_validate(
-            DEFAULT_ANSWERS["ShotListDraft"]), brief, PRODUCT, concept, 30)
+        shots = complete_shots(
+            drafts.ShotListDraft.model_validate(DEFAULT_ANSWERS["ShotListDraft"]),
+            brief,
+            PRODUCT,
+            concept,
+            30,
+        )
         slots = voice_slots(brief, shots, 30, 2.6, 0.3)
         base_audio = await planner.audio(brief, concept, shots)
-        audio = complete_audio(drafts.VoiceScriptDraft.model_validate(
-            DEFAULT_ANSWERS["VoiceScriptDraft"]), brief, base_audio, slots)
+        audio = complete_audio(
+            drafts.VoiceScriptDraft.model_validate(DEFAULT_ANSWERS["VoiceScriptDraft"]),
+            brief,
+            base_audio,
+            slots,
+        )
         base = await planner.assembly(brief, PRODUCT, concept, shots, audio)
-        plan = complete_assembly(drafts.AssemblyDraft.model_validate(
-            _draft("AssemblyDraft", transitions=["slideup"])), base)
+        plan = complete_assembly(
+            drafts.AssemblyDraft.model_validate(_draft("AssemblyDraft", transitions=["slideup"])),
+            base,
+        )
         assert plan.transitions[0].kind == "slideup"
-        assert [t.duration_s for t in plan.transitions] == [t.duration_s
-                                                            for t in base.transitions]
-        checks = check_plan(brief, concept, shots, audio, plan, max_words_per_second=2.6,
-                            voice_tail_s=0.3)
+        assert [t.duration_s for t in plan.transitions] == [t.duration_s for t in base.transitions]
+        checks = check_plan(
+            brief, concept, shots, audio, plan, max_words_per_second=2.6, voice_tail_s=0.3
+        )
         assert all(c.passed for c in checks), [c.violation for c in checks if not c.passed]
         if kind == "ugc":
             assert {s.camera_move for s in shots.shots} == {"handheld"}
@@ -176,8 +224,9 @@ def test_shot_drafts_that_break_unrepairable_rules_are_rejected() -> None:
         complete_shots(too_few, brief, PRODUCT, concept, 30)
     people = [dict(shots["shots"][0], description="A woman lifts the bottle to her neck.")]
     with pytest.raises(DraftRejected, match="shot 1: woman"):
-        complete_shots(drafts.ShotListDraft.model_validate({"shots": people * 4}), brief,
-                       PRODUCT, concept, 30)
+        complete_shots(
+            drafts.ShotListDraft.model_validate({"shots": people * 4}), brief, PRODUCT, concept, 30
+        )
     seven = drafts.ShotListDraft.model_validate({"shots": shots["shots"] * 2})
     assert len(complete_shots(seven, brief, PRODUCT, concept, 30).shots) == 5
 
@@ -189,31 +238,58 @@ def test_voice_lines_over_budget_are_sent_back_or_cut_on_the_last_ask() -> None:
     shots = asyncio.run(planner.visual(brief, PRODUCT, concept))
     slots = voice_slots(brief, shots, 30, 2.6, 0.3)
     base = asyncio.run(planner.audio(brief, concept, shots))
-    long = drafts.VoiceScriptDraft.model_validate({"lines": [
-        {"shot_number": 1, "text": "I " + "really " * 20 + "love it"}]})
+    long = drafts.VoiceScriptDraft.model_validate(
+        {"lines": [{"shot_number": 1, "text": "I " + "really " * 20 + "love it"}]}
+    )
     with pytest.raises(DraftRejected, match="over their word budget"):
         complete_audio(long, brief, base, slots)
     cut = complete_audio(long, brief, base, slots, strict=False)
     assert len(cut.script[0].text.split()) == slots[0].max_words
-    third_person = drafts.VoiceScriptDraft.model_validate({"lines": [
-        {"shot_number": 1, "text": "It glows."}, {"shot_number": 2, "text": "So bright."}]})
+    third_person = drafts.VoiceScriptDraft.model_validate(
+        {
+            "lines": [
+                {"shot_number": 1, "text": "It glows."},
+                {"shot_number": 2, "text": "So bright."},
+            ]
+        }
+    )
     with pytest.raises(DraftRejected, match="first person"):
         complete_audio(third_person, brief, base, slots)
     with pytest.raises(DraftRejected, match="no line"):
-        complete_audio(drafts.VoiceScriptDraft.model_validate(
-            {"lines": [{"shot_number": 9, "text": "I"}]}), brief, base, slots)
+        complete_audio(
+            drafts.VoiceScriptDraft.model_validate({"lines": [{"shot_number": 9, "text": "I"}]}),
+            brief,
+            base,
+            slots,
+        )
 
 
 def test_judge_verdicts_become_checks_with_redo_targets() -> None:
     passed = judge_checks(drafts.PlanJudgeVerdict(score=86, summary="ok", violations=[]))
     assert [(c.name, c.passed, c.score) for c in passed] == [("plan.llm_judge", True, 0.86)]
-    failed = judge_checks(drafts.PlanJudgeVerdict(score=40, summary="weak", violations=[
-        drafts.JudgeViolation(criterion="narrative_completion", shot_number=0,
-                              problem="no call to action", fix_by="audio"),
-        drafts.JudgeViolation(criterion="physical_plausibility", shot_number=2,
-                              problem="liquid flows upward", fix_by="visual")]))
+    failed = judge_checks(
+        drafts.PlanJudgeVerdict(
+            score=40,
+            summary="weak",
+            violations=[
+                drafts.JudgeViolation(
+                    criterion="narrative_completion",
+                    shot_number=0,
+                    problem="no call to action",
+                    fix_by="audio",
+                ),
+                drafts.JudgeViolation(
+                    criterion="physical_plausibility",
+                    shot_number=2,
+                    problem="liquid flows upward",
+                    fix_by="visual",
+                ),
+            ],
+        )
+    )
     assert [(c.passed, c.redo) for c in failed] == [(False, "audio"), (False, "visual")]
-    assert failed[1].violation == (f"{FEEDBACK_LLM_JUDGE}: physical_plausibility (shot 2): "
-                                   "liquid flows upward")
+    assert failed[1].violation == (
+        f"{FEEDBACK_LLM_JUDGE}: physical_plausibility (shot 2): liquid flows upward"
+    )
     silent = judge_checks(drafts.PlanJudgeVerdict(score=10, summary="off brief", violations=[]))
     assert silent[0].redo == "concept" and not silent[0].passed

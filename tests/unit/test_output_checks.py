@@ -16,9 +16,16 @@ QA = QASettings()
 
 
 def _probe(**changes: object) -> ProbeResult:
-    base: dict[str, object] = dict(duration_s=12.0, width=1080, height=1920, fps=30.0,
-                                   video_codec="h264", audio_codec="aac", pix_fmt="yuv420p",
-                                   faststart=True)
+    base: dict[str, object] = dict(
+        duration_s=12.0,
+        width=1080,
+        height=1920,
+        fps=30.0,
+        video_codec="h264",
+        audio_codec="aac",
+        pix_fmt="yuv420p",
+        faststart=True,
+    )
     base.update(changes)
     return ProbeResult(**base)  # type: ignore[arg-type]
 
@@ -29,8 +36,12 @@ def test_good_probe_passes_every_check() -> None:
 
 
 def test_probe_failures_are_reported_without_a_pointless_retry() -> None:
-    checks = {c.name: c for c in oc.probe_checks(
-        _probe(duration_s=12.4, width=720, fps=25.0, faststart=False), "9:16", 12.0, 30, QA)}
+    checks = {
+        c.name: c
+        for c in oc.probe_checks(
+            _probe(duration_s=12.4, width=720, fps=25.0, faststart=False), "9:16", 12.0, 30, QA
+        )
+    }
     assert not checks["duration"].passed and "0.40s" in (checks["duration"].violation or "")
     assert not checks["frame_size"].passed and not checks["fps"].passed
     assert not checks["streams"].passed
@@ -44,12 +55,18 @@ def test_duration_within_tolerance_passes() -> None:
 
 def test_analysis_flags_black_freeze_silence_and_loudness() -> None:
     bad = MediaAnalysis(
-        black=(Interval(0.0, 0.8),), frozen=(Interval(3.0, 6.5),),
-        silent=(Interval(9.0, 12.0),), loudness=LoudnessStats(-19.0, -0.2),
+        black=(Interval(0.0, 0.8),),
+        frozen=(Interval(3.0, 6.5),),
+        silent=(Interval(9.0, 12.0),),
+        loudness=LoudnessStats(-19.0, -0.2),
     )
     checks = {c.name: c for c in oc.analysis_checks(bad, "9:16", -14.0, QA)}
     assert {n for n, c in checks.items() if not c.passed} == {
-        "black", "freeze", "silence", "loudness"}
+        "black",
+        "freeze",
+        "silence",
+        "loudness",
+    }
     assert checks["black"].redo == "render" and checks["freeze"].redo == "assembly"
     good = MediaAnalysis(loudness=LoudnessStats(-14.3, -1.6))
     assert all(c.passed for c in oc.analysis_checks(good, "9:16", -14.0, QA))

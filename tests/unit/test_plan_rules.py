@@ -48,23 +48,32 @@ MAX_WPS, TAIL_S = 2.6, 0.3
 
 
 def run(brief: Brief, plan: Plan) -> dict[str, QACheck]:
-    checks = check_plan(brief, plan.concept, plan.shots, plan.audio, plan.render,
-                        max_words_per_second=MAX_WPS, voice_tail_s=TAIL_S)
+    checks = check_plan(
+        brief,
+        plan.concept,
+        plan.shots,
+        plan.audio,
+        plan.render,
+        max_words_per_second=MAX_WPS,
+        voice_tail_s=TAIL_S,
+    )
     assert len({c.name for c in checks}) == len(checks)
     assert all(0.0 <= c.score <= 1.0 for c in checks)
     return {c.name.removeprefix("plan."): c for c in checks}
 
 
-def assert_fires(checks: dict[str, QACheck], name: str, redo: RedoTarget, token: str,
-                 also: tuple[str, ...] = ()) -> None:
+def assert_fires(
+    checks: dict[str, QACheck], name: str, redo: RedoTarget, token: str, also: tuple[str, ...] = ()
+) -> None:
     check = checks[name]
     assert not check.passed
     assert check.redo == redo
     assert check.violation is not None
     assert check.violation.startswith(f"{token}: ")
     assert check.score < 1.0
-    others = [c.name for key, c in checks.items()
-              if key != name and key not in also and not c.passed]
+    others = [
+        c.name for key, c in checks.items() if key != name and key not in also and not c.passed
+    ]
     assert not others, f"only {name} should fail, also failed: {others}"
 
 
@@ -74,33 +83,47 @@ def with_shots(plan: Plan, **changes: object) -> Plan:
 
 
 def with_script(plan: Plan, script: tuple[VoiceLine, ...]) -> Plan:
-    return Plan(plan.concept, plan.shots, plan.audio.model_copy(update={"script": script}),
-                plan.render)
+    return Plan(
+        plan.concept, plan.shots, plan.audio.model_copy(update={"script": script}), plan.render
+    )
 
 
 def with_render(plan: Plan, **changes: object) -> Plan:
     return Plan(plan.concept, plan.shots, plan.audio, plan.render.model_copy(update=changes))
 
 
-async def planned(kind: JobKind = "promo", text: str = PERFUME, **extra: object
-                  ) -> tuple[Brief, Plan]:
+async def planned(
+    kind: JobKind = "promo", text: str = PERFUME, **extra: object
+) -> tuple[Brief, Plan]:
     brief = Brief(kind=kind, text=text, voice_over=True, **extra)
     return brief, await make_plan(brief)
 
 
 # -- the planner's plans pass ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("kind", "text", "duration", "voice", "aspects"), list(itertools.product(
-    ("promo", "fashion", "ugc"), TEXTS, (6.0, 12.0, 30.0), (True, False),
-    (("9:16",), ("1:1", "16:9", "9:16")))))
+
+@pytest.mark.parametrize(
+    ("kind", "text", "duration", "voice", "aspects"),
+    list(
+        itertools.product(
+            ("promo", "fashion", "ugc"),
+            TEXTS,
+            (6.0, 12.0, 30.0),
+            (True, False),
+            (("9:16",), ("1:1", "16:9", "9:16")),
+        )
+    ),
+)
 async def test_every_rule_passes_on_the_planners_plans(
     kind: JobKind, text: str, duration: float, voice: bool, aspects: tuple[AspectRatio, ...]
 ) -> None:
-    brief = Brief(kind=kind, text=text, voice_over=voice, duration_s=duration,
-                  aspect_ratios=aspects)
+    brief = Brief(
+        kind=kind, text=text, voice_over=voice, duration_s=duration, aspect_ratios=aspects
+    )
     plan = await make_plan(brief)
-    report = await OfflinePlanner().review(brief, plan.concept, plan.shots, plan.audio,
-                                           plan.render, attempt=1)
+    report = await OfflinePlanner().review(
+        brief, plan.concept, plan.shots, plan.audio, plan.render, attempt=1
+    )
     assert report.stage == "plan"
     assert report.attempt == 1
     assert report.passed, report.violations
@@ -109,7 +132,10 @@ async def test_every_rule_passes_on_the_planners_plans(
 
 async def test_kind_specific_rules_are_present() -> None:
     cases: tuple[tuple[JobKind, str], ...] = (
-        ("promo", PERFUME), ("fashion", JACKET), ("ugc", SERUM))
+        ("promo", PERFUME),
+        ("fashion", JACKET),
+        ("ugc", SERUM),
+    )
     names = {kind: set(run(*await planned(kind, text))) for kind, text in cases}
     assert {"no_humans", "humans_flag"} <= names["promo"]
     assert "garment_clause" in names["fashion"]
@@ -119,15 +145,18 @@ async def test_kind_specific_rules_are_present() -> None:
 
 # -- each rule fires ------------------------------------------------------------------------
 
+
 async def test_too_many_words_per_second() -> None:
     brief, plan = await planned()
-    script = tuple(line.model_copy(update={"text": " ".join(["word"] * 40)})
-                   for line in plan.audio.script)
+    script = tuple(
+        line.model_copy(update={"text": " ".join(["word"] * 40)}) for line in plan.audio.script
+    )
     checks = run(brief, with_script(plan, script))
     assert not checks["words_per_second"].passed
     assert checks["words_per_second"].redo == "audio"
     assert checks["words_per_second"].violation.startswith(  # type: ignore[union-attr]
-        FEEDBACK_WORDS_PER_SECOND)
+        FEEDBACK_WORDS_PER_SECOND
+    )
     assert not checks["line_fit"].passed
 
 
@@ -139,24 +168,27 @@ async def test_one_line_too_long_for_its_slot() -> None:
     script[1] = script[1].model_copy(update={"text": dense})
     # Keep the whole script under the overall rate: only this line is too dense.
     script[2] = script[2].model_copy(update={"text": "Yes."})
-    assert_fires(run(brief, with_script(plan, tuple(script))), "line_fit", "audio",
-                 FEEDBACK_LINE_TOO_LONG)
+    assert_fires(
+        run(brief, with_script(plan, tuple(script))), "line_fit", "audio", FEEDBACK_LINE_TOO_LONG
+    )
 
 
 async def test_overlapping_voice_lines() -> None:
     brief, plan = await planned(duration_s=30.0)
     script = list(plan.audio.script)
     script[0] = script[0].model_copy(update={"max_end_s": script[1].start_s + 0.5})
-    assert_fires(run(brief, with_script(plan, tuple(script))), "line_fit", "audio",
-                 FEEDBACK_LINE_TOO_LONG)
+    assert_fires(
+        run(brief, with_script(plan, tuple(script))), "line_fit", "audio", FEEDBACK_LINE_TOO_LONG
+    )
 
 
 async def test_voice_running_into_the_tail() -> None:
     brief, plan = await planned()
     script = list(plan.audio.script)
     script[-1] = script[-1].model_copy(update={"max_end_s": brief.duration_s - 0.1})
-    assert_fires(run(brief, with_script(plan, tuple(script))), "voice_tail", "audio",
-                 FEEDBACK_VOICE_TOO_LONG)
+    assert_fires(
+        run(brief, with_script(plan, tuple(script))), "voice_tail", "audio", FEEDBACK_VOICE_TOO_LONG
+    )
 
 
 async def test_missing_script_when_voice_over_was_asked() -> None:
@@ -168,20 +200,31 @@ async def test_missing_script_when_voice_over_was_asked() -> None:
 async def test_ugc_script_in_the_third_person() -> None:
     brief, plan = await planned("ugc", SERUM)
     script = tuple(line.model_copy(update={"text": "It works."}) for line in plan.audio.script)
-    assert_fires(run(brief, with_script(plan, script)), "first_person", "audio",
-                 FEEDBACK_NOT_FIRST_PERSON)
+    assert_fires(
+        run(brief, with_script(plan, script)), "first_person", "audio", FEEDBACK_NOT_FIRST_PERSON
+    )
 
 
-@pytest.mark.parametrize("words", [
-    "A woman holds the bottle", "hands lift the cap", "a model poses", "the influencer smiles",
-    "people walk past", "her face in soft light",
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "A woman holds the bottle",
+        "hands lift the cap",
+        "a model poses",
+        "the influencer smiles",
+        "people walk past",
+        "her face in soft light",
+    ],
+)
 async def test_people_in_a_promo_prompt(words: str) -> None:
     brief, plan = await planned()
     shots = list(plan.shots.shots)
-    shots[1] = shots[1].model_copy(update={"description": f"{words}.",
-                                           "provider_prompt": f"{words}. "
-                                           f"{REFERENCE_FIDELITY_CLAUSE}"})
+    shots[1] = shots[1].model_copy(
+        update={
+            "description": f"{words}.",
+            "provider_prompt": f"{words}. {REFERENCE_FIDELITY_CLAUSE}",
+        }
+    )
     broken = Plan(plan.concept, ShotList(shots=tuple(shots)), plan.audio, plan.render)
     checks = run(brief, broken)
     assert_fires(checks, "no_humans", "visual", FEEDBACK_HUMANS_IN_PROMO)
@@ -196,33 +239,40 @@ async def test_people_are_fine_in_fashion() -> None:
 
 async def test_promo_concept_must_not_allow_humans() -> None:
     brief, plan = await planned()
-    broken = Plan(plan.concept.model_copy(update={"humans_allowed": True}), plan.shots,
-                  plan.audio, plan.render)
+    broken = Plan(
+        plan.concept.model_copy(update={"humans_allowed": True}),
+        plan.shots,
+        plan.audio,
+        plan.render,
+    )
     assert_fires(run(brief, broken), "humans_flag", "concept", FEEDBACK_HUMANS_FLAG)
 
 
 async def test_missing_fidelity_clause() -> None:
     brief, plan = await planned()
     shots = list(plan.shots.shots)
-    shots[0] = shots[0].model_copy(update={
-        "provider_prompt": shots[0].provider_prompt.replace(REFERENCE_FIDELITY_CLAUSE, "")})
+    shots[0] = shots[0].model_copy(
+        update={"provider_prompt": shots[0].provider_prompt.replace(REFERENCE_FIDELITY_CLAUSE, "")}
+    )
     broken = Plan(plan.concept, ShotList(shots=tuple(shots)), plan.audio, plan.render)
-    assert_fires(run(brief, broken), "fidelity_clause", "visual",
-                 FEEDBACK_FIDELITY_CLAUSE_MISSING)
+    assert_fires(run(brief, broken), "fidelity_clause", "visual", FEEDBACK_FIDELITY_CLAUSE_MISSING)
 
 
 async def test_missing_garment_clause() -> None:
     brief, plan = await planned("fashion", JACKET)
     broken = with_shots(plan, provider_prompt=f"A jacket on a rail. {REFERENCE_FIDELITY_CLAUSE}")
     assert GARMENT_FIDELITY_CLAUSE not in broken.shots.shots[0].provider_prompt
-    assert_fires(run(brief, broken), "garment_clause", "visual",
-                 FEEDBACK_GARMENT_CLAUSE_MISSING)
+    assert_fires(run(brief, broken), "garment_clause", "visual", FEEDBACK_GARMENT_CLAUSE_MISSING)
 
 
 async def test_steady_camera_in_ugc() -> None:
     brief, plan = await planned("ugc", SERUM)
-    assert_fires(run(brief, with_shots(plan, camera_move="push_in")), "handheld", "visual",
-                 FEEDBACK_NOT_HANDHELD)
+    assert_fires(
+        run(brief, with_shots(plan, camera_move="push_in")),
+        "handheld",
+        "visual",
+        FEEDBACK_NOT_HANDHELD,
+    )
 
 
 @pytest.mark.parametrize("count", [2, 6])
@@ -251,23 +301,32 @@ async def test_durations_that_do_not_add_up() -> None:
 async def test_a_missing_transition() -> None:
     brief, plan = await planned()
     end = plan.render.end_card
-    broken = with_render(plan, transitions=plan.render.transitions[:-1],
-                         end_card=end.model_copy(update={
-                             "duration_s": end.duration_s
-                             - plan.render.transitions[-1].duration_s}))
+    broken = with_render(
+        plan,
+        transitions=plan.render.transitions[:-1],
+        end_card=end.model_copy(
+            update={"duration_s": end.duration_s - plan.render.transitions[-1].duration_s}
+        ),
+    )
     # Without the last transition the last shot has no place on the timeline: its caption
     # is misplaced too (same agent to fix it).
-    assert_fires(run(brief, broken), "timing", "assembly", FEEDBACK_TIMING,
-                 also=("caption_timing",))
+    assert_fires(
+        run(brief, broken), "timing", "assembly", FEEDBACK_TIMING, also=("caption_timing",)
+    )
 
 
 async def test_caption_too_long() -> None:
     brief, plan = await planned()
     captions = list(plan.render.captions)
-    captions[0] = captions[0].model_copy(update={"text": "An unreasonably long caption text "
-                                                 "for a phone"})
-    assert_fires(run(brief, with_render(plan, captions=tuple(captions))), "caption_length",
-                 "assembly", FEEDBACK_CAPTION_TOO_LONG)
+    captions[0] = captions[0].model_copy(
+        update={"text": "An unreasonably long caption text for a phone"}
+    )
+    assert_fires(
+        run(brief, with_render(plan, captions=tuple(captions))),
+        "caption_length",
+        "assembly",
+        FEEDBACK_CAPTION_TOO_LONG,
+    )
 
 
 @pytest.mark.parametrize("problem", ["over_end_card", "overlap", "too_short", "outside"])
@@ -283,8 +342,12 @@ async def test_badly_timed_captions(problem: str) -> None:
         captions[0] = first.model_copy(update={"end_s": first.start_s + 0.2})
     else:  # spans two shots entirely
         captions = [Caption(start_s=0.2, end_s=captions[1].end_s, text="Across"), *captions[2:]]
-    assert_fires(run(brief, with_render(plan, captions=tuple(captions))), "caption_timing",
-                 "assembly", FEEDBACK_CAPTION_TIMING)
+    assert_fires(
+        run(brief, with_render(plan, captions=tuple(captions))),
+        "caption_timing",
+        "assembly",
+        FEEDBACK_CAPTION_TIMING,
+    )
 
 
 async def test_missing_aspect_ratio() -> None:
@@ -297,8 +360,9 @@ async def test_missing_aspect_ratio() -> None:
 async def test_report_routes_to_the_earliest_agent_that_can_fix_everything() -> None:
     brief, plan = await planned()
     broken = with_render(with_shots(plan, provider_prompt="no clause"), aspect_ratios=())
-    report = await OfflinePlanner().review(brief, broken.concept, broken.shots, broken.audio,
-                                           broken.render, attempt=0)
+    report = await OfflinePlanner().review(
+        brief, broken.concept, broken.shots, broken.audio, broken.render, attempt=0
+    )
     assert not report.passed
     assert report.redo == "visual"
     assert any(v.startswith(FEEDBACK_ASPECT_MISSING) for v in report.violations)
@@ -306,10 +370,20 @@ async def test_report_routes_to_the_earliest_agent_that_can_fix_everything() -> 
 
 # -- the human-word rule's edges ------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "hand cream in a glass jar", "face serum with vitamin C", "model number X200",
-    "handmade ceramic", "the manual grinder", "a woman's day", "chairman", "Germany",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hand cream in a glass jar",
+        "face serum with vitamin C",
+        "model number X200",
+        "handmade ceramic",
+        "the manual grinder",
+        "a woman's day",
+        "chairman",
+        "Germany",
+    ],
+)
 def test_product_words_are_not_people(text: str) -> None:
     hits = HUMAN_WORDS.findall(text)
     assert hits == (["woman"] if "woman" in text else [])

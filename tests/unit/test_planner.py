@@ -45,14 +45,22 @@ from aistudio.tools.planner.house_rules import (
 from aistudio.tools.planner.offline import OfflinePlanner, feedback_count
 from aistudio.tools.planner.rules import FEEDBACK_CAPTION_TOO_LONG, FEEDBACK_WORDS_PER_SECOND
 
-PERFUME = ("AURUM Eau de Parfum, amber and vanilla with sandalwood, in a hand-polished glass "
-           "bottle with a gold cap. Shop now at aurum.example")
-JACKET = ("NORTHWIND storm jacket: waterproof recycled shell, taped seams and a relaxed fit for "
-          "city rain. New season, order today")
-SERUM = ("GLOW SERUM with vitamin C and hyaluronic acid. My skin looks brighter after one week "
-         "and it absorbs fast. Try it today")
-LAMP = ("Make a luxurious promo video for Lumen desk lamp with warm dimmable light and a "
-        "brushed brass arm. For busy professionals who work late. Visit lumen.shop")
+PERFUME = (
+    "AURUM Eau de Parfum, amber and vanilla with sandalwood, in a hand-polished glass "
+    "bottle with a gold cap. Shop now at aurum.example"
+)
+JACKET = (
+    "NORTHWIND storm jacket: waterproof recycled shell, taped seams and a relaxed fit for "
+    "city rain. New season, order today"
+)
+SERUM = (
+    "GLOW SERUM with vitamin C and hyaluronic acid. My skin looks brighter after one week "
+    "and it absorbs fast. Try it today"
+)
+LAMP = (
+    "Make a luxurious promo video for Lumen desk lamp with warm dimmable light and a "
+    "brushed brass arm. For busy professionals who work late. Visit lumen.shop"
+)
 VERBOSE = (
     "Our incredibly versatile, ultra-lightweight, extraordinarily durable aerospace-grade "
     "titanium travel mug keeps beverages piping hot for twenty-four consecutive hours, features "
@@ -69,11 +77,17 @@ def _asset(kind: AssetKind) -> Asset:
     return Asset(key=f"k/{kind}", kind=kind, mime="image/png", sha256="0" * 64, size_bytes=1)
 
 
-def product(palette: tuple[str, ...] = ("#c89b3c", "#20140a"),
-            detected_text: tuple[str, ...] = ()) -> ProductProfile:
+def product(
+    palette: tuple[str, ...] = ("#c89b3c", "#20140a"), detected_text: tuple[str, ...] = ()
+) -> ProductProfile:
     return ProductProfile(
-        normalized=_asset("normalized"), cutout=_asset("cutout"), width=800, height=800,
-        bbox=(200, 100, 400, 600), palette=palette, background="#f4f4f4",
+        normalized=_asset("normalized"),
+        cutout=_asset("cutout"),
+        width=800,
+        height=800,
+        bbox=(200, 100, 400, 600),
+        palette=palette,
+        background="#f4f4f4",
         detected_text=detected_text,
     )
 
@@ -86,9 +100,12 @@ class Plan:
     render: RenderPlan
 
 
-async def make_plan(brief: Brief, profile: ProductProfile | None = None,
-                    feedback: Sequence[str] = (),
-                    planner: OfflinePlanner | None = None) -> Plan:
+async def make_plan(
+    brief: Brief,
+    profile: ProductProfile | None = None,
+    feedback: Sequence[str] = (),
+    planner: OfflinePlanner | None = None,
+) -> Plan:
     planner = planner or OfflinePlanner()
     profile = profile or product()
     concept = await planner.concept(brief, profile, feedback)
@@ -104,6 +121,7 @@ def brief(kind: JobKind = "promo", text: str = PERFUME, **extra: object) -> Brie
 
 # -- determinism and variety -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", KINDS)
 async def test_same_brief_and_seed_give_the_identical_plan(kind: JobKind) -> None:
     first = await make_plan(brief(kind, seed=7))
@@ -117,8 +135,12 @@ async def test_another_seed_gives_another_plan() -> None:
 
 
 async def test_different_briefs_give_visibly_different_plans() -> None:
-    texts = (PERFUME, LAMP, "Wireless earbuds with 40-hour battery, active noise cancelling "
-             "and a sweat-proof design for runners")
+    texts = (
+        PERFUME,
+        LAMP,
+        "Wireless earbuds with 40-hour battery, active noise cancelling "
+        "and a sweat-proof design for runners",
+    )
     plans = [await make_plan(brief("promo", text)) for text in texts]
     captions = [tuple(s.caption for s in p.shots.shots) for p in plans]
     lines = [tuple(line.text for line in p.audio.script) for p in plans]
@@ -127,7 +149,10 @@ async def test_different_briefs_give_visibly_different_plans() -> None:
     for values in (captions, lines, moves, backdrops):
         assert len(set(values)) == len(values), values
     assert {p.concept.product_name for p in plans} == {
-        "AURUM Eau de Parfum", "Lumen desk lamp", "Wireless earbuds"}
+        "AURUM Eau de Parfum",
+        "Lumen desk lamp",
+        "Wireless earbuds",
+    }
 
 
 async def test_captions_and_lines_come_from_the_brief() -> None:
@@ -142,9 +167,9 @@ async def test_captions_and_lines_come_from_the_brief() -> None:
 
 # -- house rules ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("text", "duration"), list(itertools.product(TEXTS, (6.0, 12.0, 30.0))))
-async def test_promo_is_product_only_with_three_to_five_shots(text: str, duration: float
-                                                              ) -> None:
+async def test_promo_is_product_only_with_three_to_five_shots(text: str, duration: float) -> None:
     plan = await make_plan(brief("promo", text, duration_s=duration))
     assert 3 <= len(plan.shots.shots) <= 5
     assert not plan.concept.humans_allowed
@@ -172,8 +197,7 @@ async def test_fashion_allows_people_and_demands_garment_details(text: str) -> N
 
 
 @pytest.mark.parametrize(("text", "duration"), list(itertools.product(TEXTS, (6.0, 12.0, 30.0))))
-async def test_ugc_is_handheld_and_spoken_in_the_first_person(text: str, duration: float
-                                                              ) -> None:
+async def test_ugc_is_handheld_and_spoken_in_the_first_person(text: str, duration: float) -> None:
     plan = await make_plan(brief("ugc", text, duration_s=duration))
     assert 3 <= len(plan.shots.shots) <= 4
     assert {s.camera_move for s in plan.shots.shots} == {"handheld"}
@@ -190,14 +214,17 @@ async def test_voice_over_off_means_no_script() -> None:
     assert plan.audio.script == ()
 
 
-@pytest.mark.parametrize(("vibe", "grade", "mood"), [
-    ("fresh and airy summer", "fresh", "upbeat"),
-    ("bold, punchy, energetic", "bold", "upbeat"),
-    ("calm and serene", "natural", "calm"),
-    ("cozy and warm", "natural", "warm"),
-    ("chic urban editorial", "stylish", "stylish"),
-    ("quantum", "luxurious", "luxurious"),  # nothing recognisable: the house look holds
-])
+@pytest.mark.parametrize(
+    ("vibe", "grade", "mood"),
+    [
+        ("fresh and airy summer", "fresh", "upbeat"),
+        ("bold, punchy, energetic", "bold", "upbeat"),
+        ("calm and serene", "natural", "calm"),
+        ("cozy and warm", "natural", "warm"),
+        ("chic urban editorial", "stylish", "stylish"),
+        ("quantum", "luxurious", "luxurious"),  # nothing recognisable: the house look holds
+    ],
+)
 async def test_vibe_overrides_the_house_look(vibe: str, grade: str, mood: str) -> None:
     plan = await make_plan(brief("promo", PERFUME, vibe=vibe))
     assert (plan.concept.grade, plan.concept.music_mood) == (grade, mood)
@@ -208,33 +235,41 @@ async def test_vibe_overrides_the_house_look(vibe: str, grade: str, mood: str) -
 
 # -- timing ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kind", "duration"), list(itertools.product(
-    KINDS, (6.0, 7.5, 9.0, 12.0, 12.01, 15.0, 20.0, 30.0, 45.0, 60.0))))
-async def test_shots_end_card_and_transitions_add_up_exactly(kind: JobKind, duration: float
-                                                             ) -> None:
+
+@pytest.mark.parametrize(
+    ("kind", "duration"),
+    list(itertools.product(KINDS, (6.0, 7.5, 9.0, 12.0, 12.01, 15.0, 20.0, 30.0, 45.0, 60.0))),
+)
+async def test_shots_end_card_and_transitions_add_up_exactly(
+    kind: JobKind, duration: float
+) -> None:
     full = await make_plan(brief(kind, VERBOSE, duration_s=duration))
     plan = full.render
     assert [s.duration_s for s in plan.shots] == [s.duration_s for s in full.shots.shots]
-    total = (sum(s.duration_s for s in plan.shots) + plan.end_card.duration_s
-             - sum(t.duration_s for t in plan.transitions))
+    total = (
+        sum(s.duration_s for s in plan.shots)
+        + plan.end_card.duration_s
+        - sum(t.duration_s for t in plan.transitions)
+    )
     assert total == pytest.approx(duration, abs=1e-3)
     assert len(plan.transitions) == len(plan.shots)
     for shot in plan.shots:
-        assert shot.duration_s * plan.fps == pytest.approx(round(shot.duration_s * plan.fps),
-                                                           abs=1e-3)
+        assert shot.duration_s * plan.fps == pytest.approx(
+            round(shot.duration_s * plan.fps), abs=1e-3
+        )
     for shot, transition in zip(plan.shots, plan.transitions, strict=True):
         assert transition.duration_s < shot.duration_s / 2
     assert 1.4 <= plan.end_card.duration_s <= 2.6
 
 
 @pytest.mark.parametrize(("kind", "duration"), list(itertools.product(KINDS, (6.0, 12.0, 30.0))))
-async def test_captions_sit_inside_their_shot_and_before_the_end_card(kind: JobKind,
-                                                                      duration: float) -> None:
+async def test_captions_sit_inside_their_shot_and_before_the_end_card(
+    kind: JobKind, duration: float
+) -> None:
     plan = (await make_plan(brief(kind, VERBOSE, duration_s=duration))).render
     assert len(plan.captions) == len(plan.shots)
     start = 0.0
-    for shot, transition, caption in zip(plan.shots, plan.transitions, plan.captions,
-                                         strict=True):
+    for shot, transition, caption in zip(plan.shots, plan.transitions, plan.captions, strict=True):
         assert start <= caption.start_s < caption.end_s <= start + shot.duration_s
         assert caption.end_s - caption.start_s >= 0.6
         assert len(caption.text) <= MAX_CAPTION_CHARS
@@ -245,8 +280,9 @@ async def test_captions_sit_inside_their_shot_and_before_the_end_card(kind: JobK
 
 
 @pytest.mark.parametrize(("kind", "duration"), list(itertools.product(KINDS, (6.0, 12.0, 30.0))))
-async def test_verbose_briefs_are_spoken_within_the_rate_limit(kind: JobKind, duration: float
-                                                               ) -> None:
+async def test_verbose_briefs_are_spoken_within_the_rate_limit(
+    kind: JobKind, duration: float
+) -> None:
     plan = await make_plan(brief(kind, VERBOSE, duration_s=duration))
     script = plan.audio.script
     assert len(script) == len(plan.shots.shots)
@@ -264,21 +300,36 @@ def test_timeline_fits_agent_lengths_that_already_add_up_unchanged() -> None:
     fitted = plan_timeline("promo", 12.0, list(planned.shot_s), 30)
     assert fitted == planned
     stretched = plan_timeline("promo", 12.0, [2.0, 2.0, 2.0], 30)  # an agent's 6 s of shots
-    assert sum(stretched.shot_s) - sum(stretched.transition_s) + stretched.end_card_s == \
-        pytest.approx(12.0, abs=1e-6)
+    assert sum(stretched.shot_s) - sum(
+        stretched.transition_s
+    ) + stretched.end_card_s == pytest.approx(12.0, abs=1e-6)
 
 
 # -- look -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("palette", "grade"), list(itertools.product(
-    (("#ffffff",), ("#000000",), ("#c89b3c", "#20140a"), ("#808080",), ("#ff0000", "#00ff00"),
-     ()),
-    ("luxurious", "stylish", "bold", "fresh", "natural"))))
+
+@pytest.mark.parametrize(
+    ("palette", "grade"),
+    list(
+        itertools.product(
+            (
+                ("#ffffff",),
+                ("#000000",),
+                ("#c89b3c", "#20140a"),
+                ("#808080",),
+                ("#ff0000", "#00ff00"),
+                (),
+            ),
+            ("luxurious", "stylish", "bold", "fresh", "natural"),
+        )
+    ),
+)
 def test_backdrop_always_stands_off_the_product(palette: tuple[str, ...], grade: Grade) -> None:
     top, bottom = backdrop_colours(palette, grade, random.Random(3))
     dominant = palette[0] if palette else "#808080"
     middle = "#" + "".join(
-        f"{(int(top[i:i + 2], 16) + int(bottom[i:i + 2], 16)) // 2:02x}" for i in (1, 3, 5))
+        f"{(int(top[i : i + 2], 16) + int(bottom[i : i + 2], 16)) // 2:02x}" for i in (1, 3, 5)
+    )
     assert contrast_ratio(dominant, middle) >= 1.9
 
 
@@ -286,8 +337,9 @@ async def test_luxurious_is_darker_than_fresh_behind_a_light_product() -> None:
     bright = product(("#f2f2f2", "#d0d0d0"))
     lux = await make_plan(brief("promo", PERFUME), bright)
     fresh = await make_plan(brief("promo", PERFUME, vibe="fresh"), bright)
-    assert sum(int(lux.render.end_card.backdrop[0][i:i + 2], 16) for i in (1, 3, 5)) < \
-        sum(int(fresh.render.end_card.backdrop[0][i:i + 2], 16) for i in (1, 3, 5))
+    assert sum(int(lux.render.end_card.backdrop[0][i : i + 2], 16) for i in (1, 3, 5)) < sum(
+        int(fresh.render.end_card.backdrop[0][i : i + 2], 16) for i in (1, 3, 5)
+    )
 
 
 async def test_product_scale_follows_framing() -> None:
@@ -307,12 +359,18 @@ async def test_every_requested_aspect_is_planned(aspects: tuple[AspectRatio, ...
 
 # -- feedback -------------------------------------------------------------------------------
 
+
 async def test_rate_feedback_shortens_the_script() -> None:
     b = brief("promo", VERBOSE, duration_s=30.0)
     before = await make_plan(b)
     once = await make_plan(b, feedback=(f"{FEEDBACK_WORDS_PER_SECOND}: 2.9 words/s",))
-    twice = await make_plan(b, feedback=(f"{FEEDBACK_VOICE_TOO_LONG}: voice ends at 30.1s",
-                                         f"{FEEDBACK_WORDS_PER_SECOND}: 2.7 words/s"))
+    twice = await make_plan(
+        b,
+        feedback=(
+            f"{FEEDBACK_VOICE_TOO_LONG}: voice ends at 30.1s",
+            f"{FEEDBACK_WORDS_PER_SECOND}: 2.7 words/s",
+        ),
+    )
     assert before.audio.words > once.audio.words > twice.audio.words
     assert before.shots == once.shots  # only the agent that can fix it changes anything
     assert before.render.captions == once.render.captions
@@ -337,8 +395,11 @@ async def test_illegible_captions_get_bigger_and_shorter() -> None:
 
 
 async def test_long_captions_get_shorter() -> None:
-    b = brief("promo", "VELOUR candle: sustainably harvested Madagascar vanilla bean, "
-              "hand-poured coconut and soy wax blend, forty-hour clean slow burn")
+    b = brief(
+        "promo",
+        "VELOUR candle: sustainably harvested Madagascar vanilla bean, "
+        "hand-poured coconut and soy wax blend, forty-hour clean slow burn",
+    )
     before = await make_plan(b)
     after = await make_plan(b, feedback=(f"{FEEDBACK_CAPTION_TOO_LONG}: captions over 32",))
     longest = max(len(c.text) for c in before.render.captions)
@@ -352,11 +413,13 @@ async def test_low_fidelity_enlarges_and_centres_the_named_shot_only() -> None:
     report = f"{FEEDBACK_FIDELITY_LOW}: shot 2 matches the reference with only 4 inliers"
     after = await make_plan(b, feedback=(report,))
     old, new = before.render.shots, after.render.shots
-    assert new[1].product_scale == pytest.approx(min(old[1].product_scale * 1.15,
-                                                     MAX_PRODUCT_SCALE), abs=2e-3)
+    assert new[1].product_scale == pytest.approx(
+        min(old[1].product_scale * 1.15, MAX_PRODUCT_SCALE), abs=2e-3
+    )
     assert new[1].product_offset == (0.0, 0.0)
-    assert [s.product_scale for i, s in enumerate(new) if i != 1] == \
-        [s.product_scale for i, s in enumerate(old) if i != 1]
+    assert [s.product_scale for i, s in enumerate(new) if i != 1] == [
+        s.product_scale for i, s in enumerate(old) if i != 1
+    ]
 
 
 async def test_low_fidelity_without_a_shot_enlarges_every_shot_up_to_the_cap() -> None:
@@ -379,26 +442,65 @@ async def test_humans_feedback_keeps_brief_details_out_of_promo_prompts() -> Non
 
 # -- brief parsing --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kind", "text", "name", "cta", "points"), [
-    ("promo", PERFUME, "AURUM Eau de Parfum", "Shop now at aurum.example",
-     ("Amber and vanilla", "Sandalwood", "Hand-polished glass bottle", "Gold cap")),
-    ("fashion", JACKET, "NORTHWIND storm jacket", "Order today",
-     ("Waterproof recycled shell", "Taped seams", "Relaxed fit for city rain")),
-    ("ugc", SERUM, "GLOW SERUM", "Try it today",
-     ("Vitamin C and hyaluronic acid", "My skin looks brighter after one week", "Absorbs fast")),
-    ("promo", LAMP, "Lumen desk lamp", "Visit lumen.shop",
-     ("Warm dimmable light", "Brushed brass arm")),
-    ("ugc", 'My new "Pocket Blender" blends smoothies in 30 seconds and fits in my gym bag',
-     "Pocket Blender", "Try it yourself", ()),
-    ("fashion", "A linen dress in sage green", "The linen dress", "Shop the collection",
-     ("Sage green",)),
-])
-def test_brief_parsing(kind: JobKind, text: str, name: str, cta: str,
-                       points: tuple[str, ...]) -> None:
+
+@pytest.mark.parametrize(
+    ("kind", "text", "name", "cta", "points"),
+    [
+        (
+            "promo",
+            PERFUME,
+            "AURUM Eau de Parfum",
+            "Shop now at aurum.example",
+            ("Amber and vanilla", "Sandalwood", "Hand-polished glass bottle", "Gold cap"),
+        ),
+        (
+            "fashion",
+            JACKET,
+            "NORTHWIND storm jacket",
+            "Order today",
+            ("Waterproof recycled shell", "Taped seams", "Relaxed fit for city rain"),
+        ),
+        (
+            "ugc",
+            SERUM,
+            "GLOW SERUM",
+            "Try it today",
+            (
+                "Vitamin C and hyaluronic acid",
+                "My skin looks brighter after one week",
+                "Absorbs fast",
+            ),
+        ),
+        (
+            "promo",
+            LAMP,
+            "Lumen desk lamp",
+            "Visit lumen.shop",
+            ("Warm dimmable light", "Brushed brass arm"),
+        ),
+        (
+            "ugc",
+            'My new "Pocket Blender" blends smoothies in 30 seconds and fits in my gym bag',
+            "Pocket Blender",
+            "Try it yourself",
+            (),
+        ),
+        (
+            "fashion",
+            "A linen dress in sage green",
+            "The linen dress",
+            "Shop the collection",
+            ("Sage green",),
+        ),
+    ],
+)
+def test_brief_parsing(
+    kind: JobKind, text: str, name: str, cta: str, points: tuple[str, ...]
+) -> None:
     parsed = parse_brief(text, kind)
     assert parsed.product_name == name
     assert parsed.call_to_action == cta
-    assert parsed.selling_points[:len(points)] == points
+    assert parsed.selling_points[: len(points)] == points
 
 
 def test_label_text_completes_the_name_and_audience_is_found() -> None:
@@ -412,13 +514,18 @@ async def test_one_round_of_output_qa_over_three_aspects_counts_once() -> None:
     b = brief("promo", PERFUME, aspect_ratios=("9:16", "1:1", "16:9"))
     before = await make_plan(b)
     # Output QA checks each aspect, so one round reports each caption and shot three times.
-    one_round = tuple(
-        f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {c.text!r} read back at 0.20"
-        for c in before.render.captions for _ in range(3)
-    ) + (f"{FEEDBACK_FIDELITY_LOW}: shot 1 matches the reference with only 2 inliers",) * 3
+    one_round = (
+        tuple(
+            f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {c.text!r} read back at 0.20"
+            for c in before.render.captions
+            for _ in range(3)
+        )
+        + (f"{FEEDBACK_FIDELITY_LOW}: shot 1 matches the reference with only 2 inliers",) * 3
+    )
     after = await make_plan(b, feedback=one_round)
     assert after.render.caption_scale == pytest.approx(1.2)
     assert after.render.shots[0].product_scale == pytest.approx(
-        before.render.shots[0].product_scale * 1.15, abs=2e-3)
+        before.render.shots[0].product_scale * 1.15, abs=2e-3
+    )
     second = await make_plan(b, feedback=one_round * 2)
     assert second.render.caption_scale == pytest.approx(1.44)

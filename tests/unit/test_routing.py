@@ -67,27 +67,35 @@ def test_report_redo_picks_cheapest_fixing_node() -> None:
     assert _report().redo is None
 
 
-def _shot_check(index: int | None, redo: RedoTarget = "render", passed: bool = False
-                ) -> QACheck:
-    return QACheck(name=f"fidelity.shot{index}", score=0.1 if not passed else 1.0,
-                   passed=passed, violation=None if passed else "v", redo=None if passed
-                   else redo, shot_index=index)
+def _shot_check(index: int | None, redo: RedoTarget = "render", passed: bool = False) -> QACheck:
+    return QACheck(
+        name=f"fidelity.shot{index}",
+        score=0.1 if not passed else 1.0,
+        passed=passed,
+        violation=None if passed else "v",
+        redo=None if passed else redo,
+        shot_index=index,
+    )
 
 
 def test_only_failing_shots_are_remade() -> None:
-    report = QAReport(stage="output", checks=(_shot_check(0, passed=True), _shot_check(1),
-                                              _shot_check(3)))
+    report = QAReport(
+        stage="output", checks=(_shot_check(0, passed=True), _shot_check(1), _shot_check(3))
+    )
     assert shots_to_remake(report, have_jobs=True) == {1, 3}
 
 
-@pytest.mark.parametrize("report", [
-    None,  # the first render
-    QAReport(stage="output", checks=(_shot_check(0, passed=True),)),  # passed
-    # a failing render check that is not about one shot: every shot again
-    QAReport(stage="output", checks=(_shot_check(1), _shot_check(None))),
-    # an earlier fix wins (the plan changes): every shot again
-    QAReport(stage="output", checks=(_shot_check(1), _shot_check(2, redo="assembly"))),
-])
+@pytest.mark.parametrize(
+    "report",
+    [
+        None,  # the first render
+        QAReport(stage="output", checks=(_shot_check(0, passed=True),)),  # passed
+        # a failing render check that is not about one shot: every shot again
+        QAReport(stage="output", checks=(_shot_check(1), _shot_check(None))),
+        # an earlier fix wins (the plan changes): every shot again
+        QAReport(stage="output", checks=(_shot_check(1), _shot_check(2, redo="assembly"))),
+    ],
+)
 def test_everything_is_rendered_otherwise(report: QAReport | None) -> None:
     assert shots_to_remake(report, have_jobs=True) is None
 
@@ -98,8 +106,15 @@ def test_nothing_to_keep_means_render_all() -> None:
 
 
 def test_a_remade_shot_asks_for_another_take() -> None:
-    shot = ShotRender(shot_index=1, duration_s=3.0, camera_move="push_in", framing="close",
-                      product_scale=0.5, backdrop=("#111111", "#222222"), seed=4)
+    shot = ShotRender(
+        shot_index=1,
+        duration_s=3.0,
+        camera_move="push_in",
+        framing="close",
+        product_scale=0.5,
+        backdrop=("#111111", "#222222"),
+        seed=4,
+    )
     assert take(shot, 1, remade=True).seed == 4 + RESEED
     assert take(shot, 1, remade=False) == shot
 

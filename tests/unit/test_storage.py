@@ -31,8 +31,9 @@ async def test_put_file_moves_and_dedups(tmp_path: Path) -> None:
     assert asset.size_bytes == 3000 and asset.width == 10
     again = tmp_path / "again.bin"
     again.write_bytes(b"x" * 3000)
-    assert await storage.put_file(again, kind="video", mime="video/mp4", ext="mp4",
-                                  width=10) == asset
+    assert (
+        await storage.put_file(again, kind="video", mime="video/mp4", ext="mp4", width=10) == asset
+    )
     assert not again.exists()
 
 

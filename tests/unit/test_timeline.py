@@ -21,8 +21,14 @@ from aistudio.tools.render.timeline import (
 
 def _plan(durations: list[float], fades: list[float], end: float = 2.0) -> RenderPlan:
     shots = tuple(
-        ShotRender(shot_index=i, duration_s=d, camera_move="push_in", framing="medium",
-                   product_scale=0.5, backdrop=("#202020", "#000000"))
+        ShotRender(
+            shot_index=i,
+            duration_s=d,
+            camera_move="push_in",
+            framing="medium",
+            product_scale=0.5,
+            backdrop=("#202020", "#000000"),
+        )
         for i, d in enumerate(durations)
     )
     total = sum(durations) + end - sum(fades)
@@ -31,7 +37,9 @@ def _plan(durations: list[float], fades: list[float], end: float = 2.0) -> Rende
         transitions=tuple(Transition(kind="fade", duration_s=f) for f in fades),
         captions=(Caption(start_s=0.5, end_s=2.0, text="Hello"),),
         end_card=EndCard(headline="AURUM", call_to_action="Shop now", duration_s=end),
-        aspect_ratios=("9:16",), grade="luxurious", duration_s=total,
+        aspect_ratios=("9:16",),
+        grade="luxurious",
+        duration_s=total,
     )
 
 
@@ -48,8 +56,16 @@ def test_shot_starts_account_for_overlaps() -> None:
 def test_spec_has_end_card_last_and_exact_duration() -> None:
     plan = _plan([3.0, 3.5, 3.0, 2.5], [0.5, 0.5, 0.5, 0.5])
     overlay = PlacedOverlay(Path("/c.png"), 10, 20, 0.5, 2.0)
-    spec = build_compose_spec(plan, "16:9", _material(4), Path("/end.png"), [overlay],
-                              Path("/a.wav"), Path("/o.mp4"), RenderSettings())
+    spec = build_compose_spec(
+        plan,
+        "16:9",
+        _material(4),
+        Path("/end.png"),
+        [overlay],
+        Path("/a.wav"),
+        Path("/o.mp4"),
+        RenderSettings(),
+    )
     assert (spec.width, spec.height) == (1920, 1080)
     assert len(spec.shots) == 5 and len(spec.transitions) == 4
     last = spec.shots[-1]
@@ -61,20 +77,31 @@ def test_spec_has_end_card_last_and_exact_duration() -> None:
 def test_missing_material_is_an_input_error() -> None:
     plan = _plan([3.0, 3.0], [0.5, 0.5])
     with pytest.raises(InputError, match="shot 1"):
-        build_compose_spec(plan, "9:16", _material(1), Path("/e.png"), [], None,
-                           Path("/o.mp4"), RenderSettings())
+        build_compose_spec(
+            plan, "9:16", _material(1), Path("/e.png"), [], None, Path("/o.mp4"), RenderSettings()
+        )
 
 
 def test_inconsistent_timing_is_rejected() -> None:
     plan = _plan([3.0, 3.0], [0.5, 0.5]).model_copy(update={"duration_s": 12.0})
     with pytest.raises(InputError, match="inconsistent"):
-        build_compose_spec(plan, "9:16", _material(2), Path("/e.png"), [], None,
-                           Path("/o.mp4"), RenderSettings())
+        build_compose_spec(
+            plan, "9:16", _material(2), Path("/e.png"), [], None, Path("/o.mp4"), RenderSettings()
+        )
 
 
 def test_poster_is_the_middle_of_the_last_product_shot() -> None:
     plan = _plan([3.0, 3.0, 3.0, 2.5], [0.5, 0.5, 0.5, 0.5])
     assert poster_time(plan) == pytest.approx(7.5 + 1.25)
-    spec = build_compose_spec(plan, "9:16", _material(4), Path("/e.png"), [], None,
-                              Path("/o.mp4"), RenderSettings(), Path("/p.jpg"))
+    spec = build_compose_spec(
+        plan,
+        "9:16",
+        _material(4),
+        Path("/e.png"),
+        [],
+        None,
+        Path("/o.mp4"),
+        RenderSettings(),
+        Path("/p.jpg"),
+    )
     assert spec.poster == Path("/p.jpg") and spec.poster_s == pytest.approx(8.75)

@@ -29,8 +29,11 @@ PRODUCT_BOX = (382, 300, 642, 1060)  # x0, y0, x1, y1 of the bottle in a 1024 x 
 
 
 # -- procedural photos (shared with the integration tests) -----------------------------------
-def product_layer(body: tuple[int, int, int] = (196, 28, 40), name: str = "AURORA",
-                  size: tuple[int, int] = (1024, 1280)) -> Image.Image:
+def product_layer(
+    body: tuple[int, int, int] = (196, 28, 40),
+    name: str = "AURORA",
+    size: tuple[int, int] = (1024, 1280),
+) -> Image.Image:
     """A perfume-like bottle with a lettered label on a transparent canvas (RGBA)."""
     layer = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
@@ -51,8 +54,7 @@ def product_layer(body: tuple[int, int, int] = (196, 28, 40), name: str = "AUROR
     draw.rectangle((lx0 + 8, ly0 + 8, lx1 - 8, ly1 - 8), outline=(150, 120, 60, 255), width=3)
     cx = (lx0 + lx1) / 2
 
-    def centred(text: str, y: float, px: int, weight: Weight, fill: tuple[int, int, int]
-                ) -> None:
+    def centred(text: str, y: float, px: int, weight: Weight, fill: tuple[int, int, int]) -> None:
         face = font(px, weight)
         draw.text((cx - face.getlength(text) / 2, y), text, font=face, fill=(*fill, 255))
 
@@ -61,8 +63,10 @@ def product_layer(body: tuple[int, int, int] = (196, 28, 40), name: str = "AUROR
     centred("Bergamot · Cedar · Amber", ly0 + 170, 20, "Regular", (60, 50, 40))
     for i in range(7):  # a little ornament row: fine detail for feature matching
         cxi = lx0 + 34 + i * 26
-        draw.polygon([(cxi, ly0 + 230), (cxi + 9, ly0 + 240), (cxi, ly0 + 250),
-                      (cxi - 9, ly0 + 240)], fill=(150, 120, 60, 255))
+        draw.polygon(
+            [(cxi, ly0 + 230), (cxi + 9, ly0 + 240), (cxi, ly0 + 250), (cxi - 9, ly0 + 240)],
+            fill=(150, 120, 60, 255),
+        )
     centred("100 ml  3.4 FL OZ", ly0 + 262, 20, "Bold", (60, 50, 40))
     return layer
 
@@ -74,8 +78,10 @@ def jar_layer(size: tuple[int, int] = (1024, 1280)) -> Image.Image:
     draw.rounded_rectangle((300, 520, 724, 600), radius=16, fill=(40, 44, 52, 255))  # lid
     draw.rounded_rectangle((280, 600, 744, 900), radius=36, fill=(226, 214, 236, 255))
     lines: tuple[tuple[str, int, Weight, int], ...] = (
-        ("SOLSTICE", 64, "Black", 640), ("night cream", 34, "Bold", 730),
-        ("renew while you sleep", 22, "Regular", 780))
+        ("SOLSTICE", 64, "Black", 640),
+        ("night cream", 34, "Bold", 730),
+        ("renew while you sleep", 22, "Regular", 780),
+    )
     for line, px, weight, y in lines:
         face = font(px, weight)
         draw.text((512 - face.getlength(line) / 2, y), line, font=face, fill=(70, 40, 90, 255))
@@ -84,8 +90,11 @@ def jar_layer(size: tuple[int, int] = (1024, 1280)) -> Image.Image:
     return layer
 
 
-def product_photo(body: tuple[int, int, int] = (196, 28, 40), name: str = "AURORA",
-                  size: tuple[int, int] = (1024, 1280)) -> Image.Image:
+def product_photo(
+    body: tuple[int, int, int] = (196, 28, 40),
+    name: str = "AURORA",
+    size: tuple[int, int] = (1024, 1280),
+) -> Image.Image:
     """The bottle on a plain studio backdrop with a soft contact shadow (RGB)."""
     canvas = Image.new("RGB", size, BACKDROP)
     shadow = Image.new("L", size, 0)
@@ -107,27 +116,32 @@ def scene(size: tuple[int, int], seed: int = 1) -> np.ndarray:
     glow = Image.new("L", size, 0)
     draw = ImageDraw.Draw(glow)
     for _ in range(14):
-        cx, cy, r = (int(v) for v in (rng.integers(0, w), rng.integers(0, h),
-                                      rng.integers(20, 90)))
+        cx, cy, r = (int(v) for v in (rng.integers(0, w), rng.integers(0, h), rng.integers(20, 90)))
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=int(rng.integers(30, 90)))
     image.paste((230, 190, 140), (0, 0), glow.filter(ImageFilter.GaussianBlur(6)))
     # A caption in the same font as the label: chance glyph matches must not add up.
     draw = ImageDraw.Draw(image)
     caption = font(max(24, w // 18), "Bold")
     line = "Made for evenings out"
-    draw.text(((w - caption.getlength(line)) / 2, h * 0.86), line, font=caption,
-              fill=(250, 246, 236))
+    draw.text(
+        ((w - caption.getlength(line)) / 2, h * 0.86), line, font=caption, fill=(250, 246, 236)
+    )
     return np.asarray(image).copy()
 
 
-def place(frame: np.ndarray, layer: Image.Image, height_frac: float, angle: float = 0.0,
-          grade: bool = True) -> np.ndarray:
+def place(
+    frame: np.ndarray,
+    layer: Image.Image,
+    height_frac: float,
+    angle: float = 0.0,
+    grade: bool = True,
+) -> np.ndarray:
     """Composite the product cut-out at `height_frac` of the frame height, rotated, graded."""
     cut = layer.crop(layer.getbbox())
     scale = height_frac * frame.shape[0] / cut.height
-    cut = cut.resize((round(cut.width * scale), round(cut.height * scale)),
-                     Image.Resampling.LANCZOS).rotate(angle, Image.Resampling.BICUBIC,
-                                                      expand=True)
+    cut = cut.resize(
+        (round(cut.width * scale), round(cut.height * scale)), Image.Resampling.LANCZOS
+    ).rotate(angle, Image.Resampling.BICUBIC, expand=True)
     out = Image.fromarray(frame)
     out.paste(cut, ((out.width - cut.width) // 2, (out.height - cut.height) // 2), cut)
     array = np.asarray(out).astype(np.float32)
@@ -145,13 +159,22 @@ def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
 
 def png_header(width: int, height: int) -> bytes:
     """A syntactically valid PNG that claims `width` x `height` (one tiny IDAT)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
@@ -176,20 +199,28 @@ def test_sniff_uses_magic_bytes_not_names() -> None:
     assert sniff(encode(small, "PNG")) == "PNG"
     assert sniff(encode(small, "JPEG")) == "JPEG"
     assert sniff(encode(small, "WEBP")) == "WEBP"
-    for data in (b"hello, I am a text file pretending to be a .png\n", encode(small, "GIF"),
-                 encode(small, "BMP"), b""):
+    for data in (
+        b"hello, I am a text file pretending to be a .png\n",
+        encode(small, "GIF"),
+        encode(small, "BMP"),
+        b"",
+    ):
         with pytest.raises(UnsupportedMedia):
             sniff(data)
 
 
 @pytest.mark.parametrize(
     ("fmt", "options", "mode"),
-    [("PNG", {}, "RGB"), ("JPEG", {"quality": 80}, "RGB"), ("JPEG", {"progressive": True}, "RGB"),
-     ("WEBP", {"quality": 80}, "RGB"), ("WEBP", {"lossless": True}, "RGB"),
-     ("WEBP", {"quality": 80}, "RGBA")],
+    [
+        ("PNG", {}, "RGB"),
+        ("JPEG", {"quality": 80}, "RGB"),
+        ("JPEG", {"progressive": True}, "RGB"),
+        ("WEBP", {"quality": 80}, "RGB"),
+        ("WEBP", {"lossless": True}, "RGB"),
+        ("WEBP", {"quality": 80}, "RGBA"),
+    ],
 )
-def test_header_size_matches_the_encoded_size(fmt: str, options: dict[str, Any],
-                                              mode: str) -> None:
+def test_header_size_matches_the_encoded_size(fmt: str, options: dict[str, Any], mode: str) -> None:
     image = Image.new(mode, (333, 217), (200, 10, 10) if mode == "RGB" else (200, 10, 10, 128))
     data = encode(image, fmt, **options)
     assert header_size(data, sniff(data)) == (333, 217)
@@ -203,8 +234,11 @@ def test_header_size_reads_bomb_claims_without_decoding() -> None:
 
 def test_truncated_headers_are_input_errors() -> None:
     data = encode(Image.new("RGB", (100, 100)), "JPEG")
-    for fmt, cut in (("PNG", png_header(10, 10)[:20]), ("JPEG", data[:12]),
-                     ("WEBP", encode(Image.new("RGB", (100, 100)), "WEBP")[:16])):
+    for fmt, cut in (
+        ("PNG", png_header(10, 10)[:20]),
+        ("JPEG", data[:12]),
+        ("WEBP", encode(Image.new("RGB", (100, 100)), "WEBP")[:16]),
+    ):
         with pytest.raises(InputError):
             header_size(cut, fmt)
 
@@ -223,12 +257,14 @@ def test_decode_cmyk_jpeg_and_colour_profiles() -> None:
     assert r > 200
     assert max(g, b) < 80
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()  # type: ignore[no-untyped-call]
-    tagged = decode(encode(Image.new("RGB", (120, 100), (200, 30, 40)), "PNG",
-                           icc_profile=srgb), MediaLimits())
+    tagged = decode(
+        encode(Image.new("RGB", (120, 100), (200, 30, 40)), "PNG", icc_profile=srgb), MediaLimits()
+    )
     assert np.abs(tagged.rgb[0, 0].astype(int) - (200, 30, 40)).max() <= 3
     assert tagged.notes == ()
-    junk = decode(encode(Image.new("RGB", (120, 100)), "PNG", icc_profile=b"junk" * 40),
-                  MediaLimits())
+    junk = decode(
+        encode(Image.new("RGB", (120, 100)), "PNG", icc_profile=b"junk" * 40), MediaLimits()
+    )
     assert any("colour profile" in note for note in junk.notes)
 
 
@@ -241,8 +277,9 @@ def test_decode_keeps_palette_transparency_and_notes_animation() -> None:
     assert decoded.alpha[0, 0] == 0
     assert decoded.alpha[50, 50] == 255
     frames = [Image.new("RGB", (100, 100), c) for c in ((200, 0, 0), (0, 0, 200))]
-    animated = decode(encode(frames[0], "WEBP", save_all=True, append_images=frames[1:]),
-                      MediaLimits())
+    animated = decode(
+        encode(frames[0], "WEBP", save_all=True, append_images=frames[1:]), MediaLimits()
+    )
     assert any("animated" in note for note in animated.notes)
     assert animated.rgb[50, 50, 0] > 150  # the first frame
 
@@ -298,8 +335,7 @@ def test_mask_uses_meaningful_alpha_only() -> None:
 
 
 # -- palette ----------------------------------------------------------------------------------
-def test_palette_leads_with_the_product_colour(photo: np.ndarray, photo_mask: np.ndarray
-                                                ) -> None:
+def test_palette_leads_with_the_product_colour(photo: np.ndarray, photo_mask: np.ndarray) -> None:
     mask = photo_mask
     palette = dominant_colours(photo, mask)
     r, g, b = hex_to_rgb(palette[0])
@@ -357,8 +393,12 @@ def scorer(photo: np.ndarray, photo_mask: np.ndarray) -> FidelityScorer:
 @pytest.mark.parametrize(
     ("size", "height_frac", "angle"),
     # Frames at the 720p analysis size: the scorer resamples anything else to it anyway.
-    [((720, 1280), 0.3, 4.0), ((720, 1280), 0.6, -6.0), ((1280, 720), 0.45, 3.0),
-     ((720, 720), 0.5, 0.0)],
+    [
+        ((720, 1280), 0.3, 4.0),
+        ((720, 1280), 0.6, -6.0),
+        ((1280, 720), 0.45, 3.0),
+        ((720, 720), 0.5, 0.0),
+    ],
 )
 def test_fidelity_separates_frames_with_and_without_the_product(
     scorer: FidelityScorer, size: tuple[int, int], height_frac: float, angle: float
@@ -367,8 +407,10 @@ def test_fidelity_separates_frames_with_and_without_the_product(
     with_product = scorer.score(place(backdrop, product_layer(), height_frac, angle))
     without = scorer.score(place(backdrop, Image.new("RGBA", (8, 8)), 0.01, grade=True))
     other = scorer.score(place(backdrop, jar_layer(), height_frac * 0.6))
-    print(f"\nfidelity {size} {height_frac:.0%} {angle:+.0f}deg: with={with_product} "
-          f"without={without} other-product={other}")
+    print(
+        f"\nfidelity {size} {height_frac:.0%} {angle:+.0f}deg: with={with_product} "
+        f"without={without} other-product={other}"
+    )
     assert with_product.inliers >= 30
     assert with_product.score >= 0.75
     assert without.inliers < 12

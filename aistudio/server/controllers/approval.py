@@ -13,10 +13,15 @@ class ApprovalController(Controller):
     path = "/jobs"
     tags = ["jobs"]  # noqa: RUF012 - Litestar reads it
 
-    @post("/{job_id:str}/approve", status_code=200, summary="Approve the plan; render it",
-          description="Only for a job in `awaiting_approval` (409 otherwise): it is queued "
-          "again and goes on to render the plan shown in its assets.")
-    async def approve(self, service: Service, principal: Caller, links: SignedLinks,
-                      job_id: FromPath[str]) -> JobView:
+    @post(
+        "/{job_id:str}/approve",
+        status_code=200,
+        summary="Approve the plan; render it",
+        description="Only for a job in `awaiting_approval` (409 otherwise): it is queued "
+        "again and goes on to render the plan shown in its assets.",
+    )
+    async def approve(
+        self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
+    ) -> JobView:
         row = await service.approve(principal.tenant, job_id)
         return job_view(row, links.assets(row))

@@ -39,5 +39,7 @@ class HealthController(Controller):
         present = await asyncio.to_thread(_ffmpeg_present, str(binary))
         checks["ffmpeg"] = "ok" if present else "missing"
         ok = all(value == "ok" for value in checks.values())
-        return Response(Health(status="ready" if ok else "not ready", checks=checks),
-                        status_code=200 if ok else 503)
+        return Response(
+            Health(status="ready" if ok else "not ready", checks=checks),
+            status_code=200 if ok else 503,
+        )

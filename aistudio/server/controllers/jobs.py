@@ -22,7 +22,12 @@ from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
 
 KEEPALIVE_S = 15.0
 JobStatusFilter = Literal[
-    "queued", "running", "awaiting_approval", "completed", "completed_with_warnings", "failed",
+    "queued",
+    "running",
+    "awaiting_approval",
+    "completed",
+    "completed_with_warnings",
+    "failed",
     "cancelled",
 ]
 
@@ -97,18 +102,23 @@ class JobsController(Controller):
             principal.tenant, kind=kind, status=status, cursor=cursor, limit=limit
         )
         rows = [service.with_live_progress(row) for row in page.items]
-        return JobPage(items=[job_view(r, links.assets(r)) for r in rows],
-                       next_cursor=page.next_cursor)
+        return JobPage(
+            items=[job_view(r, links.assets(r)) for r in rows], next_cursor=page.next_cursor
+        )
 
     @get("/{job_id:str}", summary="One job")
-    async def get_job(self, service: Service, principal: Caller, links: SignedLinks,
-                      job_id: FromPath[str]) -> JobView:
+    async def get_job(
+        self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
+    ) -> JobView:
         row = await service.get(principal.tenant, job_id)
         return job_view(row, links.assets(row))
 
-    @get("/{job_id:str}/events", summary="The job's events as Server-Sent Events",
-         description="Every event has an id (its journal sequence number); reconnect with "
-         "Last-Event-ID to resume. The stream ends after the `job_result` event.")
+    @get(
+        "/{job_id:str}/events",
+        summary="The job's events as Server-Sent Events",
+        description="Every event has an id (its journal sequence number); reconnect with "
+        "Last-Event-ID to resume. The stream ends after the `job_result` event.",
+    )
     async def events(
         self,
         service: Service,
@@ -124,14 +134,16 @@ class JobsController(Controller):
         return ServerSentEvent(_events(service, job_id, after))
 
     @post("/{job_id:str}/cancel", status_code=200, summary="Stop the job")
-    async def cancel(self, service: Service, principal: Caller, links: SignedLinks,
-                     job_id: FromPath[str]) -> JobView:
+    async def cancel(
+        self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
+    ) -> JobView:
         row = await service.cancel(principal.tenant, job_id)
         return job_view(row, links.assets(row))
 
     @get("/{job_id:str}/assets", summary="The job's files as signed, expiring links")
-    async def assets(self, service: Service, principal: Caller, links: SignedLinks,
-                     job_id: FromPath[str]) -> AssetList:
+    async def assets(
+        self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
+    ) -> AssetList:
         row = await service.get(principal.tenant, job_id)
         return AssetList(job_id=row.id, status=row.status, assets=links.assets(row))
 
@@ -142,8 +154,11 @@ class AssetFilesController(Controller):
     path = "/assets"
     tags = ["jobs"]  # noqa: RUF012 - Litestar reads it
 
-    @get("/{job_id:str}/{name:str}", summary="A job file through a signed link",
-         media_type="application/octet-stream")
+    @get(
+        "/{job_id:str}/{name:str}",
+        summary="A job file through a signed link",
+        media_type="application/octet-stream",
+    )
     async def file(
         self,
         request: Request[Any, Any, State],

@@ -33,8 +33,9 @@ def fal_verifier(settings: Settings, client: httpx.AsyncClient) -> FalWebhookVer
             response = await client.get(settings.providers.fal_jwks_url, timeout=10.0)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise ProviderError(f"cannot fetch fal's webhook keys: {exc!r}", provider="fal",
-                                retryable=True) from exc
+            raise ProviderError(
+                f"cannot fetch fal's webhook keys: {exc!r}", provider="fal", retryable=True
+            ) from exc
         if len(response.content) > MAX_JWKS_BYTES:
             raise ProviderError("fal's webhook key set is implausibly large", provider="fal")
         keys: dict[str, Any] = response.json()
@@ -47,10 +48,19 @@ class ProviderWebhookController(Controller):
     path = "/providers"
     tags = ["providers"]  # noqa: RUF012 - Litestar reads it
 
-    @post("/{provider:str}/webhook", status_code=204, security=[],
-          summary="A provider announces a finished request (signature-verified)")
-    async def webhook(self, provider: FromPath[str], request: Request[Any, Any, Any], state: State,
-                      service: Service) -> None:
+    @post(
+        "/{provider:str}/webhook",
+        status_code=204,
+        security=[],
+        summary="A provider announces a finished request (signature-verified)",
+    )
+    async def webhook(
+        self,
+        provider: FromPath[str],
+        request: Request[Any, Any, Any],
+        state: State,
+        service: Service,
+    ) -> None:
         body = await request.body()
         headers = dict(request.headers)
         event: ProviderEvent | None

@@ -95,13 +95,26 @@ def _plan_view(job: planning.PlannedJob) -> QuotePlan:
     prompts = {shot.shot_index: shot.prompt for shot in job.plan.shots}
     concept = job.concept
     return QuotePlan(
-        title=concept.title, logline=concept.logline, tagline=concept.tagline,
-        call_to_action=concept.call_to_action, vibe=concept.vibe, grade=job.plan.grade,
-        duration_s=job.plan.duration_s, aspect_ratios=list(job.plan.aspect_ratios),
-        shots=[QuoteShot(index=s.index, duration_s=s.duration_s, framing=s.framing,
-                         camera_move=s.camera_move, description=s.description,
-                         caption=s.caption, prompt=prompts.get(s.index, s.provider_prompt))
-               for s in job.shots.shots],
+        title=concept.title,
+        logline=concept.logline,
+        tagline=concept.tagline,
+        call_to_action=concept.call_to_action,
+        vibe=concept.vibe,
+        grade=job.plan.grade,
+        duration_s=job.plan.duration_s,
+        aspect_ratios=list(job.plan.aspect_ratios),
+        shots=[
+            QuoteShot(
+                index=s.index,
+                duration_s=s.duration_s,
+                framing=s.framing,
+                camera_move=s.camera_move,
+                description=s.description,
+                caption=s.caption,
+                prompt=prompts.get(s.index, s.provider_prompt),
+            )
+            for s in job.shots.shots
+        ],
         voice_over=[line.text for line in job.audio.script],
     )
 
@@ -114,17 +127,26 @@ def _cost(lines: list[planning.CostLine], budget: float | None) -> CostEstimate:
         # As render_submit's check: an unpriced model cannot be shown to fit a budget.
         within = not unknown and total <= budget + 1e-9
     return CostEstimate(
-        total_usd=total, complete=not unknown, unknown_models=unknown,
-        lines=[CostLine(shot_index=line.shot_index, model=line.model,
-                        price_usd=line.price_usd) for line in lines],
-        budget_usd=budget, within_budget=within,
+        total_usd=total,
+        complete=not unknown,
+        unknown_models=unknown,
+        lines=[
+            CostLine(shot_index=line.shot_index, model=line.model, price_usd=line.price_usd)
+            for line in lines
+        ],
+        budget_usd=budget,
+        within_budget=within,
     )
 
 
 def _qa_stage(job: planning.PlannedJob) -> QAStage:
     report = job.plan_qa
-    return QAStage(passed=report.passed, attempt=report.attempt,
-                   violations=list(report.violations), checks=len(report.checks))
+    return QAStage(
+        passed=report.passed,
+        attempt=report.attempt,
+        violations=list(report.violations),
+        checks=len(report.checks),
+    )
 
 
 class QuoteController(Controller):
@@ -132,13 +154,22 @@ class QuoteController(Controller):
     tags = ["quotes and refines"]  # noqa: RUF012 - Litestar reads it
     dependencies = {"planning_slots": Provide(provide_planning_slots, sync_to_thread=False)}  # noqa: RUF012
 
-    @post("/", status_code=200, summary="Plan, storyboard and cost of a video; renders nothing",
-          description="The body of the generate-*-video routes plus `kind`. Runs ingest, "
-          "moderation, the planning agents and plan QA, draws the storyboard from the local "
-          "keyframes and prices each shot on the configured provider; no render is submitted.")
-    async def quote(self, service: Service, principal: Caller, links: SignedLinks,
-                    planning_slots: NamedDependency[asyncio.Semaphore],
-                    data: JSONBody[QuoteRequest]) -> QuoteResponse:
+    @post(
+        "/",
+        status_code=200,
+        summary="Plan, storyboard and cost of a video; renders nothing",
+        description="The body of the generate-*-video routes plus `kind`. Runs ingest, "
+        "moderation, the planning agents and plan QA, draws the storyboard from the local "
+        "keyframes and prices each shot on the configured provider; no render is submitted.",
+    )
+    async def quote(
+        self,
+        service: Service,
+        principal: Caller,
+        links: SignedLinks,
+        planning_slots: NamedDependency[asyncio.Semaphore],
+        data: JSONBody[QuoteRequest],
+    ) -> QuoteResponse:
         settings, tools = service.settings, service.toolbox
         brief = intake.build_brief(data.kind, data, settings)
         photo = await intake.store_photo(tools, await intake.reference_bytes(data, settings))
@@ -150,9 +181,13 @@ class QuoteController(Controller):
         if budget is None:
             budget = settings.providers.max_cost_usd_per_job
         return QuoteResponse(
-            quote_id=quote_id, kind=data.kind, provider=tools.video.name,
-            plan=_plan_view(job), plan_qa=_qa_stage(job),
-            storyboard=await publish_result(tools.storage, links, quote_id,
-                                            "storyboard.png", board),
+            quote_id=quote_id,
+            kind=data.kind,
+            provider=tools.video.name,
+            plan=_plan_view(job),
+            plan_qa=_qa_stage(job),
+            storyboard=await publish_result(
+                tools.storage, links, quote_id, "storyboard.png", board
+            ),
             cost=_cost(planning.cost_lines(tools, job.plan), budget),
         )

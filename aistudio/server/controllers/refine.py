@@ -29,8 +29,9 @@ class RefineRequest(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     content: str = Field(min_length=3, max_length=4000, description="The product brief.")
-    image_link: str = Field(min_length=1, max_length=2048,
-                            description="http(s) URL of the product photo.")
+    image_link: str = Field(
+        min_length=1, max_length=2048, description="http(s) URL of the product photo."
+    )
     kind: JobKind = "promo"
     aspect_ratio: AspectRatio = "9:16"
 
@@ -50,16 +51,28 @@ class RefineController(Controller):
         "planning_slots": Provide(provide_planning_slots, sync_to_thread=False),
     }
 
-    @post("/refine", status_code=200, summary="Refined prompt + the product in a new scene",
-          description="Fetches `image_link` (public addresses only), plans the scene like a "
-          "video's first shot and draws it with the local compositor. Nothing is rendered "
-          "by a paid provider.")
-    async def refine(self, service: Service, principal: Caller, links: SignedLinks,
-                     planning_slots: NamedDependency[asyncio.Semaphore],
-                     data: JSONBody[RefineRequest]) -> RefineResponse:
+    @post(
+        "/refine",
+        status_code=200,
+        summary="Refined prompt + the product in a new scene",
+        description="Fetches `image_link` (public addresses only), plans the scene like a "
+        "video's first shot and draws it with the local compositor. Nothing is rendered "
+        "by a paid provider.",
+    )
+    async def refine(
+        self,
+        service: Service,
+        principal: Caller,
+        links: SignedLinks,
+        planning_slots: NamedDependency[asyncio.Semaphore],
+        data: JSONBody[RefineRequest],
+    ) -> RefineResponse:
         settings, tools = service.settings, service.toolbox
-        request = VideoRequest(content=data.content, reference_image_url=data.image_link,
-                               aspect_ratios=[data.aspect_ratio])
+        request = VideoRequest(
+            content=data.content,
+            reference_image_url=data.image_link,
+            aspect_ratios=[data.aspect_ratio],
+        )
         brief = intake.build_brief(data.kind, request, settings)
         photo = await intake.store_photo(tools, await intake.reference_bytes(request, settings))
         refine_id = new_job_id("refine")
@@ -67,5 +80,10 @@ class RefineController(Controller):
             job = await planning.plan_job(tools, brief, photo, refine_id)
             still = await planning.scene_still(tools, job)
         image = await publish_result(tools.storage, links, refine_id, "scene.png", still)
-        return RefineResponse(refine_id=refine_id, refined_prompt=job.plan.shots[0].prompt,
-                              title=job.concept.title, image_url=image.url, image=image)
+        return RefineResponse(
+            refine_id=refine_id,
+            refined_prompt=job.plan.shots[0].prompt,
+            title=job.concept.title,
+            image_url=image.url,
+            image=image,
+        )

@@ -18,28 +18,46 @@ class RemixRequest(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     video_id: str = Field(min_length=1, max_length=64, description="The job to start from.")
-    prompt: str = Field(min_length=3, max_length=2000,
-                        description="The new instruction, appended to that job's brief.")
+    prompt: str = Field(
+        min_length=3,
+        max_length=2000,
+        description="The new instruction, appended to that job's brief.",
+    )
 
 
 class RemixController(Controller):
     path = "/video"
     tags = ["video (original AI Studio routes)"]  # noqa: RUF012 - Litestar reads it
 
-    @post("/remix-video", status_code=202, summary="A new video from an earlier one",
-          description="Takes the earlier job's photo and options, appends `prompt` to its "
-          "brief, picks a new seed and queues a new job whose `parent_id` is `video_id`. "
-          "Another tenant's `video_id` is a 404. With an Idempotency-Key, a retried "
-          "request returns the first child instead of making another.")
-    async def remix(self, service: Service, principal: Caller, data: JSONBody[RemixRequest],
-                    idempotency_key: IdempotencyKey = None) -> Response[SubmitResponse]:
+    @post(
+        "/remix-video",
+        status_code=202,
+        summary="A new video from an earlier one",
+        description="Takes the earlier job's photo and options, appends `prompt` to its "
+        "brief, picks a new seed and queues a new job whose `parent_id` is `video_id`. "
+        "Another tenant's `video_id` is a 404. With an Idempotency-Key, a retried "
+        "request returns the first child instead of making another.",
+    )
+    async def remix(
+        self,
+        service: Service,
+        principal: Caller,
+        data: JSONBody[RemixRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[SubmitResponse]:
         parent = await service.get(principal.tenant, data.video_id)
         row, created = await service.enqueue(
-            remix_row(parent, data.prompt, principal.tenant, service.settings,
-                      idempotency_key=idempotency_key)
+            remix_row(
+                parent,
+                data.prompt,
+                principal.tenant,
+                service.settings,
+                idempotency_key=idempotency_key,
+            )
         )
         body = SubmitResponse(
-            job_id=row.id, status=row.status,
+            job_id=row.id,
+            status=row.status,
             status_url=f"{API_PREFIX}/video/status/{row.id}",
             events_url=f"{API_PREFIX}/jobs/{row.id}/events",
         )

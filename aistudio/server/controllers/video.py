@@ -18,8 +18,12 @@ from aistudio.server.webhooks import generate_webhook_secret
 
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(name="Idempotency-Key", required=False, max_length=200,
-              description="Same key + same body returns the same job; another body is a 409."),
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        max_length=200,
+        description="Same key + same body returns the same job; another body is a 409.",
+    ),
 ]
 
 
@@ -35,7 +39,8 @@ async def submit_job(
         principal.tenant, kind, data, idempotency_key=idempotency_key, webhook_secret=secret
     )
     body = SubmitResponse(
-        job_id=row.id, status=row.status,
+        job_id=row.id,
+        status=row.status,
         status_url=f"{API_PREFIX}/video/status/{row.id}",
         events_url=f"{API_PREFIX}/jobs/{row.id}/events",
         webhook_secret=row.webhook_secret,
@@ -51,30 +56,54 @@ class VideoController(Controller):
     tags = ["video (original AI Studio routes)"]  # noqa: RUF012 - Litestar reads it
 
     @post("/generate-promo-video", status_code=202, summary="Make a product-only promo video")
-    async def promo(self, service: Service, principal: Caller, data: JSONBody[VideoRequest],
-                    idempotency_key: IdempotencyKey = None) -> Response[SubmitResponse]:
+    async def promo(
+        self,
+        service: Service,
+        principal: Caller,
+        data: JSONBody[VideoRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[SubmitResponse]:
         return await submit_job(service, principal, "promo", data, idempotency_key)
 
     @post("/generate-fashion-video", status_code=202, summary="Make a fashion film")
-    async def fashion(self, service: Service, principal: Caller, data: JSONBody[VideoRequest],
-                      idempotency_key: IdempotencyKey = None) -> Response[SubmitResponse]:
+    async def fashion(
+        self,
+        service: Service,
+        principal: Caller,
+        data: JSONBody[VideoRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[SubmitResponse]:
         return await submit_job(service, principal, "fashion", data, idempotency_key)
 
     @post("/generate-ugc-video", status_code=202, summary="Make a creator-style UGC clip")
-    async def ugc(self, service: Service, principal: Caller, data: JSONBody[VideoRequest],
-                  idempotency_key: IdempotencyKey = None) -> Response[SubmitResponse]:
+    async def ugc(
+        self,
+        service: Service,
+        principal: Caller,
+        data: JSONBody[VideoRequest],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[SubmitResponse]:
         return await submit_job(service, principal, "ugc", data, idempotency_key)
 
     @get("/status/{job_id:str}", summary="Job status (original fields + stage/progress/QA)")
-    async def status(self, service: Service, principal: Caller, links: SignedLinks,
-                     job_id: FromPath[str]) -> StatusView:
+    async def status(
+        self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
+    ) -> StatusView:
         row = await service.get(principal.tenant, job_id)
         return status_view(row, links.assets(row))
 
-    @get("/download/{job_id:str}", summary="The job's first MP4 (Range supported)",
-         media_type="video/mp4")
-    async def download(self, request: Request[Any, Any, State], service: Service,
-                       principal: Caller, job_id: FromPath[str]) -> Stream:
+    @get(
+        "/download/{job_id:str}",
+        summary="The job's first MP4 (Range supported)",
+        media_type="video/mp4",
+    )
+    async def download(
+        self,
+        request: Request[Any, Any, State],
+        service: Service,
+        principal: Caller,
+        job_id: FromPath[str],
+    ) -> Stream:
         row = await service.get(principal.tenant, job_id)
         name, record = first_video(row)
         path = await stored_file(service.toolbox.storage, record["key"], record["mime"])

@@ -24,8 +24,9 @@ class FitResult:
     overflow: tuple[str, ...]  # human-readable notes for lines that could not fit
 
 
-def fit_voice_lines(lines: Sequence[VoiceLine], durations_s: Sequence[float], *,
-                    max_tempo: float = MAX_TEMPO) -> FitResult:
+def fit_voice_lines(
+    lines: Sequence[VoiceLine], durations_s: Sequence[float], *, max_tempo: float = MAX_TEMPO
+) -> FitResult:
     if len(lines) != len(durations_s):
         raise ValueError("one duration per voice line is required")
     placements, spoken, overflow = [], [], []
@@ -42,6 +43,5 @@ def fit_voice_lines(lines: Sequence[VoiceLine], durations_s: Sequence[float], *,
                 f"its slot is {slot:.2f}s"
             )
         placements.append(Placement(line.start_s, round(tempo, 4)))
-        spoken.append(Caption(start_s=round(line.start_s, 3), end_s=round(end, 3),
-                              text=line.text))
+        spoken.append(Caption(start_s=round(line.start_s, 3), end_s=round(end, 3), text=line.text))
     return FitResult(tuple(placements), tuple(spoken), tuple(overflow))

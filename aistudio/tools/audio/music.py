@@ -40,28 +40,61 @@ class MoodStyle:
 
 STYLES: dict[MusicMood, MoodStyle] = {
     "luxurious": MoodStyle(
-        (((0, _MIN9), (8, _MAJ7), (3, _MAJ7), (10, _ADD9)),
-         ((0, _MIN9), (5, _MIN7), (8, _MAJ7), (7, _MIN7))),
-        (57, 55, 52), kick=False, hats=False, pluck_density=0.5, pad_level=0.5, brightness=0.5,
+        (
+            ((0, _MIN9), (8, _MAJ7), (3, _MAJ7), (10, _ADD9)),
+            ((0, _MIN9), (5, _MIN7), (8, _MAJ7), (7, _MIN7)),
+        ),
+        (57, 55, 52),
+        kick=False,
+        hats=False,
+        pluck_density=0.5,
+        pad_level=0.5,
+        brightness=0.5,
     ),
     "stylish": MoodStyle(
-        (((0, _MIN7), (8, _MAJ7), (10, _MAJ), (7, _MIN7)),
-         ((0, _MIN7), (5, _MIN7), (10, _MAJ), (3, _MAJ7))),
-        (50, 52, 53), kick=True, hats=True, pluck_density=0.5, pad_level=0.35, brightness=0.7,
+        (
+            ((0, _MIN7), (8, _MAJ7), (10, _MAJ), (7, _MIN7)),
+            ((0, _MIN7), (5, _MIN7), (10, _MAJ), (3, _MAJ7)),
+        ),
+        (50, 52, 53),
+        kick=True,
+        hats=True,
+        pluck_density=0.5,
+        pad_level=0.35,
+        brightness=0.7,
     ),
     "upbeat": MoodStyle(
-        (((0, _MAJ), (7, _MAJ), (9, _MIN7), (5, _MAJ)),
-         ((0, _ADD9), (5, _MAJ), (9, _MIN7), (7, _MAJ))),
-        (60, 62, 55), kick=True, hats=True, pluck_density=1.0, pad_level=0.3, brightness=0.8,
+        (
+            ((0, _MAJ), (7, _MAJ), (9, _MIN7), (5, _MAJ)),
+            ((0, _ADD9), (5, _MAJ), (9, _MIN7), (7, _MAJ)),
+        ),
+        (60, 62, 55),
+        kick=True,
+        hats=True,
+        pluck_density=1.0,
+        pad_level=0.3,
+        brightness=0.8,
     ),
     "calm": MoodStyle(
         (((0, _MAJ7), (5, _MAJ7)), ((0, _ADD9), (9, _MIN7), (5, _MAJ7), (7, _ADD9))),
-        (53, 55, 57), kick=False, hats=False, pluck_density=0.25, pad_level=0.55, brightness=0.3,
+        (53, 55, 57),
+        kick=False,
+        hats=False,
+        pluck_density=0.25,
+        pad_level=0.55,
+        brightness=0.3,
     ),
     "warm": MoodStyle(
-        (((0, _MAJ), (9, _MIN7), (5, _MAJ), (7, _MAJ)),
-         ((0, _ADD9), (4, _MIN7), (5, _MAJ7), (7, _MAJ))),
-        (55, 57, 52), kick=False, hats=True, pluck_density=1.0, pad_level=0.35, brightness=0.5,
+        (
+            ((0, _MAJ), (9, _MIN7), (5, _MAJ), (7, _MAJ)),
+            ((0, _ADD9), (4, _MIN7), (5, _MAJ7), (7, _MAJ)),
+        ),
+        (55, 57, 52),
+        kick=False,
+        hats=True,
+        pluck_density=1.0,
+        pad_level=0.35,
+        brightness=0.5,
     ),
 }
 
@@ -85,8 +118,9 @@ def _wavetable(harmonics: int, decay: float) -> np.ndarray:
     return normalised
 
 
-def _tone(freq: float, n: int, harmonics: int, decay: float, rng: np.random.Generator,
-          detune: float = 0.0) -> np.ndarray:
+def _tone(
+    freq: float, n: int, harmonics: int, decay: float, rng: np.random.Generator, detune: float = 0.0
+) -> np.ndarray:
     # Keep harmonics below ~16 kHz so high notes don't alias.
     usable = max(1, min(harmonics, int(16_000 / max(freq, 1.0))))
     table = _wavetable(usable, decay)
@@ -102,7 +136,7 @@ def _envelope(n: int, attack: float, release: float) -> np.ndarray:
     if a:
         env[:a] = np.linspace(0, 1, a) ** 2
     if r:
-        env[n - r:] *= np.linspace(1, 0, r) ** 1.5
+        env[n - r :] *= np.linspace(1, 0, r) ** 1.5
     return env
 
 
@@ -132,28 +166,35 @@ def render_bed(mood: MusicMood, bpm: int, duration_s: float, seed: int) -> np.nd
             f = _hz(root + degree + step - 12)
             for side, detune in ((0, -0.0015), (1, 0.0015)):
                 voice = _tone(f, length, harmonics, 1.2, rng, detune) * env
-                out[start:start + length, side] += style.pad_level * voice / (len(chord) + k)
+                out[start : start + length, side] += style.pad_level * voice / (len(chord) + k)
         # Bass: root note per half bar, soft attack.
         for half in range(2):
             s = start + int(half * 2 * beat * RATE)
             m = min(n - s, int(2 * beat * RATE))
             if m <= 0:
                 continue
-            bass = _tone(_hz(root + degree - 24), m, 3, 2.0, rng) * _envelope(m, 0.02, 0.5 * m /
-                                                                              RATE)
-            out[s:s + m] += 0.35 * bass[:, None]
+            bass = _tone(_hz(root + degree - 24), m, 3, 2.0, rng) * _envelope(
+                m, 0.02, 0.5 * m / RATE
+            )
+            out[s : s + m] += 0.35 * bass[:, None]
     _drums_and_plucks(out, style, beat, root, progression, rng, rng_py)
     # A short tail fade only: the mixer fades the bed out, and a long silent tail would
     # read as dead air to the output QA (and to viewers).
     fade = min(n, int(0.3 * RATE))
-    out[n - fade:] *= np.linspace(1, 0, fade)[:, None]
+    out[n - fade :] *= np.linspace(1, 0, fade)[:, None]
     peak = float(np.max(np.abs(out))) or 1.0
     return (out / peak * 10 ** (-3 / 20)).astype(np.float32)
 
 
-def _drums_and_plucks(out: np.ndarray, style: MoodStyle, beat: float, root: int,
-                      progression: tuple[tuple[int, tuple[int, ...]], ...],
-                      rng: np.random.Generator, rng_py: random.Random) -> None:
+def _drums_and_plucks(
+    out: np.ndarray,
+    style: MoodStyle,
+    beat: float,
+    root: int,
+    progression: tuple[tuple[int, tuple[int, ...]], ...],
+    rng: np.random.Generator,
+    rng_py: random.Random,
+) -> None:
     n = out.shape[0]
     beats = int(n / (beat * RATE))
     kick_len, hat_len = int(0.25 * RATE), int(0.06 * RATE)
@@ -164,11 +205,11 @@ def _drums_and_plucks(out: np.ndarray, style: MoodStyle, beat: float, root: int,
     for i in range(beats):
         s = int(i * beat * RATE)
         if style.kick and s + kick_len <= n:
-            out[s:s + kick_len] += 0.55 * kick[:, None]
+            out[s : s + kick_len] += 0.55 * kick[:, None]
         h = int((i + 0.5) * beat * RATE)
         if style.hats and h + hat_len <= n:
-            out[h:h + hat_len, 0] += 0.05 * hat
-            out[h:h + hat_len, 1] += 0.04 * hat
+            out[h : h + hat_len, 0] += 0.05 * hat
+            out[h : h + hat_len, 1] += 0.04 * hat
         bar_index = i // 4
         degree, chord = progression[bar_index % len(progression)]
         steps = max(1, round(style.pluck_density * 2))
@@ -182,14 +223,15 @@ def _drums_and_plucks(out: np.ndarray, style: MoodStyle, beat: float, root: int,
             note = root + degree + rng_py.choice(chord) + 12
             tone = _tone(_hz(note), m, 4, 1.6, rng) * np.exp(-np.arange(m) / (0.18 * RATE))
             pan = rng_py.uniform(0.25, 0.75)
-            out[p:p + m, 0] += 0.12 * tone * (1 - pan)
-            out[p:p + m, 1] += 0.12 * tone * pan
+            out[p : p + m, 0] += 0.12 * tone * (1 - pan)
+            out[p : p + m, 1] += 0.12 * tone * pan
 
 
 class SynthMusic:
     name = "synth-music-v1"
 
-    async def compose(self, mood: MusicMood, bpm: int, duration_s: float, seed: int,
-                      out: Path) -> None:
+    async def compose(
+        self, mood: MusicMood, bpm: int, duration_s: float, seed: int, out: Path
+    ) -> None:
         samples = await asyncio.to_thread(render_bed, mood, bpm, duration_s, seed)
         await asyncio.to_thread(write_wav, out, samples, RATE)

@@ -50,15 +50,17 @@ class Soundtrack:
         self.render_settings = render
 
     async def _music(self, plan: AudioPlan, duration_s: float, seed: int) -> Asset:
-        memo = "music:" + _digest(self.music.name, plan.music_mood, plan.music_bpm,
-                                  duration_s, seed)
+        memo = "music:" + _digest(
+            self.music.name, plan.music_mood, plan.music_bpm, duration_s, seed
+        )
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
         async with self.storage.scratch() as scratch:
             out = scratch / "music.wav"
             await self.music.compose(plan.music_mood, plan.music_bpm, duration_s, seed, out)
-            asset = await self.storage.put_file(out, kind="music", mime="audio/wav",
-                                                ext="wav", duration_s=duration_s)
+            asset = await self.storage.put_file(
+                out, kind="music", mime="audio/wav", ext="wav", duration_s=duration_s
+            )
         await self.storage.remember(memo, asset)
         return asset
 
@@ -69,8 +71,9 @@ class Soundtrack:
         async with self.storage.scratch() as scratch:
             out = scratch / "line.wav"
             seconds = await self.voice.synthesize(text, out)
-            asset = await self.storage.put_file(out, kind="voice", mime="audio/wav",
-                                                ext="wav", duration_s=seconds)
+            asset = await self.storage.put_file(
+                out, kind="voice", mime="audio/wav", ext="wav", duration_s=seconds
+            )
         await self.storage.remember(memo, asset)
         return asset
 
@@ -79,8 +82,7 @@ class Soundtrack:
         assets = [await self._line(line.text) for line in plan.script]
         fit = fit_voice_lines(plan.script, [a.duration_s or 0.0 for a in assets])
         placements = [
-            VoicePlacement(path=await self.storage.path_of(asset), start_s=p.start_s,
-                           tempo=p.tempo)
+            VoicePlacement(path=await self.storage.path_of(asset), start_s=p.start_s, tempo=p.tempo)
             for asset, p in zip(assets, fit.placements, strict=True)
         ]
         track = VoiceTrack(
@@ -117,14 +119,24 @@ class Soundtrack:
                 sample_rate=settings.sample_rate,
             )
             # Input paths are content-addressed, so the spec (minus its output) names the mix.
-            memo = "master:" + _digest(SOUNDTRACK_VERSION, spec.duration_s, spec.music,
-                                       spec.voices, spec.duck_db, spec.target_lufs,
-                                       spec.true_peak_db, spec.sample_rate)
+            memo = "master:" + _digest(
+                SOUNDTRACK_VERSION,
+                spec.duration_s,
+                spec.music,
+                spec.voices,
+                spec.duck_db,
+                spec.target_lufs,
+                spec.true_peak_db,
+                spec.sample_rate,
+            )
             if (cached := await self.storage.recall(memo)) is not None:
                 return SoundtrackResult(cached, voice, None)
             loudness = await self.ffmpeg.mix_audio(spec)
             master = await self.storage.put_file(
-                spec.output, kind="audio_master", mime="audio/wav", ext="wav",
+                spec.output,
+                kind="audio_master",
+                mime="audio/wav",
+                ext="wav",
                 duration_s=duration_s,
             )
         await self.storage.remember(memo, master)

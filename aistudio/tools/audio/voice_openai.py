@@ -34,11 +34,11 @@ def decode_wav(data: bytes) -> tuple[np.ndarray, int]:
         raise ValueError("not a RIFF/WAVE body")
     pos, channels, rate, bits = 12, 0, 0, 0
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         body = pos + 8
         if chunk == b"fmt ":
-            fmt, channels, rate = struct.unpack("<HHI", data[body:body + 8])
-            bits = struct.unpack("<H", data[body + 14:body + 16])[0]
+            fmt, channels, rate = struct.unpack("<HHI", data[body : body + 8])
+            bits = struct.unpack("<H", data[body + 14 : body + 16])[0]
             if fmt not in (1, 0xFFFE) or bits != 16:
                 raise ValueError(f"unsupported WAV encoding (format {fmt}, {bits} bits)")
         elif chunk == b"data":
@@ -78,8 +78,11 @@ class OpenAIVoiceSynth:
         client = await self._sdk()
         try:
             response = await client.audio.speech.create(
-                model=self.model, voice=self.voice_id, input=spoken,
-                response_format="wav", speed=round(speed, 3),
+                model=self.model,
+                voice=self.voice_id,
+                input=spoken,
+                response_format="wav",
+                speed=round(speed, 3),
             )
         except openai.APIError as exc:
             raise provider_error(exc, provider) from exc

@@ -37,8 +37,9 @@ def wav_duration(path: Path) -> float:
         return fh.getnframes() / float(fh.getframerate())
 
 
-def trim_silence(samples: np.ndarray, sample_rate: int, *, threshold: float = 0.01,
-                 keep_s: float = 0.03) -> np.ndarray:
+def trim_silence(
+    samples: np.ndarray, sample_rate: int, *, threshold: float = 0.01, keep_s: float = 0.03
+) -> np.ndarray:
     """Cut leading/trailing near-silence, keeping a few ms so consonants aren't clipped."""
     level = np.abs(samples if samples.ndim == 1 else samples.max(axis=1))
     loud = np.flatnonzero(level > threshold)

@@ -22,8 +22,10 @@ from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats
 # AAC encoding overshoots true peak by a few tenths of a dB; aim this far below the limit.
 TRUE_PEAK_MARGIN_DB = 0.6
 _JSON_RE = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
-_EBU_I = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf)\s*LUFS\s*\n"
-                    r"\s*Threshold:\s*(-?[\d.]+|-inf)\s*LUFS")
+_EBU_I = re.compile(
+    r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf)\s*LUFS\s*\n"
+    r"\s*Threshold:\s*(-?[\d.]+|-inf)\s*LUFS"
+)
 _EBU_LRA = re.compile(r"Loudness range:\s*\n\s*LRA:\s*([\d.]+)\s*LU")
 _EBU_TP = re.compile(r"True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
 SILENCE_LUFS = -69.0  # below this the mix is digital silence: nothing to normalise
@@ -53,8 +55,12 @@ def build_mix_argv(spec: AudioMixSpec, ffmpeg: str, output: Path) -> list[str]:
         )
         index = 1
     else:
-        argv += ["-f", "lavfi", "-i",
-                 f"anullsrc=r={spec.sample_rate}:cl=stereo:d={_n(spec.duration_s)}"]
+        argv += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"anullsrc=r={spec.sample_rate}:cl=stereo:d={_n(spec.duration_s)}",
+        ]
         graph.append(f"[0:a]{fmt}[music]")
         index = 1
     voice_labels = []
@@ -68,23 +74,39 @@ def build_mix_argv(spec: AudioMixSpec, ffmpeg: str, output: Path) -> list[str]:
     if voice_labels:
         # The voice bus is padded with silence: sidechaincompress ends with its sidechain,
         # and an unpadded key would cut the music off after the last line.
-        graph.append("".join(voice_labels) + f"amix=inputs={len(voice_labels)}:normalize=0"
-                     f":duration=longest,apad,asplit=2[voice][key]")
+        graph.append(
+            "".join(voice_labels) + f"amix=inputs={len(voice_labels)}:normalize=0"
+            f":duration=longest,apad,asplit=2[voice][key]"
+        )
         # Duck the music under the voice: the threshold sits just above the bed's level,
         # so only speech pushes it down; ratio and makeup set the depth (~duck_db).
         ratio = max(2.0, min(20.0, abs(spec.duck_db) / 1.5))
-        graph.append(f"[music][key]sidechaincompress=threshold=0.03:ratio={_n(ratio)}"
-                     f":attack=15:release=350:knee=4[ducked]")
+        graph.append(
+            f"[music][key]sidechaincompress=threshold=0.03:ratio={_n(ratio)}"
+            f":attack=15:release=350:knee=4[ducked]"
+        )
         graph.append(f"[ducked][voice]amix=inputs=2:normalize=0:duration=first,{end}[mix]")
     else:
         graph.append(f"[music]{end}[mix]")
-    argv += ["-filter_complex", ";".join(graph), "-map", "[mix]",
-             "-ar", str(spec.sample_rate), "-ac", "2", "-c:a", "pcm_s16le", str(output)]
+    argv += [
+        "-filter_complex",
+        ";".join(graph),
+        "-map",
+        "[mix]",
+        "-ar",
+        str(spec.sample_rate),
+        "-ac",
+        "2",
+        "-c:a",
+        "pcm_s16le",
+        str(output),
+    ]
     return argv
 
 
-def loudnorm_filter(spec: AudioMixSpec, measured: LoudnessStats | None,
-                    threshold: float | None = None) -> str:
+def loudnorm_filter(
+    spec: AudioMixSpec, measured: LoudnessStats | None, threshold: float | None = None
+) -> str:
     target_tp = spec.true_peak_db - TRUE_PEAK_MARGIN_DB
     base = f"loudnorm=I={_n(spec.target_lufs)}:TP={_n(target_tp)}:LRA=11:print_format=json"
     if measured is None:
@@ -103,8 +125,9 @@ def parse_ebur128(stderr: str) -> tuple[LoudnessStats, float]:
     if integrated is None or peak is None:
         raise ValueError("no ebur128 summary in ffmpeg output")
     lra = _EBU_LRA.search(stderr)
-    stats = LoudnessStats(_db(integrated.group(1)), _db(peak.group(1)),
-                          float(lra.group(1)) if lra else 0.0)
+    stats = LoudnessStats(
+        _db(integrated.group(1)), _db(peak.group(1)), float(lra.group(1)) if lra else 0.0
+    )
     return stats, _db(integrated.group(2))
 
 
@@ -129,15 +152,25 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
     premix = spec.output.with_name(spec.output.stem + ".premix.wav")
     await run_ffmpeg(build_mix_argv(spec, ffmpeg, premix), timeout_s=timeout_s)
     report = await run_ffmpeg(
-        [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-i", str(premix),
-         "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-i",
+            str(premix),
+            "-af",
+            "ebur128=peak=true:framelog=quiet",
+            "-f",
+            "null",
+            "-",
+        ],
         timeout_s=timeout_s,
     )
     try:
         measured, threshold = parse_ebur128(report)
     except ValueError as exc:
-        raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) \
-            from exc
+        raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) from exc
     if measured.integrated_lufs < SILENCE_LUFS:
         premix.replace(spec.output)
         return measured
@@ -145,24 +178,57 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
     if gain is not None:
         # A gain moves integrated loudness and true peak by exactly itself (R128 is linear).
         await run_ffmpeg(
-            [ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(premix),
-             "-af", f"volume={_n(gain)}dB", "-ar", str(spec.sample_rate), "-ac", "2",
-             "-c:a", "pcm_s16le", str(spec.output)],
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-nostdin",
+                "-y",
+                "-v",
+                "error",
+                "-i",
+                str(premix),
+                "-af",
+                f"volume={_n(gain)}dB",
+                "-ar",
+                str(spec.sample_rate),
+                "-ac",
+                "2",
+                "-c:a",
+                "pcm_s16le",
+                str(spec.output),
+            ],
             timeout_s=timeout_s,
         )
         premix.unlink(missing_ok=True)
-        return LoudnessStats(round(measured.integrated_lufs + gain, 2),
-                             round(measured.true_peak_db + gain, 2), measured.lra)
+        return LoudnessStats(
+            round(measured.integrated_lufs + gain, 2),
+            round(measured.true_peak_db + gain, 2),
+            measured.lra,
+        )
     final = await run_ffmpeg(
-        [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-y", "-i", str(premix),
-         "-af", loudnorm_filter(spec, measured, threshold) + f",aresample={spec.sample_rate}",
-         "-ar", str(spec.sample_rate), "-ac", "2", "-c:a", "pcm_s16le", str(spec.output)],
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-y",
+            "-i",
+            str(premix),
+            "-af",
+            loudnorm_filter(spec, measured, threshold) + f",aresample={spec.sample_rate}",
+            "-ar",
+            str(spec.sample_rate),
+            "-ac",
+            "2",
+            "-c:a",
+            "pcm_s16le",
+            str(spec.output),
+        ],
         timeout_s=timeout_s,
     )
     premix.unlink(missing_ok=True)
     try:
         result = parse_loudnorm(final)
     except ValueError as exc:
-        raise FFmpegError(str(exc), argv=["loudnorm-apply"], stderr_tail=final[-2000:]) \
-            from exc
+        raise FFmpegError(str(exc), argv=["loudnorm-apply"], stderr_tail=final[-2000:]) from exc
     return LoudnessStats(result["output_i"], result["output_tp"], result["output_lra"])

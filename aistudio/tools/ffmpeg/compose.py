@@ -32,27 +32,29 @@ def shot_frames(duration_s: float, fps: int) -> int:
     return max(1, round(duration_s * fps))
 
 
-def _still_pieces(index: int, shot: StillShot, spec: ComposeSpec, pieces: list[Piece]
-                  ) -> list[str]:
+def _still_pieces(index: int, shot: StillShot, spec: ComposeSpec, pieces: list[Piece]) -> list[str]:
     frames = shot_frames(shot.duration_s, spec.fps)
     fps = spec.fps
     source = f"[{index}:v]{YUV420}"
     parts = []
     if len(pieces) > 1:  # one decoded still, one reference per piece
-        parts.append(f"{source},split={len(pieces)}"
-                     + "".join(f"[s{index}{name}]" for name, _, _ in pieces))
+        parts.append(
+            f"{source},split={len(pieces)}" + "".join(f"[s{index}{name}]" for name, _, _ in pieces)
+        )
     for name, start, end in pieces:
-        motion = still_motion(shot.move, frames, (spec.width, spec.height), fps,
-                              shot.headroom, shot.seed, start)
+        motion = still_motion(
+            shot.move, frames, (spec.width, spec.height), fps, shot.headroom, shot.seed, start
+        )
         chain_in = f"{source}," if len(pieces) == 1 else f"[s{index}{name}]"
-        parts.append(f"{chain_in}loop=loop={end - start - 1}:size=1:start=0,"
-                     f"setpts=N/({fps}*TB),{motion},setsar=1,trim=end_frame={end - start}"
-                     f"[{name}{index}]")
+        parts.append(
+            f"{chain_in}loop=loop={end - start - 1}:size=1:start=0,"
+            f"setpts=N/({fps}*TB),{motion},setsar=1,trim=end_frame={end - start}"
+            f"[{name}{index}]"
+        )
     return parts
 
 
-def _clip_pieces(index: int, shot: ClipShot, spec: ComposeSpec, pieces: list[Piece]
-                 ) -> list[str]:
+def _clip_pieces(index: int, shot: ClipShot, spec: ComposeSpec, pieces: list[Piece]) -> list[str]:
     w, h = spec.width, spec.height
     frames = shot_frames(shot.duration_s, spec.fps)
     parts = [
@@ -98,22 +100,38 @@ def _film(spec: ComposeSpec) -> list[str]:
         tail = fades[i] if i < len(fades) else 0
         if head + tail > count:
             raise ValueError(f"shot {i} ({count} frames) is shorter than its transitions")
-        pieces = [(name, a, b) for name, a, b in (("h", 0, head), ("b", head, count - tail),
-                                                  ("t", count - tail, count)) if b > a]
+        pieces = [
+            (name, a, b)
+            for name, a, b in (
+                ("h", 0, head),
+                ("b", head, count - tail),
+                ("t", count - tail, count),
+            )
+            if b > a
+        ]
         if isinstance(shot, StillShot):
             parts += _still_pieces(i, shot, spec, pieces)
         else:
             parts += _clip_pieces(i, shot, spec, pieces)
         if head:
             stills = isinstance(shot, StillShot) and isinstance(spec.shots[i - 1], StillShot)
-            parts += seam_chains(spec.transitions[i - 1].kind, f"t{i - 1}", f"h{i}", head, fps,
-                                 f"m{i}", native=stills)
+            parts += seam_chains(
+                spec.transitions[i - 1].kind,
+                f"t{i - 1}",
+                f"h{i}",
+                head,
+                fps,
+                f"m{i}",
+                native=stills,
+            )
             segments.append(f"m{i}")
         if count - tail > head:
             segments.append(f"b{i}")
     # One clock for the film (frame n at n/fps), which the overlays are timed against.
-    parts.append("".join(f"[{s}]" for s in segments)
-                 + f"concat=n={len(segments)}:v=1:a=0,setpts=N/({fps}*TB)[film]")
+    parts.append(
+        "".join(f"[{s}]" for s in segments)
+        + f"concat=n={len(segments)}:v=1:a=0,setpts=N/({fps}*TB)[film]"
+    )
     return parts
 
 
@@ -152,8 +170,17 @@ def poster_frame(spec: ComposeSpec) -> int:
 
 
 def build_compose_argv(spec: ComposeSpec, ffmpeg: str) -> list[str]:
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1",
-            "-nostats"]
+    argv = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+    ]
     for shot in spec.shots:
         if isinstance(shot, StillShot):
             # The image demuxer's default 25 fps clock would not match the clips' (after
@@ -167,14 +194,45 @@ def build_compose_argv(spec: ComposeSpec, ffmpeg: str) -> list[str]:
         argv += ["-i", str(spec.audio)]
     argv += ["-filter_complex", build_filtergraph(spec), "-map", "[vout]"]
     if spec.audio is not None:
-        argv += ["-map", f"{audio_index}:a", "-c:a", "aac", "-b:a", spec.audio_bitrate,
-                 "-ar", "48000", "-ac", "2"]
+        argv += [
+            "-map",
+            f"{audio_index}:a",
+            "-c:a",
+            "aac",
+            "-b:a",
+            spec.audio_bitrate,
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+        ]
     argv += [
-        "-c:v", "libx264", "-preset", spec.x264_preset, "-crf", str(spec.crf),
-        "-pix_fmt", "yuv420p", "-r", str(spec.fps), "-t", _num(spec.duration_s),
-        "-movflags", "+faststart", str(spec.output),
+        "-c:v",
+        "libx264",
+        "-preset",
+        spec.x264_preset,
+        "-crf",
+        str(spec.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(spec.fps),
+        "-t",
+        _num(spec.duration_s),
+        "-movflags",
+        "+faststart",
+        str(spec.output),
     ]
     if spec.poster is not None:
-        argv += ["-map", "[poster]", "-frames:v", "1", "-q:v", "2", "-update", "1",
-                 str(spec.poster)]
+        argv += [
+            "-map",
+            "[poster]",
+            "-frames:v",
+            "1",
+            "-q:v",
+            "2",
+            "-update",
+            "1",
+            str(spec.poster),
+        ]
     return argv

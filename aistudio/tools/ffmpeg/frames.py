@@ -11,14 +11,17 @@ from aistudio.tools.ffmpeg.probe import probe_media
 from aistudio.tools.ffmpeg.runner import run_ffmpeg
 
 
-async def extract_frames(path: Path, times_s: Sequence[float], ffmpeg: str, timeout_s: float,
-                         *, width: int | None = None) -> list[np.ndarray]:
+async def extract_frames(
+    path: Path, times_s: Sequence[float], ffmpeg: str, timeout_s: float, *, width: int | None = None
+) -> list[np.ndarray]:
     """RGB frames nearest to `times_s`, in the order asked, from one decoding pass."""
     if not times_s:
         return []
     info = await probe_media(path)
-    numbers = [min(max(0, round(t * info.fps)), max(0, round(info.duration_s * info.fps) - 1))
-               for t in times_s]
+    numbers = [
+        min(max(0, round(t * info.fps)), max(0, round(info.duration_s * info.fps) - 1))
+        for t in times_s
+    ]
     unique = sorted(set(numbers))
     out_w = width or info.width
     out_h = round(info.height * out_w / info.width / 2) * 2
@@ -26,9 +29,25 @@ async def extract_frames(path: Path, times_s: Sequence[float], ffmpeg: str, time
     scratch = path.with_name(f".frames-{path.stem}.rgb")
     try:
         await run_ffmpeg(
-            [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(path),
-             "-vf", f"select='{select}',scale={out_w}:{out_h}", "-fps_mode", "passthrough",
-             "-f", "rawvideo", "-pix_fmt", "rgb24", str(scratch)],
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(path),
+                "-vf",
+                f"select='{select}',scale={out_w}:{out_h}",
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                str(scratch),
+            ],
             timeout_s=timeout_s,
         )
         data = np.fromfile(scratch, dtype=np.uint8)
@@ -43,7 +62,22 @@ async def extract_frames(path: Path, times_s: Sequence[float], ffmpeg: str, time
 
 async def extract_poster(path: Path, t_s: float, out: Path, ffmpeg: str, timeout_s: float) -> None:
     await run_ffmpeg(
-        [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-ss", f"{t_s:.3f}",
-         "-i", str(path), "-frames:v", "1", "-q:v", "2", str(out)],
+        [
+            ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            f"{t_s:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-q:v",
+            "2",
+            str(out),
+        ],
         timeout_s=timeout_s,
     )

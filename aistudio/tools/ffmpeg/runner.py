@@ -66,8 +66,9 @@ async def run_ffmpeg(
         _kill(proc)
         await proc.wait()
         tail = "\n".join(list(stderr_lines)[-_TAIL_LINES:])
-        raise FFmpegError(f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv,
-                          stderr_tail=tail) from exc
+        raise FFmpegError(
+            f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv, stderr_tail=tail
+        ) from exc
     except asyncio.CancelledError:
         _kill(proc)
         await proc.wait()
@@ -99,14 +100,14 @@ async def ffmpeg_stdout(argv: Sequence[str], *, timeout_s: float) -> str:
     except TimeoutError as exc:
         _kill(proc)
         await proc.wait()
-        raise FFmpegError(f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv,
-                          stderr_tail="") from exc
+        raise FFmpegError(
+            f"ffmpeg timed out after {timeout_s:.0f}s", argv=argv, stderr_tail=""
+        ) from exc
     except asyncio.CancelledError:
         _kill(proc)
         await proc.wait()
         raise
     if proc.returncode != 0:
         tail = err.decode(errors="replace")[-4000:]
-        raise FFmpegError(f"ffmpeg exited with code {proc.returncode}", argv=argv,
-                          stderr_tail=tail)
+        raise FFmpegError(f"ffmpeg exited with code {proc.returncode}", argv=argv, stderr_tail=tail)
     return out.decode(errors="replace")

@@ -22,8 +22,15 @@ from aistudio.errors import InputError, ToolUnavailable
 from aistudio.tools.moderation.text_rules import matched_terms
 from aistudio.tools.vision.faces import FACE_CLASSES, PeopleDetector
 
-EXPOSED = frozenset({"FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED",
-                     "MALE_GENITALIA_EXPOSED", "BUTTOCKS_EXPOSED", "ANUS_EXPOSED"})
+EXPOSED = frozenset(
+    {
+        "FEMALE_BREAST_EXPOSED",
+        "FEMALE_GENITALIA_EXPOSED",
+        "MALE_GENITALIA_EXPOSED",
+        "BUTTOCKS_EXPOSED",
+        "ANUS_EXPOSED",
+    }
+)
 # NudeNet's detections start at 0.5 (faces); a block needs more certainty, because a false
 # "exposed" on a glossy bottle would fail a job that no retry can rescue.
 EXPOSED_MIN_SCORE = 0.6
@@ -56,7 +63,10 @@ class LocalModerator:
         hits = matched_terms(text)
         reason = "; ".join(f"{name}: {', '.join(words[:3])}" for name, words in hits.items())
         return ModerationVerdict(
-            allowed=not hits, subject=subject, categories=tuple(hits), tool="local-rules",
+            allowed=not hits,
+            subject=subject,
+            categories=tuple(hits),
+            tool="local-rules",
             reason=f"matched {reason}" if hits else "",
         )
 
@@ -75,16 +85,16 @@ class LocalModerator:
             with Image.open(path) as opened:
                 image = opened.convert("RGB")
         except (UnidentifiedImageError, OSError) as exc:
-            raise InputError(f"cannot moderate {path.name}: not a readable image ({exc})") \
-                from exc
+            raise InputError(f"cannot moderate {path.name}: not a readable image ({exc})") from exc
         nsfw = self._nsfw_score(image)
         found.top("nsfw", nsfw)
         if nsfw >= self.nsfw_threshold:
             found.categories.add("sexual")
             found.flagged.append(f"{path.name}: NSFW score {nsfw:.2f}")
         detections = self.people.detect(np.asarray(image))
-        exposed = [d for d in detections
-                   if d["class"] in EXPOSED and d["score"] >= EXPOSED_MIN_SCORE]
+        exposed = [
+            d for d in detections if d["class"] in EXPOSED and d["score"] >= EXPOSED_MIN_SCORE
+        ]
         for d in exposed:
             found.top("exposed", d["score"])
         if exposed:
@@ -112,9 +122,12 @@ class LocalModerator:
             # Not a block: people are fine content, only off-brief for a product-only job;
             # the caller (promo QA) decides what to do about them.
             categories.append("people")
-            reasons.append(f"{found.faces} face(s) in {len(paths)} image(s) of a "
-                           "product-only job")
+            reasons.append(f"{found.faces} face(s) in {len(paths)} image(s) of a product-only job")
         return ModerationVerdict(
-            allowed=not blocked, subject=subject, categories=tuple(categories),
-            scores=found.scores, tool=self.name, reason="; ".join(reasons),
+            allowed=not blocked,
+            subject=subject,
+            categories=tuple(categories),
+            scores=found.scores,
+            tool=self.name,
+            reason="; ".join(reasons),
         )

@@ -72,9 +72,14 @@ class OpenAIModerator:
                 categories.add("flagged")  # flagged without a named category
         ordered = tuple(sorted(categories))
         reason = f"flagged {', '.join(ordered)}" if ordered else ""
-        return ModerationVerdict(allowed=not ordered, subject=subject, categories=ordered,
-                                 scores=scores, tool=self.name,
-                                 reason="; ".join(r for r in (reason, extra) if r))
+        return ModerationVerdict(
+            allowed=not ordered,
+            subject=subject,
+            categories=ordered,
+            scores=scores,
+            tool=self.name,
+            reason="; ".join(r for r in (reason, extra) if r),
+        )
 
     async def check_text(self, text: str, *, subject: str) -> ModerationVerdict:
         results = await self._moderate([{"type": "text", "text": text[:MAX_TEXT_CHARS]}])
@@ -86,16 +91,19 @@ class OpenAIModerator:
         # OpenAI moderation does not report people; the output QA's face count covers a
         # product-only job, so `humans_allowed` changes nothing here.
         urls = await asyncio.to_thread(lambda: [_data_url(p) for p in paths])
-        batches = [urls[i:i + IMAGES_PER_CALL] for i in range(0, len(urls), IMAGES_PER_CALL)]
+        batches = [urls[i : i + IMAGES_PER_CALL] for i in range(0, len(urls), IMAGES_PER_CALL)]
         results: list[Any] = []
         for batch in batches:
             results += await self._moderate(
-                [{"type": "image_url", "image_url": {"url": url}} for url in batch])
+                [{"type": "image_url", "image_url": {"url": url}} for url in batch]
+            )
         return self._verdict(results, subject)
 
-    async def check_prompts(self, prompts: Sequence[str], *, subject: str = "prompts"
-                            ) -> ModerationVerdict:
+    async def check_prompts(
+        self, prompts: Sequence[str], *, subject: str = "prompts"
+    ) -> ModerationVerdict:
         """The final shot prompts, one request (before anything is paid for)."""
-        results = await self._moderate([{"type": "text", "text": p[:MAX_TEXT_CHARS]}
-                                        for p in prompts])
+        results = await self._moderate(
+            [{"type": "text", "text": p[:MAX_TEXT_CHARS]} for p in prompts]
+        )
         return self._verdict(results, subject)

@@ -15,13 +15,18 @@ from aistudio.tools.protocols import Moderator
 
 @runtime_checkable
 class Sanitiser(Protocol):
-    async def sanitise(self, prompts_in: Sequence[str], *, kind: JobKind = "promo",
-                       categories: Sequence[str] = ()) -> tuple[str, ...]: ...
+    async def sanitise(
+        self, prompts_in: Sequence[str], *, kind: JobKind = "promo", categories: Sequence[str] = ()
+    ) -> tuple[str, ...]: ...
 
 
-async def moderate_prompts(moderator: Moderator, prompts: Sequence[str], *, kind: JobKind,
-                           sanitiser: Sanitiser | None = None
-                           ) -> tuple[tuple[str, ...], ModerationVerdict]:
+async def moderate_prompts(
+    moderator: Moderator,
+    prompts: Sequence[str],
+    *,
+    kind: JobKind,
+    sanitiser: Sanitiser | None = None,
+) -> tuple[tuple[str, ...], ModerationVerdict]:
     """(prompts to use, verdict). A flagged set is rewritten once by `sanitiser` and checked
     again; the second verdict is final (no loop: a model that keeps writing flagged prompts
     must not keep a paid job alive)."""
@@ -34,6 +39,7 @@ async def moderate_prompts(moderator: Moderator, prompts: Sequence[str], *, kind
     second = await moderator.check_text("\n".join(cleaned), subject="prompts")
     if second.allowed:
         note = f"sanitised after {', '.join(verdict.categories) or 'a flag'}"
-        second = second.model_copy(update={"reason": "; ".join(
-            r for r in (second.reason, note) if r)})
+        second = second.model_copy(
+            update={"reason": "; ".join(r for r in (second.reason, note) if r)}
+        )
     return cleaned, second

@@ -42,10 +42,14 @@ _EVERYDAY = re.compile(
     _I,
 )
 
-_MINOR = (r"(?:child(?:ren)?|kids?|minors?|under-?age|pre-?teens?|teen(?:ager)?s?|"
-          r"school ?(?:girls?|boys?)|little (?:girls?|boys?)|toddlers?)")
-_SEXUAL_WORD = (r"(?:sexy|sexual(?:ly|i[sz]ed)?|nude|naked|topless|erotic|seductive|"
-                r"lingerie|porn\w*|provocative)")
+_MINOR = (
+    r"(?:child(?:ren)?|kids?|minors?|under-?age|pre-?teens?|teen(?:ager)?s?|"
+    r"school ?(?:girls?|boys?)|little (?:girls?|boys?)|toddlers?)"
+)
+_SEXUAL_WORD = (
+    r"(?:sexy|sexual(?:ly|i[sz]ed)?|nude|naked|topless|erotic|seductive|"
+    r"lingerie|porn\w*|provocative)"
+)
 
 CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
     "sexual/minors": (
@@ -54,54 +58,89 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"\b(?:child porn\w*|jailbait|loli(?:con)?|csam|pedo(?:phil\w*)?)\b", _I),
     ),
     "sexual": (
-        re.compile(r"\b(?:porn\w*|xxx|nsfw|hentai|explicit sex\w*|sex (?:tape|scene|act)s?|"
-                   r"erotic(?:a)?|nudity|onlyfans|fetish\w*|orgy|orgies|genitals?|"
-                   r"blow ?jobs?|hand ?jobs?|strip ?tease)\b", _I),
-        re.compile(r"\b(?:nude|naked|topless|undressed)\b(?:\s+\w+)?\s+(?:wom[ae]n|girls?|"
-                   r"m[ae]n|guys?|boys?|models?|bod(?:y|ies)|people|person|photos?|pics?|"
-                   r"pictures?|images?|selfies?|scenes?|shots?)\b", _I),
+        re.compile(
+            r"\b(?:porn\w*|xxx|nsfw|hentai|explicit sex\w*|sex (?:tape|scene|act)s?|"
+            r"erotic(?:a)?|nudity|onlyfans|fetish\w*|orgy|orgies|genitals?|"
+            r"blow ?jobs?|hand ?jobs?|strip ?tease)\b",
+            _I,
+        ),
+        re.compile(
+            r"\b(?:nude|naked|topless|undressed)\b(?:\s+\w+)?\s+(?:wom[ae]n|girls?|"
+            r"m[ae]n|guys?|boys?|models?|bod(?:y|ies)|people|person|photos?|pics?|"
+            r"pictures?|images?|selfies?|scenes?|shots?)\b",
+            _I,
+        ),
         re.compile(r"\b(?:fully|completely|totally) (?:nude|naked)\b", _I),
     ),
     "violence": (
-        re.compile(r"\b(?:kill(?:s|ing|ed)?|murder(?:s|ing|ed)?|slaughter(?:s|ing|ed)?|"
-                   r"behead(?:s|ing|ed)?)\s+(?:people|someone|somebody|everyone|him|her|"
-                   r"them|you|my \w+|your \w+|the (?:crowd|president|police|cops?))\b", _I),
+        re.compile(
+            r"\b(?:kill(?:s|ing|ed)?|murder(?:s|ing|ed)?|slaughter(?:s|ing|ed)?|"
+            r"behead(?:s|ing|ed)?)\s+(?:people|someone|somebody|everyone|him|her|"
+            r"them|you|my \w+|your \w+|the (?:crowd|president|police|cops?))\b",
+            _I,
+        ),
         # "shoot you an email", "shoot her a message": only people as targets count here.
-        re.compile(r"\b(?:shoot(?:s|ing)?|stab(?:s|bing|bed)?)\s+(?:people|someone|somebody|"
-                   r"everyone|the (?:crowd|president|police|cops?)|up (?:a|the) (?:school|"
-                   r"church|mosque|synagogue|mall|office))\b", _I),
-        re.compile(r"\b(?:murder(?:er|ers|ous)?|massacres?|mass shootings?|school shootings?|"
-                   r"genocide|bloodbath|beheadings?|tortur(?:e|ed|ing)|gore|gory|"
-                   r"dismember\w*|terroris[mt]s?|terror attacks?|bomb threats?)\b", _I),
+        re.compile(
+            r"\b(?:shoot(?:s|ing)?|stab(?:s|bing|bed)?)\s+(?:people|someone|somebody|"
+            r"everyone|the (?:crowd|president|police|cops?)|up (?:a|the) (?:school|"
+            r"church|mosque|synagogue|mall|office))\b",
+            _I,
+        ),
+        re.compile(
+            r"\b(?:murder(?:er|ers|ous)?|massacres?|mass shootings?|school shootings?|"
+            r"genocide|bloodbath|beheadings?|tortur(?:e|ed|ing)|gore|gory|"
+            r"dismember\w*|terroris[mt]s?|terror attacks?|bomb threats?)\b",
+            _I,
+        ),
     ),
     "weapons": (
-        re.compile(r"\b(?:guns?|firearms?|handguns?|shotguns?|rifles?|pistols?|revolvers?|"
-                   r"assault weapons?|ar-?15s?|ak-?47s?|ammo|ammunition|"
-                   r"grenades?|explosives|ghost guns?)\b", _I),
-        re.compile(r"\b(?:(?:pipe|car|nail|letter|dirty|atomic|nuclear|time|suicide) bombs?|"
-                   r"(?:build|make|making|plant|planting|detonate|detonating)\s+(?:a\s+)?"
-                   r"(?:bomb|explosive)s?|bombs?|ied|molotov\w*)\b", _I),
+        re.compile(
+            r"\b(?:guns?|firearms?|handguns?|shotguns?|rifles?|pistols?|revolvers?|"
+            r"assault weapons?|ar-?15s?|ak-?47s?|ammo|ammunition|"
+            r"grenades?|explosives|ghost guns?)\b",
+            _I,
+        ),
+        re.compile(
+            r"\b(?:(?:pipe|car|nail|letter|dirty|atomic|nuclear|time|suicide) bombs?|"
+            r"(?:build|make|making|plant|planting|detonate|detonating)\s+(?:a\s+)?"
+            r"(?:bomb|explosive)s?|bombs?|ied|molotov\w*)\b",
+            _I,
+        ),
     ),
     "hate": (
-        re.compile(r"\b(?:nazis?|neo-?nazis?|heil hitler|white power|white supremac\w+|"
-                   r"ethnic cleansing|subhumans?|master race|race war|kkk|sieg heil|1488)\b",
-                   _I),
-        re.compile(r"\b(?:kill|gas|deport|exterminate|hate)\s+(?:all\s+)?(?:the\s+)?"
-                   r"(?:jews|muslims|christians|blacks|whites|asians|mexicans|immigrants|"
-                   r"gays|trans people|women)\b", _I),
+        re.compile(
+            r"\b(?:nazis?|neo-?nazis?|heil hitler|white power|white supremac\w+|"
+            r"ethnic cleansing|subhumans?|master race|race war|kkk|sieg heil|1488)\b",
+            _I,
+        ),
+        re.compile(
+            r"\b(?:kill|gas|deport|exterminate|hate)\s+(?:all\s+)?(?:the\s+)?"
+            r"(?:jews|muslims|christians|blacks|whites|asians|mexicans|immigrants|"
+            r"gays|trans people|women)\b",
+            _I,
+        ),
     ),
     "self-harm": (
-        re.compile(r"\b(?:suicid(?:e|al)|self[- ]harm\w*|kill (?:yourself|myself|themselves)|"
-                   r"kys|cut(?:ting)? (?:yourself|myself)|pro-?ana|thinspo\w*|"
-                   r"starve (?:yourself|myself))\b", _I),
+        re.compile(
+            r"\b(?:suicid(?:e|al)|self[- ]harm\w*|kill (?:yourself|myself|themselves)|"
+            r"kys|cut(?:ting)? (?:yourself|myself)|pro-?ana|thinspo\w*|"
+            r"starve (?:yourself|myself))\b",
+            _I,
+        ),
     ),
     "illicit": (
-        re.compile(r"\b(?:cocaine|crack cocaine|heroin|meth(?:amphetamine)?|crystal meth|"
-                   r"fentanyl|mdma|lsd|ecstasy pills|ketamine|psilocybin|magic mushrooms|"
-                   r"molly pills)\b", _I),
+        re.compile(
+            r"\b(?:cocaine|crack cocaine|heroin|meth(?:amphetamine)?|crystal meth|"
+            r"fentanyl|mdma|lsd|ecstasy pills|ketamine|psilocybin|magic mushrooms|"
+            r"molly pills)\b",
+            _I,
+        ),
         re.compile(r"\b(?:buy|sell|order|selling)\s+(?:weed|drugs|coke|meth)\b", _I),
-        re.compile(r"\b(?:counterfeit|fake|forged)\s+(?:ids?|passports?|money|bills|cash|"
-                   r"currency|documents?|designer \w+|rolex\w*|goods)\b", _I),
+        re.compile(
+            r"\b(?:counterfeit|fake|forged)\s+(?:ids?|passports?|money|bills|cash|"
+            r"currency|documents?|designer \w+|rolex\w*|goods)\b",
+            _I,
+        ),
     ),
 }
 
@@ -109,8 +148,9 @@ CATEGORIES: dict[str, tuple[re.Pattern[str], ...]] = {
 def flagged_categories(text: str) -> list[str]:
     """Categories the text hits, after removing everyday ad phrases that look alarming."""
     cleaned = _EVERYDAY.sub(" ", text)
-    return [name for name, patterns in CATEGORIES.items()
-            if any(p.search(cleaned) for p in patterns)]
+    return [
+        name for name, patterns in CATEGORIES.items() if any(p.search(cleaned) for p in patterns)
+    ]
 
 
 def matched_terms(text: str) -> dict[str, list[str]]:

@@ -35,32 +35,161 @@ _INTRO = re.compile(
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
 # Lead-in words that are capitalised only because they open a sentence.
-_NOT_NAMES = frozenset((
-    "a", "an", "the", "our", "my", "this", "these", "we", "i", "make", "create", "please",
-    "new", "okay", "ok", "so", "hey", "promo", "video", "ad", "fashion", "ugc", "film", "clip",
-    "generate", "need", "want", "give", "show", "it", "its", "introducing", "meet",
-))
+_NOT_NAMES = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "our",
+        "my",
+        "this",
+        "these",
+        "we",
+        "i",
+        "make",
+        "create",
+        "please",
+        "new",
+        "okay",
+        "ok",
+        "so",
+        "hey",
+        "promo",
+        "video",
+        "ad",
+        "fashion",
+        "ugc",
+        "film",
+        "clip",
+        "generate",
+        "need",
+        "want",
+        "give",
+        "show",
+        "it",
+        "its",
+        "introducing",
+        "meet",
+    )
+)
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
-_FUNCTION_WORDS = frozenset({
-    "a", "an", "the", "at", "in", "on", "for", "with", "to", "of", "and", "or", "by", "from",
-    "is", "are", "that", "which", "it", "its",
-})
+_FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "to",
+        "of",
+        "and",
+        "or",
+        "by",
+        "from",
+        "is",
+        "are",
+        "that",
+        "which",
+        "it",
+        "its",
+    }
+)
 # Product nouns that extend a bare brand into a name ("NORTHWIND" + "storm jacket").
-_PRODUCT_NOUNS = frozenset((
-    "jacket", "coat", "parka", "hoodie", "shirt", "tee", "t-shirt", "dress", "skirt", "jeans",
-    "trousers", "pants", "shorts", "sneakers", "sneaker", "shoes", "shoe", "boots", "boot",
-    "bag", "backpack", "tote", "wallet", "watch", "sunglasses", "hat", "cap", "scarf", "serum",
-    "cream", "lotion", "cleanser", "toner", "oil", "balm", "mask", "shampoo", "conditioner",
-    "perfume", "parfum", "fragrance", "cologne", "lipstick", "mascara", "foundation", "candle",
-    "mug", "cup", "bottle", "tumbler", "lamp", "chair", "speaker", "headphones", "earbuds",
-    "phone", "case", "charger", "keyboard", "mouse", "blender", "kettle", "grinder", "bar",
-    "chocolate", "coffee", "tea", "juice", "soda", "drink", "snack", "sauce", "gin", "vodka",
-    "whisky", "wine", "beer", "soap", "spray", "deodorant", "razor", "toothbrush", "vase",
-    "planter", "pillow", "blanket",
-))
+_PRODUCT_NOUNS = frozenset(
+    (
+        "jacket",
+        "coat",
+        "parka",
+        "hoodie",
+        "shirt",
+        "tee",
+        "t-shirt",
+        "dress",
+        "skirt",
+        "jeans",
+        "trousers",
+        "pants",
+        "shorts",
+        "sneakers",
+        "sneaker",
+        "shoes",
+        "shoe",
+        "boots",
+        "boot",
+        "bag",
+        "backpack",
+        "tote",
+        "wallet",
+        "watch",
+        "sunglasses",
+        "hat",
+        "cap",
+        "scarf",
+        "serum",
+        "cream",
+        "lotion",
+        "cleanser",
+        "toner",
+        "oil",
+        "balm",
+        "mask",
+        "shampoo",
+        "conditioner",
+        "perfume",
+        "parfum",
+        "fragrance",
+        "cologne",
+        "lipstick",
+        "mascara",
+        "foundation",
+        "candle",
+        "mug",
+        "cup",
+        "bottle",
+        "tumbler",
+        "lamp",
+        "chair",
+        "speaker",
+        "headphones",
+        "earbuds",
+        "phone",
+        "case",
+        "charger",
+        "keyboard",
+        "mouse",
+        "blender",
+        "kettle",
+        "grinder",
+        "bar",
+        "chocolate",
+        "coffee",
+        "tea",
+        "juice",
+        "soda",
+        "drink",
+        "snack",
+        "sauce",
+        "gin",
+        "vodka",
+        "whisky",
+        "wine",
+        "beer",
+        "soap",
+        "spray",
+        "deodorant",
+        "razor",
+        "toothbrush",
+        "vase",
+        "planter",
+        "pillow",
+        "blanket",
+    )
+)
 # One optional modifier + a product noun: "travel mug", "linen dress".
-_NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(_PRODUCT_NOUNS)) +
-                          r"))\b")
+_NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(_PRODUCT_NOUNS)) + r"))\b")
 _AUDIENCE = re.compile(
     r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|ideal for|audience:?)\s+"
     r"((?:busy |young |active |modern |new |curious |everyday |urban |all |first-time )?"
@@ -88,11 +217,26 @@ _PROMPT_WORDS = re.compile(
     re.IGNORECASE,
 )
 TONE_WORDS: tuple[tuple[str, str], ...] = (
-    ("luxur", "luxurious"), ("premium", "premium"), ("elegan", "elegant"), ("bold", "bold"),
-    ("fresh", "fresh"), ("calm", "calm"), ("playful", "playful"), ("minimal", "minimal"),
-    ("natural", "natural"), ("energ", "energetic"), ("cozy", "cozy"), ("cosy", "cozy"),
-    ("warm", "warm"), ("sport", "sporty"), ("stylish", "stylish"), ("edgy", "edgy"),
-    ("fun", "fun"), ("honest", "honest"), ("clean", "clean"), ("bright", "bright"),
+    ("luxur", "luxurious"),
+    ("premium", "premium"),
+    ("elegan", "elegant"),
+    ("bold", "bold"),
+    ("fresh", "fresh"),
+    ("calm", "calm"),
+    ("playful", "playful"),
+    ("minimal", "minimal"),
+    ("natural", "natural"),
+    ("energ", "energetic"),
+    ("cozy", "cozy"),
+    ("cosy", "cozy"),
+    ("warm", "warm"),
+    ("sport", "sporty"),
+    ("stylish", "stylish"),
+    ("edgy", "edgy"),
+    ("fun", "fun"),
+    ("honest", "honest"),
+    ("clean", "clean"),
+    ("bright", "bright"),
 )
 
 
@@ -131,7 +275,7 @@ def _extend_with_noun(text: str, start: int, end: int) -> int:
 def _name(text: str, start: int, end: int) -> str:
     """The name at text[start:end], extended over a following product noun, without
     dangling connectors ("Maison of" -> "Maison")."""
-    words = text[start:_extend_with_noun(text, start, end)].split()
+    words = text[start : _extend_with_noun(text, start, end)].split()
     while len(words) > 1 and words[-1].lower() in _CONNECTORS:
         words.pop()
     return clean(" ".join(words))
@@ -175,8 +319,9 @@ def _intro_name(text: str, _label: Sequence[str]) -> str | None:
 def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
     # A word printed on the product and repeated in the brief is the surest brand.
     lowered = text.lower()
-    on_label = sorted((w for w in detected_text if len(w) >= 3 and w.lower() in lowered),
-                      key=len, reverse=True)
+    on_label = sorted(
+        (w for w in detected_text if len(w) >= 3 and w.lower() in lowered), key=len, reverse=True
+    )
     if not on_label:
         return None
     start = lowered.index(on_label[0].lower())
@@ -246,8 +391,13 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
     """
     body = _CTA.sub(" ", _URL.sub(" ", _VISIT.sub(" ", text)))
     if audience_text:
-        body = re.sub(r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|"
-                      r"ideal for)\s+" + re.escape(audience_text), " ", body, flags=re.I)
+        body = re.sub(
+            r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|"
+            r"ideal for)\s+" + re.escape(audience_text),
+            " ",
+            body,
+            flags=re.I,
+        )
     points: list[str] = []
     for raw in _CLAUSE_SPLIT.split(body):
         clause = raw.strip()
@@ -256,10 +406,11 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
         core = name[4:] if name.startswith("The ") else name
         at = clause.lower().find(core.lower()) if core else -1
         if at >= 0:  # "the new linen dress in sage green" -> "in sage green"
-            clause = clause[at + len(core):]
+            clause = clause[at + len(core) :]
         clause = _LEADING_FILLER.sub("", clause.strip(" ,.;:!?-"))
-        clause = re.sub(r"\s+(?:and|or|with|for|in|of|to)$", "", clause.strip(" ,.;:!?-"),
-                        flags=re.I)
+        clause = re.sub(
+            r"\s+(?:and|or|with|for|in|of|to)$", "", clause.strip(" ,.;:!?-"), flags=re.I
+        )
         words = clause.split()
         if not words or len(words) > 14:
             continue
@@ -271,8 +422,9 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
 
 def tone_words(text: str) -> tuple[str, ...]:
     lowered = text.lower()
-    return tuple(dict.fromkeys(word for stem, word in TONE_WORDS
-                               if re.search(rf"\b{stem}", lowered)))
+    return tuple(
+        dict.fromkeys(word for stem, word in TONE_WORDS if re.search(rf"\b{stem}", lowered))
+    )
 
 
 def parse_brief(text: str, kind: JobKind, detected_text: Sequence[str] = ()) -> ParsedBrief:

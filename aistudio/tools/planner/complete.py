@@ -70,10 +70,12 @@ def complete_concept(draft: ConceptDraft, brief: Brief, fallback: Concept) -> Co
         title=copy.shorten(_clean(draft.title) or fallback.title, 60),
         logline=_clean(draft.logline) or fallback.logline,
         vibe=brief.vibe or _clean(draft.vibe) or fallback.vibe,
-        grade=draft.grade, music_mood=draft.music_mood,
+        grade=draft.grade,
+        music_mood=draft.music_mood,
         tagline=copy.shorten(_clean(draft.tagline) or fallback.tagline, MAX_CAPTION_CHARS),
         call_to_action=copy.shorten(_clean(draft.call_to_action) or fallback.call_to_action, 40),
-        product_name=name, selling_points=points or fallback.selling_points,
+        product_name=name,
+        selling_points=points or fallback.selling_points,
         humans_allowed=RULES[brief.kind].humans_allowed,  # a rule of the kind, not a choice
     )
 
@@ -90,8 +92,7 @@ def fidelity_suffix(analysis: ProductAnalysis | None, kind: str = "") -> str:
     A promo leaves out label text such as "FOR MEN": in a prompt it reads as a person."""
     if analysis is None:
         return ""
-    texts = [t for t in analysis.visible_text
-             if kind != "promo" or not human_words(t, "")]
+    texts = [t for t in analysis.visible_text if kind != "promo" or not human_words(t, "")]
     if not texts:
         return ""
     quoted = ", ".join(f'"{t}"' for t in texts[:4])
@@ -110,30 +111,43 @@ def final_prompt(kind: str, prompt: str, analysis: ProductAnalysis | None) -> st
     return f"{lead}{extra.strip()} {REFERENCE_FIDELITY_CLAUSE}{suffix}".replace("  ", " ").strip()
 
 
-def complete_shots(draft: ShotListDraft, brief: Brief, product: ProductProfile,
-                   concept: Concept, fps: int) -> ShotList:
+def complete_shots(
+    draft: ShotListDraft, brief: Brief, product: ProductProfile, concept: Concept, fps: int
+) -> ShotList:
     rules = RULES[brief.kind]
     low, high = rules.shot_range
     shots = draft.shots[:high]  # extra shots are cut; too few cannot be invented
     if len(shots) < low:
         raise DraftRejected(f"{len(draft.shots)} shots; a {brief.kind} needs {low} to {high}")
     if brief.kind == "promo":
-        found = {i + 1: human_words(f"{s.description} {s.provider_prompt}", concept.product_name)
-                 for i, s in enumerate(shots)}
+        found = {
+            i + 1: human_words(f"{s.description} {s.provider_prompt}", concept.product_name)
+            for i, s in enumerate(shots)
+        }
         found = {i: words for i, words in found.items() if words}
         if found:
             listed = "; ".join(f"shot {i}: {', '.join(w)}" for i, w in found.items())
-            raise DraftRejected(f"a promo is product-only, but these shots bring people in "
-                                f"({listed}); describe the product alone")
-    timeline = plan_timeline(brief.kind, brief.duration_s,
-                             [max(s.duration_s, 0.1) for s in shots], fps)
-    return ShotList(shots=tuple(
-        Shot(index=i, duration_s=timeline.shot_s[i], framing=s.framing,
-             camera_move="handheld" if brief.kind == "ugc" else s.camera_move,
-             description=_clean(s.description) or f"Shot {i + 1} of {concept.product_name}.",
-             provider_prompt=final_prompt(brief.kind, s.provider_prompt, product.analysis),
-             caption=copy.shorten(s.caption, MAX_CAPTION_CHARS) if s.caption.strip() else "")
-        for i, s in enumerate(shots)))
+            raise DraftRejected(
+                f"a promo is product-only, but these shots bring people in "
+                f"({listed}); describe the product alone"
+            )
+    timeline = plan_timeline(
+        brief.kind, brief.duration_s, [max(s.duration_s, 0.1) for s in shots], fps
+    )
+    return ShotList(
+        shots=tuple(
+            Shot(
+                index=i,
+                duration_s=timeline.shot_s[i],
+                framing=s.framing,
+                camera_move="handheld" if brief.kind == "ugc" else s.camera_move,
+                description=_clean(s.description) or f"Shot {i + 1} of {concept.product_name}.",
+                provider_prompt=final_prompt(brief.kind, s.provider_prompt, product.analysis),
+                caption=copy.shorten(s.caption, MAX_CAPTION_CHARS) if s.caption.strip() else "",
+            )
+            for i, s in enumerate(shots)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -143,22 +157,30 @@ class VoiceSlot:
     max_words: int
 
 
-def voice_slots(brief: Brief, shots: ShotList, fps: int, max_wps: float,
-                tail_s: float) -> list[VoiceSlot]:
+def voice_slots(
+    brief: Brief, shots: ShotList, fps: int, max_wps: float, tail_s: float
+) -> list[VoiceSlot]:
     """Where each shot's line may be spoken and how many words fit (the offline planner's
     arithmetic, so LLM and offline scripts are held to the same budget)."""
-    timeline = plan_timeline(brief.kind, brief.duration_s,
-                             [s.duration_s for s in shots.shots], fps)
+    timeline = plan_timeline(brief.kind, brief.duration_s, [s.duration_s for s in shots.shots], fps)
     count = len(shots.shots)
     rate = max_wps * _PLANNED_RATE
     starts = [timeline.settled(i)[0] + (0.3 if i == 0 else 0.12) for i in range(count)]
     ends = [starts[i + 1] - 0.12 for i in range(count - 1)] + [brief.duration_s - tail_s - 0.2]
-    return [VoiceSlot(round(a, 3), round(b, 3), max(1, int(rate * (b - a) + 1e-9)))
-            for a, b in zip(starts, ends, strict=True)]
+    return [
+        VoiceSlot(round(a, 3), round(b, 3), max(1, int(rate * (b - a) + 1e-9)))
+        for a, b in zip(starts, ends, strict=True)
+    ]
 
 
-def complete_audio(draft: VoiceScriptDraft, brief: Brief, base: AudioPlan,
-                   slots: Sequence[VoiceSlot], *, strict: bool = True) -> AudioPlan:
+def complete_audio(
+    draft: VoiceScriptDraft,
+    brief: Brief,
+    base: AudioPlan,
+    slots: Sequence[VoiceSlot],
+    *,
+    strict: bool = True,
+) -> AudioPlan:
     """The model's lines placed in the planned slots. A line over its word budget is sent
     back (`strict`) or, on the last ask, cut to the budget: a cut line reads worse than a
     rewritten one, but better than a voice that runs over the next shot."""
@@ -168,42 +190,59 @@ def complete_audio(draft: VoiceScriptDraft, brief: Brief, base: AudioPlan,
         if text and 1 <= line.shot_number <= len(slots) and line.shot_number not in by_shot:
             by_shot[line.shot_number] = text
     if not by_shot:
-        raise DraftRejected("the script has no line for any shot (use shot numbers "
-                            f"1 to {len(slots)})")
-    long = [f"shot {n}: {copy.word_count(t)} words, budget {slots[n - 1].max_words}"
-            for n, t in sorted(by_shot.items()) if copy.word_count(t) > slots[n - 1].max_words]
+        raise DraftRejected(
+            f"the script has no line for any shot (use shot numbers 1 to {len(slots)})"
+        )
+    long = [
+        f"shot {n}: {copy.word_count(t)} words, budget {slots[n - 1].max_words}"
+        for n, t in sorted(by_shot.items())
+        if copy.word_count(t) > slots[n - 1].max_words
+    ]
     if strict and long:
         raise DraftRejected(f"lines over their word budget ({'; '.join(long)}); shorten them")
     script = tuple(
-        VoiceLine(shot_index=n - 1, text=copy.limit_words(by_shot[n], slots[n - 1].max_words),
-                  start_s=slots[n - 1].start_s, max_end_s=slots[n - 1].end_s)
-        for n in sorted(by_shot))
+        VoiceLine(
+            shot_index=n - 1,
+            text=copy.limit_words(by_shot[n], slots[n - 1].max_words),
+            start_s=slots[n - 1].start_s,
+            max_end_s=slots[n - 1].end_s,
+        )
+        for n in sorted(by_shot)
+    )
     if brief.kind == "ugc":
         first = [bool(FIRST_PERSON_WORDS.search(line.text)) for line in script]
         if not first[0] or sum(first) * 2 < len(first):
-            raise DraftRejected("a UGC script is spoken by the creator: open in the first "
-                                "person (I, my) and keep to it in most lines")
+            raise DraftRejected(
+                "a UGC script is spoken by the creator: open in the first "
+                "person (I, my) and keep to it in most lines"
+            )
     return base.model_copy(update={"voice_enabled": True, "script": script})
 
 
 def complete_assembly(draft: AssemblyDraft, base: RenderPlan) -> RenderPlan:
     """The offline plan (timeline, captions, backdrop) with the model's transitions and
     end-card copy; transition lengths stay the timeline's."""
-    kinds = list(draft.transitions)[:len(base.transitions)]
-    kinds += [t.kind for t in base.transitions[len(kinds):]]
-    transitions = tuple(Transition(kind=k, duration_s=t.duration_s)
-                        for k, t in zip(kinds, base.transitions, strict=True))
+    kinds = list(draft.transitions)[: len(base.transitions)]
+    kinds += [t.kind for t in base.transitions[len(kinds) :]]
+    transitions = tuple(
+        Transition(kind=k, duration_s=t.duration_s)
+        for k, t in zip(kinds, base.transitions, strict=True)
+    )
     card = base.end_card
     end_card = EndCard(
         headline=copy.shorten(_clean(draft.end_card_headline) or card.headline, 28),
-        call_to_action=copy.shorten(_clean(draft.end_card_call_to_action)
-                                    or card.call_to_action, 40),
-        duration_s=card.duration_s, backdrop=card.backdrop)
+        call_to_action=copy.shorten(
+            _clean(draft.end_card_call_to_action) or card.call_to_action, 40
+        ),
+        duration_s=card.duration_s,
+        backdrop=card.backdrop,
+    )
     return base.model_copy(update={"transitions": transitions, "end_card": end_card})
 
 
-def judge_checks(verdict: PlanJudgeVerdict, pass_score: int = JUDGE_PASS_SCORE
-                 ) -> tuple[QACheck, ...]:
+def judge_checks(
+    verdict: PlanJudgeVerdict, pass_score: int = JUDGE_PASS_SCORE
+) -> tuple[QACheck, ...]:
     """The judge's verdict as QA checks: one passing check, or one failing check per named
     violation, each routed to the agent the judge says can fix it."""
     score = max(0, min(100, verdict.score)) / 100
@@ -211,26 +250,44 @@ def judge_checks(verdict: PlanJudgeVerdict, pass_score: int = JUDGE_PASS_SCORE
     if verdict.score >= pass_score:
         return (QACheck(name="plan.llm_judge", score=score, passed=True, measured=measured),)
     if not verdict.violations:  # failed without saying why: the concept is the broadest fix
-        return (QACheck(name="plan.llm_judge", score=score, passed=False, measured=measured,
-                        violation=f"{FEEDBACK_LLM_JUDGE}: {_clean(verdict.summary)}",
-                        redo="concept"),)
+        return (
+            QACheck(
+                name="plan.llm_judge",
+                score=score,
+                passed=False,
+                measured=measured,
+                violation=f"{FEEDBACK_LLM_JUDGE}: {_clean(verdict.summary)}",
+                redo="concept",
+            ),
+        )
     return tuple(
-        QACheck(name=f"plan.llm_judge.{v.criterion}", score=score, passed=False,
-                measured=measured, redo=v.fix_by,
-                violation=f"{FEEDBACK_LLM_JUDGE}: {v.criterion}"
-                          f"{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
-                          f"{_clean(v.problem)}")
-        for v in verdict.violations)
+        QACheck(
+            name=f"plan.llm_judge.{v.criterion}",
+            score=score,
+            passed=False,
+            measured=measured,
+            redo=v.fix_by,
+            violation=f"{FEEDBACK_LLM_JUDGE}: {v.criterion}"
+            f"{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
+            f"{_clean(v.problem)}",
+        )
+        for v in verdict.violations
+    )
 
 
 def complete_analysis(draft: ProductAnalysisDraft, model: str) -> ProductAnalysis:
     audit = draft if isinstance(draft, ProductAnalysisAudit) else None
     texts = tuple(dict.fromkeys(t.strip() for t in draft.visible_text if t.strip()))
     return ProductAnalysis(
-        brand=_clean(draft.brand), product_name=_clean(draft.product_name),
-        category=_clean(draft.category), visible_text=texts,
+        brand=_clean(draft.brand),
+        product_name=_clean(draft.product_name),
+        category=_clean(draft.category),
+        visible_text=texts,
         colours=tuple(_clean(c) for c in draft.colours if c.strip()),
-        material=_clean(draft.material), shape=_clean(draft.shape),
+        material=_clean(draft.material),
+        shape=_clean(draft.shape),
         components=tuple(_clean(c) for c in draft.components if c.strip()),
         corrections=tuple(_clean(c) for c in audit.corrections if c.strip()) if audit else (),
-        audited=audit is not None, model=model)
+        audited=audit is not None,
+        model=model,
+    )

@@ -25,13 +25,19 @@ from aistudio.tools.planner.house_rules import (
 MIN_CAPTION_CHARS = 14  # shorter limits leave nothing worth reading
 
 _FRAMING_TEXT: dict[Framing, str] = {
-    "wide": "wide establishing shot", "medium": "medium shot", "close": "close-up",
+    "wide": "wide establishing shot",
+    "medium": "medium shot",
+    "close": "close-up",
     "macro": "macro detail shot",
 }
 _MOVE_TEXT: dict[CameraMove, str] = {
-    "push_in": "slow push-in", "pull_out": "slow pull-back", "pan_left": "smooth pan left",
-    "pan_right": "smooth pan right", "parallax": "gentle parallax drift",
-    "orbit": "slow orbiting arc", "handheld": "hand-held phone camera with natural sway",
+    "push_in": "slow push-in",
+    "pull_out": "slow pull-back",
+    "pan_left": "smooth pan left",
+    "pan_right": "smooth pan right",
+    "parallax": "gentle parallax drift",
+    "orbit": "slow orbiting arc",
+    "handheld": "hand-held phone camera with natural sway",
 }
 _CLAUSE_START = re.compile(r"^(?:my|i|i'm|i've|it|it's|you|we|they)\b", re.I)
 _VERBISH = re.compile(
@@ -67,7 +73,7 @@ def limit_words(text: str, max_words: int) -> str:
     words = text.split()
     if len(words) <= max_words:
         return text
-    cut = " ".join(words[:max(1, max_words)]).rstrip(",;:")
+    cut = " ".join(words[: max(1, max_words)]).rstrip(",;:")
     cut = _TRAILING_WEAK.sub("", cut)
     return cut.rstrip(".") + "."
 
@@ -148,14 +154,20 @@ def title(name: str, style: str, kind: JobKind) -> str:
     return shorten(f"{name}: {style} {what}", 60)
 
 
-def logline(name: str, style: str, vibe: str, kind: JobKind, points: Sequence[str],
-            audience: str | None) -> str:
-    what = {"promo": "product-only commercial", "fashion": "garment-led fashion film",
-            "ugc": "hand-held creator-style clip"}[kind]
+def logline(
+    name: str, style: str, vibe: str, kind: JobKind, points: Sequence[str], audience: str | None
+) -> str:
+    what = {
+        "promo": "product-only commercial",
+        "fashion": "garment-led fashion film",
+        "ugc": "hand-held creator-style clip",
+    }[kind]
     built_on = ", ".join(_lower_first(p) for p in points[:2]) or "its design"
     who = f" for {audience}" if audience else ""
-    return (f"{_article(style)} {style}, {vibe} {what} of {in_sentence(name)}{who}, "
-            f"built on {built_on}.")
+    return (
+        f"{_article(style)} {style}, {vibe} {what} of {in_sentence(name)}{who}, "
+        f"built on {built_on}."
+    )
 
 
 def ugc_setting(text: str) -> str:
@@ -166,8 +178,15 @@ def ugc_setting(text: str) -> str:
     return "bright living room"
 
 
-def captions(name: str, points: Sequence[str], audience: str | None, kind: JobKind,
-             count: int, rng: random.Random, limit: int) -> list[str]:
+def captions(
+    name: str,
+    points: Sequence[str],
+    audience: str | None,
+    kind: JobKind,
+    count: int,
+    rng: random.Random,
+    limit: int,
+) -> list[str]:
     """One on-screen caption per shot: the name, the selling points, then a closer; no
     caption repeats and none is longer than `limit` characters."""
     limit = max(MIN_CAPTION_CHARS, limit)
@@ -177,7 +196,7 @@ def captions(name: str, points: Sequence[str], audience: str | None, kind: JobKi
     if audience and len(f"Made for {audience}") <= limit:
         closers.insert(0, f"Made for {audience}")
     out = [shorten(name, limit)]
-    for item in [*pool[:count - 2], *closers, *pool[count - 2:]]:
+    for item in [*pool[: count - 2], *closers, *pool[count - 2 :]]:
         if len(out) == count:
             break
         if item.lower() not in {o.lower() for o in out}:
@@ -232,41 +251,74 @@ def _point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
     h = _lower_first(head)
     if kind == "ugc":
         if is_first_person(point):
-            rich = [("honestly", f"Honestly, {p}."), ("no-joke", f"And {p}, no joke."),
-                    ("not-gonna-lie", f"Not gonna lie, {p}."), ("head", f"Honestly, {h}.")]
+            rich = [
+                ("honestly", f"Honestly, {p}."),
+                ("no-joke", f"And {p}, no joke."),
+                ("not-gonna-lie", f"Not gonna lie, {p}."),
+                ("head", f"Honestly, {h}."),
+            ]
         elif is_adjectival(point):
-            rich = [("love-how", f"I love how {p} it is."), ("so", f"Honestly, it's so {p}."),
-                    ("its", f"It's {p}, and I love it."), ("love-how-head", f"I love how {h} "
-                    "it is.")]
+            rich = [
+                ("love-how", f"I love how {p} it is."),
+                ("so", f"Honestly, it's so {p}."),
+                ("its", f"It's {p}, and I love it."),
+                ("love-how-head", f"I love how {h} it is."),
+            ]
         elif is_clause(point):
-            rich = [("love-that", f"I love that it {_without_it(p)}."),
-                    ("didnt-expect", f"And it {_without_it(p)}, which I didn't expect."),
-                    ("noticed", f"What I noticed: it {_without_it(p)}."),
-                    ("love-that-head", f"I love that it {_without_it(h)}.")]
+            rich = [
+                ("love-that", f"I love that it {_without_it(p)}."),
+                ("didnt-expect", f"And it {_without_it(p)}, which I didn't expect."),
+                ("noticed", f"What I noticed: it {_without_it(p)}."),
+                ("love-that-head", f"I love that it {_without_it(h)}."),
+            ]
         else:
-            rich = [("what-i-love", f"What I love is the {p}."),
-                    ("obsessed", f"I'm obsessed with the {p}."), ("love-the", f"I love the {p}."),
-                    ("love-head", f"I love the {h}.")]
+            rich = [
+                ("what-i-love", f"What I love is the {p}."),
+                ("obsessed", f"I'm obsessed with the {p}."),
+                ("love-the", f"I love the {p}."),
+                ("love-head", f"I love the {h}."),
+            ]
         stock = [("love-it", "I love it."), ("obsessed-short", "I'm obsessed.")]
     elif is_adjectival(point):
-        rich = [("by-design", f"{point}, by design."), ("simply", f"Simply {p}."),
-                ("always", f"Always {p}.")]
-        stock = [("counts", "Every detail counts.")] if kind == "fashion" else \
-            [("presence-short", "Pure presence.")]
+        rich = [
+            ("by-design", f"{point}, by design."),
+            ("simply", f"Simply {p}."),
+            ("always", f"Always {p}."),
+        ]
+        stock = (
+            [("counts", "Every detail counts.")]
+            if kind == "fashion"
+            else [("presence-short", "Pure presence.")]
+        )
     elif kind == "fashion":
-        rich = ([("every-time", f"{point}, every time."), ("look-closer", f"Look closer: {p}.")]
-                if is_clause(point) else
-                [("look-closer", f"Look closer: {p}."), ("every-detail", f"{point}, in every "
-                 "detail."), ("cut-with", f"Cut with {p}."), ("notice", f"Notice the {h}.")])
+        rich = (
+            [("every-time", f"{point}, every time."), ("look-closer", f"Look closer: {p}.")]
+            if is_clause(point)
+            else [
+                ("look-closer", f"Look closer: {p}."),
+                ("every-detail", f"{point}, in every detail."),
+                ("cut-with", f"Cut with {p}."),
+                ("notice", f"Notice the {h}."),
+            ]
+        )
         stock = [("counts", "Every detail counts.")]
     else:
-        rich = ([("every-time", f"{point}, every time."), ("presence", f"{point}. Pure presence.")]
-                if is_clause(point) else
-                [("notice", f"Notice the {p}."), ("every-detail", f"{point}, in every detail."),
-                 ("discover", f"Discover the {p}."), ("notice-head", f"Notice the {h}.")])
+        rich = (
+            [("every-time", f"{point}, every time."), ("presence", f"{point}. Pure presence.")]
+            if is_clause(point)
+            else [
+                ("notice", f"Notice the {p}."),
+                ("every-detail", f"{point}, in every detail."),
+                ("discover", f"Discover the {p}."),
+                ("notice-head", f"Notice the {h}."),
+            ]
+        )
         stock = [("presence-short", "Pure presence.")]
-    bare = [("bare", f"{point}."), ("head", f"{head[:1].upper() + head[1:]}."),
-            ("head2", f"{head2[:1].upper() + head2[1:]}.")]
+    bare = [
+        ("bare", f"{point}."),
+        ("head", f"{head[:1].upper() + head[1:]}."),
+        ("head2", f"{head2[:1].upper() + head2[1:]}."),
+    ]
     return [rich, bare, stock]
 
 
@@ -297,32 +349,60 @@ def _bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list
     # Sentence-initial uses keep `name`/`brief`; mid-sentence ones read "the travel mug".
     mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
     if kind == "ugc":
-        return ([("week", f"Okay, so I've been using {mid} for a week now."),
-                 ("finally", f"So I finally tried {mid}, and honestly?"),
-                 ("every-day", f"I've been using {mid} every single day."),
-                 ("using", f"I've been using {mid}."), ("tried", f"I tried {mid_brief}."),
-                 ("tried-this", "I tried this.")],
-                [("thank-me", f"{cta}. You'll thank me."),
-                 ("seriously", f"Seriously, {cta_low}. Trust me."),
-                 ("trust-me", f"{cta}, trust me."), ("cta", f"{cta}.")])
+        return (
+            [
+                ("week", f"Okay, so I've been using {mid} for a week now."),
+                ("finally", f"So I finally tried {mid}, and honestly?"),
+                ("every-day", f"I've been using {mid} every single day."),
+                ("using", f"I've been using {mid}."),
+                ("tried", f"I tried {mid_brief}."),
+                ("tried-this", "I tried this."),
+            ],
+            [
+                ("thank-me", f"{cta}. You'll thank me."),
+                ("seriously", f"Seriously, {cta_low}. Trust me."),
+                ("trust-me", f"{cta}, trust me."),
+                ("cta", f"{cta}."),
+            ],
+        )
     if kind == "fashion":
-        return ([("made-to-move", f"This is {mid}. Made to move."),
-                 ("new-season", f"Meet {mid}, new season."), ("this-is", f"This is {mid}."),
-                 ("meet", f"Meet {mid}."), ("meet-short", f"Meet {mid_brief}."),
-                 ("name", f"{brief}.")],
-                [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."),
-                 ("cta", f"{cta}.")])
-    return ([("presence", f"Introducing {mid}. Pure presence."),
-             ("never-seen", f"This is {mid}, as never seen."),
-             ("introducing", f"Introducing {mid}."), ("meet", f"Meet {mid}."),
-             ("introducing-short", f"Introducing {mid_brief}."), ("name", f"{brief}.")],
-            [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."),
-             ("cta", f"{cta}.")])
+        return (
+            [
+                ("made-to-move", f"This is {mid}. Made to move."),
+                ("new-season", f"Meet {mid}, new season."),
+                ("this-is", f"This is {mid}."),
+                ("meet", f"Meet {mid}."),
+                ("meet-short", f"Meet {mid_brief}."),
+                ("name", f"{brief}."),
+            ],
+            [
+                ("name-cta", f"{name}. {cta}."),
+                ("short-cta", f"{brief}. {cta}."),
+                ("cta", f"{cta}."),
+            ],
+        )
+    return (
+        [
+            ("presence", f"Introducing {mid}. Pure presence."),
+            ("never-seen", f"This is {mid}, as never seen."),
+            ("introducing", f"Introducing {mid}."),
+            ("meet", f"Meet {mid}."),
+            ("introducing-short", f"Introducing {mid_brief}."),
+            ("name", f"{brief}."),
+        ],
+        [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."), ("cta", f"{cta}.")],
+    )
 
 
-def voice_lines(kind: JobKind, name: str, points: Sequence[str], cta: str,
-                budgets: Sequence[int], rng: random.Random,
-                audience: str | None = None) -> list[str]:
+def voice_lines(
+    kind: JobKind,
+    name: str,
+    points: Sequence[str],
+    cta: str,
+    budgets: Sequence[int],
+    rng: random.Random,
+    audience: str | None = None,
+) -> list[str]:
     """One line per slot: an opener, one selling point per middle slot, a closer with the
     call to action. Each line is the richest form within its word budget, forms do not
     repeat, and lines with words to spare take the selling points no shot shows. UGC lines
@@ -342,8 +422,7 @@ def voice_lines(kind: JobKind, name: str, points: Sequence[str], cta: str,
     lines = [_pad(opener, [f"Made for {audience}."], budgets[0]) if audience else opener]
     for i in range(1, count - 1):
         if i - 1 < len(points):
-            tiers = [rng.sample(tier, len(tier)) for tier in _point_candidates(kind,
-                                                                              points[i - 1])]
+            tiers = [rng.sample(tier, len(tier)) for tier in _point_candidates(kind, points[i - 1])]
         else:  # out of selling points: a line that carries the mood
             tiers = [[(f"mood-{m}", m) for m in moods]]
         lines.append(_pad(_pick(tiers, budgets[i], used, ugc), spare, budgets[i]))
@@ -352,9 +431,17 @@ def voice_lines(kind: JobKind, name: str, points: Sequence[str], cta: str,
     return [line[:1].upper() + line[1:] for line in lines]
 
 
-def shot_prompt(kind: JobKind, name: str, framing: Framing, move: CameraMove, focus: str,
-                detail: str | None, palette: Sequence[str], style: str,
-                setting: str) -> tuple[str, str]:
+def shot_prompt(
+    kind: JobKind,
+    name: str,
+    framing: Framing,
+    move: CameraMove,
+    focus: str,
+    detail: str | None,
+    palette: Sequence[str],
+    style: str,
+    setting: str,
+) -> tuple[str, str]:
     """(description, provider prompt). Every prompt ends with the reference-fidelity clause;
     fashion prompts also carry the garment-detail clause, promo prompts the product-only one.
     """
@@ -364,17 +451,23 @@ def shot_prompt(kind: JobKind, name: str, framing: Framing, move: CameraMove, fo
     name = in_sentence(name)
     description = f"{frame.capitalize()} of {name}, {motion}: {focus}{extra}."
     if kind == "promo":
-        prompt = (f"{style.capitalize()} product-only commercial of {name}. {frame.capitalize()}"
-                  f", {motion}. Focus: {focus}{extra}. Seamless studio set, soft key light "
-                  f"with gentle reflections, palette {colours}. {PRODUCT_ONLY_CLAUSE} "
-                  f"{REFERENCE_FIDELITY_CLAUSE}")
+        prompt = (
+            f"{style.capitalize()} product-only commercial of {name}. {frame.capitalize()}"
+            f", {motion}. Focus: {focus}{extra}. Seamless studio set, soft key light "
+            f"with gentle reflections, palette {colours}. {PRODUCT_ONLY_CLAUSE} "
+            f"{REFERENCE_FIDELITY_CLAUSE}"
+        )
     elif kind == "fashion":
-        prompt = (f"{style.capitalize()} fashion film of {name}. {frame.capitalize()}, "
-                  f"{motion}. Focus: {focus}{extra}. The garment is worn by a model on an "
-                  f"editorial set, directional light, palette {colours}. "
-                  f"{GARMENT_FIDELITY_CLAUSE} {REFERENCE_FIDELITY_CLAUSE}")
+        prompt = (
+            f"{style.capitalize()} fashion film of {name}. {frame.capitalize()}, "
+            f"{motion}. Focus: {focus}{extra}. The garment is worn by a model on an "
+            f"editorial set, directional light, palette {colours}. "
+            f"{GARMENT_FIDELITY_CLAUSE} {REFERENCE_FIDELITY_CLAUSE}"
+        )
     else:
-        prompt = (f"Authentic creator-style phone video of {name}. {frame.capitalize()}, "
-                  f"{motion}. Focus: {focus}{extra}. A real {setting}, natural window "
-                  f"light, palette {colours}, no studio polish. {REFERENCE_FIDELITY_CLAUSE}")
+        prompt = (
+            f"Authentic creator-style phone video of {name}. {frame.capitalize()}, "
+            f"{motion}. Focus: {focus}{extra}. A real {setting}, natural window "
+            f"light, palette {colours}, no studio polish. {REFERENCE_FIDELITY_CLAUSE}"
+        )
     return description, prompt

@@ -63,7 +63,8 @@ class VoiceScriptDraft(Draft):
 
 class AssemblyDraft(Draft):
     transitions: list[TransitionKind] = Field(
-        description="one per shot: into the next shot, the last one into the end card")
+        description="one per shot: into the next shot, the last one into the end card"
+    )
     end_card_headline: str = Field(description="at most 28 characters")
     end_card_call_to_action: str = Field(description="at most 40 characters")
 

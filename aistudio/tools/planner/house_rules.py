@@ -75,31 +75,56 @@ class HouseRules:
 
 RULES: dict[JobKind, HouseRules] = {
     "promo": HouseRules(
-        kind="promo", shot_range=(3, 5),
+        kind="promo",
+        shot_range=(3, 5),
         moves=("push_in", "orbit", "pan_left", "pan_right", "parallax"),
-        opening_framings=("wide", "medium"), detail_framings=("close", "macro"),
-        closing_framings=("medium",), grade="luxurious", music="luxurious", vibe="luxurious",
-        humans_allowed=False, transitions=("fade", "fadeblack", "fade"),
-        end_transitions=("fadeblack", "fade"), transition_s=0.5,
+        opening_framings=("wide", "medium"),
+        detail_framings=("close", "macro"),
+        closing_framings=("medium",),
+        grade="luxurious",
+        music="luxurious",
+        vibe="luxurious",
+        humans_allowed=False,
+        transitions=("fade", "fadeblack", "fade"),
+        end_transitions=("fadeblack", "fade"),
+        transition_s=0.5,
         style_words=("studio-lit", "glossy", "premium", "cinematic", "elegant"),
-        duck_db=-10.0, default_cta="Shop now",
+        duck_db=-10.0,
+        default_cta="Shop now",
     ),
     "fashion": HouseRules(
-        kind="fashion", shot_range=(3, 5),
+        kind="fashion",
+        shot_range=(3, 5),
         moves=("pan_left", "pan_right", "parallax", "push_in"),
-        opening_framings=("wide", "medium"), detail_framings=("close", "macro", "medium"),
-        closing_framings=("medium", "wide"), grade="stylish", music="stylish", vibe="stylish",
-        humans_allowed=True, transitions=("slideleft", "slideup", "fade"),
-        end_transitions=("fade", "fadeblack"), transition_s=0.4,
+        opening_framings=("wide", "medium"),
+        detail_framings=("close", "macro", "medium"),
+        closing_framings=("medium", "wide"),
+        grade="stylish",
+        music="stylish",
+        vibe="stylish",
+        humans_allowed=True,
+        transitions=("slideleft", "slideup", "fade"),
+        end_transitions=("fade", "fadeblack"),
+        transition_s=0.4,
         style_words=("editorial", "runway-lit", "crisp", "confident", "modern"),
-        duck_db=-10.0, default_cta="Shop the collection",
+        duck_db=-10.0,
+        default_cta="Shop the collection",
     ),
     "ugc": HouseRules(
-        kind="ugc", shot_range=(3, 4), moves=("handheld",),
-        opening_framings=("medium", "wide"), detail_framings=("close", "medium"),
-        closing_framings=("medium", "close"), grade="natural", music="warm", vibe="natural",
-        humans_allowed=True, transitions=("fade",), end_transitions=("fade",),
-        transition_s=0.25, style_words=("candid", "casual", "authentic", "phone-shot"),
+        kind="ugc",
+        shot_range=(3, 4),
+        moves=("handheld",),
+        opening_framings=("medium", "wide"),
+        detail_framings=("close", "medium"),
+        closing_framings=("medium", "close"),
+        grade="natural",
+        music="warm",
+        vibe="natural",
+        humans_allowed=True,
+        transitions=("fade",),
+        end_transitions=("fade",),
+        transition_s=0.25,
+        style_words=("candid", "casual", "authentic", "phone-shot"),
         duck_db=-14.0,  # the voice is the heart of UGC: the music stays well underneath
         default_cta="Try it yourself",
     ),
@@ -128,23 +153,82 @@ FOCUS: dict[JobKind, dict[Framing, tuple[str, ...]]] = {
 }
 # Where a creator would film this kind of product (first match wins).
 UGC_SETTINGS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("serum", "cream", "lotion", "skin", "cleanser", "toner", "shampoo", "soap", "balm",
-      "mask", "perfume", "parfum"), "bathroom, by the mirror"),
-    (("blender", "mug", "coffee", "tea", "kettle", "snack", "sauce", "juice", "drink",
-      "chocolate", "kitchen"), "kitchen counter"),
-    (("lamp", "keyboard", "mouse", "charger", "speaker", "headphones", "earbuds", "phone",
-      "laptop", "desk"), "home desk"),
-    (("jacket", "dress", "shirt", "hoodie", "sneakers", "shoes", "bag", "jeans", "coat"),
-     "bedroom, by a full-length mirror"),
+    (
+        (
+            "serum",
+            "cream",
+            "lotion",
+            "skin",
+            "cleanser",
+            "toner",
+            "shampoo",
+            "soap",
+            "balm",
+            "mask",
+            "perfume",
+            "parfum",
+        ),
+        "bathroom, by the mirror",
+    ),
+    (
+        (
+            "blender",
+            "mug",
+            "coffee",
+            "tea",
+            "kettle",
+            "snack",
+            "sauce",
+            "juice",
+            "drink",
+            "chocolate",
+            "kitchen",
+        ),
+        "kitchen counter",
+    ),
+    (
+        (
+            "lamp",
+            "keyboard",
+            "mouse",
+            "charger",
+            "speaker",
+            "headphones",
+            "earbuds",
+            "phone",
+            "laptop",
+            "desk",
+        ),
+        "home desk",
+    ),
+    (
+        ("jacket", "dress", "shirt", "hoodie", "sneakers", "shoes", "bag", "jeans", "coat"),
+        "bedroom, by a full-length mirror",
+    ),
 )
 # Stock captions and voice lines for when the brief has run out of selling points.
 CAPTION_FILLERS: dict[JobKind, tuple[str, ...]] = {
-    "promo": ("Crafted to impress", "Made to be noticed", "Pure presence", "Designed with care",
-              "Every detail, considered"),
-    "fashion": ("New season", "Made to move", "Wear it your way", "Cut for every day",
-                "Details that matter"),
-    "ugc": ("Honest review", "My daily routine", "Worth the hype?", "Real results",
-            "Not sponsored, just obsessed"),
+    "promo": (
+        "Crafted to impress",
+        "Made to be noticed",
+        "Pure presence",
+        "Designed with care",
+        "Every detail, considered",
+    ),
+    "fashion": (
+        "New season",
+        "Made to move",
+        "Wear it your way",
+        "Cut for every day",
+        "Details that matter",
+    ),
+    "ugc": (
+        "Honest review",
+        "My daily routine",
+        "Worth the hype?",
+        "Real results",
+        "Not sponsored, just obsessed",
+    ),
 }
 MOOD_LINES: dict[JobKind, tuple[str, ...]] = {
     "promo": ("Made to be noticed.", "Every detail, considered.", "Pure presence."),
@@ -153,28 +237,110 @@ MOOD_LINES: dict[JobKind, tuple[str, ...]] = {
 }
 # Free-text vibe -> (grade, music mood). Stems, so "luxe", "luxury" and "luxurious" all hit.
 VIBE_KEYWORDS: tuple[tuple[tuple[str, ...], Grade, MusicMood], ...] = (
-    (("luxur", "luxe", "premium", "elegan", "gold", "rich", "opulen", "sophistic", "classy",
-      "glamo"), "luxurious", "luxurious"),
-    (("stylish", "fashion", "editorial", "chic", "urban", "cool", "sleek", "trendy",
-      "modern", "minimal"), "stylish", "stylish"),
-    (("bold", "energ", "punchy", "vibrant", "sport", "loud", "dynamic", "hype", "intense",
-      "dramatic", "power"), "bold", "upbeat"),
-    (("fresh", "clean", "airy", "summer", "bright", "light", "crisp", "zesty", "playful",
-      "fun", "happy", "cheer"), "fresh", "upbeat"),
-    (("natural", "calm", "serene", "soft", "organic", "relax", "gentle", "peace",
-      "mindful", "earthy"), "natural", "calm"),
-    (("warm", "cozy", "cosy", "homey", "authentic", "honest", "real", "friendly",
-      "nostalg"), "natural", "warm"),
+    (
+        (
+            "luxur",
+            "luxe",
+            "premium",
+            "elegan",
+            "gold",
+            "rich",
+            "opulen",
+            "sophistic",
+            "classy",
+            "glamo",
+        ),
+        "luxurious",
+        "luxurious",
+    ),
+    (
+        (
+            "stylish",
+            "fashion",
+            "editorial",
+            "chic",
+            "urban",
+            "cool",
+            "sleek",
+            "trendy",
+            "modern",
+            "minimal",
+        ),
+        "stylish",
+        "stylish",
+    ),
+    (
+        (
+            "bold",
+            "energ",
+            "punchy",
+            "vibrant",
+            "sport",
+            "loud",
+            "dynamic",
+            "hype",
+            "intense",
+            "dramatic",
+            "power",
+        ),
+        "bold",
+        "upbeat",
+    ),
+    (
+        (
+            "fresh",
+            "clean",
+            "airy",
+            "summer",
+            "bright",
+            "light",
+            "crisp",
+            "zesty",
+            "playful",
+            "fun",
+            "happy",
+            "cheer",
+        ),
+        "fresh",
+        "upbeat",
+    ),
+    (
+        (
+            "natural",
+            "calm",
+            "serene",
+            "soft",
+            "organic",
+            "relax",
+            "gentle",
+            "peace",
+            "mindful",
+            "earthy",
+        ),
+        "natural",
+        "calm",
+    ),
+    (
+        ("warm", "cozy", "cosy", "homey", "authentic", "honest", "real", "friendly", "nostalg"),
+        "natural",
+        "warm",
+    ),
 )
 
 BPM_BY_MOOD: dict[MusicMood, tuple[int, int]] = {
-    "luxurious": (70, 84), "stylish": (100, 116), "upbeat": (116, 128), "calm": (66, 78),
+    "luxurious": (70, 84),
+    "stylish": (100, 116),
+    "upbeat": (116, 128),
+    "calm": (66, 78),
     "warm": (86, 98),
 }
 
 # Product height / frame height by framing (the renderer's product_scale).
 SCALE_BY_FRAMING: dict[Framing, float] = {
-    "wide": 0.45, "medium": 0.55, "close": 0.68, "macro": 0.8,
+    "wide": 0.45,
+    "medium": 0.55,
+    "close": 0.68,
+    "macro": 0.8,
 }
 MAX_PRODUCT_SCALE = 0.92  # above this the product's edges leave the frame on camera moves
 
@@ -208,8 +374,9 @@ def shot_count_bounds(kind: JobKind, duration_s: float) -> tuple[int, int]:
     low, high = RULES[kind].shot_range
     ideal = (duration_s - end_card_seconds(duration_s)) / 3.0
     near = min(max(round(ideal), low), high)
-    return max(low, near - 1 if ideal < near else near), min(high, near + 1 if ideal > near
-                                                             else near)
+    return max(low, near - 1 if ideal < near else near), min(
+        high, near + 1 if ideal > near else near
+    )
 
 
 @dataclass(frozen=True)
@@ -243,8 +410,7 @@ class Timeline:
         return start + fade_in / 2, start + self.shot_s[i] - fade_out
 
 
-def plan_timeline(kind: JobKind, duration_s: float, weights: Sequence[float],
-                  fps: int) -> Timeline:
+def plan_timeline(kind: JobKind, duration_s: float, weights: Sequence[float], fps: int) -> Timeline:
     """Frame-exact shot lengths in proportion to `weights` (one per shot), each long enough
     to hold its transitions plus a moment on its own.
 
@@ -314,8 +480,7 @@ def _middle(top: Hsv, bottom: Hsv) -> str:
     return _hex((top[0], (top[1] + bottom[1]) / 2, (top[2] + bottom[2]) / 2))
 
 
-def backdrop_colours(palette: Sequence[str], grade: Grade,
-                     rng: random.Random) -> tuple[str, str]:
+def backdrop_colours(palette: Sequence[str], grade: Grade, rng: random.Random) -> tuple[str, str]:
     """The plan's studio gradient (top, bottom), from the product palette and the grade:
     deep and rich for luxurious, complementary for stylish/bold, pale for fresh, warm
     neutral for natural; then moved away from the product's brightness until the product
@@ -341,8 +506,7 @@ def backdrop_colours(palette: Sequence[str], grade: Grade,
     return _hex(top), _hex(bottom)
 
 
-def vary_backdrop(backdrop: tuple[str, str], product: str,
-                  rng: random.Random) -> tuple[str, str]:
+def vary_backdrop(backdrop: tuple[str, str], product: str, rng: random.Random) -> tuple[str, str]:
     """The plan's backdrop a touch lighter or darker for one shot (a set lit differently),
     unless that would cost the product its contrast."""
     factor = rng.uniform(0.9, 1.1)

@@ -72,8 +72,12 @@ D = TypeVar("D", bound=BaseModel)
 R = TypeVar("R")
 # Answers the model got wrong: worth one more ask with the error, never a provider retry.
 UNUSABLE_ANSWERS: tuple[type[Exception], ...] = (
-    ValidationError, DraftRejected, ModelRefusalError, OutputParserException,
-    openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError,
+    ValidationError,
+    DraftRejected,
+    ModelRefusalError,
+    OutputParserException,
+    openai.LengthFinishReasonError,
+    openai.ContentFilterFinishReasonError,
     json.JSONDecodeError,
 )
 
@@ -89,8 +93,9 @@ class Unusable(Exception):
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}"
-                         for e in exc.errors()[:8])
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:8]
+        )
     if isinstance(exc, ModelRefusalError):
         return f"the request was refused ({exc})"
     if isinstance(exc, openai.LengthFinishReasonError):
@@ -131,8 +136,15 @@ class LLMPlanner:
             self._models[agent] = await asyncio.to_thread(make_chat_model, self.settings, agent)
         return self._models[agent]
 
-    async def ask(self, agent: str, schema: type[D], messages: Sequence[BaseMessage],
-                  finish: Callable[[D], R], *, last: Callable[[D], R] | None = None) -> R:
+    async def ask(
+        self,
+        agent: str,
+        schema: type[D],
+        messages: Sequence[BaseMessage],
+        finish: Callable[[D], R],
+        *,
+        last: Callable[[D], R] | None = None,
+    ) -> R:
         """One structured answer, finished by `finish` (by `last`, when given, on the final
         ask: a more forgiving finish); re-asked with the error while it is unusable. Raises
         `Unusable` after the re-asks, `ProviderError` on provider failure."""
@@ -151,8 +163,13 @@ class LLMPlanner:
                 raise provider_error(exc) from exc
             except UNUSABLE_ANSWERS as exc:
                 error = _describe(exc)
-                log.info("%s: unusable answer (ask %d of %d): %s", agent, attempt + 1,
-                         self.max_reasks + 1, error)
+                log.info(
+                    "%s: unusable answer (ask %d of %d): %s",
+                    agent,
+                    attempt + 1,
+                    self.max_reasks + 1,
+                    error,
+                )
                 history = [*messages, HumanMessage(prompts.reask_text(error))]
         raise Unusable(agent, self.max_reasks + 1, error)
 
@@ -160,62 +177,90 @@ class LLMPlanner:
     def _fell_back(agent: str, exc: Unusable) -> None:
         log.warning("%s: offline fallback after %s", agent, exc)
 
-    async def concept(self, brief: Brief, product: ProductProfile,
-                      feedback: Sequence[str] = ()) -> Concept:
+    async def concept(
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+    ) -> Concept:
         base = await self.fallback.concept(brief, product, feedback)
         prompt = prompts.concept_prompt(brief, product, feedback)
         try:
-            return await self.ask("concept", ConceptDraft, _messages(prompt),
-                                  lambda d: complete_concept(d, brief, base))
+            return await self.ask(
+                "concept",
+                ConceptDraft,
+                _messages(prompt),
+                lambda d: complete_concept(d, brief, base),
+            )
         except Unusable as exc:
             self._fell_back("concept", exc)
             return base
 
-    async def visual(self, brief: Brief, product: ProductProfile, concept: Concept,
-                     feedback: Sequence[str] = ()) -> ShotList:
+    async def visual(
+        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+    ) -> ShotList:
         prompt = prompts.visual_prompt(brief, product, concept, feedback)
         try:
             return await self.ask(
-                "visual", ShotListDraft, _messages(prompt),
-                lambda d: complete_shots(d, brief, product, concept, self.fallback.fps))
+                "visual",
+                ShotListDraft,
+                _messages(prompt),
+                lambda d: complete_shots(d, brief, product, concept, self.fallback.fps),
+            )
         except Unusable as exc:
             self._fell_back("visual", exc)
             return await self.fallback.visual(brief, product, concept, feedback)
 
-    async def audio(self, brief: Brief, concept: Concept, shots: ShotList,
-                    feedback: Sequence[str] = ()) -> AudioPlan:
+    async def audio(
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+    ) -> AudioPlan:
         base = await self.fallback.audio(brief, concept, shots, feedback)
         if not brief.voice_over or not shots.shots:
             return base  # music only: nothing creative left to ask a model for
         # Each report that the voice ran long plans it 20 % slower, as the offline planner.
         fb = self.fallback
-        retries = feedback_count(feedback, FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND,
-                                 FEEDBACK_LINE_TOO_LONG)
-        slots = voice_slots(brief, shots, fb.fps, fb.max_wps * 0.8 ** retries, fb.voice_tail_s)
+        retries = feedback_count(
+            feedback, FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND, FEEDBACK_LINE_TOO_LONG
+        )
+        slots = voice_slots(brief, shots, fb.fps, fb.max_wps * 0.8**retries, fb.voice_tail_s)
         prompt = prompts.audio_prompt(brief, concept, shots, slots, fb.max_wps, feedback)
         try:
             return await self.ask(
-                "audio", VoiceScriptDraft, _messages(prompt),
+                "audio",
+                VoiceScriptDraft,
+                _messages(prompt),
                 lambda d: complete_audio(d, brief, base, slots),
-                last=lambda d: complete_audio(d, brief, base, slots, strict=False))
+                last=lambda d: complete_audio(d, brief, base, slots, strict=False),
+            )
         except Unusable as exc:
             self._fell_back("audio", exc)
             return base
 
-    async def assembly(self, brief: Brief, product: ProductProfile, concept: Concept,
-                       shots: ShotList, audio: AudioPlan,
-                       feedback: Sequence[str] = ()) -> RenderPlan:
+    async def assembly(
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        feedback: Sequence[str] = (),
+    ) -> RenderPlan:
         base = await self.fallback.assembly(brief, product, concept, shots, audio, feedback)
         prompt = prompts.assembly_prompt(brief, concept, shots, base, feedback)
         try:
-            return await self.ask("assembly", AssemblyDraft, _messages(prompt),
-                                  lambda d: complete_assembly(d, base))
+            return await self.ask(
+                "assembly", AssemblyDraft, _messages(prompt), lambda d: complete_assembly(d, base)
+            )
         except Unusable as exc:
             self._fell_back("assembly", exc)
             return base
 
-    async def review(self, brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan,
-                     plan: RenderPlan, attempt: int) -> QAReport:
+    async def review(
+        self,
+        brief: Brief,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        plan: RenderPlan,
+        attempt: int,
+    ) -> QAReport:
         """The plan rules, then (on a plan that meets them) the LLM judge. A plan that
         breaks a rule goes back anyway, so judging it would only spend a call."""
         rules = await self.fallback.review(brief, concept, shots, audio, plan, attempt)
@@ -227,29 +272,40 @@ class LLMPlanner:
             judged = await self.ask("qa", PlanJudgeVerdict, _messages(prompt), judge_checks)
         except Unusable as exc:
             self._fell_back("qa", exc)
-            judged = (QACheck(name="plan.llm_judge", score=0.0, passed=True,
-                              measured=f"not judged, rules only: {exc.error[:200]}"),)
+            judged = (
+                QACheck(
+                    name="plan.llm_judge",
+                    score=0.0,
+                    passed=True,
+                    measured=f"not judged, rules only: {exc.error[:200]}",
+                ),
+            )
         return QAReport(stage="plan", checks=(*rules.checks, *judged), attempt=attempt)
 
-    async def analyse_product(self, product: ProductProfile, image: bytes,
-                              mime: str = "image/png") -> ProductAnalysis | None:
+    async def analyse_product(
+        self, product: ProductProfile, image: bytes, mime: str = "image/png"
+    ) -> ProductAnalysis | None:
         """Read the reference photo (brand, verbatim text, colours, build), then audit that
         reading against the same image. None when no usable first reading came back; the
         first reading, unaudited, when only the audit failed."""
         model = model_for(self.settings, "vision")
         system = SystemMessage(prompts.VISION_SYSTEM)
-        first_ask = [system, image_message(prompts.vision_prompt(product.detected_text),
-                                           image, mime)]
+        first_ask = [
+            system,
+            image_message(prompts.vision_prompt(product.detected_text), image, mime),
+        ]
         try:
-            first = await self.ask("vision", ProductAnalysisDraft, first_ask,
-                                   lambda d: complete_analysis(d, model))
+            first = await self.ask(
+                "vision", ProductAnalysisDraft, first_ask, lambda d: complete_analysis(d, model)
+            )
         except Unusable as exc:
             self._fell_back("vision", exc)
             return None
         audit_ask = [system, image_message(prompts.audit_prompt(first), image, mime)]
         try:
-            return await self.ask("vision", ProductAnalysisAudit, audit_ask,
-                                  lambda d: complete_analysis(d, model))
+            return await self.ask(
+                "vision", ProductAnalysisAudit, audit_ask, lambda d: complete_analysis(d, model)
+            )
         except Unusable as exc:
             self._fell_back("vision audit", exc)
             return first
@@ -270,8 +326,9 @@ class LLMPlanner:
             self._fell_back("title", exc)
             return concept.title
 
-    async def sanitise(self, prompts_in: Sequence[str], *, kind: JobKind = "promo",
-                       categories: Sequence[str] = ()) -> tuple[str, ...]:
+    async def sanitise(
+        self, prompts_in: Sequence[str], *, kind: JobKind = "promo", categories: Sequence[str] = ()
+    ) -> tuple[str, ...]:
         """Flagged shot prompts rewritten once to be safe, clauses kept. The caller moderates
         the result again and blocks when it is still flagged; unchanged prompts come back
         when the model gives nothing usable (so the second check blocks them)."""
@@ -279,8 +336,10 @@ class LLMPlanner:
 
         def finish(draft: SanitisedPrompts) -> tuple[str, ...]:
             if len(draft.prompts) != len(prompts_in):
-                raise DraftRejected(f"{len(draft.prompts)} prompts back for "
-                                    f"{len(prompts_in)}; keep the count and order")
+                raise DraftRejected(
+                    f"{len(draft.prompts)} prompts back for "
+                    f"{len(prompts_in)}; keep the count and order"
+                )
             return tuple(final_prompt(kind, p, None) for p in draft.prompts)
 
         try:

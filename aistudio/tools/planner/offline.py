@@ -149,8 +149,9 @@ class OfflinePlanner:
 
     name = PLANNER_NAME
 
-    def __init__(self, max_words_per_second: float = 2.6, voice_tail_s: float = 0.3,
-                 fps: int = 30) -> None:
+    def __init__(
+        self, max_words_per_second: float = 2.6, voice_tail_s: float = 0.3, fps: int = 30
+    ) -> None:
         self.max_wps = max_words_per_second
         self.voice_tail_s = voice_tail_s
         self.fps = fps
@@ -166,11 +167,13 @@ class OfflinePlanner:
     def _timeline(self, brief: Brief, shots: ShotList) -> Timeline:
         # Fit the shot list to the film: an agent's lengths that add up come back as they
         # are; others are rescaled rather than trusted.
-        return plan_timeline(brief.kind, brief.duration_s,
-                             [s.duration_s for s in shots.shots], self.fps)
+        return plan_timeline(
+            brief.kind, brief.duration_s, [s.duration_s for s in shots.shots], self.fps
+        )
 
-    async def concept(self, brief: Brief, product: ProductProfile,
-                      feedback: Sequence[str] = ()) -> Concept:
+    async def concept(
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+    ) -> Concept:
         rules = RULES[brief.kind]
         parsed = parse_brief(brief.text, brief.kind, product.detected_text)
         rng = self._rng(brief, "concept")
@@ -182,22 +185,29 @@ class OfflinePlanner:
         points = parsed.selling_points
         return Concept(
             title=copy.title(parsed.product_name, style, brief.kind),
-            logline=copy.logline(parsed.product_name, style, vibe, brief.kind, points,
-                                 parsed.audience),
-            vibe=vibe, grade=grade,
+            logline=copy.logline(
+                parsed.product_name, style, vibe, brief.kind, points, parsed.audience
+            ),
+            vibe=vibe,
+            grade=grade,
             tagline=copy.tagline(points, brief.kind, rng, MAX_CAPTION_CHARS),
-            call_to_action=parsed.call_to_action, product_name=parsed.product_name,
-            selling_points=points, music_mood=mood, humans_allowed=rules.humans_allowed,
+            call_to_action=parsed.call_to_action,
+            product_name=parsed.product_name,
+            selling_points=points,
+            music_mood=mood,
+            humans_allowed=rules.humans_allowed,
         )
 
-    async def visual(self, brief: Brief, product: ProductProfile, concept: Concept,
-                     feedback: Sequence[str] = ()) -> ShotList:
+    async def visual(
+        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+    ) -> ShotList:
         rules = RULES[brief.kind]
         # One random stream per decision, so feedback that changes one decision (moves,
         # caption length) leaves every other decision exactly as it was.
         timing_rng, moves_rng, framing_rng, captions_rng, focus_rng = (
             self._rng(brief, f"visual.{part}")
-            for part in ("timing", "moves", "framing", "captions", "focus"))
+            for part in ("timing", "moves", "framing", "captions", "focus")
+        )
         count = timing_rng.randint(*shot_count_bounds(brief.kind, brief.duration_s))
         weights = [timing_rng.uniform(0.85, 1.2) for _ in range(count)]
         timeline = plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
@@ -210,8 +220,15 @@ class OfflinePlanner:
         framings = _framings(brief.kind, count, framing_rng)
         caption_limit = MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG)
         points = concept.selling_points
-        captions = copy.captions(concept.product_name, points, audience(brief.text), brief.kind,
-                                 count, captions_rng, caption_limit)
+        captions = copy.captions(
+            concept.product_name,
+            points,
+            audience(brief.text),
+            brief.kind,
+            count,
+            captions_rng,
+            caption_limit,
+        )
         style = self._style(brief)
         setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
         used_focus: set[str] = set()
@@ -225,20 +242,40 @@ class OfflinePlanner:
             if brief.kind == "promo" and detail:
                 detail = None if strict else copy.product_only(detail)
             description, prompt = copy.shot_prompt(
-                brief.kind, concept.product_name, framings[i], move_list[i], focus, detail,
-                product.palette, style, setting)
-            shots.append(Shot(index=i, duration_s=timeline.shot_s[i], framing=framings[i],
-                              camera_move=move_list[i], description=description,
-                              provider_prompt=prompt, caption=captions[i]))
+                brief.kind,
+                concept.product_name,
+                framings[i],
+                move_list[i],
+                focus,
+                detail,
+                product.palette,
+                style,
+                setting,
+            )
+            shots.append(
+                Shot(
+                    index=i,
+                    duration_s=timeline.shot_s[i],
+                    framing=framings[i],
+                    camera_move=move_list[i],
+                    description=description,
+                    provider_prompt=prompt,
+                    caption=captions[i],
+                )
+            )
         return ShotList(shots=tuple(shots))
 
-    async def audio(self, brief: Brief, concept: Concept, shots: ShotList,
-                    feedback: Sequence[str] = ()) -> AudioPlan:
+    async def audio(
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+    ) -> AudioPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "audio")
-        plan = AudioPlan(voice_enabled=False, music_mood=concept.music_mood,
-                         music_bpm=rng.randint(*BPM_BY_MOOD[concept.music_mood]),
-                         duck_db=rules.duck_db)
+        plan = AudioPlan(
+            voice_enabled=False,
+            music_mood=concept.music_mood,
+            music_bpm=rng.randint(*BPM_BY_MOOD[concept.music_mood]),
+            duck_db=rules.duck_db,
+        )
         if not brief.voice_over or not shots.shots:
             return plan
         timeline = self._timeline(brief, shots)
@@ -250,70 +287,123 @@ class OfflinePlanner:
         # voice tail free before the film ends.
         last_end = brief.duration_s - self.voice_tail_s - 0.2
         ends = [starts[i + 1] - 0.12 for i in range(count - 1)] + [last_end]
-        budgets = [max(1, int(rate * (end - start) + 1e-9)) for start, end in zip(starts, ends,
-                                                                                  strict=True)]
+        budgets = [
+            max(1, int(rate * (end - start) + 1e-9))
+            for start, end in zip(starts, ends, strict=True)
+        ]
         # A creator does not announce a target group; brand voices may.
         who = audience(brief.text) if brief.kind != "ugc" else None
-        texts = copy.voice_lines(brief.kind, concept.product_name, concept.selling_points,
-                                 concept.call_to_action, budgets, rng, who)
+        texts = copy.voice_lines(
+            brief.kind,
+            concept.product_name,
+            concept.selling_points,
+            concept.call_to_action,
+            budgets,
+            rng,
+            who,
+        )
         script = tuple(
-            VoiceLine(shot_index=shot.index, text=text, start_s=round(start, 3),
-                      max_end_s=round(end, 3))
+            VoiceLine(
+                shot_index=shot.index, text=text, start_s=round(start, 3), max_end_s=round(end, 3)
+            )
             for shot, text, start, end in zip(shots.shots, texts, starts, ends, strict=True)
         )
         return plan.model_copy(update={"voice_enabled": True, "script": script})
 
-    async def assembly(self, brief: Brief, product: ProductProfile, concept: Concept,
-                       shots: ShotList, audio: AudioPlan,
-                       feedback: Sequence[str] = ()) -> RenderPlan:
+    async def assembly(
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        feedback: Sequence[str] = (),
+    ) -> RenderPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "assembly")
         timeline = self._timeline(brief, shots)
         aspects = len(set(brief.aspect_ratios))
         caption_scale = min(1.6, 1.2 ** _illegible_rounds(feedback, aspects))
         # Bigger type wraps sooner: shorten captions so they still fit on two lines.
-        caption_limit = min(round(MAX_CAPTION_CHARS / caption_scale),
-                            MAX_CAPTION_CHARS - 6 * feedback_count(feedback,
-                                                                   FEEDBACK_CAPTION_TOO_LONG))
+        caption_limit = min(
+            round(MAX_CAPTION_CHARS / caption_scale),
+            MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG),
+        )
         enlarge = _fidelity_rounds(feedback, aspects)
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
-            scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15 ** boosts
+            scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15**boosts
             offset = (round(rng.uniform(-0.04, 0.04), 3), round(rng.uniform(-0.03, 0.02), 3))
-            renders.append(ShotRender(
-                shot_index=shot.index, duration_s=timeline.shot_s[i],
-                camera_move=shot.camera_move, framing=shot.framing,
-                product_scale=round(min(MAX_PRODUCT_SCALE, scale), 3),
-                product_offset=(0.0, 0.0) if boosts else offset,  # centred when in doubt
-                backdrop=vary_backdrop(backdrop, dominant, rng),
-                light_angle_deg=round(rng.uniform(20.0, 65.0), 1), prompt=shot.provider_prompt,
-                seed=rng.randrange(1 << 31)))
+            renders.append(
+                ShotRender(
+                    shot_index=shot.index,
+                    duration_s=timeline.shot_s[i],
+                    camera_move=shot.camera_move,
+                    framing=shot.framing,
+                    product_scale=round(min(MAX_PRODUCT_SCALE, scale), 3),
+                    product_offset=(0.0, 0.0) if boosts else offset,  # centred when in doubt
+                    backdrop=vary_backdrop(backdrop, dominant, rng),
+                    light_angle_deg=round(rng.uniform(20.0, 65.0), 1),
+                    prompt=shot.provider_prompt,
+                    seed=rng.randrange(1 << 31),
+                )
+            )
             if shot.caption.strip():
                 start, end = timeline.settled(i)
-                captions.append(Caption(start_s=round(start + (0.25 if i == 0 else 0.1), 3),
-                                        end_s=round(end - 0.1, 3),
-                                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS,
-                                                                            caption_limit))))
+                captions.append(
+                    Caption(
+                        start_s=round(start + (0.25 if i == 0 else 0.1), 3),
+                        end_s=round(end - 0.1, 3),
+                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS, caption_limit)),
+                    )
+                )
         transitions = tuple(
-            Transition(kind=rng.choice(rules.end_transitions if i == len(shots.shots) - 1
-                                       else rules.transitions),
-                       duration_s=timeline.transition_s[i])
-            for i in range(len(shots.shots)))
+            Transition(
+                kind=rng.choice(
+                    rules.end_transitions if i == len(shots.shots) - 1 else rules.transitions
+                ),
+                duration_s=timeline.transition_s[i],
+            )
+            for i in range(len(shots.shots))
+        )
         return RenderPlan(
-            shots=tuple(renders), transitions=transitions, captions=tuple(captions),
-            end_card=EndCard(headline=copy.shorten(concept.product_name, 28),
-                             call_to_action=copy.shorten(concept.call_to_action, 40),
-                             duration_s=timeline.end_card_s,
-                             backdrop=backdrop),
-            aspect_ratios=tuple(dict.fromkeys(brief.aspect_ratios)), grade=concept.grade,
-            fps=self.fps, duration_s=brief.duration_s, caption_scale=round(caption_scale, 3),
-            seed=brief.seed, kind=brief.kind)
+            shots=tuple(renders),
+            transitions=transitions,
+            captions=tuple(captions),
+            end_card=EndCard(
+                headline=copy.shorten(concept.product_name, 28),
+                call_to_action=copy.shorten(concept.call_to_action, 40),
+                duration_s=timeline.end_card_s,
+                backdrop=backdrop,
+            ),
+            aspect_ratios=tuple(dict.fromkeys(brief.aspect_ratios)),
+            grade=concept.grade,
+            fps=self.fps,
+            duration_s=brief.duration_s,
+            caption_scale=round(caption_scale, 3),
+            seed=brief.seed,
+            kind=brief.kind,
+        )
 
-    async def review(self, brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan,
-                     plan: RenderPlan, attempt: int) -> QAReport:
-        checks = check_plan(brief, concept, shots, audio, plan,
-                            max_words_per_second=self.max_wps, voice_tail_s=self.voice_tail_s)
+    async def review(
+        self,
+        brief: Brief,
+        concept: Concept,
+        shots: ShotList,
+        audio: AudioPlan,
+        plan: RenderPlan,
+        attempt: int,
+    ) -> QAReport:
+        checks = check_plan(
+            brief,
+            concept,
+            shots,
+            audio,
+            plan,
+            max_words_per_second=self.max_wps,
+            voice_tail_s=self.voice_tail_s,
+        )
         return QAReport(stage="plan", checks=checks, attempt=attempt)

@@ -86,11 +86,14 @@ def analysis_text(analysis: ProductAnalysis | None) -> str:
     if analysis is None:
         return ""
     parts = [
-        ("brand", analysis.brand), ("product", analysis.product_name),
+        ("brand", analysis.brand),
+        ("product", analysis.product_name),
         ("category", analysis.category),
         ("text on the product (verbatim)", " | ".join(analysis.visible_text)),
-        ("colours", ", ".join(analysis.colours)), ("material", analysis.material),
-        ("shape", analysis.shape), ("components", ", ".join(analysis.components)),
+        ("colours", ", ".join(analysis.colours)),
+        ("material", analysis.material),
+        ("shape", analysis.shape),
+        ("components", ", ".join(analysis.components)),
     ]
     return "\n".join(f"{k}: {v}" for k, v in parts if v)
 
@@ -115,17 +118,18 @@ def product_facts(brief: Brief, product: ProductProfile) -> str:
 def feedback_text(feedback: Sequence[str]) -> str:
     if not feedback:
         return ""
-    return ("\n\nThe previous plan failed QA. Fix exactly these problems and keep what was "
-            f"fine:\n{_lines(feedback)}")
+    return (
+        "\n\nThe previous plan failed QA. Fix exactly these problems and keep what was "
+        f"fine:\n{_lines(feedback)}"
+    )
 
 
-def concept_prompt(brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
-                   ) -> Prompt:
+def concept_prompt(brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()) -> Prompt:
     user = (
         f"{product_facts(brief, product)}\n\nWrite the creative concept: a title, a one-line "
         f"logline, the vibe, the colour grade and music mood that suit it, a tagline of at "
         f"most {MAX_CAPTION_CHARS} characters, the call to action (from the brief when it has "
-        f"one, else e.g. \"{RULES[brief.kind].default_cta}\"), the product name exactly as "
+        f'one, else e.g. "{RULES[brief.kind].default_cta}"), the product name exactly as '
         "printed, and 2-5 selling points taken from the brief (never invent claims)."
         f"{feedback_text(feedback)}"
     )
@@ -133,14 +137,17 @@ def concept_prompt(brief: Brief, product: ProductProfile, feedback: Sequence[str
 
 
 def concept_text(concept: Concept) -> str:
-    return (f"Title: {concept.title}\nLogline: {concept.logline}\nProduct: "
-            f"{concept.product_name}\nTagline: {concept.tagline}\nSelling points: "
-            f"{'; '.join(concept.selling_points)}\nCall to action: {concept.call_to_action}\n"
-            f"Vibe: {concept.vibe}; grade: {concept.grade}")
+    return (
+        f"Title: {concept.title}\nLogline: {concept.logline}\nProduct: "
+        f"{concept.product_name}\nTagline: {concept.tagline}\nSelling points: "
+        f"{'; '.join(concept.selling_points)}\nCall to action: {concept.call_to_action}\n"
+        f"Vibe: {concept.vibe}; grade: {concept.grade}"
+    )
 
 
-def visual_prompt(brief: Brief, product: ProductProfile, concept: Concept,
-                  feedback: Sequence[str] = ()) -> Prompt:
+def visual_prompt(
+    brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+) -> Prompt:
     rules = RULES[brief.kind]
     low, high = rules.shot_range
     moves = ", ".join(rules.moves)
@@ -164,16 +171,28 @@ def visual_prompt(brief: Brief, product: ProductProfile, concept: Concept,
 def shots_text(shots: ShotList) -> str:
     return "\n".join(
         f"{s.index + 1}. {s.duration_s:.2f}s {s.framing}, {s.camera_move}: {s.description}"
-        f"{f' Caption: {s.caption!r}' if s.caption else ''}" for s in shots.shots)
+        f"{f' Caption: {s.caption!r}' if s.caption else ''}"
+        for s in shots.shots
+    )
 
 
-def audio_prompt(brief: Brief, concept: Concept, shots: ShotList, slots: Sequence[VoiceSlot],
-                 max_wps: float, feedback: Sequence[str] = ()) -> Prompt:
+def audio_prompt(
+    brief: Brief,
+    concept: Concept,
+    shots: ShotList,
+    slots: Sequence[VoiceSlot],
+    max_wps: float,
+    feedback: Sequence[str] = (),
+) -> Prompt:
     budgets = "\n".join(
         f"shot {i + 1}: {slot.start_s:.2f}-{slot.end_s:.2f}s, at most {slot.max_words} words"
-        for i, slot in enumerate(slots))
-    person = ("Speak as the creator, in the first person (I, my), casual and honest."
-              if brief.kind == "ugc" else "A warm, confident brand voice.")
+        for i, slot in enumerate(slots)
+    )
+    person = (
+        "Speak as the creator, in the first person (I, my), casual and honest."
+        if brief.kind == "ugc"
+        else "A warm, confident brand voice."
+    )
     user = (
         f"Brief: {brief.text}\n\nConcept:\n{concept_text(concept)}\n\nShots:\n"
         f"{shots_text(shots)}\n\nWrite the voice-over, one line per shot, at most "
@@ -184,8 +203,9 @@ def audio_prompt(brief: Brief, concept: Concept, shots: ShotList, slots: Sequenc
     return Prompt(system_prompt("Audio", brief.kind), user)
 
 
-def assembly_prompt(brief: Brief, concept: Concept, shots: ShotList, base: RenderPlan,
-                    feedback: Sequence[str] = ()) -> Prompt:
+def assembly_prompt(
+    brief: Brief, concept: Concept, shots: ShotList, base: RenderPlan, feedback: Sequence[str] = ()
+) -> Prompt:
     rules = RULES[brief.kind]
     user = (
         f"Concept:\n{concept_text(concept)}\n\nShots:\n{shots_text(shots)}\n\n"
@@ -197,10 +217,16 @@ def assembly_prompt(brief: Brief, concept: Concept, shots: ShotList, base: Rende
     return Prompt(system_prompt("Assembly", brief.kind), user)
 
 
-def judge_prompt(brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan,
-                 plan: RenderPlan) -> Prompt:
-    script = "\n".join(f"{line.start_s:.2f}-{line.max_end_s:.2f}s (shot {line.shot_index + 1})"
-                       f": {line.text}" for line in audio.script) or "(no voice-over)"
+def judge_prompt(
+    brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan, plan: RenderPlan
+) -> Prompt:
+    script = (
+        "\n".join(
+            f"{line.start_s:.2f}-{line.max_end_s:.2f}s (shot {line.shot_index + 1}): {line.text}"
+            for line in audio.script
+        )
+        or "(no voice-over)"
+    )
     prompts = "\n".join(f"{s.index + 1}. {s.provider_prompt}" for s in shots.shots)
     user = (
         f"Brief ({brief.kind}, {brief.duration_s:g}s): {brief.text}\n\nConcept:\n"
@@ -224,8 +250,10 @@ VISION_SYSTEM = (
 
 def vision_prompt(detected_text: Sequence[str]) -> str:
     ocr = f" An OCR pass read: {' | '.join(detected_text[:10])}." if detected_text else ""
-    return ("Analyse this product photo: brand, product name, category, every visible text "
-            "verbatim, main colours, material, shape and visible components." + ocr)
+    return (
+        "Analyse this product photo: brand, product name, category, every visible text "
+        "verbatim, main colours, material, shape and visible components." + ocr
+    )
 
 
 def audit_prompt(first: ProductAnalysis) -> str:
@@ -257,5 +285,7 @@ def sanitise_prompt(kind: JobKind, prompts: Sequence[str], categories: Sequence[
 
 def reask_text(error: str) -> str:
     """The follow-up after an answer that could not be used."""
-    return (f"Your previous answer could not be used: {error[:1200]}\nAnswer again with JSON "
-            "that matches the schema exactly and fixes this.")
+    return (
+        f"Your previous answer could not be used: {error[:1200]}\nAnswer again with JSON "
+        "that matches the schema exactly and fixes this."
+    )

@@ -19,8 +19,13 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 _DETAIL_STEP = 4
 
 
-def studio_backdrop(width: int, height: int, colours: tuple[str, str], light_angle_deg: float,
-                    floor_y: float | None = None) -> np.ndarray:
+def studio_backdrop(
+    width: int,
+    height: int,
+    colours: tuple[str, str],
+    light_angle_deg: float,
+    floor_y: float | None = None,
+) -> np.ndarray:
     """RGB uint8 (height, width, 3). `floor_y` (0..1) adds a horizon where the set's floor
     meets the wall: slightly brighter floor, soft line."""
     small_w = max(2, math.ceil(width / _DETAIL_STEP))
@@ -30,8 +35,14 @@ def studio_backdrop(width: int, height: int, colours: tuple[str, str], light_ang
     return np.asarray(full).copy()
 
 
-def _backdrop_grid(width: int, height: int, aspect: float, colours: tuple[str, str],
-                   light_angle_deg: float, floor_y: float | None) -> np.ndarray:
+def _backdrop_grid(
+    width: int,
+    height: int,
+    aspect: float,
+    colours: tuple[str, str],
+    light_angle_deg: float,
+    floor_y: float | None,
+) -> np.ndarray:
     top, bottom = (np.array(hex_rgb(c), dtype=np.float32) for c in colours)
     t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
     image = top * (1 - t) + bottom * t

@@ -17,8 +17,11 @@ MAX_LINES = 2
 # cover on 9:16, a little lower on landscape where nothing overlaps.
 _CENTRE_Y = {"portrait": 0.78, "square": 0.82, "landscape": 0.84}
 _ACCENT: dict[Grade, tuple[int, int, int]] = {
-    "luxurious": (214, 178, 94), "stylish": (120, 200, 220), "natural": (240, 220, 190),
-    "bold": (255, 90, 60), "fresh": (120, 220, 170),
+    "luxurious": (214, 178, 94),
+    "stylish": (120, 200, 220),
+    "natural": (240, 220, 190),
+    "bold": (255, 90, 60),
+    "fresh": (120, 220, 170),
 }
 
 
@@ -50,8 +53,9 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, max_width: float) -> list[str]
     return lines
 
 
-def render_caption(text: str, frame_w: int, frame_h: int, *, scale: float = 1.0,
-                   style: Grade = "luxurious") -> CaptionImage:
+def render_caption(
+    text: str, frame_w: int, frame_h: int, *, scale: float = 1.0, style: Grade = "luxurious"
+) -> CaptionImage:
     size = caption_font_px(frame_w, frame_h, scale)
     max_width = 0.84 * frame_w
     face = font(size, "Bold")
@@ -69,19 +73,32 @@ def render_caption(text: str, frame_w: int, frame_h: int, *, scale: float = 1.0,
     image = Image.new("RGBA", (width + 2 * margin, height + 2 * margin), (0, 0, 0, 0))
     shadow = Image.new("L", image.size, 0)
     ImageDraw.Draw(shadow).rounded_rectangle(
-        (margin, margin + 4, margin + width, margin + height + 4), radius=size // 2, fill=110)
+        (margin, margin + 4, margin + width, margin + height + 4), radius=size // 2, fill=110
+    )
     image.putalpha(shadow.filter(ImageFilter.GaussianBlur(margin / 2)))
     draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((margin, margin, margin + width, margin + height),
-                           radius=size // 2, fill=(14, 14, 16, 178))
+    draw.rounded_rectangle(
+        (margin, margin, margin + width, margin + height), radius=size // 2, fill=(14, 14, 16, 178)
+    )
     accent = _ACCENT[style]
-    draw.rounded_rectangle((margin + pad_x // 2, margin + height - max(3, size // 14) - 6,
-                            margin + width - pad_x // 2, margin + height - 6),
-                           radius=2, fill=(*accent, 220))
+    draw.rounded_rectangle(
+        (
+            margin + pad_x // 2,
+            margin + height - max(3, size // 14) - 6,
+            margin + width - pad_x // 2,
+            margin + height - 6,
+        ),
+        radius=2,
+        fill=(*accent, 220),
+    )
     for i, line in enumerate(lines):
         lw = face.getlength(line)
-        draw.text((margin + (width - lw) / 2, margin + pad_y + i * line_h), line, font=face,
-                  fill=(255, 255, 255, 255))
+        draw.text(
+            (margin + (width - lw) / 2, margin + pad_y + i * line_h),
+            line,
+            font=face,
+            fill=(255, 255, 255, 255),
+        )
     x, y = caption_position(frame_w, frame_h, image.width, image.height)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -90,8 +107,11 @@ def render_caption(text: str, frame_w: int, frame_h: int, *, scale: float = 1.0,
 
 def caption_position(frame_w: int, frame_h: int, width: int, height: int) -> tuple[int, int]:
     """Top-left corner of a `width` x `height` caption image on the frame."""
-    shape = "portrait" if frame_h > frame_w * 1.2 else (
-        "landscape" if frame_w > frame_h * 1.2 else "square")
+    shape = (
+        "portrait"
+        if frame_h > frame_w * 1.2
+        else ("landscape" if frame_w > frame_h * 1.2 else "square")
+    )
     x = (frame_w - width) // 2
     y = round(_CENTRE_Y[shape] * frame_h - height / 2)
     return x, min(y, frame_h - height - round(0.04 * frame_h))
@@ -106,12 +126,13 @@ def _stamp(seconds: float, sep: str) -> str:
 
 
 def to_srt(captions: Sequence[Caption]) -> str:
-    blocks = [f"{i}\n{_stamp(c.start_s, ',')} --> {_stamp(c.end_s, ',')}\n{c.text}\n"
-              for i, c in enumerate(captions, 1)]
+    blocks = [
+        f"{i}\n{_stamp(c.start_s, ',')} --> {_stamp(c.end_s, ',')}\n{c.text}\n"
+        for i, c in enumerate(captions, 1)
+    ]
     return "\n".join(blocks)
 
 
 def to_vtt(captions: Sequence[Caption]) -> str:
-    blocks = [f"{_stamp(c.start_s, '.')} --> {_stamp(c.end_s, '.')}\n{c.text}\n"
-              for c in captions]
+    blocks = [f"{_stamp(c.start_s, '.')} --> {_stamp(c.end_s, '.')}\n{c.text}\n" for c in captions]
     return "WEBVTT\n\n" + "\n".join(blocks)

@@ -73,8 +73,15 @@ class VideoComposer:
             for c in captions
         ]
         return build_compose_spec(
-            plan, aspect, material, await storage.path_of(end_card), overlays, audio, output,
-            self.render_settings, poster,
+            plan,
+            aspect,
+            material,
+            await storage.path_of(end_card),
+            overlays,
+            audio,
+            output,
+            self.render_settings,
+            poster,
         )
 
     async def compose(
@@ -89,8 +96,13 @@ class VideoComposer:
         async with self.storage.scratch() as scratch:
             poster_path = scratch / "poster.jpg"
             spec = await self.build_spec(
-                plan, product, visuals, audio, aspect,
-                scratch / f"video-{aspect.replace(':', 'x')}.mp4", poster_path,
+                plan,
+                product,
+                visuals,
+                audio,
+                aspect,
+                scratch / f"video-{aspect.replace(':', 'x')}.mp4",
+                poster_path,
             )
             key = compose_memo_key(spec)
             video = await self.storage.recall(key)
@@ -98,21 +110,29 @@ class VideoComposer:
             if video is None:
                 await self.ffmpeg.compose(spec, on_progress=on_progress)  # + the poster
                 video = await self.storage.put_file(
-                    spec.output, kind="video", mime="video/mp4", ext="mp4",
-                    duration_s=plan.duration_s, width=spec.width, height=spec.height,
+                    spec.output,
+                    kind="video",
+                    mime="video/mp4",
+                    ext="mp4",
+                    duration_s=plan.duration_s,
+                    width=spec.width,
+                    height=spec.height,
                 )
                 await self.storage.remember(key, video)
             elif poster is None:  # remembered without its poster: take it from the video
-                await self.ffmpeg.extract_poster(await self.storage.path_of(video),
-                                                 spec.poster_s, poster_path)
+                await self.ffmpeg.extract_poster(
+                    await self.storage.path_of(video), spec.poster_s, poster_path
+                )
             if poster is None:
-                poster = await self.storage.put_file(poster_path, kind="poster",
-                                                     mime="image/jpeg", ext="jpg")
+                poster = await self.storage.put_file(
+                    poster_path, kind="poster", mime="image/jpeg", ext="jpg"
+                )
                 await self.storage.remember("poster:" + key, poster)
         return Output(aspect=aspect, video=video, poster=poster)
 
-    async def storyboard(self, visuals: Sequence[ShotVisual], plan: RenderPlan,
-                         shots: ShotList, title: str) -> Asset:
+    async def storyboard(
+        self, visuals: Sequence[ShotVisual], plan: RenderPlan, shots: ShotList, title: str
+    ) -> Asset:
         """The contact sheet. A hosted model's shot is a clip: its middle frame stands in."""
         durations = {s.shot_index: s.duration_s for s in plan.shots}
         frames: list[ShotVisual] = []
@@ -122,9 +142,11 @@ class VideoComposer:
                     frames.append(visual)
                     continue
                 out = scratch / f"shot{visual.shot_index}.jpg"
-                await self.ffmpeg.extract_poster(await self.storage.path_of(visual.asset),
-                                                 durations[visual.shot_index] / 2, out)
-                frame = await self.storage.put_file(out, kind="keyframe", mime="image/jpeg",
-                                                    ext="jpg")
+                await self.ffmpeg.extract_poster(
+                    await self.storage.path_of(visual.asset), durations[visual.shot_index] / 2, out
+                )
+                frame = await self.storage.put_file(
+                    out, kind="keyframe", mime="image/jpeg", ext="jpg"
+                )
                 frames.append(visual.model_copy(update={"asset": frame, "is_still": True}))
         return await self.stills.storyboard(frames, shots, title)

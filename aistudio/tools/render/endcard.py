@@ -19,8 +19,9 @@ def _luma(rgb: np.ndarray) -> float:
     return float(np.array(cv2.mean(rgb)[:3]) @ np.array([0.299, 0.587, 0.114]))
 
 
-def render_end_card(card: EndCard, cutout: Image.Image, frame: tuple[int, int], grade: Grade,
-                    headroom: float) -> Image.Image:
+def render_end_card(
+    card: EndCard, cutout: Image.Image, frame: tuple[int, int], grade: Grade, headroom: float
+) -> Image.Image:
     kw, kh = keyframe_size(frame, headroom)
     fw, fh = frame
     base = studio_backdrop(kw, kh, card.backdrop, 40.0)
@@ -32,8 +33,10 @@ def render_end_card(card: EndCard, cutout: Image.Image, frame: tuple[int, int], 
     # Product: a third of the frame height, centred in the upper half.
     target_h = round(fh * (0.36 if portrait else 0.42))
     scale = min(target_h / cutout.height, 0.5 * fw / cutout.width)
-    product = cutout.resize((max(2, round(cutout.width * scale)),
-                             max(2, round(cutout.height * scale))), Image.Resampling.LANCZOS)
+    product = cutout.resize(
+        (max(2, round(cutout.width * scale)), max(2, round(cutout.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     if portrait:
         px, py = (kw - product.width) // 2, round(kh / 2 - 0.26 * fh - product.height / 2)
         text_x, text_top, align_w = kw / 2, kh / 2 + 0.06 * fh, 0.8 * fw
@@ -55,10 +58,15 @@ def render_end_card(card: EndCard, cutout: Image.Image, frame: tuple[int, int], 
     cta_h = cta_face.size * 1.25 * len(cta_lines) + pad
     top = y + 0.03 * fh
     pill = (text_x - cta_w / 2, top, text_x + cta_w / 2, top + cta_h)
-    draw.rounded_rectangle(pill, radius=round(cta_h / 2) if len(cta_lines) == 1 else 24,
-                           fill=(*ink, 255))
+    draw.rounded_rectangle(
+        pill, radius=round(cta_h / 2) if len(cta_lines) == 1 else 24, fill=(*ink, 255)
+    )
     for i, line in enumerate(cta_lines):
         w = cta_face.getlength(line)
-        draw.text((text_x - w / 2, top + pad / 2 + i * cta_face.size * 1.25), line,
-                  font=cta_face, fill=(255 - ink[0], 255 - ink[1], 255 - ink[2], 255))
+        draw.text(
+            (text_x - w / 2, top + pad / 2 + i * cta_face.size * 1.25),
+            line,
+            font=cta_face,
+            fill=(255 - ink[0], 255 - ink[1], 255 - ink[2], 255),
+        )
     return Image.fromarray(apply_grade(np.asarray(canvas.convert("RGB")), grade))

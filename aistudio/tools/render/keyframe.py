@@ -28,8 +28,9 @@ def keyframe_size(frame: tuple[int, int], headroom: float) -> tuple[int, int]:
     return 2 * round(w * headroom / 2), 2 * round(h * headroom / 2)
 
 
-def fit_product(cutout_size: tuple[int, int], frame: tuple[int, int], headroom: float,
-                product_scale: float) -> tuple[int, int]:
+def fit_product(
+    cutout_size: tuple[int, int], frame: tuple[int, int], headroom: float, product_scale: float
+) -> tuple[int, int]:
     """Pixel size of the product in the keyframe: `product_scale` of the frame height,
     clamped so it fits the safe region with a margin."""
     cw, ch = cutout_size
@@ -41,8 +42,13 @@ def fit_product(cutout_size: tuple[int, int], frame: tuple[int, int], headroom: 
     return max(2, round(cw * scale)), max(2, round(ch * scale))
 
 
-def _shadow(alpha: Image.Image, size: tuple[int, int], pos: tuple[int, int],
-            light_angle_deg: float, strength: float) -> Image.Image:
+def _shadow(
+    alpha: Image.Image,
+    size: tuple[int, int],
+    pos: tuple[int, int],
+    light_angle_deg: float,
+    strength: float,
+) -> Image.Image:
     """A soft drop shadow + contact shadow as an 'L' mask for the whole keyframe.
 
     Blurred at a quarter resolution: a full-size Gaussian blur would cost ~10x more.
@@ -55,8 +61,11 @@ def _shadow(alpha: Image.Image, size: tuple[int, int], pos: tuple[int, int],
     angle = math.radians(light_angle_deg)
     dx = round(-math.cos(angle) * pw * 0.06 / 4)
     dy = round(ph * 0.03 / 4)
-    mask.paste(shrunk.point(lambda v: int(v * 0.55 * strength)),
-               (pos[0] // 4 + dx, pos[1] // 4 + dy), shrunk)
+    mask.paste(
+        shrunk.point(lambda v: int(v * 0.55 * strength)),
+        (pos[0] // 4 + dx, pos[1] // 4 + dy),
+        shrunk,
+    )
     # Contact shadow: a flat ellipse where the product meets the floor.
     contact = Image.new("L", (max(2, pw // 4), max(2, ph // 24)), 0)
     cw, ch = contact.size
@@ -69,8 +78,9 @@ def _shadow(alpha: Image.Image, size: tuple[int, int], pos: tuple[int, int],
     return mask.resize(size, Image.Resampling.BILINEAR)
 
 
-def compose_keyframe(cutout: Image.Image, shot: ShotRender, frame: tuple[int, int],
-                     grade: Grade, headroom: float) -> Image.Image:
+def compose_keyframe(
+    cutout: Image.Image, shot: ShotRender, frame: tuple[int, int], grade: Grade, headroom: float
+) -> Image.Image:
     """RGB keyframe of size keyframe_size(frame, headroom)."""
     kw, kh = keyframe_size(frame, headroom)
     fw, fh = frame
@@ -78,21 +88,23 @@ def compose_keyframe(cutout: Image.Image, shot: ShotRender, frame: tuple[int, in
     product = cutout.resize((pw, ph), Image.Resampling.LANCZOS)
     cx = kw / 2 + shot.product_offset[0] * fw
     cy = kh / 2 + (PRODUCT_CENTRE_Y - 0.5) * fh + shot.product_offset[1] * fh
-    x = round(min(max(cx - pw / 2, kw * (1 - SAFE_FRACTION) / 2),
-                  kw * (1 + SAFE_FRACTION) / 2 - pw))
-    y = round(min(max(cy - ph / 2, kh * (1 - SAFE_FRACTION) / 2),
-                  kh * (1 + SAFE_FRACTION) / 2 - ph))
+    x = round(
+        min(max(cx - pw / 2, kw * (1 - SAFE_FRACTION) / 2), kw * (1 + SAFE_FRACTION) / 2 - pw)
+    )
+    y = round(
+        min(max(cy - ph / 2, kh * (1 - SAFE_FRACTION) / 2), kh * (1 + SAFE_FRACTION) / 2 - ph)
+    )
     floor_y = (y + ph * 0.97) / kh
-    canvas = Image.fromarray(studio_backdrop(kw, kh, shot.backdrop, shot.light_angle_deg,
-                                             floor_y))
+    canvas = Image.fromarray(studio_backdrop(kw, kh, shot.backdrop, shot.light_angle_deg, floor_y))
     alpha = product.getchannel("A")
     dark = Image.new("RGB", (kw, kh), (0, 0, 0))
-    canvas = Image.composite(dark, canvas, _shadow(alpha, (kw, kh), (x, y),
-                                                    shot.light_angle_deg, 0.9))
+    canvas = Image.composite(
+        dark, canvas, _shadow(alpha, (kw, kh), (x, y), shot.light_angle_deg, 0.9)
+    )
     if grade != "natural":  # studio sets get a faint floor reflection; UGC tables don't
         reflection = product.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
         fade = np.linspace(0.22, 0.0, ph, dtype=np.float32)[:, None]
-        r_alpha = (np.asarray(reflection.getchannel("A"), dtype=np.float32) * fade)
+        r_alpha = np.asarray(reflection.getchannel("A"), dtype=np.float32) * fade
         reflection.putalpha(Image.fromarray(r_alpha.astype(np.uint8)))
         canvas.paste(reflection, (x, y + ph - 2), reflection)
     canvas.paste(product, (x, y), product)

@@ -37,23 +37,43 @@ class LocalVideoProvider:
         self.storage = storage
         self.headroom = headroom
 
-    async def submit(self, job_id: str, shot: ShotRender, plan: RenderPlan,
-                     product: ProductProfile) -> ProviderJob:
-        fingerprint = "|".join((RENDERER_VERSION, shot.model_dump_json(), plan.grade,
-                                ",".join(plan.aspect_ratios), product.cutout.sha256,
-                                str(self.headroom)))
+    async def submit(
+        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> ProviderJob:
+        fingerprint = "|".join(
+            (
+                RENDERER_VERSION,
+                shot.model_dump_json(),
+                plan.grade,
+                ",".join(plan.aspect_ratios),
+                product.cutout.sha256,
+                str(self.headroom),
+            )
+        )
         request_id = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
-        return ProviderJob(provider=self.name, model=RENDERER_VERSION, request_id=request_id,
-                           shot_index=shot.shot_index, cost_usd=0.0)
+        return ProviderJob(
+            provider=self.name,
+            model=RENDERER_VERSION,
+            request_id=request_id,
+            shot_index=shot.shot_index,
+            cost_usd=0.0,
+        )
 
-    async def keyframe(self, shot: ShotRender, plan: RenderPlan, product: ProductProfile,
-                       aspect: AspectRatio) -> Asset:
+    async def keyframe(
+        self, shot: ShotRender, plan: RenderPlan, product: ProductProfile, aspect: AspectRatio
+    ) -> Asset:
         """The shot's keyframe (also the first frame hosted models animate)."""
         job = await self.submit("", shot, plan, product)
         return (await self._one(job, shot, plan, product, aspect)).asset
 
-    async def _one(self, job: ProviderJob, shot: ShotRender, plan: RenderPlan,
-                   product: ProductProfile, aspect: AspectRatio) -> ShotVisual:
+    async def _one(
+        self,
+        job: ProviderJob,
+        shot: ShotRender,
+        plan: RenderPlan,
+        product: ProductProfile,
+        aspect: AspectRatio,
+    ) -> ShotVisual:
         memo = f"keyframe:{job.request_id}:{aspect}"
         asset = await self.storage.recall(memo)
         if asset is None:
@@ -61,23 +81,28 @@ class LocalVideoProvider:
 
             def draw() -> tuple[bytes, int, int]:
                 with Image.open(cutout_path) as im:
-                    frame = compose_keyframe(im.convert("RGBA"), shot, ASPECT_SIZES[aspect],
-                                             plan.grade, self.headroom)
+                    frame = compose_keyframe(
+                        im.convert("RGBA"), shot, ASPECT_SIZES[aspect], plan.grade, self.headroom
+                    )
                 buffer = io.BytesIO()
                 frame.save(buffer, format="PNG", compress_level=1)  # speed over size
                 return buffer.getvalue(), frame.width, frame.height
 
             data, width, height = await stills_thread(draw)
-            asset = await self.storage.put_bytes(data, kind="keyframe", mime="image/png",
-                                                 ext="png", width=width, height=height)
+            asset = await self.storage.put_bytes(
+                data, kind="keyframe", mime="image/png", ext="png", width=width, height=height
+            )
             await self.storage.remember(memo, asset)
         return ShotVisual(shot_index=shot.shot_index, aspect=aspect, asset=asset, is_still=True)
 
-    async def await_result(self, job: ProviderJob, shot: ShotRender, plan: RenderPlan,
-                           product: ProductProfile) -> list[ShotVisual]:
-        return list(await asyncio.gather(
-            *(self._one(job, shot, plan, product, aspect) for aspect in plan.aspect_ratios)
-        ))
+    async def await_result(
+        self, job: ProviderJob, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+    ) -> list[ShotVisual]:
+        return list(
+            await asyncio.gather(
+                *(self._one(job, shot, plan, product, aspect) for aspect in plan.aspect_ratios)
+            )
+        )
 
     async def cancel(self, job: ProviderJob) -> None:
         return None  # nothing runs between submit and await locally

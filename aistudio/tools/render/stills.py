@@ -60,15 +60,19 @@ class StillsRenderer:
     async def prepare(self, plan: RenderPlan, product: ProductProfile) -> None:
         """Render (and remember) every aspect's captions and end card ahead of compose: they
         need nothing the shots make, so the render step makes them while the shots render."""
-        await asyncio.gather(*(
-            job
-            for aspect in plan.aspect_ratios
-            for job in (
-                *(self._caption(c.text, aspect, plan.caption_scale, plan.grade)
-                  for c in plan.captions),
-                self.end_card(plan.end_card, product, aspect, plan.grade),
+        await asyncio.gather(
+            *(
+                job
+                for aspect in plan.aspect_ratios
+                for job in (
+                    *(
+                        self._caption(c.text, aspect, plan.caption_scale, plan.grade)
+                        for c in plan.captions
+                    ),
+                    self.end_card(plan.end_card, product, aspect, plan.grade),
+                )
             )
-        ))
+        )
 
     async def captions(
         self, captions: Sequence[Caption], aspect: AspectRatio, scale: float, grade: Grade
@@ -82,21 +86,25 @@ class StillsRenderer:
 
         return list(await asyncio.gather(*(one(c) for c in captions)))
 
-    async def _caption(self, text: str, aspect: AspectRatio, scale: float, grade: Grade
-                       ) -> Asset:
-        memo = "caption:" + hashlib.sha256(
-            f"{STILLS_VERSION}|{text}|{aspect}|{scale}|{grade}".encode()
-        ).hexdigest()
+    async def _caption(self, text: str, aspect: AspectRatio, scale: float, grade: Grade) -> Asset:
+        memo = (
+            "caption:"
+            + hashlib.sha256(
+                f"{STILLS_VERSION}|{text}|{aspect}|{scale}|{grade}".encode()
+            ).hexdigest()
+        )
         cached = await self.storage.recall(memo)
         if cached is not None and cached.width is not None and cached.height is not None:
             return cached
         width, height = ASPECT_SIZES[aspect]
-        image = await stills_thread(
-            render_caption, text, width, height, scale=scale, style=grade
-        )
+        image = await stills_thread(render_caption, text, width, height, scale=scale, style=grade)
         asset = await self.storage.put_bytes(
-            image.png, kind="caption_overlay", mime="image/png", ext="png",
-            width=image.width, height=image.height,
+            image.png,
+            kind="caption_overlay",
+            mime="image/png",
+            ext="png",
+            width=image.width,
+            height=image.height,
         )
         await self.storage.remember(memo, asset)
         return asset
@@ -104,10 +112,13 @@ class StillsRenderer:
     async def end_card(
         self, card: EndCard, product: ProductProfile, aspect: AspectRatio, grade: Grade
     ) -> Asset:
-        memo = "endcard:" + hashlib.sha256(
-            f"{STILLS_VERSION}|{card.model_dump_json()}|{product.cutout.sha256}|{aspect}|"
-            f"{grade}|{self.headroom}".encode()
-        ).hexdigest()
+        memo = (
+            "endcard:"
+            + hashlib.sha256(
+                f"{STILLS_VERSION}|{card.model_dump_json()}|{product.cutout.sha256}|{aspect}|"
+                f"{grade}|{self.headroom}".encode()
+            ).hexdigest()
+        )
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
         cutout_path = await self.storage.path_of(product.cutout)
@@ -126,16 +137,18 @@ class StillsRenderer:
         await self.storage.remember(memo, asset)
         return asset
 
-    async def storyboard(
-        self, visuals: Sequence[ShotVisual], shots: ShotList, title: str
-    ) -> Asset:
+    async def storyboard(self, visuals: Sequence[ShotVisual], shots: ShotList, title: str) -> Asset:
         by_index = {v.shot_index: v for v in visuals}
-        paths = [await self.storage.path_of(by_index[s.index].asset) for s in shots.shots
-                 if s.index in by_index]
+        paths = [
+            await self.storage.path_of(by_index[s.index].asset)
+            for s in shots.shots
+            if s.index in by_index
+        ]
         notes = [
             f"{s.index + 1}. {s.duration_s:.1f}s {s.framing} {s.camera_move.replace('_', ' ')}"
             f"{' — ' + s.caption if s.caption else ''}"
-            for s in shots.shots if s.index in by_index
+            for s in shots.shots
+            if s.index in by_index
         ]
 
         def draw() -> bytes:

@@ -13,8 +13,9 @@ THUMB_W = 320
 COLUMNS = 4
 
 
-def render_storyboard(keyframes: Sequence[Image.Image], notes: Sequence[str],
-                      title: str) -> Image.Image:
+def render_storyboard(
+    keyframes: Sequence[Image.Image], notes: Sequence[str], title: str
+) -> Image.Image:
     if not keyframes:
         raise ValueError("a storyboard needs at least one keyframe")
     aspect = keyframes[0].height / keyframes[0].width
@@ -24,8 +25,11 @@ def render_storyboard(keyframes: Sequence[Image.Image], notes: Sequence[str],
     columns = min(COLUMNS, len(keyframes))
     rows = -(-len(keyframes) // columns)
     gap, header = 24, 70
-    sheet = Image.new("RGB", (gap + columns * (THUMB_W + gap),
-                              header + rows * (thumb_h + note_h + gap) + gap), (246, 245, 242))
+    sheet = Image.new(
+        "RGB",
+        (gap + columns * (THUMB_W + gap), header + rows * (thumb_h + note_h + gap) + gap),
+        (246, 245, 242),
+    )
     draw = ImageDraw.Draw(sheet)
     draw.text((gap, 20), title, font=title_face, fill=(20, 20, 20))
     for i, (frame, note) in enumerate(zip(keyframes, notes, strict=True)):

@@ -48,17 +48,28 @@ def build_storage(settings: Settings) -> Storage:
     if settings.storage_backend != "supabase":
         return LocalStorage(settings.storage_dir)
     cfg = settings.supabase
-    missing = [name for name, value in (("AISTUDIO_SUPABASE__URL", cfg.url),
-                                        ("SUPABASE_KEY", settings.supabase_key)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("AISTUDIO_SUPABASE__URL", cfg.url),
+            ("SUPABASE_KEY", settings.supabase_key),
+        )
+        if not value
+    ]
     if missing or cfg.url is None or settings.supabase_key is None:
-        raise ToolUnavailable(f"storage_backend=supabase needs {' and '.join(missing)} "
-                              f"(or set AISTUDIO_STORAGE_BACKEND=local)")
+        raise ToolUnavailable(
+            f"storage_backend=supabase needs {' and '.join(missing)} "
+            f"(or set AISTUDIO_STORAGE_BACKEND=local)"
+        )
     # Imported here: the supabase SDK (auth, realtime, postgrest) is heavy, and local
     # installs never need it.
     from aistudio.tools.storage.supabase import SupabasePolicy, SupabaseStorage
 
     return SupabaseStorage(
-        cfg.url, settings.supabase_key.get_secret_value(), bucket=cfg.bucket,
-        cache_dir=supabase_cache_dir(settings), signed_url_ttl_s=cfg.signed_url_ttl_s,
+        cfg.url,
+        settings.supabase_key.get_secret_value(),
+        bucket=cfg.bucket,
+        cache_dir=supabase_cache_dir(settings),
+        signed_url_ttl_s=cfg.signed_url_ttl_s,
         policy=SupabasePolicy(timeout_s=cfg.timeout_s),
     )

@@ -83,17 +83,21 @@ def _as_error(exc: Exception, what: str) -> AppError:
         if status == 404:
             return NotFound(f"{what}: {exc.message}")
         retryable = status is not None and (status in (408, 429) or status >= 500)
-        return ProviderError(f"{what}: {exc.message}", provider=PROVIDER, status=status,
-                             retryable=retryable)
+        return ProviderError(
+            f"{what}: {exc.message}", provider=PROVIDER, status=status, retryable=retryable
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return ProviderError(f"{what} timed out ({type(exc).__name__})", provider=PROVIDER,
-                             retryable=True)
+        return ProviderError(
+            f"{what} timed out ({type(exc).__name__})", provider=PROVIDER, retryable=True
+        )
     if isinstance(exc, httpx.TransportError):
-        return ProviderError(f"{what}: {type(exc).__name__}: {exc}", provider=PROVIDER,
-                             retryable=True)
+        return ProviderError(
+            f"{what}: {type(exc).__name__}: {exc}", provider=PROVIDER, retryable=True
+        )
     # A 200 whose body storage3 could not use (not JSON, no `Key`, no `signedURL`).
-    return ProviderError(f"{what}: malformed answer ({type(exc).__name__}: {exc})",
-                         provider=PROVIDER, retryable=True)
+    return ProviderError(
+        f"{what}: malformed answer ({type(exc).__name__}: {exc})", provider=PROVIDER, retryable=True
+    )
 
 
 def _sha256(data: bytes) -> str:
@@ -121,8 +125,14 @@ class SupabaseStorage:
     name = "supabase"
 
     def __init__(
-        self, url: str, key: str, *, bucket: str, cache_dir: Path,
-        signed_url_ttl_s: int = 3600, policy: SupabasePolicy | None = None,
+        self,
+        url: str,
+        key: str,
+        *,
+        bucket: str,
+        cache_dir: Path,
+        signed_url_ttl_s: int = 3600,
+        policy: SupabasePolicy | None = None,
     ) -> None:
         self.url = url
         self.bucket = bucket
@@ -148,8 +158,9 @@ class SupabaseStorage:
             # Our own httpx client: storage3's `timeout=` is deprecated (it warns on every
             # client), and this one carries the configured timeout as a float.
             http = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=True)
-            options = AsyncClientOptions(httpx_client=http, auto_refresh_token=False,
-                                         persist_session=False)
+            options = AsyncClientOptions(
+                httpx_client=http, auto_refresh_token=False, persist_session=False
+            )
             # The constructor `acreate_client` wraps; it sends no request. Called directly
             # so that no await sits between the check above and the assignment below.
             self._client = AsyncClient(self.url, self._key, options)
@@ -185,8 +196,14 @@ class SupabaseStorage:
                 raise error
             delay = min(p.max_backoff_s, p.backoff_s * 2 ** (attempt - 1))
             delay *= random.uniform(0.5, 1.5)  # jitter, not security
-            log.warning("%s failed (%s), attempt %d/%d, retrying in %.2fs",
-                        what, error, attempt, p.attempts, delay)
+            log.warning(
+                "%s failed (%s), attempt %d/%d, retrying in %.2fs",
+                what,
+                error,
+                attempt,
+                p.attempts,
+                delay,
+            )
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
@@ -197,9 +214,11 @@ class SupabaseStorage:
         if self._bucket_ready:
             return
         try:
-            await self._call(f"get bucket {self.bucket}",
-                             lambda: self._storage().get_bucket(self.bucket))
+            await self._call(
+                f"get bucket {self.bucket}", lambda: self._storage().get_bucket(self.bucket)
+            )
         except NotFound:
+
             async def create() -> None:
                 try:
                     await self._storage().create_bucket(self.bucket, options={"public": False})
@@ -240,8 +259,7 @@ class SupabaseStorage:
     async def put_file(
         self, path: Path, *, kind: AssetKind, mime: str, ext: str, move: bool = True, **facts: Any
     ) -> Asset:
-        asset = await self.cache.put_file(path, kind=kind, mime=mime, ext=ext, move=move,
-                                          **facts)
+        asset = await self.cache.put_file(path, kind=kind, mime=mime, ext=ext, move=move, **facts)
         if asset.key not in self._remote:
             # Read in a thread and uploaded as bytes: given a path, storage3 opens and reads
             # the file on the event loop. Rendered outputs are tens of MB at most.
@@ -299,12 +317,12 @@ class SupabaseStorage:
     async def signed_url(self, asset: Asset, ttl_s: int | None = None) -> str:
         """An absolute URL that serves the object without a key until it expires."""
         ttl = ttl_s or self.signed_url_ttl_s
-        answer = await self._call(f"sign {asset.key}",
-                                  lambda: self._files().create_signed_url(asset.key, ttl))
+        answer = await self._call(
+            f"sign {asset.key}", lambda: self._files().create_signed_url(asset.key, ttl)
+        )
         url = answer.get("signedURL")
         if not url:
-            raise ProviderError(f"sign {asset.key}: no signedURL in the answer",
-                                provider=PROVIDER)
+            raise ProviderError(f"sign {asset.key}: no signedURL in the answer", provider=PROVIDER)
         return str(url)
 
     # -- memo --------------------------------------------------------------------------------
@@ -315,6 +333,7 @@ class SupabaseStorage:
         if raw is not None:
             asset = Asset.model_validate_json(raw)
         else:
+
             async def attempt() -> Asset:
                 body: bytes = await self._files().download(key)
                 try:
@@ -335,8 +354,11 @@ class SupabaseStorage:
         body = asset.model_dump_json().encode()
         await self.ensure_bucket()
         # Upsert: a memo key may be re-pointed (e.g. after the object vanished).
-        options: FileOptions = {"content-type": "application/json", "cache-control": "no-cache",
-                                "upsert": "true"}
+        options: FileOptions = {
+            "content-type": "application/json",
+            "cache-control": "no-cache",
+            "upsert": "true",
+        }
         await self._call(f"upload {key}", lambda: self._files().upload(key, body, options))
         await asyncio.to_thread(_atomic_write, self.cache.root / key, body)
 

@@ -123,15 +123,18 @@ def format_duration(entry: CatalogEntry, seconds: int) -> int | str:
     return seconds
 
 
-def shot_problems(entry: CatalogEntry, duration_s: float, aspect: AspectRatio, *,
-                  people_in_shot: bool) -> list[str]:
+def shot_problems(
+    entry: CatalogEntry, duration_s: float, aspect: AspectRatio, *, people_in_shot: bool
+) -> list[str]:
     """Why this model cannot make this shot (empty: it can)."""
     problems = []
     if entry.kind != "video":
         problems.append(f"{entry.id} is an image model")
     if pick_duration(entry, duration_s) is None:
-        problems.append(f"{entry.id} makes clips of at most {max(entry.durations)}s, "
-                        f"the shot needs {duration_s:.2f}s")
+        problems.append(
+            f"{entry.id} makes clips of at most {max(entry.durations)}s, "
+            f"the shot needs {duration_s:.2f}s"
+        )
     if entry.aspect_ratios is not None and aspect not in entry.aspect_ratios:
         problems.append(f"{entry.id} does not make {aspect} video")
     if people_in_shot and not entry.faces_allowed:
@@ -139,9 +142,17 @@ def shot_problems(entry: CatalogEntry, duration_s: float, aspect: AspectRatio, *
     return problems
 
 
-def build_payload(entry: CatalogEntry, *, prompt: str, image_url: str, duration_s: float,
-                  aspect: AspectRatio, seed: int, negative_prompt: str = "",
-                  with_audio: bool = False) -> dict[str, Any]:
+def build_payload(
+    entry: CatalogEntry,
+    *,
+    prompt: str,
+    image_url: str,
+    duration_s: float,
+    aspect: AspectRatio,
+    seed: int,
+    negative_prompt: str = "",
+    with_audio: bool = False,
+) -> dict[str, Any]:
     """The model's input JSON for one shot (pure)."""
     seconds = pick_duration(entry, duration_s)
     if seconds is None:
@@ -163,11 +174,15 @@ def build_payload(entry: CatalogEntry, *, prompt: str, image_url: str, duration_
     return payload
 
 
-def estimate_cost(entry: CatalogEntry, duration_s: float, *, with_audio: bool = False
-                  ) -> float | None:
+def estimate_cost(
+    entry: CatalogEntry, duration_s: float, *, with_audio: bool = False
+) -> float | None:
     seconds = pick_duration(entry, duration_s)
-    price = entry.price_per_s_with_audio if with_audio and entry.price_per_s_with_audio \
+    price = (
+        entry.price_per_s_with_audio
+        if with_audio and entry.price_per_s_with_audio
         else entry.price_per_s
+    )
     if seconds is None or price is None:
         return None
     return round(seconds * price, 4)
@@ -180,15 +195,21 @@ def media_url(entry: CatalogEntry, output: Any, *, provider: str) -> str:
     for part in [p for p in entry.output_path.split(".") if p]:
         if isinstance(value, Mapping) and part in value:
             value = value[part]
-        elif isinstance(value, Sequence) and not isinstance(value, str) and part.isdigit() \
-                and int(part) < len(value):
+        elif (
+            isinstance(value, Sequence)
+            and not isinstance(value, str)
+            and part.isdigit()
+            and int(part) < len(value)
+        ):
             value = value[int(part)]
         else:
-            raise ProviderError(f"{entry.id}: no {entry.output_path!r} in the model's output",
-                                provider=provider)
+            raise ProviderError(
+                f"{entry.id}: no {entry.output_path!r} in the model's output", provider=provider
+            )
     if isinstance(value, list) and value:
         value = value[0]
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ProviderError(f"{entry.id}: the output has no media URL ({str(value)[:80]!r})",
-                            provider=provider)
+        raise ProviderError(
+            f"{entry.id}: the output has no media URL ({str(value)[:80]!r})", provider=provider
+        )
     return value

@@ -43,17 +43,23 @@ def _as_provider_error(exc: Exception, what: str) -> ProviderError:
         # fal-client already retried 408/409/429 and ingress 502-504 ten times; what
         # reaches us is worth another round only when it is transient.
         retryable = status in (408, 409, 429) or status >= 500
-        return ProviderError(f"{what} answered {status}: {str(exc.message)[:300]}",
-                             provider=PROVIDER, status=status, retryable=retryable)
+        return ProviderError(
+            f"{what} answered {status}: {str(exc.message)[:300]}",
+            provider=PROVIDER,
+            status=status,
+            retryable=retryable,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return ProviderError(f"{what} timed out", provider=PROVIDER, retryable=True)
     if isinstance(exc, httpx.TransportError):
-        return ProviderError(f"{what} could not connect: {exc!r}", provider=PROVIDER,
-                             retryable=True)
+        return ProviderError(
+            f"{what} could not connect: {exc!r}", provider=PROVIDER, retryable=True
+        )
     # KeyError / ValueError / JSON errors: the SDK could not read the answer (malformed
     # body, unknown status such as FAILED); a retry of a read is harmless.
-    return ProviderError(f"{what} sent an answer the SDK could not read: {exc!r}",
-                         provider=PROVIDER, retryable=True)
+    return ProviderError(
+        f"{what} sent an answer the SDK could not read: {exc!r}", provider=PROVIDER, retryable=True
+    )
 
 
 _SDK_ERRORS = (fal_client.FalClientHTTPError, httpx.HTTPError, KeyError, ValueError)
@@ -62,8 +68,9 @@ _SDK_ERRORS = (fal_client.FalClientHTTPError, httpx.HTTPError, KeyError, ValueEr
 class FalBackend:
     name = PROVIDER
 
-    def __init__(self, key: str, *, endpoints: FalEndpoints | None = None,
-                 timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, key: str, *, endpoints: FalEndpoints | None = None, timeout_s: float = 60.0
+    ) -> None:
         if endpoints is not None:
             point_sdk_at(endpoints)
         self._client = fal_client.AsyncClient(key=key, default_timeout=timeout_s)
@@ -74,8 +81,9 @@ class FalBackend:
         except _SDK_ERRORS as exc:
             raise _as_provider_error(exc, "upload") from exc
 
-    async def submit(self, entry: CatalogEntry, payload: dict[str, Any], *,
-                     webhook_url: str | None = None) -> str:
+    async def submit(
+        self, entry: CatalogEntry, payload: dict[str, Any], *, webhook_url: str | None = None
+    ) -> str:
         try:
             handle = await self._client.submit(entry.model, payload, webhook_url=webhook_url)
         except _SDK_ERRORS as exc:

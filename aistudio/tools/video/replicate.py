@@ -31,26 +31,34 @@ def _as_provider_error(exc: Exception, what: str, *, create: bool = False) -> Pr
         status = exc.status or 0
         transient = {429, 503} if create else {408, 429, 500, 502, 503, 504}
         detail = exc.detail or exc.title or "no detail"
-        return ProviderError(f"{what} answered {status}: {detail[:300]}", provider=PROVIDER,
-                             status=status, retryable=status in transient)
+        return ProviderError(
+            f"{what} answered {status}: {detail[:300]}",
+            provider=PROVIDER,
+            status=status,
+            retryable=status in transient,
+        )
     if isinstance(exc, httpx.ConnectError):  # nothing reached the provider: safe to retry
-        return ProviderError(f"{what} could not connect: {exc!r}", provider=PROVIDER,
-                             retryable=True)
+        return ProviderError(
+            f"{what} could not connect: {exc!r}", provider=PROVIDER, retryable=True
+        )
     if isinstance(exc, httpx.TimeoutException):
         return ProviderError(f"{what} timed out", provider=PROVIDER, retryable=not create)
     if isinstance(exc, httpx.HTTPError):
         return ProviderError(f"{what} failed: {exc!r}", provider=PROVIDER, retryable=not create)
-    return ProviderError(f"{what} sent an answer the SDK could not read: {exc!r}",
-                         provider=PROVIDER, retryable=not create)
+    return ProviderError(
+        f"{what} sent an answer the SDK could not read: {exc!r}",
+        provider=PROVIDER,
+        retryable=not create,
+    )
 
 
 class ReplicateBackend:
     name = PROVIDER
 
-    def __init__(self, token: str, *, base_url: str | None = None,
-                 timeout_s: float = 60.0) -> None:
+    def __init__(self, token: str, *, base_url: str | None = None, timeout_s: float = 60.0) -> None:
         self._client = ReplicateClient(
-            api_token=token, base_url=base_url,
+            api_token=token,
+            base_url=base_url,
             timeout=httpx.Timeout(timeout_s, connect=10.0),
         )
 
@@ -63,8 +71,9 @@ class ReplicateBackend:
             raise _as_provider_error(exc, "file upload", create=True) from exc
         return str(file.urls["get"])
 
-    async def submit(self, entry: CatalogEntry, payload: dict[str, Any], *,
-                     webhook_url: str | None = None) -> str:
+    async def submit(
+        self, entry: CatalogEntry, payload: dict[str, Any], *, webhook_url: str | None = None
+    ) -> str:
         hook: dict[str, Any] = {}
         if webhook_url:
             hook = {"webhook": webhook_url, "webhook_events_filter": ["completed"]}

@@ -74,16 +74,18 @@ def parse_replicate_event(body: bytes) -> ProviderEvent | None:
         raise InputError("replicate webhook without a prediction id")
     status = data.get("status")
     if status == "succeeded":
-        return ProviderEvent("replicate", request_id,
-                             PollState("succeeded", output=data.get("output")))
+        return ProviderEvent(
+            "replicate", request_id, PollState("succeeded", output=data.get("output"))
+        )
     if status in ("failed", "canceled"):
         error = str(data.get("error") or status)[:500]
         return ProviderEvent("replicate", request_id, PollState(status, error=error))
     return None
 
 
-def verify_replicate(secret: str, headers: Mapping[str, str], body: bytes, *,
-                     now: int | None = None) -> None:
+def verify_replicate(
+    secret: str, headers: Mapping[str, str], body: bytes, *, now: int | None = None
+) -> None:
     try:
         verify_webhook(secret, headers, body, tolerance_s=TOLERANCE_S, now=now)
     except InputError as exc:
@@ -122,11 +124,14 @@ class FalWebhookVerifier:
             return True
         return False
 
-    async def verify(self, headers: Mapping[str, str], body: bytes, *,
-                     now: int | None = None) -> None:
+    async def verify(
+        self, headers: Mapping[str, str], body: bytes, *, now: int | None = None
+    ) -> None:
         lower = {k.lower(): v for k, v in headers.items()}
-        parts = [lower.get(f"x-fal-webhook-{name}", "")
-                 for name in ("request-id", "user-id", "timestamp", "signature")]
+        parts = [
+            lower.get(f"x-fal-webhook-{name}", "")
+            for name in ("request-id", "user-id", "timestamp", "signature")
+        ]
         request_id, user_id, stamp, signature_hex = parts
         if not all(parts):
             raise Unauthorized("fal webhook: signature headers are missing")
@@ -137,8 +142,7 @@ class FalWebhookVerifier:
         current = int(time.time()) if now is None else now
         if abs(current - timestamp) > TOLERANCE_S:
             raise Unauthorized(f"fal webhook: timestamp is more than {TOLERANCE_S}s from now")
-        message = "\n".join(
-            [request_id, user_id, stamp, hashlib.sha256(body).hexdigest()]).encode()
+        message = "\n".join([request_id, user_id, stamp, hashlib.sha256(body).hexdigest()]).encode()
         if not self._keys or time.monotonic() - self._fetched_at > self._max_age_s:
             await self._load()
         if self._matches(self._keys, signature, message):
@@ -159,10 +163,14 @@ class WebhookInbox:
         return f"provider-webhook:{provider}:{request_id}"
 
     async def deliver(self, event: ProviderEvent) -> None:
-        record = {"state": event.state.state, "output": event.state.output,
-                  "error": event.state.error}
-        asset = await self.storage.put_bytes(json.dumps(record).encode(), kind="plan",
-                                             mime="application/json", ext="json")
+        record = {
+            "state": event.state.state,
+            "output": event.state.output,
+            "error": event.state.error,
+        }
+        asset = await self.storage.put_bytes(
+            json.dumps(record).encode(), kind="plan", mime="application/json", ext="json"
+        )
         await self.storage.remember(self._memo(event.provider, event.request_id), asset)
 
     async def take(self, provider: str, request_id: str) -> PollState | None:
@@ -170,5 +178,4 @@ class WebhookInbox:
         if asset is None:
             return None
         record = json.loads(await self.storage.read_bytes(asset))
-        return PollState(record["state"], output=record.get("output"),
-                         error=record.get("error"))
+        return PollState(record["state"], output=record.get("output"), error=record.get("error"))

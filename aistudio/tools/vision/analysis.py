@@ -20,8 +20,9 @@ AUTH_STATUSES = frozenset({401, 403})
 
 
 class ProductAnalyst(Protocol):
-    async def analyse_product(self, product: ProductProfile, image: bytes,
-                              mime: str = "image/png") -> ProductAnalysis | None: ...
+    async def analyse_product(
+        self, product: ProductProfile, image: bytes, mime: str = "image/png"
+    ) -> ProductAnalysis | None: ...
 
 
 class AnalysingIngestor:
@@ -38,8 +39,7 @@ class AnalysingIngestor:
         # model sees what the renderer and QA see.
         image = await self.storage.read_bytes(profile.normalized)
         try:
-            analysis = await self.analyst.analyse_product(profile, image,
-                                                          profile.normalized.mime)
+            analysis = await self.analyst.analyse_product(profile, image, profile.normalized.mime)
         except ProviderError as exc:
             if exc.status in AUTH_STATUSES:
                 raise  # a wrong key or project fails every later call too: say so now
@@ -47,6 +47,7 @@ class AnalysingIngestor:
             note = f"vision analysis skipped: {exc.message}"[:300]
             return profile.model_copy(update={"notes": (*profile.notes, note)})
         if analysis is None:
-            return profile.model_copy(update={
-                "notes": (*profile.notes, "vision analysis gave no usable answer")})
+            return profile.model_copy(
+                update={"notes": (*profile.notes, "vision analysis gave no usable answer")}
+            )
         return profile.model_copy(update={"analysis": analysis})

@@ -54,9 +54,15 @@ class PeopleDetector:
         """Detections with score >= MIN_SCORE: [{"class", "score", "box": [x, y, w, h]}]."""
         h, w = rgb.shape[:2]
         scale = min(1.0, INPUT_SIDE / max(h, w))
-        small = rgb[..., :3] if scale == 1.0 else cv2.resize(
-            rgb[..., :3], (max(1, round(w * scale)), max(1, round(h * scale))),
-            interpolation=cv2.INTER_AREA)
+        small = (
+            rgb[..., :3]
+            if scale == 1.0
+            else cv2.resize(
+                rgb[..., :3],
+                (max(1, round(w * scale)), max(1, round(h * scale))),
+                interpolation=cv2.INTER_AREA,
+            )
+        )
         # NudeNet converts its input with RGBA->BGR (then swaps back to RGB): hand it RGBA.
         rgba = np.dstack([small, np.full(small.shape[:2], 255, np.uint8)])
         with self._lock:  # one ONNX session, loaded once, used by one thread at a time
@@ -66,8 +72,9 @@ class PeopleDetector:
             if float(d["score"]) < MIN_SCORE:
                 continue
             x, y, bw, bh = (round(v / scale) for v in d["box"])
-            kept.append({"class": str(d["class"]), "score": float(d["score"]),
-                         "box": [x, y, bw, bh]})
+            kept.append(
+                {"class": str(d["class"]), "score": float(d["score"]), "box": [x, y, bw, bh]}
+            )
         return kept
 
     def faces(self, rgb: np.ndarray) -> FaceResult:

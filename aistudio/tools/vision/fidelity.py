@@ -84,8 +84,7 @@ def _plausible(homography: np.ndarray | None, extent: np.ndarray) -> bool:
     (x0, y0), (x1, y1) = extent
     corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
     denominators = corners @ h[2, :2] + 1.0
-    return bool(denominators.min() > 0 and
-                denominators.max() / denominators.min() < MAX_KEYSTONE)
+    return bool(denominators.min() > 0 and denominators.max() / denominators.min() < MAX_KEYSTONE)
 
 
 def _distinct(points: np.ndarray) -> int:
@@ -93,8 +92,9 @@ def _distinct(points: np.ndarray) -> int:
     return len({(round(float(x)), round(float(y))) for x, y in points})
 
 
-def _level_features(gray: np.ndarray, mask: np.ndarray, level: float, features: int
-                    ) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
+def _level_features(
+    gray: np.ndarray, mask: np.ndarray, level: float, features: int
+) -> tuple[list[cv2.KeyPoint], np.ndarray | None]:
     if level != 1.0:
         size = (max(1, round(gray.shape[1] * level)), max(1, round(gray.shape[0] * level)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
@@ -113,8 +113,9 @@ class FidelityScorer:
     def __init__(self, reference_rgba: np.ndarray) -> None:
         """`reference_rgba`: the cut-out (RGBA uint8), alpha = product mask."""
         gray = _resize_long_side(_gray(reference_rgba[..., :3]), REFERENCE_SIDE)
-        alpha = _resize_long_side(np.ascontiguousarray(reference_rgba[..., 3]), REFERENCE_SIDE,
-                                  nearest=True)
+        alpha = _resize_long_side(
+            np.ascontiguousarray(reference_rgba[..., 3]), REFERENCE_SIDE, nearest=True
+        )
         # Erode: keypoints on the silhouette describe the old backdrop as much as the product.
         mask = cv2.erode((alpha > 127).astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
         if not mask.any():
@@ -123,8 +124,9 @@ class FidelityScorer:
         descriptors: list[np.ndarray] = []
         points: list[np.ndarray] = []
         for level, share in REFERENCE_LEVELS:
-            found_kp, found_desc = _level_features(gray, mask, level,
-                                                   round(MAX_REFERENCE_FEATURES * share))
+            found_kp, found_desc = _level_features(
+                gray, mask, level, round(MAX_REFERENCE_FEATURES * share)
+            )
             if found_desc is None:
                 continue
             keypoints += found_kp
@@ -140,8 +142,8 @@ class FidelityScorer:
         """From the normalized photo and its product mask (cropped to the product)."""
         ys, xs = np.nonzero(mask > 127)
         if xs.size:
-            rgb = rgb[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-            mask = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+            rgb = rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+            mask = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         return cls(np.dstack([rgb, mask]))
 
     @property
@@ -169,7 +171,8 @@ class FidelityScorer:
         # Fit frame -> reference, so the 5 px tolerance is measured at the reference's fixed
         # analysis size: in the frame, 5 px on a product 150 px tall would accept nonsense.
         back, inlier_mask = cv2.findHomography(
-            dst, src, cv2.RANSAC, REPROJECTION_PX, maxIters=4000, confidence=0.995)
+            dst, src, cv2.RANSAC, REPROJECTION_PX, maxIters=4000, confidence=0.995
+        )
         if back is None or inlier_mask is None or abs(np.linalg.det(back)) < 1e-12:
             return FidelityResult(0, len(good), 0.0)
         if not _plausible(np.linalg.inv(back), self._extent):

@@ -28,8 +28,9 @@ MIN_TEXT_CONFIDENCE = 0.6
 # A product covering less of the photo than this gets a second OCR pass on its own crop,
 # where small label lettering is read at a higher resolution.
 CROP_OCR_BELOW = 0.12
-_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD,
-                       0xCE, 0xCF})
+_JPEG_SOF = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD9)})
 
 
@@ -141,7 +142,9 @@ def _to_srgb(image: Image.Image, notes: list[str]) -> Image.Image:
     source = image.convert("RGB") if alpha is not None else image
     try:
         converted = ImageCms.profileToProfile(
-            source, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB"),
+            source,
+            ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+            ImageCms.createProfile("sRGB"),
             outputMode="RGB",
         )
     except (ImageCms.PyCMSError, OSError, ValueError):
@@ -167,8 +170,7 @@ def _open_checked(data: bytes, fmt: str, limits: MediaLimits) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=[fmt])
     except Image.DecompressionBombError as exc:
-        raise MediaTooLarge(f"the reference image looks like a decompression bomb ({exc})") \
-            from exc
+        raise MediaTooLarge(f"the reference image looks like a decompression bomb ({exc})") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
         raise InputError(f"the reference {fmt} is corrupt ({exc})") from exc
     # Second, per-call guard on the size PIL itself will decode (it may read a different
@@ -210,8 +212,10 @@ def decode(data: bytes, limits: MediaLimits) -> Decoded:
     image = image.convert("RGBA" if has_alpha else "RGB")
     scale = limits.working_side_px / max(image.size)
     if scale < 1:
-        image = image.resize((max(1, round(image.width * scale)),
-                              max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
     array = np.asarray(image)
     alpha = np.ascontiguousarray(array[..., 3]) if has_alpha else None
     rgb = np.ascontiguousarray(array[..., :3])
@@ -225,13 +229,13 @@ def _png(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def expand_box(bbox: tuple[int, int, int, int], size: tuple[int, int], margin: float
-               ) -> tuple[int, int, int, int]:
+def expand_box(
+    bbox: tuple[int, int, int, int], size: tuple[int, int], margin: float
+) -> tuple[int, int, int, int]:
     """bbox (x, y, w, h) grown by `margin` x its long side, clipped to size (w, h): x0,y0,x1,y1."""
     x, y, w, h = bbox
     pad = round(margin * max(w, h))
-    return (max(0, x - pad), max(0, y - pad), min(size[0], x + w + pad),
-            min(size[1], y + h + pad))
+    return (max(0, x - pad), max(0, y - pad), min(size[0], x + w + pad), min(size[1], y + h + pad))
 
 
 def cutout_rgba(rgb: np.ndarray, mask: MaskResult) -> np.ndarray:
@@ -242,8 +246,11 @@ def cutout_rgba(rgb: np.ndarray, mask: MaskResult) -> np.ndarray:
 
 def _keep_text(found: list[tuple[str, float]]) -> list[str]:
     """Confident strings with at least two letters/digits (single glyphs are mostly noise)."""
-    return [text.strip() for text, score in found
-            if score >= MIN_TEXT_CONFIDENCE and sum(c.isalnum() for c in text) >= 2]
+    return [
+        text.strip()
+        for text, score in found
+        if score >= MIN_TEXT_CONFIDENCE and sum(c.isalnum() for c in text) >= 2
+    ]
 
 
 class LocalIngestor:
@@ -295,10 +302,16 @@ class LocalIngestor:
         cutout_png = await asyncio.to_thread(_png, cutout)
         h, w = rgb.shape[:2]
         normalized = await self.storage.put_bytes(
-            normalized_png, kind="normalized", mime="image/png", ext="png", width=w, height=h)
+            normalized_png, kind="normalized", mime="image/png", ext="png", width=w, height=h
+        )
         cut = await self.storage.put_bytes(
-            cutout_png, kind="cutout", mime="image/png", ext="png",
-            width=cutout.shape[1], height=cutout.shape[0])
+            cutout_png,
+            kind="cutout",
+            mime="image/png",
+            ext="png",
+            width=cutout.shape[1],
+            height=cutout.shape[0],
+        )
         ow, oh = decoded.original_size
         source = f" ({source_name})" if source_name else ""
         notes = (
@@ -309,7 +322,15 @@ class LocalIngestor:
             f"label text: {', '.join(detected) if detected else 'none found'}",
         )
         return ProductProfile(
-            normalized=normalized, cutout=cut, width=w, height=h, bbox=mask.bbox,
-            palette=palette, background=backdrop, detected_text=detected,
-            mask_method=mask.method, mask_coverage=round(mask.coverage, 4), notes=notes,
+            normalized=normalized,
+            cutout=cut,
+            width=w,
+            height=h,
+            bbox=mask.bbox,
+            palette=palette,
+            background=backdrop,
+            detected_text=detected,
+            mask_method=mask.method,
+            mask_coverage=round(mask.coverage, 4),
+            notes=notes,
         )

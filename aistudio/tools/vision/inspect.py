@@ -29,8 +29,9 @@ class FrameInspector:
                 self._scorers[reference] = FidelityScorer(np.asarray(im.convert("RGBA")))
         return self._scorers[reference]
 
-    async def fidelity(self, reference: Path, frames: Sequence[np.ndarray]
-                       ) -> list[tuple[int, float]]:
+    async def fidelity(
+        self, reference: Path, frames: Sequence[np.ndarray]
+    ) -> list[tuple[int, float]]:
         def run() -> list[tuple[int, float]]:
             scorer = self._scorer(reference)
             return [(r.inliers, r.score) for r in map(scorer.score, frames)]
@@ -45,8 +46,9 @@ class FrameInspector:
         return text_similarity(expected, [t for t, _ in texts])
 
     async def count_faces(self, frames: Sequence[np.ndarray]) -> int:
-        return await asyncio.to_thread(lambda: max((self.people.count_faces(f) for f in frames),
-                                                   default=0))
+        return await asyncio.to_thread(
+            lambda: max((self.people.count_faces(f) for f in frames), default=0)
+        )
 
     async def save_frames(self, frames: Sequence[np.ndarray], folder: Path) -> list[Path]:
         def run() -> list[Path]:

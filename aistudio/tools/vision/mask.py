@@ -33,10 +33,14 @@ class MaskResult:
 
 
 def _border(rgb: np.ndarray, band: int) -> np.ndarray:
-    return np.concatenate([rgb[:band].reshape(-1, rgb.shape[2]),
-                           rgb[-band:].reshape(-1, rgb.shape[2]),
-                           rgb[:, :band].reshape(-1, rgb.shape[2]),
-                           rgb[:, -band:].reshape(-1, rgb.shape[2])])
+    return np.concatenate(
+        [
+            rgb[:band].reshape(-1, rgb.shape[2]),
+            rgb[-band:].reshape(-1, rgb.shape[2]),
+            rgb[:, :band].reshape(-1, rgb.shape[2]),
+            rgb[:, -band:].reshape(-1, rgb.shape[2]),
+        ]
+    )
 
 
 def _band(shape: tuple[int, ...]) -> int:
@@ -59,12 +63,17 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     ys, xs = np.nonzero(mask > 127)
     if xs.size == 0:
         return 0, 0, mask.shape[1], mask.shape[0]
-    return (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1),
-            int(ys.max() - ys.min() + 1))
+    return (
+        int(xs.min()),
+        int(ys.min()),
+        int(xs.max() - xs.min() + 1),
+        int(ys.max() - ys.min() + 1),
+    )
 
 
-def _result(mask: np.ndarray, method: MaskMethod, background: tuple[int, int, int],
-            note: str = "") -> MaskResult:
+def _result(
+    mask: np.ndarray, method: MaskMethod, background: tuple[int, int, int], note: str = ""
+) -> MaskResult:
     coverage = float((mask > 127).mean())
     return MaskResult(mask, method, coverage, _bbox(mask), background, note)
 
@@ -95,9 +104,12 @@ def _largest_parts(binary: np.ndarray) -> np.ndarray:
     areas = parts[:, cv2.CC_STAT_AREA]
     main = parts[int(np.argmax(areas))]
     near = 0.05 * float(np.hypot(*binary.shape))
-    keep = [i + 1 for i, part in enumerate(parts)
-            if areas[i] >= 0.25 * areas.max()
-            or (areas[i] >= 0.1 * areas.max() and _gap(part, main) <= near)]
+    keep = [
+        i + 1
+        for i, part in enumerate(parts)
+        if areas[i] >= 0.25 * areas.max()
+        or (areas[i] >= 0.1 * areas.max() and _gap(part, main) <= near)
+    ]
     kept = np.isin(labels, keep).astype(np.uint8) * 255
     flood = kept.copy()
     padded = np.zeros((flood.shape[0] + 2, flood.shape[1] + 2), np.uint8)
@@ -147,8 +159,9 @@ def _seed_by_colour(small: np.ndarray, background: tuple[int, int, int]) -> np.n
 
 def _border_spread(small: np.ndarray, background: tuple[int, int, int]) -> float:
     lab = cv2.cvtColor(_border(small, _band(small.shape))[None], cv2.COLOR_RGB2LAB)[0]
-    return float(np.percentile(np.linalg.norm(lab.astype(np.float32) - _lab(background),
-                                              axis=1), 75))
+    return float(
+        np.percentile(np.linalg.norm(lab.astype(np.float32) - _lab(background), axis=1), 75)
+    )
 
 
 def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult:
@@ -158,8 +171,9 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     if alpha is not None and (found := _alpha_mask(rgb, alpha)) is not None:
         return found
     scale = min(1.0, WORK_SIDE / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     note = ""
     try:
@@ -169,14 +183,28 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
             seed = np.zeros(small.shape[:2], np.uint8)
             sh, sw = small.shape[:2]
             rect = (round(0.06 * sw), round(0.06 * sh), round(0.88 * sw), round(0.88 * sh))
-            cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), seed, rect, bgd, fgd,
-                        GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_RECT)
+            cv2.grabCut(
+                cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+                seed,
+                rect,
+                bgd,
+                fgd,
+                GRABCUT_ITERATIONS,
+                cv2.GC_INIT_WITH_RECT,
+            )
         else:
             seed = _seed_by_colour(small, background)
             if not np.isin(seed, (cv2.GC_FGD, cv2.GC_PR_FGD)).any():
                 return _full(rgb.shape, background, "nothing stands out from the backdrop")
-            cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), seed, None, bgd, fgd,
-                        GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+            cv2.grabCut(
+                cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+                seed,
+                None,
+                bgd,
+                fgd,
+                GRABCUT_ITERATIONS,
+                cv2.GC_INIT_WITH_MASK,
+            )
     except cv2.error:
         # GrabCut refuses degenerate models (e.g. no background sample at all).
         return _full(rgb.shape, background, "segmentation failed; using the whole photo")
@@ -189,6 +217,7 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     full = cv2.GaussianBlur(full, (feather, feather), 0)
     coverage = float((full > 127).mean())
     if not MIN_COVERAGE <= coverage <= MAX_COVERAGE:
-        return _full(rgb.shape, background,
-                     f"segmentation covered {coverage:.0%}; using the whole photo")
+        return _full(
+            rgb.shape, background, f"segmentation covered {coverage:.0%}; using the whole photo"
+        )
     return _result(full, "grabcut", background, note)

@@ -41,8 +41,9 @@ def _product_pixels(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _lab(pixels: np.ndarray) -> np.ndarray:
-    lab: np.ndarray = cv2.cvtColor(pixels.reshape(-1, 1, 3).astype(np.float32) / 255.0,
-                                   cv2.COLOR_RGB2LAB)
+    lab: np.ndarray = cv2.cvtColor(
+        pixels.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB
+    )
     return lab.reshape(-1, 3)
 
 
@@ -78,8 +79,7 @@ def dominant_colours(rgb: np.ndarray, mask: np.ndarray, k: int = 6) -> tuple[str
     counts = np.bincount(labels.ravel(), minlength=k).astype(np.float64)
     merged = _merge(centres, counts)
     total = sum(weight for _, weight in merged)
-    colours = [centre for centre, weight in merged if weight >= MIN_SHARE * total] or [
-        merged[0][0]]
+    colours = [centre for centre, weight in merged if weight >= MIN_SHARE * total] or [merged[0][0]]
     return tuple(to_hex(c) for c in _rgb(np.array(colours)))
 
 

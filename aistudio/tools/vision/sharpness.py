@@ -28,7 +28,10 @@ def sharpness(image: np.ndarray, region: Region = CENTRE) -> float:
     interpolation = cv2.INTER_AREA if w >= ANALYSIS_WIDTH else cv2.INTER_CUBIC
     gray = cv2.resize(gray, (ANALYSIS_WIDTH, height), interpolation=interpolation)
     x0, y0, x1, y1 = region
-    crop = gray[round(y0 * height):max(round(y1 * height), round(y0 * height) + 3),
-                round(x0 * ANALYSIS_WIDTH):max(round(x1 * ANALYSIS_WIDTH),
-                                               round(x0 * ANALYSIS_WIDTH) + 3)]
+    crop = gray[
+        round(y0 * height) : max(round(y1 * height), round(y0 * height) + 3),
+        round(x0 * ANALYSIS_WIDTH) : max(
+            round(x1 * ANALYSIS_WIDTH), round(x0 * ANALYSIS_WIDTH) + 3
+        ),
+    ]
     return float(cv2.Laplacian(crop, cv2.CV_64F).var())
