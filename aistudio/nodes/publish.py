@@ -12,7 +12,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from aistudio import __version__
-from aistudio.artifacts import Asset, Caption
+from aistudio.artifacts import Asset, AssetKind, Caption
 from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, toolbox
 from aistudio.nodes.render import spent_usd
@@ -66,13 +66,13 @@ async def provenance_document(
     }
 
 
-async def _put_json(tools: Toolbox, doc: dict[str, Any], kind: str) -> Asset:
+async def _put_json(tools: Toolbox, doc: dict[str, Any], kind: AssetKind) -> Asset:
     data = json.dumps(doc, indent=2, sort_keys=False).encode()
     return await tools.storage.put_bytes(
         data,
         kind=kind,
         mime="application/json",
-        ext="json",  # type: ignore[arg-type]
+        ext="json",
     )
 
 

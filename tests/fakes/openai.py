@@ -228,8 +228,8 @@ class FakeOpenAI(FakeService):
             return Response.of(
                 {
                     "error": {
-                        "message": "Incorrect API key provided: sk-wr***. You can find your API key "
-                        "at https://platform.openai.com/account/api-keys.",
+                        "message": "Incorrect API key provided: sk-wr***. You can find your "
+                        "API key at https://platform.openai.com/account/api-keys.",
                         "type": "invalid_request_error",
                         "param": None,
                         "code": "invalid_api_key",
