@@ -95,16 +95,21 @@ def generate(
 
 
 async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out: Path) -> int:
+    from aistudio.jobs.recorder import RunRecorder
+    from aistudio.jobs.store import open_store
     from aistudio.tools.toolbox import build_toolbox  # heavy imports only when generating
 
     console = Console()
     try:
         toolbox = build_toolbox(settings)
-        async with JobRunner(toolbox) as runner:
+        async with open_store(settings.database_url) as store, JobRunner(toolbox) as runner:
             with NodeDisplay(console, job) as display:
-                result = await runner.run(
-                    job, brief=brief, image=image, out_dir=out, on_event=display.handle
-                )
+                # The job's events go to the job store's events table, as a server's do.
+                recorder = RunRecorder(store, job, on_event=display.handle, update_row=False)
+                async with recorder:
+                    result = await runner.run(
+                        job, brief=brief, image=image, out_dir=out, events=recorder
+                    )
     except AppError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2 if exc.http_status < 500 else 1

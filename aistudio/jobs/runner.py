@@ -1,23 +1,21 @@
-"""In-process job runner: start or resume a job (a LangGraph thread) and stream its events.
+"""Job runner: start or resume a job (a LangGraph thread) and stream its events.
 
-Every event is appended to the job's journal (`<data>/jobs/<id>/events.jsonl`) with a
-sequence number, so a watcher can resume from the last event it saw and a test can count
-exactly which nodes ran in which process.
+Every event goes to the run's `RunEvents` (the job store's events table, numbered per job),
+so a watcher can resume from the last event it saw and a test can count exactly which
+nodes ran in which process. The graph runs with durability "sync": a node's checkpoint is
+written before the next node starts, so a node another node followed never runs again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import re
-import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -28,11 +26,11 @@ from aistudio.graph.checkpoint import open_saver
 from aistudio.graph.state import VideoInput
 from aistudio.graph.video import build_video_graph
 from aistudio.jobs.models import AWAITING_APPROVAL
+from aistudio.jobs.recorder import asset_keys
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-EventSink = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -44,48 +42,21 @@ class JobResult:
     already_finished: bool
 
 
-class Journal:
-    """Append-only JSON-lines event log of one job."""
+class RunEvents(Protocol):
+    """Where a run's events go (`aistudio.jobs.recorder.RunRecorder` writes them to the
+    job store in batches)."""
 
-    def __init__(self, root: Path, job_id: str) -> None:
-        self.path = root / "jobs" / job_id / "events.jsonl"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._seq = self._last_seq()
+    def add(self, event: dict[str, Any]) -> None: ...
 
-    def _last_seq(self) -> int:
-        """The last line's sequence number, read from the file's tail (a long job's journal
-        runs to megabytes, and a journal is opened for every event the service adds)."""
-        try:
-            with self.path.open("rb") as fh:
-                size = fh.seek(0, os.SEEK_END)
-                block = 4096
-                while True:
-                    fh.seek(max(0, size - block))
-                    lines = fh.read().splitlines()
-                    if len(lines) > 1 or block >= size:
-                        break
-                    block *= 4  # one line longer than the block: read more
-        except FileNotFoundError:
-            return 0
-        return int(json.loads(lines[-1])["seq"]) if lines else 0
+    def refer(self, keys: Iterable[str]) -> None: ...
 
-    def append(self, event: dict[str, Any]) -> dict[str, Any]:
-        self._seq += 1
-        record = {"seq": self._seq, "ts": round(time.time(), 3), **event}
-        line = (json.dumps(record) + "\n").encode()
-        # One O_APPEND write per event: a line lands whole (a reader never sees half of
-        # it), and it skips the buffered text-file layers, a third of an event's cost.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
-        return record
 
-    def read(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+class _Unrecorded:
+    def add(self, event: dict[str, Any]) -> None:
+        return None
+
+    def refer(self, keys: Iterable[str]) -> None:
+        return None
 
 
 def validate_job_id(job_id: str) -> str:
@@ -171,19 +142,17 @@ class JobRunner:
         image: Path | None = None,
         reference: Asset | None = None,
         out_dir: Path | None = None,
-        on_event: EventSink | None = None,
-        journal: Journal | None = None,
+        events: RunEvents | None = None,
         approved: bool = False,
     ) -> JobResult:
         """Start a new job, resume an unfinished one, or return a finished one as it is.
 
         The photo is either a file (`image`, the CLI) or already in storage (`reference`,
-        the server). A caller that writes its own events into the journal passes it in, so
-        there is one sequence of numbers per job. A job paused for plan approval goes on only
-        when `approved`; otherwise it is returned as it is, still `awaiting_approval`.
+        the server). A job paused for plan approval goes on only when `approved`; otherwise
+        it is returned as it is, still `awaiting_approval`.
         """
         validate_job_id(job_id)
-        journal = journal or Journal(self.settings.data_dir, job_id)
+        events = events or _Unrecorded()
         config: Any = {"configurable": {"thread_id": job_id}, "recursion_limit": 200}
         graph = await self.graph()
         snapshot = await graph.aget_state(config)
@@ -212,23 +181,21 @@ class JobRunner:
             if not approved:
                 return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True, False)
             start = Command(resume={"approved": True})
-        record = journal.append({"event": "job_resumed" if resumed else "job_started"})
-        if on_event:
-            on_event(record)
-        await self._stream(graph, start, config, journal, on_event)
+        events.add({"event": "job_resumed" if resumed else "job_started"})
+        if not resumed:
+            events.refer(asset_keys(start))
+        await self._stream(graph, start, config, events)
         final = await graph.aget_state(config)
         values = dict(final.values)
         paused = bool(final.interrupts)
         status = AWAITING_APPROVAL if paused else values.get("status", "unknown")
-        record = journal.append(
+        events.add(
             {
                 "event": "job_paused" if paused else "job_finished",
                 "status": status,
                 "error": values.get("error"),
             }
         )
-        if on_event:
-            on_event(record)
         return JobResult(job_id, status, values, resumed, False)
 
     async def _stream(
@@ -236,29 +203,24 @@ class JobRunner:
         graph: CompiledStateGraph[Any, Any, Any, Any],
         start: VideoInput | Command[Any] | None,
         config: Any,
-        journal: Journal,
-        on_event: EventSink | None,
+        events: RunEvents,
     ) -> None:
         context = StudioContext(toolbox=self.toolbox)
         async for mode, chunk in graph.astream(
-            start, config, context=context, stream_mode=["custom", "updates"]
+            start, config, context=context, stream_mode=["custom", "updates"], durability="sync"
         ):
             if not isinstance(chunk, dict):
                 continue
             if mode == "updates":
                 for verdict in qa_verdicts(chunk):
-                    record = journal.append(verdict)
-                    if on_event:
-                        on_event(record)
+                    events.add(verdict)
+                events.refer(asset_keys(chunk))
                 continue
-            # Progress ticks are frequent: they go to the live display, not the journal.
-            record = chunk if chunk.get("event") == "progress" else journal.append(chunk)
-            if on_event:
-                on_event(record)
+            events.add(chunk)
 
 
 def qa_verdicts(update: dict[str, Any]) -> list[dict[str, Any]]:
-    """QA reports in one `updates` chunk ({node: partial state}) as journal events."""
+    """QA reports in one `updates` chunk ({node: partial state}) as job events."""
     found = []
     for partial in update.values():
         if not isinstance(partial, dict):
