@@ -17,10 +17,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Float, String, bindparam, func, insert, literal, select
+from sqlalchemy import JSON, Float, String, bindparam, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aistudio.jobs.models import JobAssetRow, JobEventRow
+from aistudio.jobs.models import JobAssetRow, JobEventRow, JobRow
 
 log = logging.getLogger("aistudio.jobs")
 CHANNEL = "aistudio_job_events"
@@ -171,3 +171,29 @@ class EventHub:
                 if conn is not None and not conn.is_closed():
                     await conn.close(timeout=2)
             await asyncio.sleep(LISTEN_RETRY_S)
+
+
+async def forget_job(conn: AsyncConnection, job_id: str) -> tuple[list[str], int]:
+    """Delete the job's row, events and asset references (inside the caller's transaction);
+    returns the storage keys no other job refers to, and how many events went."""
+    mine = await conn.execute(select(JobAssetRow.key).where(JobAssetRow.job_id == job_id))
+    keys = set(mine.scalars())
+    shared = await still_referenced(conn, keys, besides=job_id)
+    await conn.execute(delete(JobAssetRow).where(JobAssetRow.job_id == job_id))
+    gone = await conn.execute(delete(JobEventRow).where(JobEventRow.job_id == job_id))
+    await conn.execute(delete(JobRow).where(JobRow.id == job_id))
+    return sorted(keys - shared), int(gone.rowcount or 0)
+
+
+async def still_referenced(
+    conn: AsyncConnection, keys: Iterable[str], *, besides: str | None = None
+) -> set[str]:
+    """Which of `keys` some job (other than `besides`) refers to."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        query = select(JobAssetRow.key).where(JobAssetRow.key.in_(wanted[start : start + 500]))
+        if besides is not None:
+            query = query.where(JobAssetRow.job_id != besides)
+        found |= set((await conn.execute(query)).scalars())
+    return found

@@ -16,7 +16,7 @@ from datetime import UTC
 from typing import Any
 
 from aistudio.artifacts import Asset, JobKind
-from aistudio.jobs import intake
+from aistudio.jobs import intake, retention
 from aistudio.jobs.approval import approval_assets, approval_fields
 from aistudio.jobs.events import TERMINAL_EVENT, EventHub
 from aistudio.jobs.models import (
@@ -117,7 +117,7 @@ class JobExecution:
         event = {"event": "job_awaiting_approval", "assets": sorted(fields["assets"])}
         keys = [record["key"] for record in fields["assets"].values()]
         if await self.store.transition(
-            job_id, ACTIVE_STATUSES, event, owner=owner, asset_keys=keys, **fields
+            job_id, ACTIVE_STATUSES, event, fence=owner, asset_keys=keys, **fields
         ):
             self.hub.changed(job_id)
             log.info("job %s awaits plan approval", job_id, extra={"job_id": job_id})
@@ -148,11 +148,12 @@ class JobExecution:
         }
         keys = [record["key"] for record in assets.values()]
         written = await self.store.transition(
-            job_id, allowed, event, owner=owner, asset_keys=keys, lease_until=None, **fields
+            job_id, allowed, event, fence=owner, asset_keys=keys, lease_until=None, **fields
         )
         if written is None:
             return False
         self.hub.changed(job_id)
+        await retention.trim_checkpoints(self.runner, job_id)
         for name, value in fields.items():
             setattr(row, name, value)
         log.info("job %s %s", job_id, row.status, extra={"job_id": job_id, "tenant": row.tenant})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from saq import Queue
 from saq.job import TERMINAL_STATUSES, Job, Status
@@ -66,7 +66,7 @@ class _Hooks:
 def open_queue(settings: QueueSettings, *, given_up: GivenUp | None = None) -> Queue:
     """The queue the settings name (not connected yet)."""
     url = settings.url or ""
-    queue: Queue
+    queue: _Hooks
     if is_postgres(url):
         from saq.queue.postgres import PostgresQueue
 
@@ -87,10 +87,12 @@ def open_queue(settings: QueueSettings, *, given_up: GivenUp | None = None) -> Q
         class RedisJobQueue(_Hooks, RedisQueue):
             pass
 
-        queue = RedisJobQueue.from_url(url, name=settings.name)
+        queue = cast(RedisJobQueue, RedisJobQueue.from_url(url, name=settings.name))
     else:
         raise ToolUnavailable("queue.url must be a postgresql:// or redis:// URL")
-    queue.given_up = given_up  # type: ignore[attr-defined]
+    queue.given_up = given_up
+    if not isinstance(queue, Queue):
+        raise TypeError(type(queue).__name__)
     return queue
 
 

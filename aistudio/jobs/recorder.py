@@ -144,7 +144,7 @@ class RunRecorder:
             events, keys = self._events, self._keys
             self._events, self._keys = [], set()
             records = await self.store.record(
-                self.job_id, events, values=values, owner=self.owner, asset_keys=keys
+                self.job_id, events, values=values, fence=self.owner, asset_keys=keys
             )
             if records is None:
                 self.lost = True

@@ -24,10 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from aistudio.artifacts import JobKind
 from aistudio.errors import Conflict, NotFound
 from aistudio.graph.checkpoint import libpq_url
-from aistudio.jobs import intake
+from aistudio.jobs import intake, retention
 from aistudio.jobs.events import EventHub
 from aistudio.jobs.execution import JobExecution, Notifier
 from aistudio.jobs.models import (
+    ACTIVE_STATUSES,
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     FINAL_STATUSES,
@@ -251,3 +252,14 @@ class JobService:
         ):
             await self.execution.cancel_providers(job_id)
         return await self.get(tenant, job_id)
+
+    # -- retention ----------------------------------------------------------------------
+    async def delete(self, tenant: str, job_id: str) -> retention.Removed:
+        """Remove a job that is not running (its row, events, checkpoints and the stored
+        objects no other job shares); 409 while it is queued or running."""
+        row = await self.get(tenant, job_id)
+        if row.status in ACTIVE_STATUSES:
+            raise Conflict(f"job {job_id} is {row.status}; cancel it before deleting it")
+        return await retention.delete_job(
+            self.store, self.execution.runner, self.toolbox.storage, job_id
+        )

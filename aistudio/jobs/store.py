@@ -22,10 +22,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aistudio.errors import InputError
-from aistudio.jobs.events import add_asset_refs, append_events, events_after
+from aistudio.jobs.events import (
+    add_asset_refs,
+    append_events,
+    events_after,
+    forget_job,
+    still_referenced,
+)
 from aistudio.jobs.models import (
     ACTIVE_STATUSES,
     AWAITING_APPROVAL,
+    FINAL_STATUSES,
     OPEN_STATUSES,
     ApiKeyRow,
     JobRow,
@@ -185,17 +192,17 @@ class JobStore:
         allowed: Sequence[str],
         event: Event | None,
         *,
-        owner: str | None = None,
+        fence: str | None = None,
         asset_keys: Collection[str] = (),
         **values: Any,
     ) -> list[Event] | None:
         """`set_status_if` and the event that announces it, in one transaction: the event is
-        written only by whoever made the change (with `owner`: only while the job is that
-        run's). None when nothing changed."""
+        written only by whoever made the change (with `fence`: only while the row's owner
+        is that run). None when nothing changed."""
         values.setdefault("updated_at", utcnow())
         query = update(JobRow).where(JobRow.id == job_id, _status_in(allowed))
-        if owner is not None:
-            query = query.where(JobRow.owner == owner)
+        if fence is not None:
+            query = query.where(JobRow.owner == fence)
         async with self.engine.begin() as conn:
             result = await conn.execute(query.values(**values))
             if not result.rowcount:
@@ -210,20 +217,20 @@ class JobStore:
         events: Sequence[Event],
         *,
         values: dict[str, Any] | None = None,
-        owner: str | None = None,
+        fence: str | None = None,
         asset_keys: Collection[str] = (),
     ) -> list[Event] | None:
         """A running job's batch: its events, the stored objects it now refers to and the
-        row fields (stage, progress) that changed, in one transaction. With `owner`, only
+        row fields (stage, progress) that changed, in one transaction. With `fence` (the run's owner), only
         while the job is still that run's (a queue may have handed it to another worker):
         None, and nothing written, when it is not."""
         async with self.engine.begin() as conn:
-            if values or owner is not None:
+            if values or fence is not None:
                 query = update(JobRow).where(JobRow.id == job_id)
-                if owner is not None:
-                    query = query.where(JobRow.owner == owner)
+                if fence is not None:
+                    query = query.where(JobRow.owner == fence)
                 result = await conn.execute(query.values(updated_at=utcnow(), **(values or {})))
-                if owner is not None and not result.rowcount:
+                if fence is not None and not result.rowcount:
                     return None
             await add_asset_refs(conn, job_id, asset_keys)
             return await append_events(conn, job_id, events, postgres=self.postgres)
@@ -231,6 +238,27 @@ class JobStore:
     async def events_after(self, job_id: str, after: int, limit: int = 500) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events_after(conn, job_id, after, limit)
+
+    # -- retention (aistudio.jobs.retention) ---------------------------------------------
+    async def forget(self, job_id: str) -> tuple[list[str], int]:
+        """Delete the job's row, events and asset references in one transaction; (storage
+        keys no other job refers to, events deleted)."""
+        async with self.engine.begin() as conn:
+            return await forget_job(conn, job_id)
+
+    async def referenced(self, keys: Collection[str]) -> set[str]:
+        async with self.engine.connect() as conn:
+            return await still_referenced(conn, keys)
+
+    async def finished_before(self, moment: datetime, limit: int) -> list[str]:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(JobRow.id)
+                .where(_status_in(FINAL_STATUSES), JobRow.finished_at < moment)
+                .order_by(JobRow.finished_at)
+                .limit(limit)
+            )
+            return list(result.scalars())
 
     async def adoptable(self, owner: str, now: datetime) -> list[str]:
         """Queued or running jobs `owner` may take, oldest first: its own, nobody's, and

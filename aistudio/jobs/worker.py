@@ -20,11 +20,12 @@ import multiprocessing
 import os
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from saq import Worker
 from saq.job import Job, Status
+from saq.types import Context, PartialTimersDict
 
 from aistudio.errors import AppError
 from aistudio.jobs.events import EventHub
@@ -117,10 +118,13 @@ class JobWorker:
         )
 
 
-async def run_job(ctx: dict[str, Any], *, job_id: str) -> None:
+class WorkerContext(Context, total=False):
+    aistudio: JobWorker
+
+
+async def run_job(ctx: WorkerContext, *, job_id: str) -> None:
     """The SAQ function: run one job (see JobWorker.run)."""
-    worker: JobWorker = ctx["aistudio"]
-    await worker.run(ctx["job"], job_id)
+    await ctx["aistudio"].run(ctx["job"], job_id)
 
 
 async def serve_worker(
@@ -135,12 +139,18 @@ async def serve_worker(
         execution = JobExecution(store, toolbox, EventHub(), notifier=notifier)
         runtime = JobWorker(execution, settings)
         queue = open_queue(settings.queue, given_up=runtime.given_up)
-        worker = Worker(
+        timers: PartialTimersDict = {
+            "sweep": settings.queue.sweep_s,
+            "abort": 1,
+            "schedule": 1,
+            "worker_info": 10,
+        }
+        worker: Worker[WorkerContext] = Worker(
             queue,
             functions=[(RUN_JOB, run_job)],
             id=f"{socket.gethostname()}:{os.getpid()}",
             concurrency=settings.queue.concurrency,
-            timers={"sweep": settings.queue.sweep_s, "abort": 1, "schedule": 1},
+            timers=timers,
             shutdown_grace_period_s=settings.queue.shutdown_grace_s,
             startup=_put(runtime),
         )
@@ -157,8 +167,8 @@ async def serve_worker(
                 await close_notifier()
 
 
-def _put(runtime: JobWorker) -> Callable[[dict[str, Any]], Any]:
-    async def startup(ctx: dict[str, Any]) -> None:
+def _put(runtime: JobWorker) -> Callable[[WorkerContext], Awaitable[None]]:
+    async def startup(ctx: WorkerContext) -> None:
         ctx["aistudio"] = runtime
 
     return startup

@@ -20,11 +20,13 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from aistudio import __version__
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.service import JobService, Notifier
 from aistudio.jobs.store import open_store
+from aistudio.server.admin import queue_monitor
 from aistudio.server.controllers.approval import ApprovalController
 from aistudio.server.controllers.health import HealthController
 from aistudio.server.controllers.jobs import AssetFilesController, JobsController
@@ -136,13 +138,19 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
     files = Router(
         path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
     )
+    handlers: list[ControllerRouterHandler] = [api, files, HealthController]
+    dependencies = {
+        "service": Provide(provide_service, sync_to_thread=False),
+        "links": Provide(provide_links, sync_to_thread=False),
+    }
+    if settings.queue.url and settings.server.admin_key is not None:
+        monitor, provided = queue_monitor()
+        handlers += monitor
+        dependencies |= provided
     return Litestar(
-        route_handlers=[api, files, HealthController],
+        route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={
-            "service": Provide(provide_service, sync_to_thread=False),
-            "links": Provide(provide_links, sync_to_thread=False),
-        },
+        dependencies=dependencies,
         exception_handlers={Exception: problem_handler},
         middleware=[request_id_middleware],
         before_send=[add_request_id_header],

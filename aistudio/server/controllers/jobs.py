@@ -7,14 +7,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 
 from aistudio.errors import InputError, NotFound
-from aistudio.jobs.models import FINAL_STATUSES
 from aistudio.jobs.events import TERMINAL_EVENT
+from aistudio.jobs.models import FINAL_STATUSES
 from aistudio.server.deps import Caller, Service, SignedLinks
 from aistudio.server.downloads import check_signed_link, file_response, stored_file
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
@@ -119,6 +119,16 @@ class JobsController(Controller):
         await service.get(principal.tenant, job_id)
         after = _last_event_id(last_event_id_header, last_event_id)
         return ServerSentEvent(_events(service, job_id, after))
+
+    @delete(
+        "/{job_id:str}",
+        status_code=204,
+        summary="Delete a finished job",
+        description="Removes the job's record, events and checkpoints, and its stored files "
+        "that no other job shares. A queued or running job answers 409: cancel it first.",
+    )
+    async def delete_job(self, service: Service, principal: Caller, job_id: FromPath[str]) -> None:
+        await service.delete(principal.tenant, job_id)
 
     @post("/{job_id:str}/cancel", status_code=200, summary="Stop the job")
     async def cancel(

@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,13 @@ class LocalStorage:
         await asyncio.to_thread(
             _atomic_write, self._memo_path(memo_key), asset.model_dump_json().encode()
         )
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        def _unlink() -> None:
+            for key in keys:
+                (self.root / key).unlink(missing_ok=True)
+
+        await asyncio.to_thread(_unlink)
 
     @asynccontextmanager
     async def scratch(self) -> AsyncIterator[Path]:
