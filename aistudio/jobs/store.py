@@ -221,9 +221,9 @@ class JobStore:
         asset_keys: Collection[str] = (),
     ) -> list[Event] | None:
         """A running job's batch: its events, the stored objects it now refers to and the
-        row fields (stage, progress) that changed, in one transaction. With `fence` (the run's owner), only
-        while the job is still that run's (a queue may have handed it to another worker):
-        None, and nothing written, when it is not."""
+        row fields (stage, progress) that changed, in one transaction. With `fence` (the
+        run's owner), only while the job is still that run's (a queue may have handed it to
+        another worker): None, and nothing written, when it is not."""
         async with self.engine.begin() as conn:
             if values or fence is not None:
                 query = update(JobRow).where(JobRow.id == job_id)

@@ -70,12 +70,13 @@ class JobWorker:
             await execution.finish_cancelled(job_id, "deadline exceeded")
             await execution.cancel_providers(job_id)
         except RunLost:
+            # Cancelled (its next write found the owner cleared) before SAQ's abort got
+            # here, or handed to another worker by a sweep.
             log.info("job %s: run %s lost it", job_id, owner, extra={"job_id": job_id})
+            await self._stopped(job_id)
         except asyncio.CancelledError:
             # SAQ aborted it (a cancel, or a sweep) or this worker is stopping.
-            current = await self.store.get(job_id)
-            if current is not None and current.status == "cancelled":
-                await execution.cancel_providers(job_id)
+            await self._stopped(job_id)
             raise
         except AppError as exc:
             await execution.finish_failed(job_id, exc.message, owner)
@@ -84,6 +85,12 @@ class JobWorker:
             raise  # SAQ retries it, or records it failed
         finally:
             touching.cancel()
+
+    async def _stopped(self, job_id: str) -> None:
+        """The run stopped early: if that was a cancel, cancel its provider requests too."""
+        current = await self.store.get(job_id)
+        if current is not None and current.status == "cancelled":
+            await self.execution.cancel_providers(job_id)
 
     async def _crashed(self, job: Job, job_id: str, owner: str, exc: Exception) -> None:
         """An unexpected error; SAQ retries the job, and the last attempt ends it here."""

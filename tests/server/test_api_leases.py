@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from aistudio.jobs.embedded import EmbeddedScheduler
 from aistudio.jobs.lease import InstanceSlot
 from aistudio.jobs.service import JobService
 from tests.conftest import stored_events
@@ -21,9 +22,17 @@ PROMO = "/api/v1/video/generate-promo-video"
 FAST_LEASES: dict[str, Any] = {"heartbeat_s": 0.2, "lease_ttl_s": 1.5}
 
 
-def service_of(client: Client) -> JobService:
+def service_of(client: Client) -> EmbeddedScheduler:
+    """The app's embedded runner (the scheduler that holds leases)."""
     service: JobService = client.app.state.service
-    return service
+    assert isinstance(service.scheduler, EmbeddedScheduler)
+    return service.scheduler
+
+
+def upkeep_of(client: Client) -> asyncio.Task[None]:
+    service: JobService = client.app.state.service
+    assert service._upkeep is not None
+    return service._upkeep
 
 
 def started(database: str | Path, job_id: str) -> collections.Counter[str]:
@@ -81,8 +90,7 @@ async def test_a_held_job_is_left_alone_then_adopted_when_its_server_dies(
 
             # The first server hangs (no heartbeat, its run stopped, lease kept): once the
             # lease runs out the second adopts the job and finishes it from its checkpoint.
-            assert a._heartbeat is not None
-            a._heartbeat.cancel()
+            upkeep_of(first).cancel()
             a._tasks[job_id].cancel()
             job = await finished(second, job_id, headers)
             assert job["status"] == "completed_with_warnings", job

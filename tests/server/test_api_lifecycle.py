@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aistudio.jobs import service as service_module
+from aistudio.jobs import embedded as service_module
 from aistudio.server.webhooks import verify_webhook
 from tests.conftest import sample, stored_events
 from tests.server.conftest import (
