@@ -87,7 +87,17 @@ class JobWorker:
             touching.cancel()
 
     async def _stopped(self, job_id: str) -> None:
-        """The run stopped early: if that was a cancel, cancel its provider requests too."""
+        """The run stopped early: if that was a cancel, cancel its provider requests too,
+        even when SAQ's abort cancels this task meanwhile (the fenced write and the abort
+        race to stop a cancelled run)."""
+        cancelling = asyncio.ensure_future(self._cancel_providers_if_cancelled(job_id))
+        try:
+            await asyncio.shield(cancelling)
+        except asyncio.CancelledError:
+            await cancelling
+            raise
+
+    async def _cancel_providers_if_cancelled(self, job_id: str) -> None:
         current = await self.store.get(job_id)
         if current is not None and current.status == "cancelled":
             await self.execution.cancel_providers(job_id)
