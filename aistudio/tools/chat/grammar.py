@@ -453,8 +453,9 @@ def _scalars(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
     for pattern, word in _VIBES:
         if c.take(rf"\b(?:more\s+|a bit\s+|a little\s+|much\s+)?(?:{pattern})\b"):
             vibes.append(word)
-    if vibes:
-        turn.patch["vibe"] = ", ".join(dict.fromkeys(vibes))[:60]
+    if vibes:  # the vibe words of one message add up ("warmer and more playful")
+        earlier = [v for v in str(turn.patch.get("vibe", "")).split(", ") if v]
+        turn.patch["vibe"] = ", ".join(dict.fromkeys([*earlier, *vibes]))[:60]
         turn.understood.append(f"vibe {turn.patch['vibe']}")
 
 
