@@ -207,3 +207,8 @@ async def test_the_model_streams_in_chunks_and_binds_tools() -> None:
     assert isinstance(calls, AIMessage) and calls.tool_calls[0]["name"] == "update_brief"
     streamed = [c async for c in model.astream([_prompt(DRAFT), HumanMessage("square")])]
     assert streamed[0].tool_call_chunks[0]["name"] == "update_brief"
+
+
+def test_web_addresses_and_decimals_do_not_split_clauses() -> None:
+    turn = parse_message("call to action: Shop now at aurum.example. make it 7.5 seconds", DRAFT)
+    assert turn.patch == {"call_to_action": "Shop now at aurum.example", "duration_s": 7.5}

@@ -57,7 +57,7 @@ _STARTERS = (
     r"\d"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"[;\n!?]+|,\s*|(?<!\d)\.(?!\d)|\s+(?:and|then|also|plus|but)\s+(?=(?:also\s+)?(?:"
+    r"[;\n!?]+|,\s*|\.(?=\s|$)|\s+(?:and|then|also|plus|but)\s+(?=(?:also\s+)?(?:"
     + _STARTERS
     + r"|[a-z]+(?:er|ous|ful|y)\b))",
     re.IGNORECASE,

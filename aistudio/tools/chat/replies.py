@@ -72,7 +72,7 @@ def _said(message: ToolMessage) -> list[str]:
     """What one tool result means for the user."""
     name = message.name or "tool"
     data = _result(message)
-    if message.status == "error" or data is None or "error" in (data or {}):
+    if message.status == "error" or data is None:
         reason = (data or {}).get("error") or str(message.content)
         return [f"I couldn't {name.replace('_', ' ')}: {reason}"]
     if name == "update_brief":
