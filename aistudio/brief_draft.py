@@ -116,9 +116,9 @@ def apply_patch(draft: BriefDraft, patch: BriefPatch) -> PatchResult:
             changed[field] = new
         current[field] = new
 
-    for field in patch.clear or ():
-        attempt(field, ())
-    scalars = patch.model_dump(exclude_none=True, exclude={"clear"})
+    for cleared in patch.clear or ():
+        attempt(cleared, ())
+    scalars: dict[str, Any] = patch.model_dump(exclude_none=True, exclude={"clear"})
     for field, value in scalars.items():
         if field.startswith("add_"):
             target = field.removeprefix("add_")

@@ -23,7 +23,7 @@ async def route_after_chat(state: BriefState) -> Literal["tools", "__end__"]:
     """Tools when the model's last message calls any, else the turn is over."""
     messages = state.get("messages") or []
     last = messages[-1] if messages else None
-    return "tools" if getattr(last, "tool_calls", None) else END
+    return "tools" if getattr(last, "tool_calls", None) else "__end__"
 
 
 def build_brief_graph() -> StateGraph[Any, Any, Any, Any]:

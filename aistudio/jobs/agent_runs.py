@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from langgraph.types import StateSnapshot
+from langgraph.types import StateSnapshot, StreamMode
 from pydantic import BaseModel
 
 from aistudio.jobs.models import utcnow
@@ -27,8 +27,13 @@ STREAM_MODES: dict[str, str] = {
     "custom": "custom",
 }
 # SSE event name of each graph stream mode ("messages-tuple" streams as "messages").
-EVENT_OF_MODE = {"values": "values", "updates": "updates", "messages": "messages", "custom": "custom"}
-CONTROL_EVENTS = frozenset({"metadata", "error", "end"})
+EVENT_OF_MODE = {
+    "values": "values",
+    "updates": "updates",
+    "messages": "messages",
+    "custom": "custom",
+}
+GRAPH_MODES: list[StreamMode] = ["values", "updates", "messages", "custom"]
 
 
 def _default(value: Any) -> Any:
@@ -67,7 +72,7 @@ def _checkpoint(config: Any) -> dict[str, Any] | None:
 
 def snapshot_json(snapshot: StateSnapshot | None) -> dict[str, Any]:
     """A `ThreadState` as the sdk types it (values, next, checkpoint, tasks, ...)."""
-    if snapshot is None or not snapshot.values and snapshot.metadata is None:
+    if snapshot is None or (not snapshot.values and snapshot.metadata is None):
         return {
             "values": {},
             "next": [],
@@ -169,7 +174,11 @@ class AgentRun:
             "assistant_id": self.assistant_id,
             "metadata": self.metadata,
             "status": self.status,
-            "kwargs": {"input": self.input, "command": self.command, "stream_mode": self.stream_modes},
+            "kwargs": {
+                "input": self.input,
+                "command": self.command,
+                "stream_mode": self.stream_modes,
+            },
             "multitask_strategy": self.multitask_strategy,
             "created_at": isoformat(self.created_at),
             "updated_at": isoformat(self.updated_at),

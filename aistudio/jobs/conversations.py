@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -24,6 +24,7 @@ from aistudio.errors import AppError, Conflict, InputError, NotFound
 from aistudio.graph.brief import BRIEF_GRAPH_ID, build_brief_graph
 from aistudio.jobs.agent_runs import (
     EVENT_OF_MODE,
+    GRAPH_MODES,
     STREAM_MODES,
     AgentRun,
     isoformat,
@@ -157,7 +158,9 @@ class Conversations:
         # Another tenant's id is "taken" too, without saying whose it is.
         raise Conflict(f"thread {thread_id} already exists")
 
-    async def patch_thread(self, tenant: str, thread_id: str, metadata: dict[str, Any]) -> ThreadRow:
+    async def patch_thread(
+        self, tenant: str, thread_id: str, metadata: dict[str, Any]
+    ) -> ThreadRow:
         row = await self.thread_row(tenant, thread_id)
         await self.threads.update(row.thread_id, meta={**row.meta, **metadata})
         return await self.thread_row(tenant, thread_id)
@@ -240,9 +243,7 @@ class Conversations:
         return run
 
     def runs_of(self, row: ThreadRow) -> list[AgentRun]:
-        return sorted(self._runs.get(row.thread_id, {}).values(), key=lambda r: r.created_at)[
-            ::-1
-        ]
+        return sorted(self._runs.get(row.thread_id, {}).values(), key=lambda r: r.created_at)[::-1]
 
     async def start_run(self, tenant: str, thread_id: str, body: dict[str, Any]) -> AgentRun:
         """Queue a run (behind the thread's current one with `enqueue`, refused with 409
@@ -305,7 +306,7 @@ class Conversations:
                 raise
             except AppError as exc:
                 await self._failed(run, type(exc).__name__, exc.message)
-            except Exception as exc:  # noqa: BLE001 - the run-task boundary: the run says why
+            except Exception as exc:
                 log.exception("agent run %s crashed", run.run_id)
                 await self._failed(run, type(exc).__name__, str(exc) or type(exc).__name__)
 
@@ -318,7 +319,9 @@ class Conversations:
     async def _stream(self, run: AgentRun) -> None:
         start: Any = run.input
         if run.command:
-            start = Command(**{k: v for k, v in run.command.items() if k in ("resume", "update", "goto")})
+            start = Command(
+                **{k: v for k, v in run.command.items() if k in ("resume", "update", "goto")}
+            )
         config = self._config(run.thread_id)
         config["recursion_limit"] = RECURSION_LIMIT
         config["metadata"] = {**run.metadata, "run_id": run.run_id, "thread_id": run.thread_id}
@@ -326,10 +329,10 @@ class Conversations:
             start,
             config,
             context=self.context(run.tenant),
-            stream_mode=list(EVENT_OF_MODE),
+            stream_mode=GRAPH_MODES,
         ):
             if mode == "messages":
-                message, meta = chunk
+                message, meta = cast(tuple[Any, Any], chunk)
                 run.publish("messages", [to_json(message), to_json(meta)])
             else:
                 run.publish(EVENT_OF_MODE[mode], to_json(chunk))
@@ -344,7 +347,9 @@ class Conversations:
 
     async def cancel_run(self, tenant: str, thread_id: str, run_id: str, action: str) -> AgentRun:
         if action not in ("interrupt", ""):
-            raise InputError("only action=interrupt is supported (a cancelled run keeps its checkpoints)")
+            raise InputError(
+                "only action=interrupt is supported (a cancelled run keeps its checkpoints)"
+            )
         run = self.run_of(await self.thread_row(tenant, thread_id), run_id)
         if run.active:
             await self._stop(run, "cancelled by request")

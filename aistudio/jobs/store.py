@@ -261,7 +261,9 @@ class JobStore:
         rows = rows[:limit]
         return Page(rows, _encode_cursor(rows[-1]) if more and rows else None)
 
-    async def thread_jobs(self, tenant: str, thread_id: str, *, limit: int = 50) -> list[JobRow]:
+    async def thread_jobs(
+        self, tenant: str, thread_id: str, *, limit: int = 50
+    ) -> Sequence[JobRow]:
         """The jobs a conversation rendered, newest first."""
         query = (
             select(JobRow)

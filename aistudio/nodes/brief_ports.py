@@ -84,7 +84,7 @@ class BriefContext:
 def brief_context(runtime: Runtime[BriefContext] | Any) -> BriefContext:
     context = runtime.context
     if not isinstance(context, BriefContext):
-        raise RuntimeError("the brief graph was invoked without a BriefContext (context=...)")
+        raise TypeError("the brief graph was invoked without a BriefContext (context=...)")
     return context
 
 

@@ -20,10 +20,10 @@ from aistudio.errors import AppError
 from aistudio.nodes.brief_ports import BriefContext, BriefState, thread_of
 from aistudio.tools.chat.photos import photo_bytes, store_photo
 
-# Tools take the bare `ToolRuntime` (LangChain builds their argument schema from the
-# signature, and a parameterised one would drag the Toolbox into it); `Runtime` is for
-# the helpers.
-Runtime = ToolRuntime[BriefContext, BriefState]
+# Tools take the bare `ToolRuntime`: LangChain builds their argument schema from the
+# signature, and a parameterised one would drag the Toolbox into it. The context and
+# state are checked where they are read.
+Runtime = ToolRuntime[Any, Any]
 
 
 def _reply(runtime: Runtime, name: str, body: dict[str, Any], **update: Any) -> Command[Any]:
@@ -46,12 +46,13 @@ def _refuse(runtime: Runtime, name: str, reason: str) -> Command[Any]:
 
 
 def _draft(runtime: Runtime) -> BriefDraft:
-    return runtime.state.get("brief") or BriefDraft()
+    state: BriefState = runtime.state
+    return state.get("brief") or BriefDraft()
 
 
 def _context(runtime: Runtime) -> BriefContext:
     if not isinstance(runtime.context, BriefContext):
-        raise RuntimeError("the brief tools need a BriefContext")
+        raise TypeError("the brief tools need a BriefContext")
     return runtime.context
 
 

@@ -51,6 +51,10 @@ def _photo_message(text: str) -> dict[str, Any]:
     }
 
 
+def _photo_input(text: str) -> Any:
+    return {"messages": [_photo_message(text)]}
+
+
 def _say(text: str) -> dict[str, Any]:
     return {"messages": [{"role": "user", "content": text}]}
 
@@ -67,13 +71,15 @@ async def test_agent_protocol_with_the_sdk(
         (assistant,) = await acme.assistants.search(graph_id="brief")
         assert (await acme.assistants.get("brief"))["assistant_id"] == assistant["assistant_id"]
 
-        thread = await acme.threads.create(metadata={"shop": "aurum"})
+        thread: Any = await acme.threads.create(metadata={"shop": "aurum"})
         tid = thread["thread_id"]
         assert thread["status"] == "idle" and thread["metadata"]["shop"] == "aurum"
-        assert (await acme.threads.create(thread_id=tid, if_exists="do_nothing"))["thread_id"] == tid
+        assert (await acme.threads.create(thread_id=tid, if_exists="do_nothing"))[
+            "thread_id"
+        ] == tid
 
-        values = await acme.runs.wait(
-            tid, "brief", input={"messages": [_photo_message("It's called AURUM Eau de Parfum")]}
+        values: Any = await acme.runs.wait(
+            tid, "brief", input=_photo_input("It's called AURUM Eau de Parfum")
         )
         assert values["brief"]["product_name"] == "AURUM Eau de Parfum"
         assert values["brief"]["reference"]["kind"] == "reference"
@@ -92,14 +98,14 @@ async def test_agent_protocol_with_the_sdk(
         assert {"metadata", "values", "updates", "messages", "custom"} <= set(events)
         assert len([t for t in tokens if t]) > 3  # the reply streamed in pieces
 
-        state = await acme.threads.get_state(tid)
+        state: Any = await acme.threads.get_state(tid)
         assert state["values"]["brief"]["duration_s"] == 6.0
         assert state["values"]["brief"]["aspect_ratios"] == ["1:1"]
         board = state["values"]["preview"]["storyboard_url"]
-        png = httpx.get(board, timeout=30)
+        png = await asyncio.to_thread(httpx.get, board, timeout=30)
         assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
         assert state["next"] == [] and state["checkpoint"]["thread_id"] == tid
-        history = await acme.threads.get_history(tid, limit=5)
+        history: Any = await acme.threads.get_history(tid, limit=5)
         assert len(history) == 5
         assert history[0]["checkpoint"]["checkpoint_id"] == state["checkpoint"]["checkpoint_id"]
 
@@ -119,7 +125,7 @@ async def test_agent_protocol_with_the_sdk(
     port = _free_port()
     with serving(aistudio_cmd, cli_env, data, port):
         acme = _client(f"http://127.0.0.1:{port}", key)
-        again = await acme.threads.get_state(tid)
+        again: Any = await acme.threads.get_state(tid)
         assert again["values"]["brief"] == kept
         assert [t["thread_id"] for t in await acme.threads.search()] == [tid]
 
@@ -146,13 +152,14 @@ async def test_talk_preview_render_download(
     with serving(aistudio_cmd, cli_env, data, port):
         client = _client(base, key)
         tid = (await client.threads.create())["thread_id"]
-        turns = [
-            {"messages": [_photo_message("It's called AURUM Eau de Parfum")]},
+        turns: list[Any] = [
+            _photo_input("It's called AURUM Eau de Parfum"),
             _say("it has amber and vanilla notes, aimed at busy professionals"),
             _say("make it 6 seconds, square for Instagram"),
             _say("warmer, add a voice-over that mentions free shipping"),
             _say("call to action: Shop now at aurum.example, no people"),
         ]
+        values: Any = {}
         for body in turns:
             values = await client.runs.wait(tid, "brief", input=body)
             assert "__error__" not in values

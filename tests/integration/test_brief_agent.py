@@ -106,7 +106,11 @@ async def test_five_turn_conversation(data_dir: Path) -> None:
                 },
             )
         ]
-        assert (brief.kind, brief.aspect_ratios, brief.must_avoid) == ("ugc", ("9:16",), ("people",))
+        assert (brief.kind, brief.aspect_ratios, brief.must_avoid) == (
+            "ugc",
+            ("9:16",),
+            ("people",),
+        )
         assert brief.call_to_action == "Grab yours today"
 
         # 5. the storyboard: the planning subgraph on this brief; nothing rendered

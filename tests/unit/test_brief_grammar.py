@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 
 from aistudio.brief_draft import BriefDraft, BriefPatch, apply_patch, brief_text, to_brief
 from aistudio.tools.chat.grammar import clauses, parse_message
@@ -206,7 +212,8 @@ async def test_the_model_streams_in_chunks_and_binds_tools() -> None:
     calls = await model.ainvoke([_prompt(DRAFT), HumanMessage("square")])
     assert isinstance(calls, AIMessage) and calls.tool_calls[0]["name"] == "update_brief"
     streamed = [c async for c in model.astream([_prompt(DRAFT), HumanMessage("square")])]
-    assert streamed[0].tool_call_chunks[0]["name"] == "update_brief"
+    first = streamed[0]
+    assert isinstance(first, AIMessageChunk) and first.tool_call_chunks[0]["name"] == "update_brief"
 
 
 def test_web_addresses_and_decimals_do_not_split_clauses() -> None:

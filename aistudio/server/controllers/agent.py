@@ -30,7 +30,7 @@ AGENT_DEPENDENCIES = {"agent": Provide(provide_conversations, sync_to_thread=Fal
 class AssistantsController(Controller):
     path = "/agent/assistants"
     tags = ["agent (Agent Protocol)"]  # noqa: RUF012 - Litestar reads it
-    dependencies = AGENT_DEPENDENCIES  # noqa: RUF012
+    dependencies = AGENT_DEPENDENCIES
 
     @post("/search", status_code=200, summary="Search assistants (the one: `brief`)")
     async def search(self, agent: Agent, principal: Caller, data: Json) -> list[Json]:
@@ -49,7 +49,7 @@ class AssistantsController(Controller):
 class ThreadsController(Controller):
     path = "/agent/threads"
     tags = ["agent (Agent Protocol)"]  # noqa: RUF012 - Litestar reads it
-    dependencies = AGENT_DEPENDENCIES  # noqa: RUF012
+    dependencies = AGENT_DEPENDENCIES
 
     @post("/", status_code=200, summary="Create a thread (a conversation)")
     async def create(self, agent: Agent, principal: Caller, data: Json) -> Json:
@@ -75,7 +75,9 @@ class ThreadsController(Controller):
 
     @patch("/{thread_id:str}", summary="Merge metadata into a thread")
     async def patch_one(self, agent: Agent, principal: Caller, thread_id: str, data: Json) -> Json:
-        row = await agent.patch_thread(principal.tenant, thread_id, dict(data.get("metadata") or {}))
+        row = await agent.patch_thread(
+            principal.tenant, thread_id, dict(data.get("metadata") or {})
+        )
         return await agent.thread_json(row)
 
     @delete("/{thread_id:str}", status_code=204, summary="Delete a thread and its checkpoints")

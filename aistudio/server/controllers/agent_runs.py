@@ -48,9 +48,7 @@ async def _event_stream(
             await agent.cancel_run(run.tenant, run.thread_id, run.run_id, "interrupt")
 
 
-def _stream_response(
-    agent: Conversations, run: AgentRun, modes: list[str], cancel: bool
-) -> Stream:
+def _stream_response(agent: Conversations, run: AgentRun, modes: list[str], cancel: bool) -> Stream:
     return Stream(
         _event_stream(agent, run, modes, cancel),
         media_type="text/event-stream",
@@ -65,7 +63,7 @@ def _stream_response(
 class RunsController(Controller):
     path = "/agent/threads/{thread_id:str}"
     tags = ["agent (Agent Protocol)"]  # noqa: RUF012 - Litestar reads it
-    dependencies = AGENT_DEPENDENCIES  # noqa: RUF012
+    dependencies = AGENT_DEPENDENCIES
 
     @post("/runs", status_code=200, summary="Start a run in the background")
     async def create(
@@ -111,7 +109,11 @@ class RunsController(Controller):
 
     @get("/runs/{run_id:str}/stream", summary="Join a run's event stream (SSE)")
     async def join_stream(
-        self, request: Request[Any, Any, Any], agent: Agent, principal: Caller, thread_id: str,
+        self,
+        request: Request[Any, Any, Any],
+        agent: Agent,
+        principal: Caller,
+        thread_id: str,
         run_id: str,
     ) -> Stream:
         run = agent.run_of(await agent.thread_row(principal.tenant, thread_id), run_id)
@@ -141,7 +143,7 @@ class ThreadJobsController(Controller):
 
     path = "/agent/threads/{thread_id:str}"
     tags = ["agent (Agent Protocol)"]  # noqa: RUF012 - Litestar reads it
-    dependencies = AGENT_DEPENDENCIES  # noqa: RUF012
+    dependencies = AGENT_DEPENDENCIES
 
     @post("/render", status_code=202, summary="Render the thread's brief as a video job")
     async def render(

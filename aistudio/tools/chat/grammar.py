@@ -5,27 +5,33 @@ A message is cut into clauses (at commas, full stops, semicolons, new lines, and
 rules below, in this order; a rule consumes the words it matched, and whatever is left that
 is not filler ("please", "make it", "the", ...) is reported back as not understood.
 
-| rule | examples | effect |
-|---|---|---|
-| storyboard | "show me the storyboard", "preview", "what will it look like" | preview_plan |
-| render | "render it", "go ahead", "make the video", "generate it" | render |
-| price | "how much?", "what will it cost", "quote" | estimate_cost |
-| status | "is it done?", "status", "how's the render" | job_status |
-| budget | "budget $20", "keep it under 5 dollars" | max_cost_usd |
-| voice-over | "add a voice-over", "with narration", "no voice-over", "voice-over off" | voice_over |
-| clear | "forget the script notes", "clear the must-shows" | clear a list |
-| script note | "mention free shipping", "say 'now in gold'", "talk about the vitamin C" | add_script_notes |
-| call to action | "call to action: Shop the drop", "end with 'Order today'", "CTA is Book now" | call_to_action |
-| must avoid | "avoid people", "don't show the price tag", "no hands", "without pets" | add_must_avoid |
-| must show | "show the gold cap", "feature the label", "make sure we see the pump" | add_must_show |
-| product | "it's called AURUM Eau de Parfum", "the product is a travel mug" | product_name |
-| facts | "it has vitamin C", "made from recycled wool", "it comes with a gift box" | add_product_facts |
-| audience | "for busy parents", "aimed at runners", "audience: first-time buyers" | audience |
-| model | "use kling", "use the veo model" | video_model |
-| kind | "make it UGC", "creator-style", "switch to fashion", "a promo" | kind |
-| duration | "15 seconds", "make it 20s", "half a minute", "shorter", "a bit longer" | duration_s |
-| aspect | "square", "vertical", "16:9", "for YouTube", "for Instagram", "also square" | aspect_ratios |
-| vibe | "warmer", "more luxurious", "playful", "vibe: golden hour" | vibe |
+* storyboard → preview_plan: "show me the storyboard", "preview", "what will it look like"
+* render → render: "render it", "go ahead", "make the video", "generate it"
+* price → estimate_cost: "how much?", "what will it cost", "quote"
+* status → job_status: "is it done?", "status", "how's the render"
+* budget → max_cost_usd: "budget $20", "keep it under 5 dollars"
+* voice-over → voice_over: "add a voice-over", "with narration", "no voice-over", "voice-
+  over off"
+* clear → clear a list: "forget the script notes", "clear the must-shows"
+* script note → add_script_notes: "mention free shipping", "say 'now in gold'", "talk about
+  the vitamin C"
+* call to action → call_to_action: "call to action: Shop the drop", "end with 'Order
+  today'", "CTA is Book now"
+* must avoid → add_must_avoid: "avoid people", "don't show the price tag", "no hands",
+  "without pets"
+* must show → add_must_show: "show the gold cap", "feature the label", "make sure we see the
+  pump"
+* product → product_name: "it's called AURUM Eau de Parfum", "the product is a travel mug"
+* facts → add_product_facts: "it has vitamin C", "made from recycled wool", "it comes with a
+  gift box"
+* audience → audience: "for busy parents", "aimed at runners", "audience: first-time buyers"
+* model → video_model: "use kling", "use the veo model"
+* kind → kind: "make it UGC", "creator-style", "switch to fashion", "a promo"
+* duration → duration_s: "15 seconds", "make it 20s", "half a minute", "shorter", "a bit
+  longer"
+* aspect → aspect_ratios: "square", "vertical", "16:9", "for YouTube", "for Instagram",
+  "also square"
+* vibe → vibe: "warmer", "more luxurious", "playful", "vibe: golden hour"
 
 Aspect ratios: square / 1:1 / Instagram → 1:1; vertical / portrait / 9:16 / TikTok / Reels /
 Stories / Shorts → 9:16; landscape / wide / 16:9 / YouTube → 16:9; "all formats" → all

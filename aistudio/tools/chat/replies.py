@@ -36,7 +36,7 @@ _LABELS = {
 }
 
 
-def describe(field: str, value: Any) -> str:
+def describe(field: str, value: Any) -> str:  # noqa: PLR0911 - one phrasing per field
     """One changed field, as a person would say it."""
     label = _LABELS.get(field, field.replace("_", " "))
     if field == "duration_s":
@@ -68,7 +68,7 @@ def _result(message: ToolMessage) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _said(message: ToolMessage) -> list[str]:
+def _said(message: ToolMessage) -> list[str]:  # noqa: PLR0911 - one phrasing per tool
     """What one tool result means for the user."""
     name = message.name or "tool"
     data = _result(message)
