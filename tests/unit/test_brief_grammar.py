@@ -196,7 +196,9 @@ def test_reply_reports_refusals_and_what_was_not_understood() -> None:
     )
     text = compose_reply(turn, [refused])
     assert "could not set the duration: at most 60" in text and "“blorp”" in text
-    failed = ToolMessage(json.dumps({"error": "no photo"}), tool_call_id="d", name="render")
+    failed = ToolMessage(
+        json.dumps({"error": "no photo"}), tool_call_id="d", name="render", status="error"
+    )
     assert "couldn't render: no photo" in compose_reply(turn, [failed])
 
 
