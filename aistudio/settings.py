@@ -220,6 +220,31 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("AISTUDIO_SUPABASE_KEY", "SUPABASE_KEY")
     )
     storage_backend: Literal["local", "supabase"] = "local"
+    # LangSmith tracing, by its standard variables (off unless LANGSMITH_TRACING=true).
+    langsmith_tracing: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_TRACING", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"
+        ),
+    )
+    langsmith_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_API_KEY", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"
+        ),
+    )
+    langsmith_endpoint: str = Field(
+        default="https://api.smith.langchain.com",
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_ENDPOINT", "LANGSMITH_ENDPOINT", "LANGCHAIN_ENDPOINT"
+        ),
+    )
+    langsmith_project: str = Field(
+        default="aistudio",
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_PROJECT", "LANGSMITH_PROJECT", "LANGCHAIN_PROJECT"
+        ),
+    )
     # The original AI Studio's environment names, accepted as aliases of the nested
     # settings above (the nested AISTUDIO_ names win when both are given).
     supabase_url: str | None = Field(
@@ -267,6 +292,11 @@ class Settings(BaseSettings):
         if update:
             self.providers = providers.model_copy(update=update)
         return self
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """LangSmith tracing needs the switch and a key (a key alone traces nothing)."""
+        return self.langsmith_tracing and self.langsmith_api_key is not None
 
     @property
     def video_provider(self) -> VideoProviderName:
