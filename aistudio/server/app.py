@@ -45,6 +45,7 @@ from aistudio.server.deps import (
     provide_service,
 )
 from aistudio.server.observability import add_request_id_header, request_id_middleware
+from aistudio.server.openapi import document_problems
 from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
 from aistudio.server.results import ResultFilesController
@@ -144,7 +145,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
     files = Router(
         path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, files, HealthController],
         lifespan=[lifespan],
         dependencies={
@@ -178,3 +179,5 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         logging_config=None,
         debug=False,
     )
+    document_problems(app, API_PREFIX)
+    return app
