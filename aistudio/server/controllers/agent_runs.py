@@ -17,7 +17,7 @@ from aistudio.jobs.brief_desk import submit_draft
 from aistudio.jobs.conversations import Conversations
 from aistudio.nodes.brief_ports import merge_brief
 from aistudio.server.controllers.agent import AGENT_DEPENDENCIES, Agent, Json
-from aistudio.server.deps import API_PREFIX, Caller, Service
+from aistudio.server.deps import API_PREFIX, Caller, Service, SignedLinks
 from aistudio.server.schemas import JobView, SubmitResponse, job_view
 
 
@@ -163,8 +163,11 @@ class ThreadJobsController(Controller):
 
     @get("/jobs", summary="The jobs this thread rendered, newest first")
     async def jobs(
-        self, agent: Agent, service: Service, principal: Caller, thread_id: str
+        self, agent: Agent, service: Service, links: SignedLinks, principal: Caller, thread_id: str
     ) -> list[JobView]:
         row = await agent.thread_row(principal.tenant, thread_id)
         rows = await service.store.thread_jobs(principal.tenant, row.thread_id)
-        return [job_view(service.with_live_progress(job), []) for job in rows]
+        return [
+            job_view(service.with_live_progress(job), links.assets(job), links.image_url(job))
+            for job in rows
+        ]
