@@ -14,6 +14,7 @@ from pathlib import Path
 from aistudio.artifacts import (
     AspectRatio,
     AudioPlan,
+    ModelChoice,
     Output,
     ProductProfile,
     ProviderJob,
@@ -47,7 +48,12 @@ class InstantVideo:
         self.price: float | None = 0.0
 
     async def submit(
-        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+        self,
+        job_id: str,
+        shot: ShotRender,
+        plan: RenderPlan,
+        product: ProductProfile,
+        models: ModelChoice | None = None,
     ) -> ProviderJob:
         self.submitted.append(f"{job_id}-{shot.shot_index}")
         return ProviderJob(
@@ -69,7 +75,9 @@ class InstantVideo:
     async def cancel(self, job: ProviderJob) -> None:
         return None
 
-    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+    def estimate(
+        self, shot: ShotRender, plan: RenderPlan, models: ModelChoice | None = None
+    ) -> tuple[str, float | None]:
         return "cutout", self.price
 
 
