@@ -33,6 +33,7 @@ DurationFormat = Literal["int", "string", "string_s"]  # 5 | "5" | "5s"
 # What a model makes: an image-to-video clip, an edited image (the product in a new
 # scene), or the photo with its background removed (an RGBA cut-out).
 ModelKind = Literal["video", "image", "cutout"]
+MAKES: dict[str, str] = {"video": "video clips", "image": "image edits", "cutout": "cut-outs"}
 
 
 class FieldMap(BaseModel):
@@ -83,9 +84,11 @@ class CatalogEntry(BaseModel):
             if self.price_per_image is not None:
                 raise ValueError("a video model is priced per second, not per image")
         elif self.durations or self.price_per_s is not None:
-            raise ValueError(f"an {self.kind} model has no durations and no per-second price")
+            raise ValueError(
+                f"a model that makes {MAKES[self.kind]} has no durations and no per-second price"
+            )
         if self.kind != "cutout" and self.fields.prompt is None:
-            raise ValueError(f"an {self.kind} model needs a prompt field")
+            raise ValueError(f"a model that makes {MAKES[self.kind]} needs a prompt field")
         return self
 
     @property
@@ -104,7 +107,7 @@ class Catalog(BaseModel):
         for entry in self.models:
             if entry.id == model_id:
                 if kind is not None and entry.kind != kind:
-                    raise InputError(f"{model_id!r} is an {entry.kind} model, not an {kind} model")
+                    raise InputError(f"{model_id!r} makes {MAKES[entry.kind]}, not {MAKES[kind]}")
                 return entry
         known = ", ".join(e.id for e in self.models if kind is None or e.kind == kind)
         raise InputError(f"unknown model {model_id!r}; the catalog has {known}")

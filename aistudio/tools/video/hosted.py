@@ -129,6 +129,22 @@ class HostedVideoProvider:
         # Without an image model every first frame is the local keyframe.
         self.scenes = scenes
 
+    @property
+    def inbox(self) -> Inbox | None:
+        return self.router.inbox
+
+    @inbox.setter
+    def inbox(self, inbox: Inbox | None) -> None:
+        self.router.inbox = inbox
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self.router.webhook_url
+
+    @webhook_url.setter
+    def webhook_url(self, url: str | None) -> None:
+        self.router.webhook_url = url
+
     def _entries(self, kind: str, chosen: str | None) -> list[CatalogEntry]:
         if chosen is not None:
             entry = self.catalog.get(chosen, "video")
