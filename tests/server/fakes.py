@@ -192,8 +192,13 @@ def _shared_models() -> tuple[TextReader, LocalModerator, FrameInspector]:
 
 
 def fast_toolbox(
-    settings: Settings, *, compose_delay_s: float = 0.0, compose_crash: bool = False
+    settings: Settings,
+    *,
+    compose_delay_s: float = 0.0,
+    compose_crash: bool = False,
+    hosted_video: bool = False,
 ) -> Toolbox:
+    """`hosted_video`: keep the video provider the settings chose (a fake fal/Replicate)."""
     real = build_toolbox(settings)
     ocr, moderator, inspector = _shared_models()
     composer = TinyComposer(real.storage, real.stills, real.ffmpeg, settings.render)
@@ -204,7 +209,7 @@ def fast_toolbox(
     )
     return dataclasses.replace(
         real,
-        video=InstantVideo(),
+        video=real.video if hosted_video else InstantVideo(),
         soundtrack=soundtrack,
         composer=composer,
         ingestor=LocalIngestor(real.storage, settings.limits, ocr),
