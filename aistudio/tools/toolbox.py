@@ -35,6 +35,7 @@ from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.factory import build_storage
+from aistudio.tools.tracing import Tracing
 from aistudio.tools.video.catalog import Catalog, load_catalog
 from aistudio.tools.video.fal import FalBackend, FalEndpoints
 from aistudio.tools.video.hosted import HostedVideoProvider
@@ -62,6 +63,7 @@ class Toolbox:
     soundtrack: Soundtrack
     composer: VideoComposer
     inspector: FrameInspector
+    tracing: Tracing
     catalog: Catalog  # every hosted model the server knows (request choices are checked on it)
     scenes: SceneMaker  # refine's picture; hosted shots' first frames
     background_remover: BackgroundRemover | None = None  # None: the local segmenter cuts
@@ -251,6 +253,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
         soundtrack=Soundtrack(storage, voice, music, ffmpeg, settings.render),
         composer=VideoComposer(storage, stills, ffmpeg, settings.render),
         inspector=inspector,
+        tracing=Tracing(settings),
         catalog=hosted.catalog,
         scenes=scenes,
         background_remover=_background_remover(hosted),
