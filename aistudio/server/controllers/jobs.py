@@ -15,8 +15,9 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 from aistudio.errors import InputError, NotFound
 from aistudio.jobs.events import TERMINAL_EVENT
 from aistudio.jobs.models import FINAL_STATUSES
-from aistudio.server.deps import Caller, Service, SignedLinks
+from aistudio.server.deps import Caller, Service, SignedLinks, job_file
 from aistudio.server.downloads import check_signed_link, file_response, stored_file
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
 
 KEEPALIVE_S = 15.0
@@ -90,7 +91,8 @@ class JobsController(Controller):
             principal.tenant, kind=kind, status=status, cursor=cursor, limit=limit
         )
         return JobPage(
-            items=[job_view(r, links.assets(r)) for r in page.items], next_cursor=page.next_cursor
+            items=[job_view(r, links.assets(r), links.image_url(r)) for r in page.items],
+            next_cursor=page.next_cursor,
         )
 
     @get("/{job_id:str}", summary="One job")
@@ -98,7 +100,7 @@ class JobsController(Controller):
         self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
     ) -> JobView:
         row = await service.get(principal.tenant, job_id)
-        return job_view(row, links.assets(row))
+        return job_view(row, links.assets(row), links.image_url(row))
 
     @get(
         "/{job_id:str}/events",
@@ -126,16 +128,22 @@ class JobsController(Controller):
         summary="Delete a finished job",
         description="Removes the job's record, events and checkpoints, and its stored files "
         "that no other job shares. A queued or running job answers 409: cancel it first.",
+        opt={PROBLEMS_OPT: (409,)},
     )
     async def delete_job(self, service: Service, principal: Caller, job_id: FromPath[str]) -> None:
         await service.delete(principal.tenant, job_id)
 
-    @post("/{job_id:str}/cancel", status_code=200, summary="Stop the job")
+    @post(
+        "/{job_id:str}/cancel",
+        status_code=200,
+        summary="Stop the job",
+        opt={PROBLEMS_OPT: (409,)},
+    )
     async def cancel(
         self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
     ) -> JobView:
         row = await service.cancel(principal.tenant, job_id)
-        return job_view(row, links.assets(row))
+        return job_view(row, links.assets(row), links.image_url(row))
 
     @get("/{job_id:str}/assets", summary="The job's files as signed, expiring links")
     async def assets(
@@ -154,6 +162,7 @@ class AssetFilesController(Controller):
     @get(
         "/{job_id:str}/{name:str}",
         summary="A job file through a signed link",
+        opt={PROBLEMS_OPT: (416,)},
         media_type="application/octet-stream",
     )
     async def file(
@@ -168,7 +177,7 @@ class AssetFilesController(Controller):
     ) -> Stream:
         check_signed_link(links.secret, links.asset_path(job_id, name), job_id, expires, sig)
         row = await service.store.get(job_id)
-        record = (row.assets or {}).get(name) if row is not None else None
+        record = job_file(row, name) if row is not None else None
         if record is None:
             raise NotFound("no such file")
         path = await stored_file(service.toolbox.storage, record["key"], record["mime"])
