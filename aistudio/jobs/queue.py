@@ -63,6 +63,36 @@ class _Hooks:
             await self.given_up(str((job.kwargs or {}).get("job_id", job.key)), status, error)
 
 
+# SAQ's own dequeue picks up to N queued jobs at once, skipping only groups that already
+# have an active job: two queued jobs of one group taken in the same batch run together.
+# This one takes at most one job per group (a tenant's lane) per batch; locking re-checks
+# `status = 'queued'`, so a job another worker took meanwhile is skipped, as in SAQ's.
+DEQUEUE_ONE_PER_GROUP = """
+WITH locked_job AS (
+  SELECT key FROM {jobs_table}
+  WHERE status = 'queued' AND queue = %(queue)s AND %(now)s >= scheduled
+    AND key IN (
+      SELECT key FROM (
+        SELECT key, row_number() OVER (
+          PARTITION BY coalesce(group_key, key) ORDER BY priority, scheduled
+        ) AS nth
+        FROM {jobs_table}
+        WHERE status = 'queued' AND queue = %(queue)s AND %(now)s >= scheduled
+          AND priority BETWEEN %(plow)s AND %(phigh)s
+          AND (group_key IS NULL OR group_key NOT IN (
+            SELECT group_key FROM {jobs_table}
+            WHERE status = 'active' AND queue = %(queue)s AND group_key IS NOT NULL))
+      ) AS candidates WHERE nth = 1)
+  ORDER BY priority, scheduled
+  LIMIT %(limit)s
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE {jobs_table} SET status = 'active'
+FROM locked_job WHERE {jobs_table}.key = locked_job.key
+RETURNING job
+"""
+
+
 def open_queue(settings: QueueSettings, *, given_up: GivenUp | None = None) -> Queue:
     """The queue the settings name (not connected yet)."""
     url = settings.url or ""
@@ -71,7 +101,8 @@ def open_queue(settings: QueueSettings, *, given_up: GivenUp | None = None) -> Q
         from saq.queue.postgres import PostgresQueue
 
         class PostgresJobQueue(_Hooks, PostgresQueue):
-            pass
+            async def _dequeue(self) -> None:
+                await _dequeue_one_per_group(self)
 
         queue = PostgresJobQueue(
             url=libpq_url(url),
@@ -175,3 +206,36 @@ class QueueScheduler:
             )
             busy = dict(await cursor.fetchall())
         return min(lanes, key=lambda lane: busy.get(lane, 0))
+
+
+async def _dequeue_one_per_group(queue: Any) -> None:
+    """SAQ's `PostgresQueue._dequeue` with DEQUEUE_ONE_PER_GROUP (see there)."""
+    from psycopg.sql import SQL
+    from saq.utils import now, now_seconds
+
+    if queue._dequeue_lock.locked():
+        return
+    async with queue._dequeue_lock:
+        async with queue.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            if not queue._waiting:
+                return
+            await cursor.execute(
+                SQL(DEQUEUE_ONE_PER_GROUP).format(jobs_table=queue.jobs_table),
+                {
+                    "queue": queue.name,
+                    "now": now_seconds(),
+                    "limit": queue._waiting,
+                    "plow": queue._priorities[0],
+                    "phigh": queue._priorities[1],
+                },
+            )
+            rows = await cursor.fetchall()
+            dequeued = now()
+            for row in rows:
+                job = queue.deserialize(row[0], Status.ACTIVE)
+                job.started = dequeued
+                job.touched = dequeued
+                await queue._update(job, status=Status.ACTIVE, connection=conn)
+                queue._job_queue.put_nowait(job)
+        if rows:
+            await queue._notify("saq:dequeue")
