@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Float, String, bindparam, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aistudio.jobs.models import JobAssetRow, JobEventRow, JobRow
@@ -76,19 +77,14 @@ async def append_events(
     return records
 
 
-async def add_asset_refs(conn: AsyncConnection, job_id: str, keys: Iterable[str]) -> None:
-    """Record that the job refers to these stored objects (already known ones are kept)."""
-    fresh = set(keys)
-    if not fresh:
-        return
-    known = await conn.execute(
-        select(JobAssetRow.key).where(JobAssetRow.job_id == job_id, JobAssetRow.key.in_(fresh))
-    )
-    fresh -= set(known.scalars())
-    if fresh:
-        await conn.execute(
-            insert(JobAssetRow), [{"job_id": job_id, "key": key} for key in sorted(fresh)]
-        )
+async def add_asset_refs(
+    conn: AsyncConnection, job_id: str, keys: Iterable[str], *, postgres: bool
+) -> None:
+    """Record that the job refers to these stored objects (known ones are skipped)."""
+    rows = [{"job_id": job_id, "key": key} for key in sorted(set(keys))]
+    if rows:
+        dialect = postgresql if postgres else sqlite
+        await conn.execute(dialect.insert(JobAssetRow).on_conflict_do_nothing(), rows)
 
 
 async def events_after(

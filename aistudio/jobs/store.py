@@ -147,7 +147,7 @@ class JobStore:
                 conn = await session.connection()
                 if event is not None:
                     await append_events(conn, row.id, [event], postgres=self.postgres)
-                await add_asset_refs(conn, row.id, asset_keys)
+                await add_asset_refs(conn, row.id, asset_keys, postgres=self.postgres)
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
@@ -207,7 +207,7 @@ class JobStore:
             result = await conn.execute(query.values(**values))
             if not result.rowcount:
                 return None
-            await add_asset_refs(conn, job_id, asset_keys)
+            await add_asset_refs(conn, job_id, asset_keys, postgres=self.postgres)
             events = [event] if event is not None else []
             return await append_events(conn, job_id, events, postgres=self.postgres)
 
@@ -232,7 +232,7 @@ class JobStore:
                 result = await conn.execute(query.values(updated_at=utcnow(), **(values or {})))
                 if fence is not None and not result.rowcount:
                     return None
-            await add_asset_refs(conn, job_id, asset_keys)
+            await add_asset_refs(conn, job_id, asset_keys, postgres=self.postgres)
             return await append_events(conn, job_id, events, postgres=self.postgres)
 
     async def events_after(self, job_id: str, after: int, limit: int = 500) -> list[Event]:

@@ -23,6 +23,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from saq import Worker
 from saq.job import Job, Status
 from saq.types import Context, PartialTimersDict
@@ -117,10 +118,14 @@ class JobWorker:
             await self.execution.finish_failed(job_id, message, owner)
 
     async def _touch(self, job: Job) -> None:
+        """SAQ's heartbeat: a job not touched for `heartbeat` seconds is swept."""
         every = max(job.heartbeat / 3, 0.5)
         while True:
             await asyncio.sleep(every)
-            await job.update()
+            try:
+                await job.update()
+            except (psycopg.Error, OSError) as exc:  # a blip costs one beat, not the job
+                log.warning("job %s: heartbeat failed: %s", job.key, exc)
 
     async def given_up(self, job_id: str, status: Status, error: str | None) -> None:
         """SAQ ended the job unsuccessfully (out of attempts, or swept for good)."""
