@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -40,19 +39,19 @@ FINAL = {*DONE, "failed", "cancelled"}
 
 
 class CachingFal(FakeFal):
-    """The fal fake, rendering each distinct clip once (every job's keyframe is the same
-    replayed one): the fake's encodes are not what is under test."""
+    """The fal fake, rendering one clip per duration, from the first frame it was sent:
+    the compose here is a tiny test-pattern encode that ignores the shots, so the fake's
+    encodes (seconds each at 1280 px) would only be load."""
 
-    clips: dict[tuple[str, float], asyncio.Task[bytes]]
+    clips: dict[float, asyncio.Task[bytes]]
 
     async def _render(self, job: FalJob) -> bytes:
-        frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
-        frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
         seconds = requested_seconds(job.payload.get("duration", job.payload.get("seconds")))
-        key = (hashlib.sha256(frame).hexdigest(), seconds)
-        if key not in self.clips:
-            self.clips[key] = asyncio.create_task(clip_from_frame(frame, seconds))
-        return await asyncio.shield(self.clips[key])
+        if seconds not in self.clips:
+            frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
+            frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
+            self.clips[seconds] = asyncio.create_task(clip_from_frame(frame, seconds))
+        return await asyncio.shield(self.clips[seconds])
 
 
 class Watcher:
