@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg
+from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from aistudio.errors import InputError
 from aistudio.graph.checkpoint import trim_thread
+from aistudio.jobs.events import forget_job, still_referenced
+from aistudio.jobs.models import FINAL_STATUSES, JobRow
 from aistudio.jobs.runner import JobRunner
 from aistudio.jobs.store import JobStore
 from aistudio.tools.protocols import Storage
@@ -66,11 +69,13 @@ async def delete_job(store: JobStore, runner: JobRunner, storage: Storage, job_i
     """Remove a job: the row, events and references in one transaction, then its
     checkpoints, then the stored objects nobody else refers to (a crash in between leaves
     objects behind, never a job pointing at deleted ones)."""
-    unshared, events = await store.forget(job_id)
+    async with store.engine.begin() as conn:
+        unshared, events = await forget_job(conn, job_id)
     graph = await runner.graph()
     await graph.checkpointer.adelete_thread(job_id)  # type: ignore[union-attr]
     # A job made since may have stored the same bytes (same key): look once more.
-    doomed = sorted(set(unshared) - await store.referenced(unshared))
+    async with store.engine.connect() as conn:
+        doomed = sorted(set(unshared) - await still_referenced(conn, unshared))
     await storage.delete(doomed)
     log.info(
         "job %s deleted (%d events, %d objects)",
@@ -82,12 +87,24 @@ async def delete_job(store: JobStore, runner: JobRunner, storage: Storage, job_i
     return Removed(job_id, events, len(doomed))
 
 
+async def _finished_before(store: JobStore, moment: datetime) -> list[str]:
+    finished = or_(*(JobRow.status == status for status in FINAL_STATUSES))
+    async with store.engine.connect() as conn:
+        result = await conn.execute(
+            select(JobRow.id)
+            .where(finished, JobRow.finished_at < moment)
+            .order_by(JobRow.finished_at)
+            .limit(PRUNE_BATCH)
+        )
+        return list(result.scalars())
+
+
 async def prune(
     store: JobStore, runner: JobRunner, storage: Storage, older_than: timedelta, now: datetime
 ) -> list[Removed]:
     """Delete every job that finished more than `older_than` before `now`."""
     removed: list[Removed] = []
-    while batch := await store.finished_before(now - older_than, PRUNE_BATCH):
+    while batch := await _finished_before(store, now - older_than):
         for job_id in batch:
             try:
                 removed.append(await delete_job(store, runner, storage, job_id))

@@ -22,17 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aistudio.errors import InputError
-from aistudio.jobs.events import (
-    add_asset_refs,
-    append_events,
-    events_after,
-    forget_job,
-    still_referenced,
-)
+from aistudio.jobs.events import add_asset_refs, append_events, events_after
 from aistudio.jobs.models import (
     ACTIVE_STATUSES,
     AWAITING_APPROVAL,
-    FINAL_STATUSES,
     OPEN_STATUSES,
     ApiKeyRow,
     JobRow,
@@ -238,27 +231,6 @@ class JobStore:
     async def events_after(self, job_id: str, after: int, limit: int = 500) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events_after(conn, job_id, after, limit)
-
-    # -- retention (aistudio.jobs.retention) ---------------------------------------------
-    async def forget(self, job_id: str) -> tuple[list[str], int]:
-        """Delete the job's row, events and asset references in one transaction; (storage
-        keys no other job refers to, events deleted)."""
-        async with self.engine.begin() as conn:
-            return await forget_job(conn, job_id)
-
-    async def referenced(self, keys: Collection[str]) -> set[str]:
-        async with self.engine.connect() as conn:
-            return await still_referenced(conn, keys)
-
-    async def finished_before(self, moment: datetime, limit: int) -> list[str]:
-        async with self.engine.connect() as conn:
-            result = await conn.execute(
-                select(JobRow.id)
-                .where(_status_in(FINAL_STATUSES), JobRow.finished_at < moment)
-                .order_by(JobRow.finished_at)
-                .limit(limit)
-            )
-            return list(result.scalars())
 
     async def adoptable(self, owner: str, now: datetime) -> list[str]:
         """Queued or running jobs `owner` may take, oldest first: its own, nobody's, and
