@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
+from litestar_saq.base import Job, Worker
 from litestar_saq.config import TaskQueues
 from litestar_saq.controllers import build_controller
+from saq import Queue
+from saq.types import QueueInfo, WorkerInfo
 
 from aistudio.settings import Settings
 
@@ -61,8 +65,17 @@ def provide_task_queues(state: State) -> TaskQueues:
     return TaskQueues(queues={queue.name: queue})
 
 
-def queue_monitor() -> tuple[list[ControllerRouterHandler], dict[str, Provide]]:
-    """The monitor's route handlers and the dependency they need."""
+@dataclass(frozen=True)
+class Monitor:
+    handlers: list[ControllerRouterHandler]
+    dependencies: dict[str, Provide]
+    # litestar-saq's handlers name these types only for type checkers: Litestar resolves
+    # them from here when it builds their signatures.
+    signature_namespace: dict[str, Any]
+
+
+def queue_monitor() -> Monitor:
+    """The monitor's route handlers, the dependency they need and their type names."""
     static = Path(saq.__file__).parent / "web" / "static"
     handlers: list[ControllerRouterHandler] = [
         build_controller(MONITOR_PATH, [admin_guard], include_in_schema_=False),
@@ -73,4 +86,13 @@ def queue_monitor() -> tuple[list[ControllerRouterHandler], dict[str, Provide]]:
             include_in_schema=False,
         ),
     ]
-    return handlers, {"task_queues": Provide(provide_task_queues, sync_to_thread=False)}
+    namespace = {
+        "Queue": Queue,
+        "Worker": Worker,
+        "Job": Job,
+        "QueueInfo": QueueInfo,
+        "WorkerInfo": WorkerInfo,
+        "TaskQueues": TaskQueues,
+    }
+    provide = {"task_queues": Provide(provide_task_queues, sync_to_thread=False)}
+    return Monitor(handlers, provide, namespace)

@@ -152,14 +152,17 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         "service": Provide(provide_service, sync_to_thread=False),
         "links": Provide(provide_links, sync_to_thread=False),
     }
+    namespace: dict[str, Any] = {}
     if settings.queue.url and settings.server.admin_key is not None:
-        monitor, provided = queue_monitor()
-        handlers += monitor
-        dependencies |= provided
+        monitor = queue_monitor()
+        handlers += monitor.handlers
+        dependencies |= monitor.dependencies
+        namespace = monitor.signature_namespace
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies=dependencies,
+        signature_namespace=namespace,
         exception_handlers={Exception: problem_handler},
         middleware=[request_id_middleware],
         before_send=[add_request_id_header],

@@ -4,12 +4,14 @@ any job's events, cancel reaches the worker, and a job past its attempts fails."
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import dataclasses
 import json
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 from saq.job import TERMINAL_STATUSES, Status
 
 from tests.conftest import stored_events
@@ -146,3 +148,28 @@ async def test_a_tenant_runs_no_more_jobs_at_once_than_its_lanes(
     ended = next(e["ts"] for e in first if e["event"] == "job_result")
     began = next(e["ts"] for e in second if e["event"] == "job_started")
     assert began >= ended  # one lane: the second started once the first was done
+
+
+async def test_the_queue_monitor_is_behind_the_admin_key(data_dir: Path, pg_url: str) -> None:
+    settings = queue_settings(data_dir, pg_url)
+    async with api(settings, fast_toolbox(settings)) as client:
+        assert (await client.get("/admin/queue/api/queues")).status_code == 404  # no key set
+    settings.server = settings.server.model_copy(update={"admin_key": SecretStr("s3cret")})
+    async with api(settings, fast_toolbox(settings)) as client:
+        denied = await client.get("/admin/queue/api/queues")
+        assert denied.status_code == 401
+        assert denied.headers["www-authenticate"].startswith("Basic")
+        wrong = base64.b64encode(b"ops:guess").decode()
+        assert (
+            await client.get("/admin/queue/api/queues", headers={"Authorization": f"Basic {wrong}"})
+        ).status_code == 401
+        right = base64.b64encode(b"ops:s3cret").decode()
+        listing = await client.get(
+            "/admin/queue/api/queues", headers={"Authorization": f"Basic {right}"}
+        )
+        assert listing.status_code == 200, listing.text
+        assert [q["name"] for q in listing.json()["queues"]] == ["aistudio"]
+        page = await client.get("/admin/queue", headers={"X-Admin-Key": "s3cret"})
+        assert page.status_code == 200 and "app.js" in page.text
+        script = await client.get("/admin/queue/static/app.js", headers={"X-Admin-Key": "s3cret"})
+        assert script.status_code == 200
