@@ -178,6 +178,9 @@ async def test_fifty_jobs_survive_sigkills_of_workers_and_the_api(
             await asyncio.wait_for(asyncio.gather(*watching), 240)
             async with httpx.AsyncClient(base_url=cluster.url("api"), timeout=60) as client:
                 rows = [(await client.get(f"/api/v1/jobs/{job_id}")).json() for job_id in ids]
+                statuses = collections.Counter(row["status"] for row in rows)
+                errors = [row["error_message"] for row in rows if row["status"] not in DONE]
+                assert set(statuses) <= DONE, (statuses, errors)
                 provenance = [await _provenance(client, job_id) for job_id in ids]
         finally:
             cluster.stop_all()
@@ -185,8 +188,6 @@ async def test_fifty_jobs_survive_sigkills_of_workers_and_the_api(
 
     assert collections.Counter(kills)["api"] == API_KILLS
     assert len(kills) - API_KILLS == WORKER_KILLS
-    statuses = collections.Counter(row["status"] for row in rows)
-    assert set(statuses) <= DONE, (statuses, [r["error_message"] for r in rows])
 
     # fal accepted exactly one submission per shot of every job (no remakes: QA retries
     # are off), and every accepted one belongs to exactly one job's shot.
