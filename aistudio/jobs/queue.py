@@ -59,7 +59,13 @@ class _Hooks:
         await super().finish(  # type: ignore[misc]
             job, status, result=result, error=error, **kwargs
         )
-        if status in (Status.FAILED, Status.ABORTED) and self.given_up is not None:
+        # An abort SAQ will retry (a sweep of a late heartbeat) is not the end of the job;
+        # a cancel's abort is (its row already says so, and stays as it is).
+        if (
+            status in (Status.FAILED, Status.ABORTED)
+            and not job.retryable
+            and self.given_up is not None
+        ):
             await self.given_up(str((job.kwargs or {}).get("job_id", job.key)), status, error)
 
 

@@ -128,7 +128,8 @@ class JobWorker:
                 log.warning("job %s: heartbeat failed: %s", job.key, exc)
 
     async def given_up(self, job_id: str, status: Status, error: str | None) -> None:
-        """SAQ ended the job unsuccessfully (out of attempts, or swept for good)."""
+        """SAQ ended the job unsuccessfully, out of attempts (a crash's last attempt has
+        ended the row already; this covers a job swept once too often)."""
         if error and "\n" in error:  # a traceback: its last line names the error
             error = error.strip().splitlines()[-1]
         reason = "its worker stopped responding" if error == "swept" else error or status.value

@@ -49,7 +49,7 @@ def queue_env(data: Path, database_url: str, **extra: str) -> dict[str, str]:
         "AISTUDIO_SERVER__RATE_PER_S": "1000000",
         "AISTUDIO_SERVER__BURST": "1000000",
         "AISTUDIO_QUEUE__URL": database_url,
-        "AISTUDIO_QUEUE__HEARTBEAT_S": "3",
+        "AISTUDIO_QUEUE__HEARTBEAT_S": "5",
         "AISTUDIO_QUEUE__SWEEP_S": "1",
         "AISTUDIO_QUEUE__RETRY_DELAY_S": "0",
         "AISTUDIO_QUEUE__SHUTDOWN_GRACE_S": "2",
