@@ -32,8 +32,8 @@ log = logging.getLogger("aistudio.jobs")
 RUN_JOB = "run_job"
 SWEEP_ABORT_WAIT_S = 3.0  # how long a sweep waits for a live worker to drop a stuck job
 RECONCILE_LIMIT = 500
-# (job id, SAQ status, error) of a job SAQ gave up on: out of attempts, or swept for good.
-GivenUp = Callable[[str, Status, str | None], Awaitable[None]]
+# (job id, SAQ status, error, runs) of a job SAQ gave up on: out of attempts.
+GivenUp = Callable[[str, Status, str | None, int], Awaitable[None]]
 
 
 class _Hooks:
@@ -66,7 +66,8 @@ class _Hooks:
             and not job.retryable
             and self.given_up is not None
         ):
-            await self.given_up(str((job.kwargs or {}).get("job_id", job.key)), status, error)
+            job_id = str((job.kwargs or {}).get("job_id", job.key))
+            await self.given_up(job_id, status, error, job.attempts)
 
 
 # SAQ's own dequeue picks up to N queued jobs at once, skipping only groups that already

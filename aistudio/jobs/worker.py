@@ -127,13 +127,13 @@ class JobWorker:
             except (psycopg.Error, OSError) as exc:  # a blip costs one beat, not the job
                 log.warning("job %s: heartbeat failed: %s", job.key, exc)
 
-    async def given_up(self, job_id: str, status: Status, error: str | None) -> None:
+    async def given_up(self, job_id: str, status: Status, error: str | None, attempts: int) -> None:
         """SAQ ended the job unsuccessfully, out of attempts (a crash's last attempt has
         ended the row already; this covers a job swept once too often)."""
         if error and "\n" in error:  # a traceback: its last line names the error
             error = error.strip().splitlines()[-1]
         reason = "its worker stopped responding" if error == "swept" else error or status.value
-        message = f"{reason} (after {self.settings.queue.attempts} attempts)"
+        message = f"{reason} (after {attempts} attempts)"
         await self.execution.finish(
             job_id,
             {"status": "failed", "error_message": message, "stage": "failed"},

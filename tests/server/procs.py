@@ -4,7 +4,8 @@ environment (AISTUDIO_*, as in production) plus a toolbox choice:
   python -m tests.server.procs api --port 8123 --tools fast
   python -m tests.server.procs worker --tools replay
 
-Toolboxes: `fast` (tests/server/fakes.py), `replay` (fast, and every tool call but the
+Toolboxes: `fast` (tests/server/fakes.py), `slow` (fast, but compose takes a minute),
+`replay` (fast, and every tool call but the
 video encode answered from its first result: bench/api.py's), `hosted` (replay, with the
 configured hosted video provider: the fal fake in the chaos test). `replay` keeps the
 first results on disk (`<data>/replay/`), so a restarted process does not load the vision
@@ -69,6 +70,8 @@ def replay_toolbox(settings: Settings, tools: Toolbox) -> Toolbox:
 
 
 def toolbox(kind: str, settings: Settings) -> Toolbox:
+    if kind == "slow":  # compose takes a minute: a window to kill the process in
+        return fast_toolbox(settings, compose_delay_s=60)
     fast = fast_toolbox(settings)
     if kind == "fast":
         return fast

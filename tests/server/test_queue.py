@@ -132,6 +132,29 @@ async def test_a_job_past_its_attempts_fails_with_the_last_error(
         assert saq is not None and saq.status == Status.FAILED and saq.attempts == 2
 
 
+async def test_a_job_whose_worker_dies_once_too_often_fails(
+    data_dir: Path, pg_url: str, tmp_path: Path
+) -> None:
+    """SIGKILL the worker mid-compose with one attempt allowed: the next worker's sweep
+    finds the job's heartbeat gone, SAQ gives up, and the job ends failed, saying why."""
+    settings = queue_settings(data_dir, pg_url, attempts=1)
+    doomed = Cluster(queue_env(data_dir, pg_url), tools="slow", logs=tmp_path)
+    async with api(settings, fast_toolbox(settings)) as client:
+        job_id = (await client.post(PROMO, json=promo_body())).json()["job_id"]
+        try:
+            doomed.start_worker("doomed")
+            await wait_for(client, job_id, NO_KEY, lambda job: job["stage"] == "compose")
+            doomed.kill("doomed")
+        finally:
+            doomed.stop_all()
+        async with worker(settings, fast_toolbox(settings)):
+            job = await finished(client, job_id, NO_KEY)
+    assert job["status"] == "failed"
+    assert job["error_message"] == "its worker stopped responding (after 1 attempts)"
+    saq = await saq_job(settings, job_id)
+    assert saq is not None and saq.status == Status.ABORTED
+
+
 async def test_a_tenant_runs_no_more_jobs_at_once_than_its_lanes(
     data_dir: Path, pg_url: str
 ) -> None:
