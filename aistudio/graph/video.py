@@ -14,7 +14,6 @@ from langgraph.types import RetryPolicy
 
 from aistudio.errors import ProviderError
 from aistudio.graph.routing import next_or_fail, route_after_output_qa, route_after_plan_qa
-from aistudio.graph.state import VideoInput, VideoState
 from aistudio.nodes.agents import assembly, audio, concept, visual
 from aistudio.nodes.compose import compose
 from aistudio.nodes.ingest import ingest
@@ -22,6 +21,7 @@ from aistudio.nodes.moderation import moderate_input
 from aistudio.nodes.publish import fail, publish
 from aistudio.nodes.qa import qa_output, qa_plan
 from aistudio.nodes.render import render_await, render_submit
+from aistudio.pipeline import VideoInput, VideoState
 from aistudio.tools.toolbox import StudioContext
 
 

@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 from aistudio.jobs import planning
-from aistudio.jobs.models import AWAITING_APPROVAL
 from aistudio.jobs.progress import asset_records, outcome
 from aistudio.nodes.publish import plan_document
+from aistudio.pipeline import AWAITING_APPROVAL
 from aistudio.tools.toolbox import Toolbox
 
 

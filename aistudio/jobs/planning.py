@@ -33,16 +33,13 @@ from aistudio.artifacts import (
 )
 from aistudio.errors import InputError
 from aistudio.graph.routing import next_or_fail, route_after_plan_qa
-from aistudio.graph.state import VideoInput, VideoState
 from aistudio.nodes.agents import assembly, audio, concept, visual
 from aistudio.nodes.ingest import ingest
 from aistudio.nodes.moderation import moderate_input
 from aistudio.nodes.qa import qa_plan
+from aistudio.pipeline import PLANNING_AGENTS, PLANNING_STEPS, VideoInput, VideoState
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.toolbox import StudioContext, Toolbox
-
-_STEPS = ("ingest", "moderate_input", "concept", "visual", "audio", "assembly", "qa_plan")
-_RETRY_TARGETS = ("concept", "visual", "audio", "assembly")
 
 
 @dataclass(frozen=True)
@@ -70,16 +67,14 @@ def planning_graph(max_qa_retries: int) -> CompiledStateGraph[Any, Any, Any, Any
     graph: StateGraph[Any, Any, Any, Any] = StateGraph(
         VideoState, context_schema=StudioContext, input_schema=VideoInput
     )
-    for name, fn in zip(
-        _STEPS, (ingest, moderate_input, concept, visual, audio, assembly, qa_plan), strict=True
-    ):
-        graph.add_node(name, fn)
-    graph.add_edge(START, "ingest")
-    for source, target in itertools.pairwise(_STEPS):
+    for fn in (ingest, moderate_input, concept, visual, audio, assembly, qa_plan):
+        graph.add_node(fn.node_name, fn)
+    graph.add_edge(START, PLANNING_STEPS[0])
+    for source, target in itertools.pairwise(PLANNING_STEPS):
         graph.add_conditional_edges(
             source, functools.partial(next_or_fail, nxt=target), {target: target, "fail": END}
         )
-    routes: dict[str, str] = {name: name for name in _RETRY_TARGETS}
+    routes: dict[str, str] = {name: name for name in PLANNING_AGENTS}
     routes.update({"render_submit": END, "fail": END})
     graph.add_conditional_edges(
         "qa_plan",

@@ -8,9 +8,9 @@ from langgraph.runtime import Runtime
 
 from aistudio.artifacts import ModerationVerdict, Output, QACheck, QAReport, RenderPlan
 from aistudio.errors import ModerationBlocked
-from aistudio.graph.state import VideoState
 from aistudio.nodes import output_checks as checks
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.pipeline import VideoState
 from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
 from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
