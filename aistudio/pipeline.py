@@ -9,8 +9,17 @@ LangGraph Studio, builds their JSON schemas only from that TypedDict before Pyth
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
-from typing import Annotated, Final, Literal, NotRequired, get_args
+from collections.abc import Mapping, Sequence
+from typing import (
+    Annotated,
+    Final,
+    Literal,
+    NotRequired,
+    TypeVar,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
@@ -32,6 +41,8 @@ from aistudio.artifacts import (
     ShotVisual,
     VoiceTrack,
 )
+
+T = TypeVar("T")
 
 # -- nodes ----------------------------------------------------------------------------------
 # The planning half, in order: what a quote, a refine, a storyboard preview and the first
@@ -122,6 +133,12 @@ JobStage = NodeName | Literal["approved", "awaiting_approval", "done", "failed",
 
 
 # -- graph state ----------------------------------------------------------------------------
+def concat(left: Sequence[T], right: Sequence[T]) -> tuple[T, ...]:
+    """Feedback accumulates. A checkpoint hands a tuple back as a list, so a plain `+` of the
+    restored value and a node's tuple would fail on a resumed job: any sequences concatenate."""
+    return (*left, *right)
+
+
 class VideoInput(TypedDict):
     """What a caller hands the graph to start a job."""
 
@@ -154,7 +171,7 @@ class VideoState(VideoInput, total=False):
     plan_approved: bool  # set once a brief with approve_plan was approved (see render_submit)
     # Violations handed to the agents on a retry; they accumulate, so a problem that comes
     # back twice is fixed harder the second time (e.g. captions enlarged again).
-    feedback: Annotated[tuple[str, ...], operator.add]
+    feedback: Annotated[tuple[str, ...], concat]
     render_jobs: list[ProviderJob]  # the current take of every shot
     # Every provider submission the job made (remakes included): what it paid for.
     submissions: Annotated[list[ProviderJob], operator.add]
@@ -168,6 +185,29 @@ class VideoState(VideoInput, total=False):
     title: str  # the finished job's short title
     status: GraphStatus
     error: str
+
+
+class PlanningState(VideoState, total=False):
+    """The planning subgraph's state: a job's, plus where a re-plan starts."""
+
+    # Set only when the planning half is entered again (an output-QA redo, a revise): the
+    # agent to start at, with ingest's product and the accumulated feedback kept. Not part
+    # of the job's state: it lives and dies with one planning run.
+    replan_from: PlanningAgent
+
+
+def _state_keys() -> tuple[frozenset[str], frozenset[str]]:
+    hints = get_type_hints(VideoState, include_extras=True)
+    added = {  # an Annotated channel with a reducer: updates add up
+        key
+        for key, hint in hints.items()
+        if get_origin(hint) is Annotated and any(callable(m) for m in hint.__metadata__)
+    }
+    return frozenset(hints), frozenset(added)
+
+
+# The job state's keys, and those whose channel adds updates up (counters, verdicts, feedback).
+VIDEO_STATE_KEYS, ACCUMULATED_KEYS = _state_keys()
 
 
 # -- job events -----------------------------------------------------------------------------

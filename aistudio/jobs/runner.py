@@ -37,6 +37,7 @@ from aistudio.pipeline import (
     QAVerdict,
     VideoInput,
 )
+from aistudio.tools.photo import read_photo_file
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 log = logging.getLogger("aistudio.jobs")
@@ -108,14 +109,7 @@ def validate_job_id(job_id: str) -> str:
 
 async def store_reference(toolbox: Toolbox, image: Path) -> Any:
     """Store the user's photo as given; ingest validates it inside the graph."""
-    limit = toolbox.settings.limits.max_file_bytes
-    try:
-        size = (await asyncio.to_thread(image.stat)).st_size
-    except OSError as exc:
-        raise InputError(f"cannot read image {image}: {exc.strerror}") from exc
-    if size > limit:
-        raise InputError(f"image {image} is {size} bytes; the limit is {limit}")
-    data = await asyncio.to_thread(image.read_bytes)
+    data = await read_photo_file(image, toolbox.settings.limits.max_file_bytes)
     return await toolbox.storage.put_bytes(
         data, kind="reference", mime="application/octet-stream", ext="bin"
     )
