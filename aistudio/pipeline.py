@@ -39,6 +39,7 @@ from aistudio.artifacts import (
     RenderPlan,
     ShotList,
     ShotVisual,
+    Violation,
     VoiceTrack,
 )
 
@@ -171,7 +172,7 @@ class VideoState(VideoInput, total=False):
     plan_approved: bool  # set once a brief with approve_plan was approved (see render_submit)
     # Violations handed to the agents on a retry; they accumulate, so a problem that comes
     # back twice is fixed harder the second time (e.g. captions enlarged again).
-    feedback: Annotated[tuple[str, ...], concat]
+    feedback: Annotated[tuple[Violation, ...], concat]
     render_jobs: list[ProviderJob]  # the current take of every shot
     # Every provider submission the job made (remakes included): what it paid for.
     submissions: Annotated[list[ProviderJob], operator.add]

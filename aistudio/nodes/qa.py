@@ -59,7 +59,7 @@ async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
     if plan is not state["plan"]:
         update["plan"] = plan
     if not report.passed:
-        update["feedback"] = report.violations
+        update["feedback"] = report.feedback
     return update
 
 
@@ -141,5 +141,5 @@ async def qa_output(state: VideoState, *, runtime: Runtime[StudioContext]) -> Up
     report = QAReport(stage="output", checks=tuple(found), attempt=state.get("output_attempts", 0))
     update: Update = {"output_qa": report, "output_attempts": 1}
     if not report.passed:
-        update["feedback"] = report.violations
+        update["feedback"] = report.feedback
     return update

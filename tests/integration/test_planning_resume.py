@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aistudio.artifacts import AudioPlan, Brief, Concept, ShotList
+from aistudio.artifacts import AudioPlan, Brief, Concept, ShotList, Violation
 from aistudio.jobs.runner import JobRunner, Journal
 from aistudio.pipeline import AWAITING_APPROVAL, PLANNING_STEPS
 from aistudio.settings import Settings
@@ -30,7 +30,7 @@ class CrashOnce:
         return getattr(self.inner, name)
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Any] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan:
         self.audio_calls += 1
         if self.audio_calls == 1:
