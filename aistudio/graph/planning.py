@@ -201,7 +201,7 @@ async def run_planning(toolbox: Toolbox, brief: Brief, reference: Asset, label: 
     start = VideoInput(job_id=label, brief=brief, reference=reference, out_dir="")
     graph = _detached_planning_graph(toolbox.settings.max_qa_retries)
     values: dict[str, Any] = await graph.ainvoke(
-        start, context=StudioContext(toolbox=toolbox), config={"recursion_limit": 100}
+        start, context=StudioContext.of(toolbox), config={"recursion_limit": 100}
     )
     if values.get("status") == "failed":
         raise InputError(str(values.get("error") or "planning failed"))

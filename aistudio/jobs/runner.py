@@ -245,7 +245,7 @@ class JobRunner:
         journal: Journal,
         on_event: EventSink | None,
     ) -> None:
-        context = StudioContext(toolbox=self.toolbox)
+        context = StudioContext.of(self.toolbox)
         # subgraphs=True: the planning subgraph's nodes report from inside it.
         async for _namespace, mode, chunk in graph.astream(
             start, config, context=context, stream_mode=["custom", "updates"], subgraphs=True

@@ -63,9 +63,8 @@ def _permanent(exc: Exception) -> bool:
 
 
 def toolbox(runtime: Runtime[StudioContext]) -> Toolbox:
-    if runtime.context is None:
-        raise RuntimeError("the graph was invoked without a StudioContext (context=...)")
-    return runtime.context.toolbox
+    # No context at all: a Studio run that passed none (the toolbox comes from Settings).
+    return (runtime.context or StudioContext()).toolbox
 
 
 def emit(runtime: Runtime[StudioContext], event: NodeEvent) -> None:
@@ -89,6 +88,8 @@ def node(name: NodeName) -> Callable[[NodeFn], Node]:
     def wrap(fn: NodeFn) -> Node:
         @functools.wraps(fn)
         async def wrapper(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
+            # A Studio run's toolbox is built on first use, off the loop (see toolbox()).
+            await (runtime.context or StudioContext()).prepare()
             started = time.perf_counter()
             emit(runtime, NodeStarted(node=name))
             try:
