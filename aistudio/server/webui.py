@@ -15,12 +15,19 @@ import mimetypes
 from pathlib import Path
 
 from litestar import Controller, get
+from litestar.params import FromPath
 from litestar.response import File, Response
 
 from aistudio.errors import NotFound
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "assets" / "web"
-SOURCE_FILES = ("index.html", "package.json", "package-lock.json", "tsconfig.json", "vite.config.ts")
+SOURCE_FILES = (
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "vite.config.ts",
+)
 
 # The page talks only to its own origin; pictures and videos come through signed links,
 # which may live on another host when AISTUDIO_SERVER__PUBLIC_BASE_URL says so.
@@ -70,22 +77,35 @@ def _built_file(root: Path, path: str) -> Path | None:
     return candidate
 
 
+async def _page(path: str) -> File | Response[str]:
+    if path == "api" or path.startswith("api/"):
+        raise NotFound("no such API route")  # an API typo is a problem document, not the page
+    found = await asyncio.to_thread(_built_file, WEB_ROOT, path)
+    if found is not None and found.name != "index.html":
+        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        return File(
+            found, media_type=media_type, headers=_ASSET_HEADERS, content_disposition_type="inline"
+        )
+    # A missing script, image or /favicon.ico is not the page (a job id in /jobs/<id> may
+    # hold a dot, so only top-level names count as files).
+    if path.startswith("static/") or ("/" not in path and "." in path):
+        raise NotFound("no such file")
+    index = WEB_ROOT / "index.html"
+    if not await asyncio.to_thread(index.is_file):
+        return Response(_NOT_BUILT, media_type="text/html", status_code=503, headers=_PAGE_HEADERS)
+    return File(
+        index, media_type="text/html", headers=_PAGE_HEADERS, content_disposition_type="inline"
+    )
+
+
 class WebStudioController(Controller):
     path = "/"
     include_in_schema = False
 
-    @get(["/", "/{path:path}"])
-    async def page(self, path: str = "") -> File | Response[str]:
-        path = path.lstrip("/")
-        if path == "api" or path.startswith("api/"):
-            raise NotFound("no such API route")  # an API typo is a problem document, not the page
-        found = await asyncio.to_thread(_built_file, WEB_ROOT, path)
-        if found is not None and found.name != "index.html":
-            media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-            return File(found, media_type=media_type, headers=_ASSET_HEADERS, content_disposition_type="inline")
-        if path.startswith("static/") or (found is None and "." in path.rsplit("/", 1)[-1]):
-            raise NotFound("no such file")  # a missing script or image is not the page
-        index = WEB_ROOT / "index.html"
-        if not await asyncio.to_thread(index.is_file):
-            return Response(_NOT_BUILT, media_type="text/html", status_code=503, headers=_PAGE_HEADERS)
-        return File(index, media_type="text/html", headers=_PAGE_HEADERS, content_disposition_type="inline")
+    @get("/")
+    async def index(self) -> File | Response[str]:
+        return await _page("")
+
+    @get("/{path:path}")
+    async def page(self, path: FromPath[str]) -> File | Response[str]:
+        return await _page(path.lstrip("/"))

@@ -71,6 +71,45 @@ export async function request<T>(path: string, init: RequestInit & { json?: unkn
   return (await response.json()) as T;
 }
 
+/**
+ * A signed link on this server's asset route, made relative to the page: the signature
+ * covers the path and expiry, not the host, and the server may name itself differently
+ * (127.0.0.1 vs localhost) than the address the browser used. Other links stay as given.
+ */
+export function sameOrigin(url: string | null): string | null {
+  if (!url) return url;
+  try {
+    const parsed = new URL(url, window.location.origin);
+    return parsed.pathname.startsWith(`${API}/assets/`) || parsed.pathname.startsWith(`${API}/results/`)
+      ? parsed.pathname + parsed.search
+      : url;
+  } catch {
+    return url;
+  }
+}
+
+function localJob(job: Job): Job {
+  return {
+    ...job,
+    image_url: sameOrigin(job.image_url),
+    assets: job.assets.map((a) => ({ ...a, url: sameOrigin(a.url) })),
+  };
+}
+
+/** A failure of the LangGraph client ("HTTP 404: {problem json}") as a sentence. */
+export function agentErrorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const match = /^HTTP (\d+): ([\s\S]*)$/.exec(text);
+  if (!match) return text;
+  if (match[1] === "401") unauthorizedListeners.forEach((listener) => listener());
+  try {
+    const problem = JSON.parse(match[2] ?? "") as { detail?: string; title?: string };
+    return `${problem.detail || problem.title || "error"} (HTTP ${match[1]})`;
+  } catch {
+    return text;
+  }
+}
+
 export interface AssetInfo {
   name: string;
   mime: string;
@@ -114,11 +153,13 @@ export interface Submitted {
 }
 
 export const jobs = {
-  list: (cursor: string | null = null, limit = 24) =>
-    request<JobPage>(`jobs?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
-  get: (id: string) => request<Job>(`jobs/${encodeURIComponent(id)}`),
-  approve: (id: string) => request<Job>(`jobs/${encodeURIComponent(id)}/approve`, { method: "POST" }),
-  cancel: (id: string) => request<Job>(`jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
+  list: async (cursor: string | null = null, limit = 24) => {
+    const page = await request<JobPage>(`jobs?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    return { ...page, items: page.items.map(localJob) };
+  },
+  get: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}`)),
+  approve: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/approve`, { method: "POST" })),
+  cancel: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" })),
   remix: (id: string, prompt: string, idempotencyKey: string) =>
     request<Submitted>("video/remix-video", {
       method: "POST",
@@ -133,14 +174,4 @@ export async function assetJson<T>(asset: AssetInfo | undefined): Promise<T | nu
   if (!asset?.url) return null;
   const response = await fetch(asset.url);
   return response.ok ? ((await response.json()) as T) : null;
-}
-
-/** Whether the server offers a route (the revise routes land later: buttons follow). */
-export async function hasRoute(pathTemplate: string): Promise<boolean> {
-  try {
-    const spec = await request<{ paths?: Record<string, unknown> }>(`${API}/docs/openapi.json`);
-    return Object.keys(spec.paths ?? {}).some((p) => p.replace(/\{[^}]+\}/g, "{}") === pathTemplate);
-  } catch {
-    return false;
-  }
 }

@@ -2,24 +2,26 @@
 // the button that renders it.
 
 import { previewCost, type PlanPreview } from "../brief";
+import { sameOrigin } from "../api";
 import { h } from "../dom";
 import { money } from "./parts";
 
 export function previewSection(preview: PlanPreview, stale: boolean, renderButton: HTMLElement): HTMLElement[] {
   const cost = previewCost(preview);
+  const board = sameOrigin(preview.storyboard_url);
   const shots = preview.shots;
   const seconds = shots.reduce((sum, shot) => sum + shot.duration_s, 0);
   const parts: Array<HTMLElement | null> = [
     h("h2", { id: "preview-h" }, "3. Storyboard and price"),
     stale ? h("p", { class: "notice" }, "The brief changed since this preview. Preview again to see the new plan.") : null,
     h("p", { class: "plan-title" }, h("strong", {}, preview.title), preview.tagline ? ` — ${preview.tagline}` : ""),
-    preview.storyboard_url
+    board
       ? h(
           "a",
-          { href: preview.storyboard_url, target: "_blank", rel: "noopener", class: "storyboard-link" },
+          { href: board, target: "_blank", rel: "noopener", class: "storyboard-link" },
           h("img", {
             class: "storyboard",
-            src: preview.storyboard_url,
+            src: board,
             alt: `Storyboard: ${shots.length} shots, ${shots.map((s) => s.caption || s.description).join("; ")}`,
           }),
           h("span", { class: "sr-only" }, " (opens the full-size storyboard in a new tab)"),

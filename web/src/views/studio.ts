@@ -2,7 +2,7 @@
 // structured brief beside it (editable by hand), the storyboard and price, and render.
 
 import type { Client } from "@langchain/langgraph-sdk/client";
-import { forgetThread } from "../api";
+import { agentErrorMessage, forgetThread } from "../api";
 import { briefKey, EMPTY_BRIEF } from "../brief";
 import { addPending, chatItems, initialChat, reduceChat, toolSummary, type ChatState } from "../chatstate";
 import { announce, h, replace } from "../dom";
@@ -71,7 +71,13 @@ export function studioView(): View {
       const form = briefForm({
         onSave: async (patch) => {
           if (!agent || !client || !threadId) return;
-          chat = { ...chat, ...initialChat(await agent.editBrief(client, threadId, patch)), streaming: chat.streaming };
+          let values;
+          try {
+            values = await agent.editBrief(client, threadId, patch);
+          } catch (failure) {
+            throw new Error(agentErrorMessage(failure));
+          }
+          chat = { ...chat, ...initialChat(values), streaming: chat.streaming };
           draw();
         },
       });
@@ -216,7 +222,7 @@ export function studioView(): View {
           }
         } catch (failure) {
           if (stop.signal.aborted) return;
-          chat = { ...chat, error: `The assistant could not answer: ${(failure as Error).message}` };
+          chat = { ...chat, error: `The assistant could not answer: ${agentErrorMessage(failure)}` };
         }
         chat = { ...chat, streaming: false, activity: null };
         draw();
@@ -279,7 +285,7 @@ export function studioView(): View {
           photo = sessionStorage.getItem(`aistudio.photo.${threadId}`);
           for (const id of chat.jobs) knownJobs.add(id);
         } catch (failure) {
-          chat = { ...chat, error: `Could not start a conversation: ${(failure as Error).message}` };
+          chat = { ...chat, error: `Could not start a conversation: ${agentErrorMessage(failure)}` };
         }
         draw();
       }
