@@ -31,9 +31,14 @@ export interface PlanDocument {
   concept?: { title?: string; tagline?: string };
 }
 
-/** "caption_legibility" -> "Caption legibility". */
+/** A check's name for people: "caption_legibility" -> "Caption legibility",
+ * "fidelity.shot2" -> "Fidelity" (the shot has its own column), "plan.timing" -> "Timing". */
 export function checkLabel(name: string): string {
-  const words = name.replace(/[_-]+/g, " ").trim();
+  const words = name
+    .replace(/^plan\./i, "")
+    .replace(/\.shot\d+$/i, "")
+    .replace(/[._-]+/g, " ")
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -36,5 +36,8 @@ describe("QA report helpers", () => {
     const sorted = sortedChecks({ stage: "output", attempt: 0, checks: [check({ name: "b" }), check({ name: "a", passed: false }), check({ name: "a" })] });
     expect(sorted.map((c) => [c.name, c.passed])).toEqual([["a", false], ["a", true], ["b", true]]);
     expect(checkLabel("caption_legibility")).toBe("Caption legibility");
+    expect(checkLabel("fidelity.shot2")).toBe("Fidelity");
+    expect(checkLabel("plan.caption_length")).toBe("Caption length");
+    expect(checkLabel("caption.1")).toBe("Caption 1");
   });
 });

@@ -46,11 +46,12 @@ export function jobView(jobId: string): View {
       let live: JobLive = initialJob();
       let shotCount = shotCountHint(jobId);
       let lastStage: string | null = null;
+      let watched = false; // this screen followed the job's events
       const etaText = h("span", { class: "eta" });
 
       function drawHeader(): void {
         if (!job) return;
-        heading.textContent = job.title || `Job ${job.id}`;
+        heading.textContent = job.title || (live.finished ? "Video" : "Your video is on its way");
         document.title = `${heading.textContent} · AI Studio`;
         replace(
           summary,
@@ -100,7 +101,8 @@ export function jobView(jobId: string): View {
 
       function drawProgress(): void {
         const running = !live.finished && live.status !== "awaiting_approval";
-        progress.hidden = !running && live.progress === 0;
+        // A job opened after it ended has no stage history to show: its result says it all.
+        progress.hidden = !running && !watched;
         if (progress.hidden) return;
         const stage = live.stage ? STAGE_LABEL.get(live.stage) ?? live.stage : statusLabel(live.status);
         const shots = shotCount ? shotStates(live, shotCount) : [];
@@ -203,9 +205,11 @@ export function jobView(jobId: string): View {
         drawAll();
         announce(`Job ${statusLabel(job.status).toLowerCase()}`);
         replace(result, resultSection(job));
+        main.append(progress); // done: the video first, how it was made after it
       }
 
       function onEvent(event: SseEvent): void {
+        watched = true;
         let parsed: JobEvent;
         try {
           parsed = JSON.parse(event.data) as JobEvent;

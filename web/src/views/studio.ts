@@ -2,7 +2,7 @@
 // structured brief beside it (editable by hand), the storyboard and price, and render.
 
 import type { Client } from "@langchain/langgraph-sdk/client";
-import { agentErrorMessage, forgetThread } from "../api";
+import { agentErrorMessage, forgetThread, sameOrigin } from "../api";
 import { briefKey, EMPTY_BRIEF } from "../brief";
 import { addPending, chatItems, initialChat, reduceChat, toolSummary, type ChatState } from "../chatstate";
 import { announce, h, replace } from "../dom";
@@ -32,6 +32,24 @@ async function thumbnail(file: Blob): Promise<string> {
   canvas.getContext("2d")?.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
   return canvas.toDataURL("image/jpeg", 0.82);
+}
+
+const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
+
+/** Text with its web addresses as short links (a signed link is long and unreadable). */
+function linkify(text: string): Array<string | HTMLElement> {
+  const out: Array<string | HTMLElement> = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    const url = match[0].replace(/[.,;:)]+$/, "");
+    const at = match.index ?? 0;
+    out.push(text.slice(last, at));
+    const name = new URL(url).pathname.split("/").filter(Boolean).at(-1) ?? "link";
+    out.push(h("a", { href: sameOrigin(url) ?? url, target: "_blank", rel: "noopener" }, name, h("span", { class: "sr-only" }, " (opens in a new tab)")));
+    last = at + url.length;
+  }
+  out.push(text.slice(last));
+  return out;
 }
 
 export function studioView(): View {
@@ -95,41 +113,55 @@ export function studioView(): View {
             { class: "col-chat" },
             photoBox,
             h("section", { class: "card chat", "aria-labelledby": "chat-h" }, h("h2", { id: "chat-h" }, "2. Chat"), log, activity, composer),
+            previewBox,
+            jobsBox,
           ),
-          h("div", { class: "col-side" }, briefBox, previewBox, jobsBox),
+          h("div", { class: "col-side" }, briefBox),
         ),
       );
 
+      // Built once: redrawing the file input would drop a file being chosen.
+      const fileInput = h("input", { id: "photo-input", type: "file", accept: PHOTO_TYPES.join(","), class: "file" });
+      const picker = h("label", { for: "photo-input", class: "button" }, "Choose a photo");
+      const photoView = h("div", { class: "photo-view" });
+      const photoSummary = h("p", { class: "hint" });
+      const drop = h("div", { class: "drop" }, photoView, h("div", { class: "row" }, fileInput, picker));
+      fileInput.addEventListener("change", () => {
+        const file = fileInput.files?.[0];
+        fileInput.value = "";
+        if (file) void attach(file);
+      });
+      drop.addEventListener("dragover", (event) => {
+        event.preventDefault();
+        drop.classList.add("over");
+      });
+      drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+      drop.addEventListener("drop", (event) => {
+        event.preventDefault();
+        drop.classList.remove("over");
+        const file = event.dataTransfer?.files?.[0];
+        if (file) void attach(file);
+      });
+      replace(photoBox, h("h2", { id: "photo-h" }, "1. Product photo"), drop, photoSummary);
+      let shownPhoto: string | null | undefined;
+
       function drawPhoto(): void {
         const hasReference = Boolean(chat.brief?.reference);
-        const fileInput = h("input", { id: "photo-input", type: "file", accept: PHOTO_TYPES.join(","), class: "file" });
-        fileInput.addEventListener("change", () => {
-          const file = fileInput.files?.[0];
-          if (file) void attach(file);
-        });
-        const picker = h("label", { for: "photo-input", class: "button" }, photo || hasReference ? "Use another photo" : "Choose a photo");
-        const drop = h(
-          "div",
-          { class: "drop" },
-          photo
-            ? h("img", { src: photo, alt: "The product photo you attached", class: "photo" })
-            : hasReference
-              ? h("p", {}, "The assistant has your product photo.")
-              : h("p", {}, "Drop a PNG, JPEG or WebP photo here, paste one (Ctrl+V), or choose a file."),
-          h("div", { class: "row" }, fileInput, picker),
-        );
-        drop.addEventListener("dragover", (event) => {
-          event.preventDefault();
-          drop.classList.add("over");
-        });
-        drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-        drop.addEventListener("drop", (event) => {
-          event.preventDefault();
-          drop.classList.remove("over");
-          const file = event.dataTransfer?.files?.[0];
-          if (file) void attach(file);
-        });
-        replace(photoBox, h("h2", { id: "photo-h" }, "1. Product photo"), drop, chat.brief?.product_summary ? h("p", { class: "hint" }, `What the assistant saw: ${chat.brief.product_summary}`) : null);
+        picker.textContent = photo || hasReference ? "Use another photo" : "Choose a photo";
+        fileInput.disabled = chat.streaming;
+        const key = photo ?? (hasReference ? "reference" : null);
+        if (key !== shownPhoto) {
+          shownPhoto = key;
+          replace(
+            photoView,
+            photo
+              ? h("img", { src: photo, alt: "The product photo you attached", class: "photo" })
+              : hasReference
+                ? h("p", {}, "The assistant has your product photo.")
+                : h("p", {}, "Drop a PNG, JPEG or WebP photo here, paste one (Ctrl+V), or choose a file."),
+          );
+        }
+        photoSummary.textContent = chat.brief?.product_summary ? `What the assistant saw: ${chat.brief.product_summary}` : "";
       }
 
       function drawLog(): void {
@@ -144,7 +176,7 @@ export function studioView(): View {
                   h("span", { class: "who-said" }, item.role === "user" ? "You" : "Assistant"),
                   item.photos.length && photo ? h("img", { src: photo, alt: "Attached product photo", class: "msg-photo" }) : null,
                   item.photos.length && !photo ? h("p", { class: "hint" }, `Attached: ${item.photos.join(", ")}`) : null,
-                  item.text ? item.text.split(/\n{2,}/).map((para) => h("p", {}, para)) : null,
+                  item.text ? item.text.split(/\n{2,}/).map((para) => h("p", {}, linkify(para))) : null,
                   item.tools.map((card) =>
                     h(
                       "div",
@@ -211,6 +243,7 @@ export function studioView(): View {
       }
 
       async function say(text: string, photoUrl: string | null = null): Promise<void> {
+        await ready; // a photo picked while the conversation was still opening waits for it
         if (!agent || !client || !threadId || chat.streaming) return;
         const message = agent.userMessage(crypto.randomUUID(), text, photoUrl);
         chat = addPending(chat, message);
@@ -291,7 +324,7 @@ export function studioView(): View {
       }
 
       draw();
-      void open();
+      const ready = open();
       return () => {
         stop.abort();
         document.removeEventListener("paste", onPaste);
