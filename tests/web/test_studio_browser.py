@@ -95,15 +95,20 @@ def _sign_in(page: Page, base: str, key: str) -> None:
 
 
 def _keyboard_basics(page: Page) -> None:
-    page.keyboard.press("Tab")
-    skip = page.get_by_role("link", name="Skip to content")
-    expect(skip).to_be_focused()
+    # A new screen puts focus on its heading; Tab goes on to the first control after it.
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
     page.keyboard.press("Tab")
     outline = page.evaluate(
-        "() => { const s = getComputedStyle(document.activeElement);"
-        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+        "() => { const el = document.activeElement, s = getComputedStyle(el);"
+        " return [el.textContent, s.outlineStyle, parseFloat(s.outlineWidth)]; }"
     )
-    assert outline[0] != "none" and outline[1] >= 2, outline  # focus is visible
+    assert outline[1] != "none" and outline[2] >= 2, outline  # focus is visible
+    skip = page.get_by_role("link", name="Skip to content")
+    skip.focus()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0  # shown while focused
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
 
 
 def _brief_in_chat(page: Page, base: str, key: str) -> None:

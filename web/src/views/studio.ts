@@ -68,6 +68,8 @@ export function studioView(): View {
       const knownJobs = new Set<string>();
 
       const error = h("p", { class: "error", role: "alert" });
+      // The conversation stays scrolled to its newest message unless the person scrolled up.
+      let pinned = true;
       const photoBox = h("section", { class: "card", "aria-labelledby": "photo-h" });
       const log = h("ol", { class: "log", "aria-label": "Conversation", tabindex: "0" });
       const activity = h("p", { class: "activity", role: "status" });
@@ -189,7 +191,7 @@ export function studioView(): View {
               )
             : h("li", { class: "msg msg-empty" }, "Start with a photo, or tell the assistant about your product."),
         );
-        log.scrollTop = log.scrollHeight;
+        if (pinned) log.scrollTop = log.scrollHeight;
       }
 
       function drawJobs(): void {
@@ -302,6 +304,13 @@ export function studioView(): View {
         }
       });
       document.addEventListener("paste", onPaste);
+      log.addEventListener("scroll", () => {
+        pinned = log.scrollTop + log.clientHeight >= log.scrollHeight - 16;
+      });
+      const keepPinned = new ResizeObserver(() => {
+        if (pinned) log.scrollTop = log.scrollHeight;
+      });
+      keepPinned.observe(log);
 
       function newBrief(): void {
         forgetThread();
@@ -327,6 +336,7 @@ export function studioView(): View {
       const ready = open();
       return () => {
         stop.abort();
+        keepPinned.disconnect();
         document.removeEventListener("paste", onPaste);
       };
     },
