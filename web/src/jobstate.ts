@@ -93,6 +93,12 @@ export function etaNow(live: JobLive, nowS: number): number | null {
   return Math.max(0, Math.round(live.etaS - (nowS - live.etaAt)));
 }
 
+/** The job record's progress (GET /jobs/{id}), which moves as each stage starts; the
+ * bar never goes back. A finished job is not reopened by a late read. */
+export function withRowProgress(live: JobLive, progress: number): JobLive {
+  return live.finished ? live : { ...live, progress: Math.max(live.progress, Math.min(99, progress)) };
+}
+
 export interface JobEvent {
   event?: string;
   seq?: number;
@@ -187,15 +193,6 @@ export function shotStates(live: JobLive, count: number): ShotState[] {
   }
   return Array.from({ length: count }, () => state);
 }
-
-export const SHOT_LABELS: Record<ShotState, string> = {
-  planned: "planned",
-  rendering: "rendering",
-  rendered: "rendered",
-  composing: "composing",
-  checking: "checking",
-  done: "done",
-};
 
 export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;

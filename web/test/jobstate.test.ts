@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateEta, etaNow, initialJob, reduceJob, shotStates, type JobEvent, type JobLive } from "../src/jobstate";
+import { estimateEta, etaNow, initialJob, reduceJob, shotStates, withRowProgress, type JobEvent, type JobLive } from "../src/jobstate";
 
 // A job's journal as the server streams it (GET /jobs/{id}/events), seq and ts included.
 const RUN: JobEvent[] = [
@@ -95,6 +95,17 @@ describe("reduceJob", () => {
     expect(live.stages.ingest).toBe("failed");
     expect(live.error).toBe("ingest: not an image");
     expect(live.progress).toBe(0);
+  });
+});
+
+describe("withRowProgress", () => {
+  it("takes the record's progress between stream reports, never backwards, never past 99 live", () => {
+    const live = fold(RUN); // 25 %
+    expect(withRowProgress(live, 30).progress).toBe(30);
+    expect(withRowProgress(live, 10).progress).toBe(25);
+    expect(withRowProgress(live, 100).progress).toBe(99);
+    const done = reduceJob(live, { seq: 30, event: "job_result", status: "completed", assets: [] }, 0);
+    expect(withRowProgress(done, 50)).toBe(done);
   });
 });
 

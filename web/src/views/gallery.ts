@@ -25,7 +25,7 @@ function card(job: Job): HTMLElement {
         "div",
         { class: "job-card-body" },
         h("h2", {}, h("a", { href: `/jobs/${encodeURIComponent(job.id)}` }, title)),
-        h("p", { class: "meta" }, statusBadge(job.status), ` ${job.kind} · ${new Date(job.created_at).toLocaleString()}`),
+        h("p", { class: "meta" }, statusBadge(job.status), ` ${job.kind} · ${new Date(job.created_at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}`),
         formats.length ? h("p", { class: "meta" }, `Formats: ${formats.join(", ")}`) : null,
       ),
     ),
@@ -49,8 +49,9 @@ export function galleryView(): View {
           for (const job of page.items) list.append(card(job));
           cursor = page.next_cursor;
           more.hidden = !cursor;
-          status.textContent = list.children.length ? `${list.children.length} videos` : "No videos yet.";
-          if (!list.children.length) status.append(" ", h("a", { href: "/" }, "Make one in the studio"), ".");
+          const count = list.children.length;
+          status.textContent = count ? `${count} ${count === 1 ? "video" : "videos"}` : "No videos yet.";
+          if (!count) status.append(" ", h("a", { href: "/" }, "Make one in the studio"), ".");
         } catch (error) {
           status.textContent = error instanceof ApiError ? `Could not load the videos: ${error.message}` : String(error);
         } finally {

@@ -13,6 +13,7 @@ import {
   STAGES,
   type JobEvent,
   type JobLive,
+  withRowProgress,
 } from "../jobstate";
 import type { PlanDocument } from "../qa";
 import type { View } from "../router";
@@ -104,7 +105,7 @@ export function jobView(jobId: string): View {
         // A job opened after it ended has no stage history to show: its result says it all.
         progress.hidden = !running && !watched;
         if (progress.hidden) return;
-        const stage = live.stage ? STAGE_LABEL.get(live.stage) ?? live.stage : statusLabel(live.status);
+        const stage = live.finished || !live.stage ? statusLabel(live.status) : STAGE_LABEL.get(live.stage) ?? live.stage;
         const shots = shotCount ? shotStates(live, shotCount) : [];
         replace(
           progress,
@@ -208,6 +209,22 @@ export function jobView(jobId: string): View {
         main.append(progress); // done: the video first, how it was made after it
       }
 
+      // The event stream reports progress while shots render, compose and get checked; the
+      // job's own record also moves as each stage starts. Read it when the stage changes.
+      let progressTimer = 0;
+      function refreshProgress(): void {
+        window.clearTimeout(progressTimer);
+        progressTimer = window.setTimeout(async () => {
+          try {
+            const fresh = await jobs.get(jobId);
+            live = withRowProgress(live, fresh.progress);
+            drawProgress();
+          } catch {
+            // the stream goes on; the next stage tries again
+          }
+        }, 300);
+      }
+
       function onEvent(event: SseEvent): void {
         watched = true;
         let parsed: JobEvent;
@@ -220,6 +237,7 @@ export function jobView(jobId: string): View {
         if (live.stage !== lastStage && live.stage) {
           lastStage = live.stage;
           announce(STAGE_LABEL.get(live.stage) ?? live.stage);
+          refreshProgress();
         }
         if (event.event === "job_awaiting_approval") {
           void jobs.get(jobId).then((fresh) => {
@@ -269,6 +287,7 @@ export function jobView(jobId: string): View {
       return () => {
         stop.abort();
         window.clearInterval(timer);
+        window.clearTimeout(progressTimer);
       };
     },
   };

@@ -32,7 +32,7 @@ export function previewSection(preview: PlanPreview, stale: boolean, renderButto
       { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Shots and prices" },
       h(
         "table",
-        { class: "shots-table" },
+        { class: "shots-table stack" },
         h("caption", {}, `${shots.length} shots, ${seconds.toFixed(1)} s`),
         h("thead", {}, h("tr", {}, ["Shot", "Length", "Camera", "Caption", "Price"].map((c) => h("th", { scope: "col" }, c)))),
         h(
@@ -44,17 +44,17 @@ export function previewSection(preview: PlanPreview, stale: boolean, renderButto
               "tr",
               {},
               h("th", { scope: "row" }, String(shot.index + 1)),
-              h("td", {}, `${shot.duration_s} s`),
-              h("td", {}, `${shot.framing}, ${shot.camera_move.replace(/_/g, " ")}`),
-              h("td", {}, shot.caption || "—"),
-              h("td", {}, line ? (line.price_usd === null ? "unknown" : money(line.price_usd)) : "—"),
+              h("td", { "data-label": "Length" }, `${shot.duration_s} s`),
+              h("td", { "data-label": "Camera" }, `${shot.framing}, ${shot.camera_move.replace(/_/g, " ")}`),
+              h("td", { "data-label": "Caption" }, shot.caption || "—"),
+              h("td", { "data-label": "Price" }, line ? (line.price_usd === null ? "unknown" : money(line.price_usd)) : "—"),
             );
           }),
         ),
         h(
           "tfoot",
           {},
-          h("tr", {}, h("th", { scope: "row", colspan: 4 }, cost.complete ? "Total" : "Total of the known prices"), h("td", {}, money(cost.total))),
+          h("tr", {}, h("th", { scope: "row", colspan: 4 }, cost.complete ? "Total" : "Total of the known prices"), h("td", { "data-label": "Price" }, money(cost.total))),
         ),
       ),
     ),

@@ -88,7 +88,7 @@ function scoreCell(score: number, passed: boolean): HTMLElement {
   const pct = Math.round(Math.max(0, Math.min(1, score)) * 100);
   return h(
     "td",
-    { class: "score" },
+    { class: "score", "data-label": "Score" },
     h("meter", { min: 0, max: 100, value: pct, low: 50, high: 80, optimum: 100, "aria-label": `score ${pct} of 100` }),
     ` ${pct}`,
     h("span", { class: `verdict ${passed ? "pass" : "fail"}` }, passed ? " pass" : " fail"),
@@ -107,7 +107,7 @@ function reportTable(title: string, report: QaReport | null): HTMLElement | null
       { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `${title} checks` },
       h(
         "table",
-        { class: "qa" },
+        { class: "qa stack" },
         h("thead", {}, h("tr", {}, ["Check", "Where", "Score", "Measured", "Note"].map((c) => h("th", { scope: "col" }, c)))),
         h(
           "tbody",
@@ -117,10 +117,10 @@ function reportTable(title: string, report: QaReport | null): HTMLElement | null
               "tr",
               { class: check.passed ? "" : "failed" },
               h("th", { scope: "row" }, checkLabel(check.name)),
-              h("td", {}, [check.aspect, check.shot_index !== null && check.shot_index !== undefined ? `shot ${check.shot_index + 1}` : null].filter(Boolean).join(", ") || "whole"),
+              h("td", { "data-label": "Where" }, [check.aspect, check.shot_index !== null && check.shot_index !== undefined ? `shot ${check.shot_index + 1}` : null].filter(Boolean).join(", ") || "whole"),
               scoreCell(check.score, check.passed),
-              h("td", {}, check.measured),
-              h("td", {}, check.violation ?? ""),
+              h("td", { "data-label": "Measured" }, check.measured),
+              check.violation ? h("td", { "data-label": "Note" }, check.violation) : h("td", { class: "empty" }),
             ),
           ),
         ),
