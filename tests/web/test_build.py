@@ -35,7 +35,9 @@ def test_the_page_loads_only_files_the_build_has() -> None:
         assert (WEB_ROOT / name).is_file(), name
     # Chunks the entry loads on demand (the LangGraph client, with the studio screen).
     entry = next(WEB_ROOT.joinpath(n) for n in referenced if n.endswith(".js"))
-    for chunk in re.findall(r'"\./([\w.-]+\.js)"', entry.read_text()):
+    chunks = re.findall(r"""["'`]\./([\w.-]+\.js)["'`]""", entry.read_text())
+    assert any(c.startswith("agent-") for c in chunks), chunks
+    for chunk in chunks:
         assert (WEB_ROOT / "static" / chunk).is_file(), chunk
     # No CDN at run time: the page loads nothing from another host.
-    assert "http://" not in index and "https://" not in index
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', index), index

@@ -3,8 +3,9 @@ embedded default): from an empty page to a downloaded, playable MP4 through the 
 
 Sign in with a key, drop a photo, change the brief in two chat turns and once by hand,
 preview the storyboard and price, render, watch the job's live progress, play the video,
-download the MP4 and measure it with PyAV. Then the gallery, a job waiting for plan
-approval (approve, then cancel), and a remix. Every screen is captured at desktop and
+download the MP4 and measure it with PyAV. Then the studio again (the conversation and
+its renders), the gallery, a job waiting for plan approval (approve, then cancel), and a
+remix. Every screen is captured at desktop and
 phone widths into out/screenshots/ and scanned with axe-core (no serious or critical
 violation).
 """
@@ -152,9 +153,6 @@ def _preview(page: Page) -> None:
 
 def _render_and_watch(page: Page) -> str:
     page.get_by_role("button", name="Render this video").click()
-    watch = page.get_by_role("link", name="Watch job")
-    expect(watch).to_be_visible(timeout=60_000)
-    watch.click()
     expect(page.get_by_role("heading", name="Progress")).to_be_visible()
     job_id = page.url.rsplit("/", 1)[-1]
     # Live progress: a stage under way, the shots, the bar moving.
@@ -200,6 +198,15 @@ def _play_and_download(page: Page, tmp_path: Path) -> None:
         assert abs(float(container.duration or 0) / 1_000_000 - 6.0) < 0.3
         frame = next(container.decode(video=0))
         assert frame.to_ndarray().std() > 5  # a picture, not a blank frame
+
+
+def _back_to_the_studio(page: Page, job_id: str) -> None:
+    """The conversation is still there, and lists what it rendered."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").click()
+    renders = page.locator(".renders li", has=page.locator(f"a[href='/jobs/{job_id}']"))
+    expect(renders).to_contain_text("Done")
+    expect(page.locator(".msg-user")).to_have_count(4)  # photo, two edits, storyboard
+    expect(page.get_by_label("Call to action")).to_have_value("Shop the gold edition")
 
 
 def _gallery(page: Page, job_id: str) -> None:
@@ -277,6 +284,7 @@ def test_studio_from_empty_page_to_downloaded_mp4(
         _preview(page)
         job_id = _render_and_watch(page)
         _play_and_download(page, tmp_path)
+        _back_to_the_studio(page, job_id)
         _gallery(page, job_id)
         _approval(page, base, key)
         _remix(page, base, key, job_id)

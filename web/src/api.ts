@@ -169,6 +169,14 @@ export const jobs = {
   eventsUrl: (id: string) => `${API}/jobs/${encodeURIComponent(id)}/events`,
 };
 
+/** The product routes of a conversation (beside the Agent Protocol ones). */
+export const threads = {
+  render: (threadId: string) =>
+    request<Submitted>(`agent/threads/${encodeURIComponent(threadId)}/render`, { method: "POST" }),
+  jobs: async (threadId: string) =>
+    (await request<Job[]>(`agent/threads/${encodeURIComponent(threadId)}/jobs`)).map(localJob),
+};
+
 /** A JSON asset of a job (qa.json, plan.json) through its signed link. */
 export async function assetJson<T>(asset: AssetInfo | undefined): Promise<T | null> {
   if (!asset?.url) return null;

@@ -2,11 +2,13 @@
 // structured brief beside it (editable by hand), the storyboard and price, and render.
 
 import type { Client } from "@langchain/langgraph-sdk/client";
-import { agentErrorMessage, forgetThread, sameOrigin } from "../api";
+import { agentErrorMessage, ApiError, forgetThread, sameOrigin, threads, type Job } from "../api";
 import { briefKey, EMPTY_BRIEF } from "../brief";
 import { addPending, chatItems, initialChat, reduceChat, toolSummary, type ChatState } from "../chatstate";
 import { announce, h, replace } from "../dom";
+import { FINAL_STATUSES } from "../jobstate";
 import { navigate, type View } from "../router";
+import { statusBadge } from "./parts";
 import { briefForm } from "./briefform";
 import { previewSection } from "./preview";
 
@@ -66,6 +68,7 @@ export function studioView(): View {
       let previewKey = "";
       let previewId = "";
       const knownJobs = new Set<string>();
+      let threadJobs: Job[] = []; // what this conversation rendered, with each job's status
 
       const error = h("p", { class: "error", role: "alert" });
       // The conversation stays scrolled to its newest message unless the person scrolled up.
@@ -76,7 +79,7 @@ export function studioView(): View {
       const input = h("textarea", { id: "message", name: "message", rows: 2, placeholder: "e.g. 6 seconds, square, warmer, mention free shipping", "aria-describedby": "message-hint" });
       const send = h("button", { type: "submit", class: "primary" }, "Send");
       const previewButton = h("button", { type: "button", onclick: () => void say("Show me the storyboard.") }, "Preview storyboard");
-      const renderButton = h("button", { type: "button", class: "primary", onclick: () => void say("Render it.") }, "Render video");
+      const renderButton = h("button", { type: "button", onclick: () => void renderNow() }, "Render video");
       const composer = h(
         "form",
         { class: "composer" },
@@ -195,25 +198,66 @@ export function studioView(): View {
       }
 
       function drawJobs(): void {
-        jobsBox.hidden = chat.jobs.length === 0;
+        const listed = new Set(threadJobs.map((job) => job.id));
+        const pending = chat.jobs.filter((id) => !listed.has(id)).reverse();
+        jobsBox.hidden = threadJobs.length + pending.length === 0;
         replace(
           jobsBox,
           h("h2", { id: "renders-h" }, "4. Renders"),
           h(
             "ul",
             { class: "renders" },
-            [...chat.jobs].reverse().map((id) => h("li", {}, h("a", { href: `/jobs/${encodeURIComponent(id)}`, class: "button" }, `Watch job ${id}`))),
+            pending.map((id) => h("li", {}, h("a", { href: `/jobs/${encodeURIComponent(id)}` }, `Watch job ${id}`))),
+            threadJobs.map((job) =>
+              h(
+                "li",
+                {},
+                h("a", { href: `/jobs/${encodeURIComponent(job.id)}` }, `Watch job ${job.id}`),
+                " ",
+                statusBadge(job.status),
+                FINAL_STATUSES.has(job.status) ? "" : ` ${job.progress}%`,
+              ),
+            ),
           ),
         );
         for (const id of chat.jobs) {
           if (knownJobs.has(id)) continue;
           knownJobs.add(id);
-          // The job screen shows per-shot state when it knows how many shots there are.
-          if (chat.preview && briefKey(chat.brief) === previewKey) {
-            sessionStorage.setItem(`aistudio.shots.${id}`, String(chat.preview.shots.length));
-          }
-          if (!chat.streaming) continue;
-          announce(`Render started: job ${id}`);
+          rememberShots(id);
+          if (chat.streaming) announce(`Render started: job ${id}`);
+        }
+      }
+
+      /** The job screen shows per-shot state when it knows how many shots there are. */
+      function rememberShots(jobId: string): void {
+        if (chat.preview && briefKey(chat.brief) === previewKey) {
+          sessionStorage.setItem(`aistudio.shots.${jobId}`, String(chat.preview.shots.length));
+        }
+      }
+
+      async function refreshJobs(): Promise<void> {
+        if (!threadId) return;
+        try {
+          threadJobs = await threads.jobs(threadId);
+          drawJobs();
+        } catch {
+          // the list is a convenience; the gallery has every job
+        }
+      }
+
+      /** Render the brief as it stands (the thread's render route), then watch the job. */
+      async function renderNow(): Promise<void> {
+        await ready;
+        if (!threadId || chat.streaming) return;
+        renderButton.disabled = true;
+        try {
+          const job = await threads.render(threadId);
+          knownJobs.add(job.job_id);
+          rememberShots(job.job_id);
+          navigate(`/jobs/${encodeURIComponent(job.job_id)}`);
+        } catch (failure) {
+          chat = { ...chat, error: `Could not render: ${failure instanceof ApiError ? failure.message : String(failure)}` };
+          draw();
         }
       }
 
@@ -241,7 +285,7 @@ export function studioView(): View {
       }
 
       function renderButtonFor(): HTMLElement {
-        return h("button", { type: "button", class: "primary", disabled: chat.streaming, onclick: () => void say("Render it.") }, "Render this video");
+        return h("button", { type: "button", class: "primary", disabled: chat.streaming, onclick: () => void renderNow() }, "Render this video");
       }
 
       async function say(text: string, photoUrl: string | null = null): Promise<void> {
@@ -261,6 +305,7 @@ export function studioView(): View {
         }
         chat = { ...chat, streaming: false, activity: null };
         draw();
+        if (chat.jobs.some((id) => !threadJobs.some((job) => job.id === id))) void refreshJobs();
         const last = chatItems(chat).at(-1);
         if (last?.role === "assistant" && last.text) announce(`Assistant: ${last.text}`);
       }
@@ -326,6 +371,7 @@ export function studioView(): View {
           chat = initialChat(opened.values);
           photo = sessionStorage.getItem(`aistudio.photo.${threadId}`);
           for (const id of chat.jobs) knownJobs.add(id);
+          void refreshJobs();
         } catch (failure) {
           chat = { ...chat, error: `Could not start a conversation: ${agentErrorMessage(failure)}` };
         }

@@ -1,1 +1,0 @@
-export{n as SubagentDiscoveryHandle}from"./agent-B0-jxPR-.js";
