@@ -84,15 +84,25 @@ def _thread_brief(base: str, key: str, page: Page) -> dict[str, object]:
 
 
 def _sign_in(page: Page, base: str, key: str) -> None:
-    page.goto(f"{base}/login")
+    # A key the server refuses sends the page to the sign-in screen...
+    page.goto(f"{base}/")
+    page.evaluate(
+        "sessionStorage.setItem('aistudio.apiKey', 'ais_0123456789abcdef_revoked-key-xx')"
+    )
+    page.goto(f"{base}/jobs")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.url.endswith("/login")
     capture(page, "01-sign-in")
     page.get_by_label("API key").fill("ais_0123456789abcdef_not-a-real-secret-at-all")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("refused")
+    # ...and a good key brings it back where it was going.
     page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Studio", level=1)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Videos", level=1)).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('aistudio.apiKey')") == key
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").click()
+    expect(page.get_by_role("heading", name="Studio", level=1)).to_be_visible()
 
 
 def _keyboard_basics(page: Page) -> None:

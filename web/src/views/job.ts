@@ -105,7 +105,8 @@ export function jobView(jobId: string): View {
         // A job opened after it ended has no stage history to show: its result says it all.
         progress.hidden = !running && !watched;
         if (progress.hidden) return;
-        const stage = live.finished || !live.stage ? statusLabel(live.status) : STAGE_LABEL.get(live.stage) ?? live.stage;
+        const waiting = live.finished || live.status === "awaiting_approval" || !live.stage;
+        const stage = waiting ? statusLabel(live.status) : STAGE_LABEL.get(live.stage ?? "") ?? live.stage;
         const shots = shotCount ? shotStates(live, shotCount) : [];
         replace(
           progress,
