@@ -103,7 +103,7 @@ function shell(): void {
     if (link.pathname.startsWith("/api/")) return;
     if (link.hash && link.pathname === location.pathname) return; // the skip link
     event.preventDefault();
-    navigate(link.pathname + link.search);
+    navigate(link.pathname + link.search + link.hash);
   });
   window.addEventListener("popstate", show);
   setRenderer(show);

@@ -277,6 +277,7 @@ export function jobView(jobId: string): View {
         drawAll();
         if (live.finished) {
           replace(result, resultSection(job));
+          if (location.hash === "#remix") document.getElementById("remix-prompt")?.focus();
           return;
         }
         if (live.status === "awaiting_approval") void drawApproval();
