@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import sample
 from tests.e2e.test_serve import serving
@@ -274,6 +274,32 @@ def _remix(page: Page, base: str, key: str, parent: str) -> None:
     assert status.json()["parent_id"] == parent
 
 
+def _under_its_own_csp(browser: Browser, base: str, key: str, job_id: str) -> None:
+    """The rest of the test bypasses the page's Content-Security-Policy (for Playwright's
+    evaluations and axe): here the studio and a finished job run under it, unviolated."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    page.goto(f"{base}/login")
+    page.get_by_label("API key").fill(key)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()  # the agent client runs
+    page.goto(f"{base}/jobs/{job_id}")
+    expect(page.get_by_role("heading", name="QA report")).to_be_visible()
+    expect(page.locator("video[data-aspect='1:1']")).to_be_visible()
+    page.goto(f"{base}/jobs")
+    expect(page.locator(".job-card").first).to_be_visible()
+    context.close()
+    assert not violations, violations
+
+
 def test_studio_from_empty_page_to_downloaded_mp4(
     tmp_path: Path, aistudio_cmd: list[str], cli_env: dict[str, str]
 ) -> None:
@@ -303,3 +329,4 @@ def test_studio_from_empty_page_to_downloaded_mp4(
         _approval(page, base, key)
         context.close()
         assert not errors, errors
+        _under_its_own_csp(browser, base, key, job_id)
