@@ -87,6 +87,8 @@ DANGLING_END: Final = (
 ADJECTIVE_NOUNS: Final = frozenset(
     "vegan premium luxury gold golden unisex everyday cruelty-free organic".split()
 )
+# Colours and materials the lexicon knows only as adjectives, though copy names them.
+NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic"})
 _ADJECTIVE_SUFFIX = re.compile(
     r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE
 )
@@ -122,6 +124,8 @@ def open_classes(word: str) -> Tags:
             tags.add("NAME")
     if word in ADJECTIVE_NOUNS:
         tags.add("ADJ")
+    if word in NOUN_ADJECTIVES or "VBG" in tags:  # "amber notes", "sizing", "stitching"
+        tags.add("NOUN")
     if tags:
         return frozenset(tags)
     if "-" in word:  # a compound takes the classes of its last part ("cruelty-free")
@@ -145,7 +149,7 @@ def is_gradable(word: str) -> bool:
     lemmas = lemminflect.getAllLemmas(word).get("ADJ", ())
     return any(
         "JJR" in lemminflect.getAllInflections(lemma, upos="ADJ") for lemma in lemmas
-    ) or word.endswith(("er", "est")) and bool(lemmas)
+    )
 
 
 def adjective_preferred(word: str) -> bool:
