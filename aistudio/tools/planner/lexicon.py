@@ -152,6 +152,13 @@ def is_gradable(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
+def in_lexicon(word: str) -> bool:
+    """Whether a lowercase word is an English word the lexicon knows (coined brand names
+    such as "aurum" or "purrfect" are not)."""
+    return bool(lemminflect.getAllLemmas(word))
+
+
 def adjective_preferred(word: str) -> bool:
     """Whether a word that can be an adjective should be read as one when it stands last."""
     tags = open_classes(word)
