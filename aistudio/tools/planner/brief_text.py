@@ -28,7 +28,7 @@ from aistudio.tools.planner.brief_words import (
 )
 from aistudio.tools.planner.grammar import URL, classify
 from aistudio.tools.planner.house_rules import RULES
-from aistudio.tools.planner.lexicon import in_lexicon, open_classes
+from aistudio.tools.planner.lexicon import FUNCTION_WORDS, adjective_preferred, in_lexicon, open_classes
 
 _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,40})[\"“”«»]")
 _CAPWORD = r"(?:[A-Z0-9][\w&'’.+-]*)"
@@ -94,7 +94,7 @@ def clean(text: str) -> str:
 
 
 def fields(text: str) -> dict[str, str]:
-    """"Label: value" lines of a structured brief, by lowercase label (first one wins)."""
+    """ "Label: value" lines of a structured brief, by lowercase label (first one wins)."""
     found: dict[str, str] = {}
     for line in re.split(r"\n+|\s+\|\s+", text):
         label = _field_label(line)
@@ -119,10 +119,13 @@ def _extend_with_noun(text: str, end: int) -> int:
     best = position = end
     for _ in range(3):
         word = re.match(r"\s+([a-z][\w-]*)", text[position:])
-        if not word or "NOUN" not in open_classes(word.group(1)) and word.group(1) != "de":
+        if not word or word.group(1) in FUNCTION_WORDS:  # "Order today at mug" is no name
+            break
+        if "NOUN" not in open_classes(word.group(1)) and word.group(1) != "de":
             break
         position += word.end()
-        if word.group(1) in PRODUCT_NOUNS:
+        noun = "NOUN" in open_classes(word.group(1)) and not adjective_preferred(word.group(1))
+        if word.group(1) in PRODUCT_NOUNS or noun:
             best = position
     return best
 
@@ -149,9 +152,22 @@ def _heading_name(text: str, _label: Sequence[str]) -> str | None:
     heading = " ".join(words)
     if not colon or not 1 <= len(words) <= 6 or _PROMPT_WORDS.search(head):
         return None
-    if head.strip().lower() in FIELD_LABELS or "\n" in head:
+    if head.strip().lower() in FIELD_LABELS or "\n" in head or classify(heading) != "np":
         return None
-    return clean(heading) if heading[:1].isupper() or heading[:1].isdigit() else None
+    return _generic(clean(heading)) if heading[:1].isupper() or heading[:1].isdigit() else None
+
+
+def _generic(name: str) -> str:
+    """A name made of dictionary words only is a thing, not a brand: it reads "the
+    espresso workshop" mid-sentence ("Introducing the espresso workshop")."""
+    words = name.split()
+    coined = any(
+        (w.isupper() and len(w) > 1) or any(c.isdigit() for c in w) or not in_lexicon(w.lower())
+        for w in words
+    )
+    if coined or words[0].lower() == "the" or any(w[:1].isupper() for w in words[1:]):
+        return name
+    return f"The {name[:1].lower()}{name[1:]}"
 
 
 def _intro_name(text: str, _label: Sequence[str]) -> str | None:
@@ -185,7 +201,7 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             continue
         start = match.start() + match.group(0).index(words[0])
         name = _name(text, start, match.end())
-        return name if len(name.split()) <= 6 else None
+        return _generic(name) if len(name.split()) <= 6 else None
     return None
 
 

@@ -43,7 +43,7 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = frozenset(".!?")
-_BOUNDARY = frozenset(".!?,;:()\"“”–—|")
+_BOUNDARY = frozenset('.!?,;:()"“”–—|')
 _NP_PREPOSITIONS = frozenset({"with", "in", "for", "of", "from", "on", "without", "at", "by"})
 _ARTICLES = frozenset({"a", "an", "the", "every", "each"})
 _HEAD_CLASSES = frozenset({"NOUN", "NAME", "NUM"})
@@ -112,9 +112,7 @@ def _is_modifier(tok: Token) -> bool:
     return tok.lower not in FUNCTION_WORDS and tok.has(*_MODIFIER_CLASSES)
 
 
-def np_ends(
-    toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = True
-) -> set[int]:
+def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = True) -> set[int]:
     """Every j such that toks[i:j] is a noun phrase:
     (DET|POSS)? MODIFIER* HEAD ((with|in|for|of|...) NP)? ((and|or|,) NP)?
     (without the trailing phrases when not `phrases`)."""
@@ -277,7 +275,7 @@ def is_truncation(short: str, source: str) -> bool:
     following = b_toks[at + 1] if at + 1 < len(b_toks) else None
     if following is None or not following.is_word:
         return False
-    return not (following.lower in _NP_PREPOSITIONS | {"and", "or", "that", "which", "who"})
+    return following.lower not in _NP_PREPOSITIONS | {"and", "or", "that", "which", "who"}
 
 
 # -- the grammar rules of copy_quality -------------------------------------------------------

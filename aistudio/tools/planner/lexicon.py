@@ -21,30 +21,140 @@ import lemminflect
 # -- closed classes ------------------------------------------------------------------------
 
 DETERMINERS: Final = frozenset(
-    "a an the this that these those every each any some no another either neither".split()
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "every",
+        "each",
+        "any",
+        "some",
+        "no",
+        "another",
+        "either",
+        "neither",
+    ]
 )
 PREDETERMINERS: Final = frozenset({"all", "both", "half"})  # "all the", "both our"
-POSSESSIVES: Final = frozenset("my your our their his her its".split())
-SUBJECT_PRONOUNS: Final = frozenset("i you we they he she it".split())
+POSSESSIVES: Final = frozenset(["my", "your", "our", "their", "his", "her", "its"])
+SUBJECT_PRONOUNS: Final = frozenset(["i", "you", "we", "they", "he", "she", "it"])
 PRONOUNS: Final = SUBJECT_PRONOUNS | frozenset(
-    "me us them him her yours mine ours theirs everyone everything someone something "
-    "nothing anyone anything yourself myself ourselves itself".split()
+    [
+        "me",
+        "us",
+        "them",
+        "him",
+        "her",
+        "yours",
+        "mine",
+        "ours",
+        "theirs",
+        "everyone",
+        "everything",
+        "someone",
+        "something",
+        "nothing",
+        "anyone",
+        "anything",
+        "yourself",
+        "myself",
+        "ourselves",
+        "itself",
+    ]
 )
 PREPOSITIONS: Final = frozenset(
-    "at in on for with without to from of by about after before under over into onto "
-    "through across between near per via like than since until within around off "
-    "out up down inside outside behind beside beyond during against among upon".split()
+    [
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "without",
+        "to",
+        "from",
+        "of",
+        "by",
+        "about",
+        "after",
+        "before",
+        "under",
+        "over",
+        "into",
+        "onto",
+        "through",
+        "across",
+        "between",
+        "near",
+        "per",
+        "via",
+        "like",
+        "than",
+        "since",
+        "until",
+        "within",
+        "around",
+        "off",
+        "out",
+        "up",
+        "down",
+        "inside",
+        "outside",
+        "behind",
+        "beside",
+        "beyond",
+        "during",
+        "against",
+        "among",
+        "upon",
+    ]
 )
 # Prepositions that also end a phrasal verb ("sign up", "check it out", "try it on").
-PARTICLES: Final = frozenset("up out on in off over by down around back".split())
+PARTICLES: Final = frozenset(
+    ["up", "out", "on", "in", "off", "over", "by", "down", "around", "back"]
+)
 CONJUNCTIONS: Final = frozenset({"and", "or", "but", "nor", "yet", "&", "plus"})
 SUBORDINATORS: Final = frozenset(
-    "that which who whom whose because while when where if though although unless".split()
+    [
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "because",
+        "while",
+        "when",
+        "where",
+        "if",
+        "though",
+        "although",
+        "unless",
+    ]
 )
 AUXILIARIES: Final = frozenset(
-    "is are was were be been being am has have had do does did".split()
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+    ]
 )
-MODALS: Final = frozenset("can could will would shall should may might must".split())
+MODALS: Final = frozenset(
+    ["can", "could", "will", "would", "shall", "should", "may", "might", "must"]
+)
 CONTRACTIONS: Final = re.compile(
     r"^(?:i|you|we|they|he|she|it|that|there|what|who)['’](?:s|m|re|ve|ll|d)$"
     r"|^(?:do|does|did|is|are|was|were|can|could|wo|would|should|have|has|had)n['’]t$"
@@ -53,11 +163,36 @@ CONTRACTIONS: Final = re.compile(
 )
 # Words that open a spoken sentence and carry no content of their own.
 DISCOURSE_MARKERS: Final = frozenset(
-    "honestly seriously literally okay ok so well basically actually and but also".split()
+    [
+        "honestly",
+        "seriously",
+        "literally",
+        "okay",
+        "ok",
+        "so",
+        "well",
+        "basically",
+        "actually",
+        "and",
+        "but",
+        "also",
+    ]
 )
 # Sentence-level adverbs that stand alone in copy ("Order today", "Out now").
 TIME_ADVERBS: Final = frozenset(
-    "now today tonight tomorrow soon here there online again forever daily".split()
+    [
+        "now",
+        "today",
+        "tonight",
+        "tomorrow",
+        "soon",
+        "here",
+        "there",
+        "online",
+        "again",
+        "forever",
+        "daily",
+    ]
 )
 FUNCTION_WORDS: Final = (
     DETERMINERS
@@ -72,8 +207,33 @@ FUNCTION_WORDS: Final = (
 # A line may not end on one of these: "at.", "the.", "and.", "your.", "is."
 # (particles and object pronouns can: "Sign up.", "Try it on.", "for her.").
 _CAN_END = PARTICLES | frozenset(
-    "her his its that this these those like plus any some each another either neither yet "
-    "inside outside behind beside beyond near across within since".split()
+    [
+        "her",
+        "his",
+        "its",
+        "that",
+        "this",
+        "these",
+        "those",
+        "like",
+        "plus",
+        "any",
+        "some",
+        "each",
+        "another",
+        "either",
+        "neither",
+        "yet",
+        "inside",
+        "outside",
+        "behind",
+        "beside",
+        "beyond",
+        "near",
+        "across",
+        "within",
+        "since",
+    ]
 )
 DANGLING_END: Final = (
     DETERMINERS | POSSESSIVES | PREPOSITIONS | CONJUNCTIONS | MODALS | AUXILIARIES
@@ -85,13 +245,21 @@ DANGLING_END: Final = (
 
 # Nouns the lexicon lacks an adjective reading for, though copy uses them as adjectives.
 ADJECTIVE_NOUNS: Final = frozenset(
-    "vegan premium luxury gold golden unisex everyday cruelty-free organic".split()
+    [
+        "vegan",
+        "premium",
+        "luxury",
+        "gold",
+        "golden",
+        "unisex",
+        "everyday",
+        "cruelty-free",
+        "organic",
+    ]
 )
 # Colours and materials the lexicon knows only as adjectives, though copy names them.
 NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic"})
-_ADJECTIVE_SUFFIX = re.compile(
-    r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE
-)
+_ADJECTIVE_SUFFIX = re.compile(r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE)
 _WORDISH = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
 Tags = frozenset[str]
@@ -147,9 +315,7 @@ def is_gradable(word: str) -> bool:
     """An adjective with a comparative ("simpler"): prototypically an adjective, never the
     head of a noun phrase in copy ("the simple" is not a phrase)."""
     lemmas = lemminflect.getAllLemmas(word).get("ADJ", ())
-    return any(
-        "JJR" in lemminflect.getAllInflections(lemma, upos="ADJ") for lemma in lemmas
-    )
+    return any("JJR" in lemminflect.getAllInflections(lemma, upos="ADJ") for lemma in lemmas)
 
 
 @lru_cache(maxsize=4096)

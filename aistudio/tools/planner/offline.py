@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from aistudio.artifacts import (
+    AspectRatio,
     AudioPlan,
     Brief,
     CameraMove,
@@ -40,6 +41,7 @@ from aistudio.tools.planner.feedback import (
     FEEDBACK_HUMANS_IN_PROMO,
     FEEDBACK_VOICE_TOO_LONG,
 )
+from aistudio.tools.planner.fit import caption_fits, end_card_fits
 from aistudio.tools.planner.house_rules import (
     BPM_BY_MOOD,
     FOCUS,
@@ -118,6 +120,23 @@ def _illegible_rounds(feedback: Sequence[str], aspects: int) -> int:
     return max(_rounds(counts, aspects).values(), default=0)
 
 
+def caption_fitter(
+    aspects: Sequence[AspectRatio], scale: float, limit: int = MAX_CAPTION_CHARS
+) -> copy.Fits:
+    """Whether a caption fits: within the character limit and on two lines at its planned
+    size on every aspect ratio, measured with the renderer's font."""
+    return lambda text: len(text) <= max(limit, 12) and caption_fits(text, aspects, scale)
+
+
+def end_card_headline(name: str, aspects: Sequence[AspectRatio]) -> str:
+    """The product name if the end card shows it whole, else its shorter whole forms."""
+    for text in (name, copy.short_name(name)):
+        found = copy.fit_text(text, lambda t: end_card_fits(t, aspects, "headline"))
+        if found:
+            return found
+    return copy.short_name(name)
+
+
 def _no_repeats(items: Sequence[CameraMove], count: int, rng: random.Random) -> list[CameraMove]:
     """`count` moves from `items`, shuffled, never the same move twice in a row (if avoidable)."""
     pool = list(items)
@@ -190,7 +209,7 @@ class OfflinePlanner:
             ),
             vibe=vibe,
             grade=grade,
-            tagline=copy.tagline(points, brief.kind, rng, MAX_CAPTION_CHARS),
+            tagline=copy.tagline(points, brief.kind, rng, caption_fitter(brief.aspect_ratios, 1.0)),
             call_to_action=parsed.call_to_action,
             product_name=parsed.product_name,
             selling_points=points,
@@ -227,7 +246,7 @@ class OfflinePlanner:
             brief.kind,
             count,
             captions_rng,
-            caption_limit,
+            caption_fitter(brief.aspect_ratios, 1.0, caption_limit),
         )
         style = self._style(brief)
         setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
@@ -324,11 +343,9 @@ class OfflinePlanner:
         timeline = self._timeline(brief, shots)
         aspects = len(set(brief.aspect_ratios))
         caption_scale = min(1.6, 1.2 ** _illegible_rounds(feedback, aspects))
-        # Bigger type wraps sooner: shorten captions so they still fit on two lines.
-        caption_limit = min(
-            round(MAX_CAPTION_CHARS / caption_scale),
-            MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG),
-        )
+        # Bigger type wraps sooner: captions are measured again at the planned size.
+        caption_limit = MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG)
+        fits = caption_fitter(brief.aspect_ratios, caption_scale, caption_limit)
         enlarge = _fidelity_rounds(feedback, aspects)
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
@@ -351,13 +368,14 @@ class OfflinePlanner:
                     seed=rng.randrange(1 << 31),
                 )
             )
-            if shot.caption.strip():
+            text = copy.fit_text(shot.caption, fits) if shot.caption.strip() else None
+            if text:  # a caption that no longer fits at this size is rewritten shorter
                 start, end = timeline.settled(i)
                 captions.append(
                     Caption(
                         start_s=round(start + (0.25 if i == 0 else 0.1), 3),
                         end_s=round(end - 0.1, 3),
-                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS, caption_limit)),
+                        text=text,
                     )
                 )
         transitions = tuple(
@@ -374,8 +392,8 @@ class OfflinePlanner:
             transitions=transitions,
             captions=tuple(captions),
             end_card=EndCard(
-                headline=copy.shorten(concept.product_name, 28),
-                call_to_action=copy.shorten(concept.call_to_action, 40),
+                headline=end_card_headline(concept.product_name, brief.aspect_ratios),
+                call_to_action=concept.call_to_action,  # verbatim: the brief's own words
                 duration_s=timeline.end_card_s,
                 backdrop=backdrop,
             ),
