@@ -28,7 +28,12 @@ from aistudio.tools.planner.brief_words import (
 )
 from aistudio.tools.planner.grammar import URL, classify
 from aistudio.tools.planner.house_rules import RULES
-from aistudio.tools.planner.lexicon import FUNCTION_WORDS, adjective_preferred, in_lexicon, open_classes
+from aistudio.tools.planner.lexicon import (
+    FUNCTION_WORDS,
+    adjective_preferred,
+    in_lexicon,
+    open_classes,
+)
 
 _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,40})[\"“”«»]")
 _CAPWORD = r"(?:[A-Z0-9][\w&'’.+-]*)"
