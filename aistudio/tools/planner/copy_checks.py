@@ -26,9 +26,10 @@ from aistudio.artifacts import (
     ShotList,
 )
 from aistudio.tools.planner.brief_text import parse_brief
-from aistudio.tools.planner.fit import END_CARD_LINES, MAX_LINES, caption_lines, end_card_lines
+from aistudio.tools.planner.fit import END_CARD_LINES, CardPart, caption_lines, end_card_lines
 from aistudio.tools.planner.grammar import is_truncation, problems
 from aistudio.tools.planner.lexicon import in_lexicon
+from aistudio.tools.render.captions import MAX_LINES
 
 FEEDBACK_COPY_GRAMMAR = "copy-grammar"  # concept: rewrite the lines named
 FEEDBACK_CTA_MISSING = "cta-not-verbatim"  # concept: the brief's call to action, as written
@@ -101,11 +102,12 @@ def caption_fit(shots: ShotList, plan: RenderPlan, concept: Concept) -> QACheck:
         if any(is_truncation(caption.text, src) for src in sources.values() if src):
             bad.append(f"caption {i + 1} {caption.text!r} is cut off")
     card = plan.end_card
-    for part, text, source in (
+    parts: tuple[tuple[CardPart, str, str], ...] = (
         ("headline", card.headline, concept.product_name),
         ("cta", card.call_to_action, concept.call_to_action),
-    ):
-        lines = max((end_card_lines(text, a, part) for a in aspects), default=0)  # type: ignore[arg-type]
+    )
+    for part, text, source in parts:
+        lines = max((end_card_lines(text, a, part) for a in aspects), default=0)
         if lines > END_CARD_LINES:
             bad.append(f"end card {part} {text!r} takes {lines} lines (shows {END_CARD_LINES})")
         if is_truncation(text, source):
