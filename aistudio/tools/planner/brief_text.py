@@ -59,7 +59,7 @@ _AUDIENCE = re.compile(
 # Where one selling point ends and the next begins. "and" starts a new point only before
 # a new subject ("... and it absorbs fast").
 _CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
+    r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
     r"|\s+(?=(?:with|featuring|plus|including)\s)"
     r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our)\s)",
     re.IGNORECASE,
@@ -73,7 +73,8 @@ _LEADING_FILLER = re.compile(
 _PROMPT_WORDS = re.compile(
     r"\b(?:make|create|generate|produce|want|need|give me|do)\b.*\b(?:video|promo|ad|clip|"
     r"film|reel|tiktok|short|spot|content|commercial)s?\b|^(?:promo|ad|video|ugc|reel)\b"
-    r"|\b(?:brand identity|rebrand|campaign|storyboard|deliverables?|hashtags?)\b",
+    r"|\b(?:brand identity|rebrand|campaign|storyboard|deliverables?|hashtags?)\b"
+    r"|^(?:[\w-]+ ){0,2}(?:film|video|promo|ad|reel|clip|commercial|review|unboxing)s?\b",
     re.IGNORECASE,
 )
 _HASHTAGS = re.compile(r"(?:^|\s)[#@][\w.]+")
@@ -119,23 +120,28 @@ def _field(found: dict[str, str], labels: frozenset[str]) -> str | None:
 
 
 def _extend_with_noun(text: str, end: int) -> int:
-    """End of a name extended over up to three following words when they end in a product
-    noun ("NORTHWIND storm jacket", "AURUM eau de parfum")."""
-    best = position = end
+    """End of a name extended over up to three following words that end in a noun, a
+    product noun when there is one ("NORTHWIND storm jacket", "AURUM eau de parfum",
+    "BOLT 3 electric toothbrush"; not "CAMPFIRE stove camping")."""
+    best = product = position = end
     for _ in range(3):
         word = re.match(r"\s+([a-z][\w-]*)", text[position:])
         if not word or word.group(1) in FUNCTION_WORDS:  # "Order today at mug" is no name
             break
-        if "NOUN" not in open_classes(word.group(1)) and word.group(1) != "de":
+        classes = open_classes(word.group(1))
+        if not classes & {"NOUN", "ADJ"} and word.group(1) != "de":
             break
         position += word.end()
-        noun = "NOUN" in open_classes(word.group(1)) and not adjective_preferred(word.group(1))
-        if word.group(1) in PRODUCT_NOUNS or noun:
+        if "NOUN" in classes and not adjective_preferred(word.group(1)):
             best = position
-    return best
+        if word.group(1) in PRODUCT_NOUNS:
+            product = position
+    return product if product > end else best
 
 
 def _name(text: str, start: int, end: int) -> str:
+    if text[start:end].endswith("."):  # "FJORD. chunky ..." ends a sentence, not a name
+        return clean(text[start:end])
     words = text[start : _extend_with_noun(text, end)].split()
     while len(words) > 1 and words[-1].lower() in _CONNECTORS:
         words.pop()
@@ -197,17 +203,32 @@ def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
     return _name(text, start, start + len(on_label[0]))
 
 
+def _brand_like(word: str) -> bool:
+    bare = word.strip(".,'’")
+    return (bare.isupper() and len(bare) > 1) or any(c.isdigit() for c in bare)
+
+
 def _lead_name(text: str, _label: Sequence[str]) -> str | None:
+    """The first capitalised phrase with a brand in it ("the LUMA concealer"), else the
+    first capitalised phrase at all (a sentence may open on "Honestly" or "Get")."""
+    phrases = []
     for match in _CAP_PHRASE.finditer(text):
         words = match.group(0).split()
         while words and words[0].lower().strip(".,") in NOT_NAMES:
+            words.pop(0)
+        branded = any(_brand_like(w) for w in words)
+        while branded and not _brand_like(words[0]):  # "Testing the BOLT 3" -> "BOLT 3"
             words.pop(0)
         if not words:
             continue
         start = match.start() + match.group(0).index(words[0])
         name = _name(text, start, match.end())
-        return _generic(name) if len(name.split()) <= 6 else None
-    return None
+        if len(name.split()) <= 6:
+            phrases.append((branded, name))
+    branded = [name for brand, name in phrases if brand]
+    if branded:
+        return branded[0]
+    return _generic(phrases[0][1]) if phrases else None
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:
@@ -328,7 +349,10 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
             words = clause.split()
             if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 5):
                 continue
-            if classify(clause) is not None:
+            kind = classify(clause)
+            if kind == "imperative" and cta_text.opens_with_cta_verb(clause):
+                continue  # "Get ready with me", "Shop the look": asks, not selling points
+            if kind is not None:
                 points.append(clean(clause))
     return tuple(dict.fromkeys(points))
 

@@ -130,6 +130,8 @@ PRODUCT_NOUNS = frozenset(
         "planter",
         "pillow",
         "blanket",
+        "stove",
+        "concealer",
     )
 )
 

@@ -62,16 +62,25 @@ def _contains_verbatim(text: str, phrase: str) -> bool:
     return bool(re.search(rf"(?i:{re.escape(phrase[0])}){tail}", text))
 
 
+def _without(text: str, phrase: str) -> str:
+    """`text` with `phrase` (as written, first letter either case) taken out."""
+    pattern = rf"(?i:{re.escape(phrase[0])}){re.escape(phrase[1:])}[.!]?"
+    rest = re.sub(pattern, " ", text).strip()
+    return rest if re.search(r"\w", rest) else "Yes."  # nothing else to grade
+
+
 def copy_quality(
     brief: Brief, concept: Concept, shots: ShotList, audio: AudioPlan, plan: RenderPlan
 ) -> QACheck:
     items = _copy_items(concept, shots, audio, plan)
+    stated = parse_brief(brief.text, brief.kind).stated_cta
+    if stated:  # the brief's own call to action is kept as written, not graded
+        items = [(where, _without(text, stated)) for where, text in items]
     bad = [
         f"{where} {text!r}: {'; '.join(found)}"
         for where, text in items
         if (found := problems(text))
     ]
-    stated = parse_brief(brief.text, brief.kind).stated_cta
     if stated and not _contains_verbatim(plan.end_card.call_to_action, stated):
         bad.append(
             f"{FEEDBACK_CTA_MISSING}: the end card says {plan.end_card.call_to_action!r}, "

@@ -68,6 +68,12 @@ STRONG_CTA_VERBS = (
     "learn more",
     "find out more",
     "check out",
+    "check it out",
+    "check them out",
+    "set a reminder",
+    "turn on notifications",
+    "save the date",
+    "mark your calendar",
     "add to cart",
     "request",
     "schedule",
@@ -92,10 +98,16 @@ WEAK_CTA_VERBS = (
     "tag",
     "share",
     "catch",
+    "gift",
+    "swap",
+    "test",
+    "comment",
+    "let us know",
+    "tell us",
 )
 # Calls to action that are not imperatives.
 CTA_PHRASES = re.compile(
-    r"^(?:link in (?:bio|profile)|(?:now )?available (?:now|today|online|in stores?)\b.*"
+    r"^(?:link in (?:bio|profile)\b.*|(?:now )?available (?:now|today|online|in stores?|at|from)\b.*"
     r"|out now\b.*|in stores? (?:now|today)\b.*|now (?:available|open|live)\b.*)$",
     re.IGNORECASE,
 )
@@ -141,7 +153,7 @@ def segments(text: str) -> list[str]:
         urls.append(match.group(0))
         return f"\x00{len(urls) - 1}\x00"
 
-    shielded = URL.sub(keep, text)
+    shielded = re.sub(r"\bNo\.\s?\d+", keep, URL.sub(keep, text))  # "No. 5" ends no sentence
     parts = [p for p in _SEGMENT_SPLIT.split(shielded) if p and p.strip()]
     restored = [re.sub(r"\x00(\d+)\x00", lambda m: urls[int(m.group(1))], p) for p in parts]
     return [t for t in (trim(p) for p in restored) if t]
@@ -156,10 +168,14 @@ def _opening_verb(clause: str) -> tuple[str, bool] | None:
     return None
 
 
+def opens_with_cta_verb(clause: str) -> bool:
+    return _opening_verb(clause) is not None
+
+
 def _candidates(segment: str) -> list[str]:
-    """The segment itself and its trailing comma clauses ("New season, order today")."""
-    parts = [p.strip() for p in segment.split(",")]
-    return [segment] + [", ".join(parts[i:]) for i in range(1, len(parts))]
+    """The segment itself and its trailing clauses after a comma or colon ("New season,
+    order today", "Restock alert: shop at ...")."""
+    return [segment] + [segment[m.end() :] for m in re.finditer(r"[,:]\s+", segment)]
 
 
 def find_cta(text: str) -> FoundCta | None:

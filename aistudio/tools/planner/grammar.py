@@ -36,7 +36,7 @@ URL = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(
-    rf"(?P<url>{URL.pattern})|(?P<handle>[@#][\w.]*\w)"
+    rf"(?P<url>{URL.pattern})|(?P<handle>[@#][\w.]*\w)|(?P<numbered>\bNo\.\s?\d+\b)"
     r"|(?P<num>[$€£]?\d+(?:[.,:/-]\d+)*(?:%|[a-zA-Z]+\d*)?)"
     r"|(?P<word>[A-Za-z]+(?:['’-][A-Za-z0-9]+)*)"
     r"|(?P<punct>[.,;:!?()\"“”‘’'&+/–—|-])",
@@ -80,7 +80,7 @@ def tokens(text: str) -> list[Token]:
         kind, value = match.lastgroup, match.group(0)
         if kind == "url":
             tags = frozenset({"URL", "NOUN", "NAME"})
-        elif kind == "handle":
+        elif kind in ("handle", "numbered"):  # "@brand", "No. 5": names
             tags = frozenset({"NAME", "NOUN"})
         else:
             tags = word_classes(value, sentence_start=start)

@@ -59,12 +59,13 @@ def short_name(name: str) -> str:
     words = name.split()
     if len(words) <= 2:
         return name
-    if words[0] == "The":
-        return f"The {words[-1]}"
+    if words[0] == "The":  # "The merino base layer" -> "The base layer", not "The layer"
+        return name if len(words) <= 4 else f"The {' '.join(words[-2:])}"
     first = words[0].strip(".,'’")
     if (first.isupper() and len(first) > 1) or not in_lexicon(first.lower()):
-        return words[0]  # the brand: "AURUM", "Lumen"
-    return head_noun_phrase(name) or name
+        numbered = len(words) > 1 and any(c.isdigit() for c in words[1])
+        return " ".join(words[:2]) if numbered else words[0]  # the brand: "AURUM", "BOLT 3"
+    return name
 
 
 def limit_words(text: str, max_words: int) -> str:
