@@ -204,8 +204,10 @@ def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
 
 
 def _brand_like(word: str) -> bool:
+    """ALL CAPS ("LUMA") or a capitalised model code ("X100"); not "40-hour" or "No."."""
     bare = word.strip(".,'’")
-    return (bare.isupper() and len(bare) > 1) or any(c.isdigit() for c in bare)
+    shouted = bare.isupper() and sum(c.isalpha() for c in bare) > 1
+    return shouted or (bare[:1].isupper() and any(c.isdigit() for c in bare))
 
 
 def _lead_name(text: str, _label: Sequence[str]) -> str | None:
