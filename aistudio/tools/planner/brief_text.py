@@ -26,10 +26,12 @@ from aistudio.tools.planner.brief_words import (
     TONE_LABELS,
     TONE_WORDS,
 )
-from aistudio.tools.planner.grammar import URL, classify
+from aistudio.tools.planner.grammar import URL, classify, head_noun_phrase
 from aistudio.tools.planner.house_rules import RULES
 from aistudio.tools.planner.lexicon import (
+    DETERMINERS,
     FUNCTION_WORDS,
+    POSSESSIVES,
     adjective_preferred,
     in_lexicon,
     open_classes,
@@ -120,23 +122,26 @@ def _field(found: dict[str, str], labels: frozenset[str]) -> str | None:
 
 
 def _extend_with_noun(text: str, end: int) -> int:
-    """End of a name extended over up to three following words that end in a noun, a
-    product noun when there is one ("NORTHWIND storm jacket", "AURUM eau de parfum",
-    "BOLT 3 electric toothbrush"; not "CAMPFIRE stove camping")."""
-    best = product = position = end
+    """End of a name extended over up to three following words that end in a noun
+    ("NORTHWIND storm jacket", "AURUM eau de parfum", "FROST 2 ice cream maker"); not over
+    a verb ("Kettle Pro 2 boils a litre") or an activity ("CAMPFIRE stove camping")."""
+    best = position = end
     for _ in range(3):
-        word = re.match(r"\s+([a-z][\w-]*)", text[position:])
+        word = re.match(r"\s+([a-z][\w-]*)(?=(\s+[\w'’]+)?)", text[position:])
         if not word or word.group(1) in FUNCTION_WORDS:  # "Order today at mug" is no name
+            break
+        following = (word.group(2) or "").strip().lower()
+        if following in DETERMINERS | POSSESSIVES:  # "boils a litre": a verb, not a noun
             break
         classes = open_classes(word.group(1))
         if not classes & {"NOUN", "ADJ"} and word.group(1) != "de":
             break
-        position += word.end()
+        if "VBZ" in classes and word.group(1) not in PRODUCT_NOUNS:  # "drone flies 40 min"
+            break
+        position += word.end(1)
         if "NOUN" in classes and not adjective_preferred(word.group(1)):
-            best = position
-        if word.group(1) in PRODUCT_NOUNS:
-            product = position
-    return product if product > end else best
+            best = position if not word.group(1).endswith("ing") else best
+    return best
 
 
 def _name(text: str, start: int, end: int) -> str:
@@ -165,7 +170,7 @@ def _heading_name(text: str, _label: Sequence[str]) -> str | None:
         return None
     if head.strip().lower() in FIELD_LABELS or "\n" in head or classify(heading) != "np":
         return None
-    return _generic(clean(heading)) if heading[:1].isupper() or heading[:1].isdigit() else None
+    return _generic(clean(heading))
 
 
 def _generic(name: str) -> str:
@@ -235,8 +240,10 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:
     nouns = _NOUN_PHRASE.search(text.lower())
-    if not nouns:
-        return None
+    if not nouns:  # the noun phrase the brief opens with: "silver hoop earrings, ..."
+        first = cta_text.segments(text)[:1]
+        head = head_noun_phrase(re.split(r"[,;:]", first[0])[0]) if first else None
+        return f"The {head.lower()}" if head and classify(head) == "np" else None
     generic = " ".join(w for w in nouns.group(1).split() if w not in NOT_NAMES)
     # No brand in the brief: a generic name reads "the travel mug" mid-sentence.
     return f"The {generic}" if generic else None
@@ -266,7 +273,7 @@ def product_name(text: str, detected_text: Sequence[str] = ()) -> str:
         name = finder(scrubbed, detected_text)
         if name:
             return name
-    return "Our product"
+    return "The product"
 
 
 def brand(text: str, name: str) -> str | None:
@@ -306,11 +313,27 @@ def audience(text: str) -> str | None:
 
 
 def _strip_name(clause: str, name: str) -> str:
+    """The clause after the product's name when the clause opens with it ("the new linen
+    dress in sage green" -> "in sage green"); a name later in a clause is part of the
+    point ("stone ground in Uji")."""
     core = name[4:] if name.startswith("The ") else name
     at = clause.lower().find(core.lower()) if core else -1
-    if at >= 0:  # "the new linen dress in sage green" -> "in sage green"
-        clause = clause[:at] + " " + clause[at + len(core) :]
+    lead = re.sub(r"\b(?:new|all-new|brand new)\b", " ", clause[:at], flags=re.I) if at > 0 else ""
+    if at >= 0 and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
+        clause = clause[at + len(core) :]
     return clause.strip(" ,.;:!?-")
+
+
+def _chunks(source: str) -> list[str]:
+    """The source split where one point ends and the next begins; a lone verb is not a
+    point of its own ("works" + "with every streaming service")."""
+    out: list[str] = []
+    for raw in _CLAUSE_SPLIT.split(source):
+        if out and re.fullmatch(r"\w+", out[-1].strip()) and classify(out[-1]) == "pred":
+            out[-1] = f"{out[-1].strip()} {raw.strip()}"
+        else:
+            out.append(raw)
+    return out
 
 
 def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
@@ -342,14 +365,14 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
                 source,
                 flags=re.I,
             )
-        for raw in _CLAUSE_SPLIT.split(source):
+        for raw in _chunks(source):
             if _PROMPT_WORDS.search(raw):
                 continue
             clause = _strip_name(raw.strip(), name)
             clause = _LEADING_FILLER.sub("", cta_text.trim(clause))
             clause = cta_text.trim(clause)
             words = clause.split()
-            if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 5):
+            if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 6):
                 continue
             kind = classify(clause)
             if kind == "imperative" and cta_text.opens_with_cta_verb(clause):

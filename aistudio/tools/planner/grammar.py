@@ -129,7 +129,7 @@ def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = Tr
         k = s
         while k < len(toks) and _is_modifier(toks[k]):
             # "relaxed fit", "washed black": a noun behind an adjective; not "grain free"
-            behind = k > s and toks[k - 1].has("ADJ", "VBN") and not toks[k - 1].has("NOUN")
+            behind = k > s and toks[k - 1].has("ADJ", "VBN") and toks[k - 1].lower not in ("grain",)
             if _can_head(toks[k], behind and not _ADJECTIVE_SHAPE.search(toks[k].lower)):
                 ends.add(k + 1)
             k += 1

@@ -17,7 +17,12 @@ from typing import Literal
 from aistudio.artifacts import JobKind
 from aistudio.tools.planner.grammar import Kind, classify, head_noun_phrase, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
-from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
+from aistudio.tools.planner.lexicon import (
+    adjective_preferred,
+    in_lexicon,
+    is_gradable,
+    open_classes,
+)
 
 Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
 Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
@@ -49,8 +54,20 @@ def upper_first(text: str) -> str:
 
 
 def in_sentence(name: str) -> str:
-    """A name as it reads mid-sentence: generic names ("The travel mug") lose the capital."""
-    return "the" + name[3:] if name.startswith("The ") else name
+    """A name as it reads mid-sentence: generic names lose the capital ("the travel mug"),
+    a brand with a common noun takes "the" ("the Lumen desk lamp"), a brand alone or a
+    name that is all brand does not ("AURUM Eau de Parfum", "VOLTA")."""
+    if name.startswith("The "):
+        return "the" + name[3:]
+    words = name.split()
+    last = words[-1]
+    common = last.islower() and in_lexicon(last.lower()) and "NOUN" in open_classes(last)
+    return f"the {name}" if len(words) > 1 and common else name
+
+
+def is_plural(name: str) -> bool:
+    last = name.split()[-1].lower()
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
 def short_name(name: str) -> str:
@@ -96,8 +113,8 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
     first = next((t for t in tokens(point) if t.is_word), None)
     if first is not None and first.has("NUM"):
         return []  # "80 km range" takes no article of its own: said as written
-    if not _bare("np", point):
-        return [("with", f"With {p}.")] if kind != "ugc" else [("love-np", f"I love {p}.")]
+    if not _bare("np", point):  # "our head barista", "this Saturday": said as written
+        return []
     if kind == "ugc":
         return [
             ("what-i-love", f"What I love is the {p}."),
@@ -171,7 +188,12 @@ def spare_point(kind: JobKind, point: str) -> str | None:
 
 
 def pick(
-    tiers: Tiers, budget: int, used: set[str], first_person: Literal["", "prefer", "require"]
+    tiers: Tiers,
+    budget: int,
+    used: set[str],
+    first_person: Literal["", "prefer", "require"],
+    *,
+    plain: bool = False,
 ) -> str:
     """The best candidate within the word budget: from the first tier that has one (the
     first person first, when asked), about the richest there, a form not used yet if
@@ -186,6 +208,11 @@ def pick(
     pool = pools[0]  # content before stock: "prefer" picks the first person within a tier
     if first_person == "prefer" and any(is_first_person(c[1]) for c in pool):
         pool = [c for c in pool if is_first_person(c[1])]
+    if all(c[0].startswith("short-") for c in pool):
+        return pool[0][1]  # the longest shorter form that fits: "Dark chocolate", not "Chocolate"
+    if plain:  # the fewest words this tier has
+        fewest = min(word_count(c[1]) for c in pool)
+        pool = [c for c in pool if word_count(c[1]) == fewest]
     top = max(word_count(c[1]) for c in pool)
     near = [c for c in pool if word_count(c[1]) >= top - 1]  # about as rich as the best
     key, text = next((c for c in near if c[0] not in used), near[0])
@@ -225,18 +252,20 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
                 ("cta", f"{cta}."),
             ],
         )
-    opener = "This is" if kind == "fashion" else "Introducing"
+    this_is = "These are" if is_plural(name) else "This is"
+    opener = this_is if kind == "fashion" else "Introducing"
     tail = "Made to move." if kind == "fashion" else "Pure presence."
+    said, said_brief = upper_first(mid), upper_first(mid_brief)
     return (
         [
             ("presence", f"{opener} {mid}. {tail}"),
-            ("never-seen", f"This is {mid}, as never seen."),
+            ("never-seen", f"{this_is} {mid}, as never seen."),
             ("introducing", f"{opener} {mid}."),
             ("meet", f"Meet {mid}."),
             ("introducing-short", f"{opener} {mid_brief}."),
-            ("name", f"{upper_first(brief)}."),
+            ("name", f"{said_brief}."),
         ],
-        [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."), ("cta", f"{cta}.")],
+        [("name-cta", f"{said}. {cta}."), ("short-cta", f"{said_brief}. {cta}."), ("cta", f"{cta}.")],
     )
 
 
@@ -248,11 +277,14 @@ def voice_lines(
     budgets: Sequence[int],
     rng: random.Random,
     audience: str | None = None,
+    *,
+    terse: int = 0,
 ) -> list[str]:
     """One line per slot: an opener, one selling point per middle slot, a closer with the
     call to action. Each line is the richest form within its word budget, forms do not
     repeat, and lines with words to spare take the selling points no shot shows. UGC lines
-    are kept in the first person whenever a first-person form fits."""
+    are kept in the first person whenever a first-person form fits. `terse` counts the
+    reports that the voice ran long."""
     count = len(budgets)
     ugc = kind == "ugc"
     used: set[str] = set()
@@ -261,10 +293,12 @@ def voice_lines(
     opener_tiers = [rng.sample(openers[:-1], len(openers) - 1), openers[-1:]]
     closer_tiers = [rng.sample(closers[:-1], len(closers) - 1), closers[-1:]]
     spoken = min(max(count - 2, 0), len(points))
-    spare = [s for s in (spare_point(kind, p) for p in points[spoken:]) if s]
+    # Each report that the voice ran long says less: no spare points, then the plainest forms.
+    spare = [s for s in (spare_point(kind, p) for p in points[spoken:]) if s] if not terse else []
     moods = list(MOOD_LINES[kind])
     rng.shuffle(moods)
-    opener = pick(opener_tiers, budgets[0], used, "require" if ugc else "")
+    plain = terse >= 2
+    opener = pick(opener_tiers, budgets[0], used, "require" if ugc else "", plain=plain)
     lines = [pad(opener, [f"Made for {audience}."], budgets[0]) if audience else opener]
 
     def person(i: int) -> Literal["", "prefer", "require"]:
@@ -278,13 +312,14 @@ def voice_lines(
 
     for i in range(1, count - 1):
         if i - 1 < len(points):
-            tiers = [rng.sample(t, len(t)) for t in point_candidates(kind, points[i - 1])]
+            rich, bare, shorter = point_candidates(kind, points[i - 1])
+            tiers = [rng.sample(rich, len(rich)), bare, shorter]  # shorter: longest first
             tiers.append([(f"mood-{m}", m) for m in moods])
         else:  # out of selling points: a line that carries the mood
             tiers = [[(f"mood-{m}", m) for m in moods]]
         if ugc:  # the shortest things a creator says
             tiers.append([("love-it", "I love it."), ("obsessed-short", "I'm obsessed.")])
-        lines.append(pad(pick(tiers, budgets[i], used, person(i)), spare, budgets[i]))
+        lines.append(pad(pick(tiers, budgets[i], used, person(i), plain=plain), spare, budgets[i]))
     if count > 1:
-        lines.append(pick(closer_tiers, budgets[-1], used, person(count - 1)))
+        lines.append(pick(closer_tiers, budgets[-1], used, person(count - 1), plain=plain))
     return [upper_first(line) for line in lines]

@@ -320,6 +320,8 @@ class OfflinePlanner:
             budgets,
             rng,
             who,
+            # A voice reported long says no more than each line's own point.
+            terse=feedback_count(feedback, *_VOICE_TOKENS),
         )
         script = tuple(
             VoiceLine(
