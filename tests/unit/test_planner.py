@@ -153,7 +153,7 @@ async def test_different_briefs_give_visibly_different_plans() -> None:
     assert {p.concept.product_name for p in plans} == {
         "AURUM Eau de Parfum",
         "Lumen desk lamp",
-        "Wireless earbuds",
+        "The wireless earbuds",  # no brand: "Introducing the wireless earbuds"
     }
 
 

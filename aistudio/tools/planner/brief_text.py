@@ -18,6 +18,7 @@ from aistudio.tools.planner import cta as cta_text
 from aistudio.tools.planner.brief_words import (
     AUDIENCE_LABELS,
     BRAND_LABELS,
+    COMMON_ACRONYMS,
     CONTENT_LABELS,
     FIELD_LABELS,
     NAME_LABELS,
@@ -46,6 +47,7 @@ _INTRO = re.compile(
     rf"\b(?:for|introducing|meet|called|named|presenting|launching|launch of|about)\s+"
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
+_TIME_WORDS = frozenset({"next", "last", "today", "tonight", "tomorrow", "week", "weekend"})
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
 _FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z /-]{1,24}?)\s*:\s*(.+)$")
 _NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(PRODUCT_NOUNS)) + r"))\b")
@@ -73,10 +75,14 @@ _LEADING_FILLER = re.compile(
     re.IGNORECASE,
 )
 _PROMPT_WORDS = re.compile(
-    r"\b(?:make|create|generate|produce|want|need|give me|do)\b.*\b(?:video|promo|ad|clip|"
+    r"\b(?:make|create|generate|produce|want|need|give me|do|looking for|would like|"
+    r"i'd like|could you|can you)\b.*\b(?:video|promo|ad|clip|"
     r"film|reel|tiktok|short|spot|content|commercial)s?\b|^(?:promo|ad|video|ugc|reel)\b"
     r"|\b(?:brand identity|rebrand|campaign|storyboard|deliverables?|hashtags?)\b"
-    r"|^(?:[\w-]+ ){0,2}(?:film|video|promo|ad|reel|clip|commercial|review|unboxing)s?\b",
+    r"|^(?:[\w-]+ ){0,2}(?:film|video|promo|ad|reel|clip|commercial|review|unboxing)s?\b"
+    r"|^(?:walkthrough|tutorial|demo|day in (?:my|the) life|get ready with me|grwm|pov)\b"
+    r"|^(?:a |the )?(?:[\w-]+ ){0,2}(?:shows|talks about|reviews|tries|tests|unboxes)\b"
+    r"|^(?:honestly|seriously|literally|obsessed|love)\b",
     re.IGNORECASE,
 )
 _HASHTAGS = re.compile(r"(?:^|\s)[#@][\w.]+")
@@ -128,7 +134,7 @@ def _extend_with_noun(text: str, end: int) -> int:
     best = position = end
     for _ in range(3):
         word = re.match(r"\s+([a-z][\w-]*)(?=(\s+[\w'’]+)?)", text[position:])
-        if not word or word.group(1) in FUNCTION_WORDS:  # "Order today at mug" is no name
+        if not word or word.group(1) in FUNCTION_WORDS | _TIME_WORDS:  # "... at mug", "next week"
             break
         following = (word.group(2) or "").strip().lower()
         if following in DETERMINERS | POSSESSIVES:  # "boils a litre": a verb, not a noun
@@ -158,7 +164,7 @@ def _quoted_name(text: str, _label: Sequence[str]) -> str | None:
     return clean(quoted.group(1)) if quoted else None
 
 
-def _heading_name(text: str, _label: Sequence[str]) -> str | None:
+def _heading_name(text: str, label: Sequence[str]) -> str | None:
     # "AURUM Eau de Parfum: amber and vanilla..." names the product before the colon;
     # "Tone: warm" or "Brand identity: bold" is a field, not a name.
     head, colon, _ = text.partition(":")
@@ -168,8 +174,13 @@ def _heading_name(text: str, _label: Sequence[str]) -> str | None:
     heading = " ".join(words)
     if not colon or not 1 <= len(words) <= 6 or _PROMPT_WORDS.search(head):
         return None
-    if head.strip().lower() in FIELD_LABELS or "\n" in head or classify(heading) != "np":
+    if head.strip().lower() in FIELD_LABELS or "\n" in head:
         return None
+    if classify(heading) not in ("np", None) or (len(words) > 3 and classify(heading) != "np"):
+        return None
+    printed = {w.lower() for w in label}
+    if heading[:1].islower() and heading.lower() not in printed:  # "our new matcha tea: ..."
+        return f"The {heading}"
     return _generic(clean(heading))
 
 
@@ -177,8 +188,10 @@ def _generic(name: str) -> str:
     """A name made of dictionary words only is a thing, not a brand: it reads "the
     espresso workshop" mid-sentence ("Introducing the espresso workshop")."""
     words = name.split()
-    coined = any(
-        (w.isupper() and len(w) > 1) or any(c.isdigit() for c in w) or not in_lexicon(w.lower())
+    coined = any(  # lowercase words are common nouns even when rare ("midi", "merino")
+        (w.isupper() and len(w) > 1)
+        or any(c.isdigit() for c in w)
+        or (w[:1].isupper() and not in_lexicon(w.lower()))
         for w in words
     )
     if coined or words[0].lower() == "the" or any(w[:1].isupper() for w in words[1:]):
@@ -188,7 +201,8 @@ def _generic(name: str) -> str:
 
 def _intro_name(text: str, _label: Sequence[str]) -> str | None:
     intro = _INTRO.search(text)
-    if intro and intro.group(1).split()[0].lower() not in NOT_NAMES:
+    first = intro.group(1).split()[0] if intro else ""
+    if intro and first[:1].isalpha() and first.lower() not in NOT_NAMES | COMMON_ACRONYMS:
         return _name(text, intro.start(1), intro.end(1))
     return None
 
@@ -211,6 +225,8 @@ def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
 def _brand_like(word: str) -> bool:
     """ALL CAPS ("LUMA") or a capitalised model code ("X100"); not "40-hour" or "No."."""
     bare = word.strip(".,'’")
+    if bare.lower() in COMMON_ACRONYMS:
+        return False
     shouted = bare.isupper() and sum(c.isalpha() for c in bare) > 1
     return shouted or (bare[:1].isupper() and any(c.isdigit() for c in bare))
 
@@ -221,9 +237,15 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
     phrases = []
     for match in _CAP_PHRASE.finditer(text):
         words = match.group(0).split()
-        while words and words[0].lower().strip(".,") in NOT_NAMES:
+        for k, word in enumerate(words):  # "CRUNCH. 20g protein": the sentence ends the name
+            if word.endswith(".") and word.lower() != "no.":
+                words = words[: k + 1]
+                break
+        while words and words[0].lower().strip(".,") in NOT_NAMES | COMMON_ACRONYMS:
             words.pop(0)
         branded = any(_brand_like(w) for w in words)
+        if words and not branded and words[0][:1].isdigit():  # "4 pack", "50 hours": no name
+            continue
         while branded and not _brand_like(words[0]):  # "Testing the BOLT 3" -> "BOLT 3"
             words.pop(0)
         if not words:

@@ -132,6 +132,29 @@ PRODUCT_NOUNS = frozenset(
         "blanket",
         "stove",
         "concealer",
+        "vest",
+        "cardigan",
+        "jumper",
+        "sweater",
+        "blazer",
+        "tote",
+        "earrings",
+        "necklace",
+        "bracelet",
+        "ring",
+        "belt",
+        "gilet",
+        "overshirt",
+        "leggings",
+        "swimsuit",
+        "bikini",
+        "beanie",
+        "gloves",
+        "socks",
+        "pyjamas",
+        "raincoat",
+        "trainers",
+        "loafers",
     )
 )
 
@@ -223,4 +246,8 @@ IGNORED_LABELS = frozenset(
 )
 FIELD_LABELS = (
     NAME_LABELS | BRAND_LABELS | AUDIENCE_LABELS | TONE_LABELS | CONTENT_LABELS | IGNORED_LABELS
+)
+# Capitalised abbreviations that are no brands ("POV you finally ...", "SPF 50").
+COMMON_ACRONYMS = frozenset(
+    "pov ugc grwm diy asmr ootd spf usb led uv uk us eu usa tv ai faq ceo bogo rgb pr".split()
 )

@@ -306,7 +306,7 @@ def _sentence_problems(sent: Sequence[Token]) -> list[str]:
         pair = f"'{a.text} {b.text}'"
         if a.lower in _ARTICLES | POSSESSIVES and b.has("DET", "POSS") and b.lower != "own":
             found.append(f"two determiners {pair}")
-        elif a.lower in _ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "VBD", "NAME"}:
+        elif a.lower in _ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "NAME"}:
             found.append(f"a verb after a determiner {pair}")
         elif a.lower in ("i", "we", "they", "he", "she") and b.has("DET", "POSS"):
             if b.lower not in ("that", "all", "both"):

@@ -272,9 +272,13 @@ def _verb_forms(word: str, lemmas: tuple[str, ...]) -> set[str]:
         for tag, spelled in table.items():
             if word in spelled:
                 forms.add("VB" if tag == "VBP" else tag)
-                if tag == "VBD" and "VBN" not in table:  # the table lists one when they differ
-                    forms.add("VBN")
-    return forms or {"VB"}
+                if tag == "VBD" and ("VBN" not in table or word.endswith("ed")):
+                    forms.add("VBN")  # the table lists a participle only when it differs
+    if forms:
+        return forms
+    if word.endswith("ed"):  # a spelling the table lacks ("knitted" beside "knit")
+        return {"VBD", "VBN"}
+    return {"VBG"} if word.endswith("ing") else {"VBZ"} if word.endswith("s") else {"VB"}
 
 
 @lru_cache(maxsize=8192)

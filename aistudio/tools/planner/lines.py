@@ -17,12 +17,7 @@ from typing import Literal
 from aistudio.artifacts import JobKind
 from aistudio.tools.planner.grammar import Kind, classify, head_noun_phrase, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
-from aistudio.tools.planner.lexicon import (
-    adjective_preferred,
-    in_lexicon,
-    is_gradable,
-    open_classes,
-)
+from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
 Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
 Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
@@ -60,9 +55,7 @@ def in_sentence(name: str) -> str:
     if name.startswith("The "):
         return "the" + name[3:]
     words = name.split()
-    last = words[-1]
-    common = last.islower() and in_lexicon(last.lower()) and "NOUN" in open_classes(last)
-    return f"the {name}" if len(words) > 1 and common else name
+    return f"the {name}" if len(words) > 1 and words[-1].islower() else name
 
 
 def is_plural(name: str) -> bool:
@@ -74,14 +67,14 @@ def short_name(name: str) -> str:
     """A name said in one breath: "AURUM Eau de Parfum" -> "AURUM", "The travel mug" ->
     "The mug"."""
     words = name.split()
-    if len(words) <= 2:
+    if len(words) <= 2 or ("&" in words and len(words) <= 4):  # "OSCAR & FINN" is one name
         return name
     if words[0] == "The":  # "The merino base layer" -> "The base layer", not "The layer"
         return name if len(words) <= 4 else f"The {' '.join(words[-2:])}"
-    first = words[0].strip(".,'’")
+    first = re.sub(r"['’]s$", "", words[0].strip(".,'’"))  # "LOOM's new beanie" -> "LOOM"
     if (first.isupper() and len(first) > 1) or not in_lexicon(first.lower()):
         numbered = len(words) > 1 and any(c.isdigit() for c in words[1])
-        return " ".join(words[:2]) if numbered else words[0]  # the brand: "AURUM", "BOLT 3"
+        return f"{first} {words[1]}" if numbered else first  # the brand: "AURUM", "BOLT 3"
     return name
 
 
@@ -233,6 +226,7 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
     """(openers, closers) for a kind; the last of each is the bare fallback. The call to
     action is said as the brief wrote it."""
     brief, cta_low = short_name(name), lower_first(cta)
+    imperative = classify(cta.split(" · ")[0]) == "imperative"  # "Seriously, shop now."
     mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
     if kind == "ugc":
         return (
@@ -242,12 +236,11 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
                 ("every-day", f"I've been using {mid} every single day."),
                 ("using", f"I've been using {mid}."),
                 ("tried", f"I tried {mid_brief}."),
-                ("obsessed-open", "I'm obsessed."),
                 ("tried-this", "I tried this."),
             ],
             [
                 ("thank-me", f"{cta}. You'll thank me."),
-                ("seriously", f"Seriously, {cta_low}. Trust me."),
+                *([("seriously", f"Seriously, {cta_low}. Trust me.")] if imperative else []),
                 ("trust-me", f"{cta}. Trust me."),
                 ("cta", f"{cta}."),
             ],
@@ -318,7 +311,7 @@ def voice_lines(
         else:  # out of selling points: a line that carries the mood
             tiers = [[(f"mood-{m}", m) for m in moods]]
         if ugc:  # the shortest things a creator says
-            tiers.append([("love-it", "I love it."), ("obsessed-short", "I'm obsessed.")])
+            tiers.append([("love-it", "I love it.")])
         lines.append(pad(pick(tiers, budgets[i], used, person(i), plain=plain), spare, budgets[i]))
     if count > 1:
         lines.append(pick(closer_tiers, budgets[-1], used, person(count - 1), plain=plain))
