@@ -29,6 +29,7 @@ from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.fit import END_CARD_LINES, CardPart, caption_lines, end_card_lines
 from aistudio.tools.planner.grammar import is_truncation, problems
 from aistudio.tools.planner.lexicon import in_lexicon
+from aistudio.tools.planner.lines import short_name
 from aistudio.tools.render.captions import MAX_LINES
 
 FEEDBACK_COPY_GRAMMAR = "copy-grammar"  # concept: rewrite the lines named
@@ -120,7 +121,8 @@ def caption_fit(shots: ShotList, plan: RenderPlan, concept: Concept) -> QACheck:
         lines = max((end_card_lines(text, a, part) for a in aspects), default=0)
         if lines > END_CARD_LINES:
             bad.append(f"end card {part} {text!r} takes {lines} lines (shows {END_CARD_LINES})")
-        if is_truncation(text, source):
+        whole = text in (short_name(source), source)  # the brand alone is a whole name
+        if not whole and is_truncation(text, source):
             bad.append(f"end card {part} {text!r} is cut off from {source!r}")
     total = len(plan.captions) + 2
     score = 1 - min(len(bad), total) / total

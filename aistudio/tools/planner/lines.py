@@ -258,7 +258,11 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
             ("introducing-short", f"{opener} {mid_brief}."),
             ("name", f"{said_brief}."),
         ],
-        [("name-cta", f"{said}. {cta}."), ("short-cta", f"{said_brief}. {cta}."), ("cta", f"{cta}.")],
+        [
+            ("name-cta", f"{said}. {cta}."),
+            ("short-cta", f"{said_brief}. {cta}."),
+            ("cta", f"{cta}."),
+        ],
     )
 
 
