@@ -30,9 +30,7 @@ from aistudio.tools.planner.brief_words import (
 from aistudio.tools.planner.grammar import URL, classify, head_noun_phrase
 from aistudio.tools.planner.house_rules import RULES
 from aistudio.tools.planner.lexicon import (
-    DETERMINERS,
     FUNCTION_WORDS,
-    POSSESSIVES,
     adjective_preferred,
     in_lexicon,
     open_classes,
@@ -133,11 +131,8 @@ def _extend_with_noun(text: str, end: int) -> int:
     a verb ("Kettle Pro 2 boils a litre") or an activity ("CAMPFIRE stove camping")."""
     best = position = end
     for _ in range(3):
-        word = re.match(r"\s+([a-z][\w-]*)(?=(\s+[\w'’]+)?)", text[position:])
+        word = re.match(r"\s+([a-z][\w-]*)", text[position:])
         if not word or word.group(1) in FUNCTION_WORDS | _TIME_WORDS:  # "... at mug", "next week"
-            break
-        following = (word.group(2) or "").strip().lower()
-        if following in DETERMINERS | POSSESSIVES:  # "boils a litre": a verb, not a noun
             break
         classes = open_classes(word.group(1))
         if not classes & {"NOUN", "ADJ"} and word.group(1) != "de":
@@ -304,14 +299,19 @@ def brand(text: str, name: str) -> str | None:
     labelled = _field(fields(text), BRAND_LABELS)
     if labelled:
         return clean(cta_text.trim(labelled))
-    words = []
+    words: list[str] = []
+    style = ""  # a brand is a run of words written alike: "AURUM" of "AURUM Eau de Parfum"
     for word in name.split():
         bare = word.strip(".,'’").lower()
         shouted = word.isupper() and len(word) > 2 and bare not in PRODUCT_NOUNS
         coined = word[:1].isupper() and not in_lexicon(bare) and bare not in NOT_NAMES
-        if not (shouted or coined):
+        kind = "upper" if shouted or (word == "&" and style == "upper") else "coined"
+        if not (shouted or coined or word == "&") or (style and kind != style):
             break
+        style = style or kind
         words.append(word)
+    while words and words[-1] == "&":
+        words.pop()
     return " ".join(words) or None
 
 

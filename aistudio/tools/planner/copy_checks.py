@@ -138,39 +138,49 @@ def caption_fit(shots: ShotList, plan: RenderPlan, concept: Concept) -> QACheck:
 
 
 def _words(texts: Iterable[str]) -> list[str]:
-    return [w for t in texts for w in re.findall(r"[a-z0-9][a-z0-9&'’-]*", t.lower()) if len(w) > 2]
+    return [w for t in texts for w in re.findall(r"[a-z][a-z&'’-]*[a-z]", t.lower()) if len(w) > 2]
 
 
 def _similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b).ratio()
 
 
+def _check(score: float, ok: bool, measured: str, violation: str | None = None) -> QACheck:
+    return QACheck(
+        name="plan.brand_match",
+        score=round(score, 3),
+        passed=ok,
+        measured=measured,
+        violation=None if ok else violation,
+        severity="warning",
+    )
+
+
 def brand_match(brief: Brief, product: ProductProfile) -> QACheck:
-    """Whether the label's brand is the brief's. Inconclusive (passed) when the brief names
-    no brand or the label shows no brand-like word: dictionary words ("EAU DE PARFUM",
-    "100% COTTON") say nothing about the brand."""
+    """Whether the label's brand is the brief's. The vision model's reading of the brand
+    is used when there is one; else the OCR words that look like a brand: no dictionary
+    word ("EAU DE PARFUM", "100% COTTON" say nothing about the brand) and no word the brief
+    itself uses. Inconclusive (passed) when either side names no brand."""
     named = parse_brief(brief.text, brief.kind, product.detected_text).brand
     analysis = product.analysis
     label_brand = analysis.brand if analysis and analysis.brand else ""
     label = [label_brand] if label_brand else list(product.detected_text)
-    if analysis and not label_brand:
-        label += list(analysis.visible_text)
+    shown = ", ".join(label)
     brief_words = _words([named or ""])
-    candidates = [w for w in _words(label) if label_brand or not in_lexicon(w)]
-    if not brief_words or not candidates:
-        reason = "the brief names no brand" if not brief_words else "no brand on the label"
-        return QACheck(name="plan.brand_match", score=1.0, passed=True, measured=reason)
-    best = max(_similarity(b, c) for b in brief_words for c in candidates)
-    ok = best >= BRAND_SIMILARITY_MIN
-    shown = label_brand or ", ".join(dict.fromkeys(candidates))
-    return QACheck(
-        name="plan.brand_match",
-        score=round(best, 3),
-        passed=ok,
-        measured=f"brief {named!r}, label {shown!r}: similarity {best:.2f}",
-        violation=None
-        if ok
-        else f"{FEEDBACK_BRAND_MISMATCH}: the photo's label reads {shown!r} but the brief "
-        f"names {named!r}; check that the photo shows the product the brief is about",
-        severity="warning",
+    if not brief_words:
+        return _check(1.0, True, "the brief names no brand")
+    found = _words(label)
+    best = max((_similarity(b, c) for b in brief_words for c in found), default=0.0)
+    if best >= BRAND_SIMILARITY_MIN:
+        return _check(best, True, f"brief {named!r}, label {shown!r}: similarity {best:.2f}")
+    said = set(_words([brief.text]))
+    brandish = [w for w in found if label_brand or (not in_lexicon(w) and w not in said)]
+    if not brandish:
+        return _check(1.0, True, f"no brand on the label ({shown or 'no text read'})")
+    return _check(
+        best,
+        False,
+        f"brief {named!r}, label {shown!r}: similarity {best:.2f}",
+        f"{FEEDBACK_BRAND_MISMATCH}: the photo's label reads {shown!r} but the brief names "
+        f"{named!r}; check that the photo shows the product the brief is about",
     )
