@@ -249,9 +249,9 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
         name = _name(text, start, match.end())
         if len(name.split()) <= 6:
             phrases.append((branded, name))
-    branded = [name for brand, name in phrases if brand]
-    if branded:
-        return branded[0]
+    with_brand = [name for brand, name in phrases if brand]
+    if with_brand:
+        return with_brand[0]
     return _generic(phrases[0][1]) if phrases else None
 
 
@@ -360,10 +360,11 @@ def _chunks(source: str) -> list[str]:
 
 def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
     sources = []
-    for segment in cta_text.segments(text):
-        if found and (segment == found.segment or found.text.lower() in segment.lower()):
-            rest = segment.lower().replace(found.text.lower(), " ")
-            segment = segment[: segment.lower().find(found.text.lower())] if rest.strip() else ""
+    for whole in cta_text.segments(text):
+        segment = whole
+        if found and (whole == found.segment or found.text.lower() in whole.lower()):
+            rest = whole.lower().replace(found.text.lower(), " ")
+            segment = whole[: whole.lower().find(found.text.lower())] if rest.strip() else ""
         label = _field_label(segment)
         if label:
             if label not in CONTENT_LABELS:
@@ -378,7 +379,8 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
     """The brief's phrases that say what is good about the product, in the brief's order,
     deduplicated, each one the copy grammar recognises."""
     points: list[str] = []
-    for source in _point_sources(text, cta_text.find_cta(text)):
+    for found in _point_sources(text, cta_text.find_cta(text)):
+        source = found
         if audience_text:
             source = re.sub(
                 r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|ideal for)\s+"

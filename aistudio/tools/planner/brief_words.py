@@ -249,5 +249,27 @@ FIELD_LABELS = (
 )
 # Capitalised abbreviations that are no brands ("POV you finally ...", "SPF 50").
 COMMON_ACRONYMS = frozenset(
-    "pov ugc grwm diy asmr ootd spf usb led uv uk us eu usa tv ai faq ceo bogo rgb pr".split()
+    [
+        "pov",
+        "ugc",
+        "grwm",
+        "diy",
+        "asmr",
+        "ootd",
+        "spf",
+        "usb",
+        "led",
+        "uv",
+        "uk",
+        "us",
+        "eu",
+        "usa",
+        "tv",
+        "ai",
+        "faq",
+        "ceo",
+        "bogo",
+        "rgb",
+        "pr",
+    ]
 )

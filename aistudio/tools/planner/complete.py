@@ -30,7 +30,6 @@ from aistudio.artifacts import (
 )
 from aistudio.tools.planner import copy
 from aistudio.tools.planner.brief_text import parse_brief
-from aistudio.tools.planner.fit import end_card_fits
 from aistudio.tools.planner.drafts import (
     AssemblyDraft,
     ConceptDraft,
@@ -40,6 +39,7 @@ from aistudio.tools.planner.drafts import (
     ShotListDraft,
     VoiceScriptDraft,
 )
+from aistudio.tools.planner.fit import end_card_fits
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,

@@ -107,7 +107,8 @@ WEAK_CTA_VERBS = (
 )
 # Calls to action that are not imperatives.
 CTA_PHRASES = re.compile(
-    r"^(?:link in (?:bio|profile)\b.*|(?:now )?available (?:now|today|online|in stores?|at|from)\b.*"
+    r"^(?:link in (?:bio|profile)\b.*"
+    r"|(?:now )?available (?:now|today|online|in stores?|at|from)\b.*"
     r"|out now\b.*|in stores? (?:now|today)\b.*|now (?:available|open|live)\b.*)$",
     re.IGNORECASE,
 )
@@ -187,8 +188,8 @@ def find_cta(text: str) -> FoundCta | None:
             return _found(trim(labelled.group(1)), seg)
     best: tuple[int, int, str, str] | None = None
     for position, seg in enumerate(segs):
-        for clause in _candidates(seg):
-            clause = trim(_LEAD.sub("", clause))
+        for candidate in _candidates(seg):
+            clause = trim(_LEAD.sub("", candidate))
             words = URL.sub("x", clause).split()
             if not clause or len(words) > MAX_CTA_WORDS:
                 continue

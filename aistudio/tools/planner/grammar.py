@@ -13,8 +13,9 @@ Two uses, one set of rules:
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -196,19 +197,16 @@ def classify(text: str) -> Kind | None:
         return None
     n, first = len(toks), toks[0]
     verb_first = first.has("VBZ") and first.lower not in FUNCTION_WORDS
-    if verb_first and n > 1 and toks[1].lower != "of":
-        return "pred"  # "blends smoothies in 30 seconds" (not "notes of amber")
-    if n in np_ends(toks, 0):
-        return "np"
-    if _clause_verb(toks) is not None:
-        return "clause"
-    if verb_first and (n == 1 or toks[1].lower != "of"):
-        return "pred"
-    if n in _adjp_ends(toks, 0):
-        return "adjp"
-    if first.has("VB") and first.lower not in FUNCTION_WORDS:
-        return "imperative"
-    return None
+    predicate = verb_first and (n == 1 or toks[1].lower != "of")  # not "notes of amber"
+    rules: tuple[tuple[Kind, Callable[[], bool]], ...] = (
+        ("pred", lambda: predicate and n > 1),  # "blends smoothies in 30 seconds"
+        ("np", lambda: n in np_ends(toks, 0)),
+        ("clause", lambda: _clause_verb(toks) is not None),
+        ("pred", lambda: predicate),  # "absorbs"
+        ("adjp", lambda: n in _adjp_ends(toks, 0)),
+        ("imperative", lambda: first.has("VB") and first.lower not in FUNCTION_WORDS),
+    )
+    return next((kind for kind, holds in rules if holds()), None)
 
 
 def head_noun_phrase(text: str) -> str | None:
@@ -297,12 +295,10 @@ def _article_problem(a: Token, b: Token) -> str | None:
     return None
 
 
-def _sentence_problems(sent: Sequence[Token]) -> list[str]:
-    words = [t for t in sent if t.is_word]
+def _pair_problems(words: Sequence[Token]) -> list[str]:
+    """Rules on two neighbouring words."""
     found: list[str] = []
-    if words and words[-1].lower in DANGLING_END:
-        found.append(f"ends on '{words[-1].text}'")
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         pair = f"'{a.text} {b.text}'"
         if a.lower in _ARTICLES | POSSESSIVES and b.has("DET", "POSS") and b.lower != "own":
             found.append(f"two determiners {pair}")
@@ -316,37 +312,50 @@ def _sentence_problems(sent: Sequence[Token]) -> list[str]:
         problem = _article_problem(a, b) if a.lower in ("a", "an") else None
         if problem:
             found.append(problem)
-    for k, tok in enumerate(words):
-        if tok.lower in _ARTICLES and "NAME" not in tok.tags:
-            rest = words[k + 1 :]
-            run = []
-            for nxt in rest:
-                if nxt.lower in FUNCTION_WORDS or not nxt.has(*_MODIFIER_CLASSES):
-                    break
-                run.append(nxt)
-            participle_then_phrase = (
-                len(run) == 1
-                and run[0].tags <= {"VBD", "VBN"}
-                and len(rest) > 1
-                and rest[1].has("DET", "POSS", "PRON")
-            )
-            headless = run and not any(
-                t.has("NAME", "NUM")
-                or (t.has("NOUN") and not is_gradable(t.lower))
-                or (j and _can_head(t, run[j - 1].has("ADJ", "VBN")))
-                for j, t in enumerate(run)
-            )
-            if participle_then_phrase or (headless and len(run) == len(rest)):
-                found.append(f"a determiner without a noun ('{tok.text} {run[0].text}')")
+    return found
+
+
+def _headless(words: Sequence[Token], k: int) -> bool:
+    """Whether the article at words[k] has no noun: only adjectives follow it to the end
+    ("the simple."), or a bare participle and then another phrase ("the roasted this")."""
+    rest = words[k + 1 :]
+    run: list[Token] = []
+    for nxt in rest:
+        if nxt.lower in FUNCTION_WORDS or not nxt.has(*_MODIFIER_CLASSES):
+            break
+        run.append(nxt)
+    participle_then_phrase = (
+        len(run) == 1
+        and run[0].tags <= {"VBD", "VBN"}
+        and len(rest) > 1
+        and rest[1].has("DET", "POSS", "PRON")
+    )
+    no_head = bool(run) and not any(
+        t.has("NAME", "NUM")
+        or (t.has("NOUN") and not is_gradable(t.lower))
+        or (j > 0 and _can_head(t, run[j - 1].has("ADJ", "VBN")))
+        for j, t in enumerate(run)
+    )
+    return participle_then_phrase or (no_head and len(run) == len(rest))
+
+
+def _sentence_problems(sent: Sequence[Token]) -> list[str]:
+    words = [t for t in sent if t.is_word]
+    found = [f"ends on '{words[-1].text}'"] if words and words[-1].lower in DANGLING_END else []
+    found += _pair_problems(words)
+    found += [
+        f"a determiner without a noun ('{tok.text} {words[k + 1].text}')"
+        for k, tok in enumerate(words)
+        if tok.lower in _ARTICLES and "NAME" not in tok.tags and _headless(words, k)
+    ]
     if len(words) > 1 and words[0].lower in DISCOURSE_MARKERS and sent[1].text == ",":
         rest = words[1:]
         if rest[0].lower in POSSESSIVES and not any(t.has(*_VERBISH) for t in rest):
             found.append("a fragment with no verb after '" + words[0].text + ",'")
-    for k, tok in enumerate(words[:-1]):
-        if tok.lower == "that" and k + 2 < len(words) + 1 and words[k + 1].lower == "it":
-            after = words[k + 2] if k + 2 < len(words) else None
-            if after is not None and after.has("DET", "POSS") and not after.has(*_VERBISH):
-                found.append(f"no verb after 'that it' ('it {after.text}')")
+    for that, it, after in zip(words, words[1:], words[2:], strict=False):
+        pair = (that.lower, it.lower) == ("that", "it")
+        if pair and after.has("DET", "POSS") and not after.has(*_VERBISH):
+            found.append(f"no verb after 'that it' ('it {after.text}')")
     return found
 
 

@@ -298,17 +298,17 @@ def open_classes(word: str) -> Tags:
         tags.add("ADJ")
     if word in NOUN_ADJECTIVES or "VBG" in tags:  # "amber notes", "sizing", "stitching"
         tags.add("NOUN")
-    if tags:
-        return frozenset(tags)
+    return frozenset(tags) if tags else _guessed_classes(word)
+
+
+def _guessed_classes(word: str) -> Tags:
+    """Classes of a word outside the lexicon, from its spelling."""
     if "-" in word:  # a compound takes the classes of its last part ("cruelty-free")
-        last = open_classes(word.rsplit("-", 1)[1]) if word.rsplit("-", 1)[1] else frozenset()
-        return last or frozenset({"NOUN", "ADJ"})
-    if word.endswith("ly"):
-        return frozenset({"ADV"})
-    if word.endswith("ed"):
-        return frozenset({"VBN", "ADJ"})
-    if word.endswith("ing"):
-        return frozenset({"VBG", "NOUN"})
+        last = word.rsplit("-", 1)[1]
+        return (open_classes(last) if last else frozenset()) or frozenset({"NOUN", "ADJ"})
+    for suffix, tags in (("ly", {"ADV"}), ("ed", {"VBN", "ADJ"}), ("ing", {"VBG", "NOUN"})):
+        if word.endswith(suffix):
+            return frozenset(tags)
     if _ADJECTIVE_SUFFIX.search(word) and len(word) > 5:
         return frozenset({"ADJ", "NOUN"})
     return frozenset({"NOUN"})

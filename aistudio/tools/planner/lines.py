@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from aistudio.artifacts import JobKind
-from aistudio.tools.planner.grammar import Kind, classify, head_noun_phrase, shorter_forms, tokens
+from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
@@ -59,7 +59,7 @@ def in_sentence(name: str) -> str:
 
 
 def is_plural(name: str) -> bool:
-    last = name.split()[-1].lower()
+    last = name.rsplit(maxsplit=1)[-1].lower()
     return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
@@ -225,8 +225,9 @@ def pad(line: str, extras: list[str], budget: int) -> str:
 def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[Candidate]]:
     """(openers, closers) for a kind; the last of each is the bare fallback. The call to
     action is said as the brief wrote it."""
-    brief, cta_low = short_name(name), lower_first(cta)
-    imperative = classify(cta.split(" · ")[0]) == "imperative"  # "Seriously, shop now."
+    cta_low = lower_first(cta)
+    # "Seriously, shop now." reads; "Seriously, available at all pharmacies." does not.
+    imperative = classify(cta.split(" · ", maxsplit=1)[0]) == "imperative"
     mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
     if kind == "ugc":
         return (

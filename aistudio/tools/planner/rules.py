@@ -351,10 +351,10 @@ def check_plan(
     voice_tail_s: float,
 ) -> tuple[QACheck, ...]:
     """Every plan rule, one QACheck each, in the order of the agent that fixes it."""
-    return tuple(
-        [copy_quality(brief, concept, shots, audio, plan)]
-        + _visual_checks(brief, concept, shots, plan)
-        + _script_checks(brief, audio, max_words_per_second, voice_tail_s)
-        + _assembly_checks(brief, shots, plan)
-        + [caption_fit(shots, plan, concept)]
+    return (
+        copy_quality(brief, concept, shots, audio, plan),
+        *_visual_checks(brief, concept, shots, plan),
+        *_script_checks(brief, audio, max_words_per_second, voice_tail_s),
+        *_assembly_checks(brief, shots, plan),
+        caption_fit(shots, plan, concept),
     )
