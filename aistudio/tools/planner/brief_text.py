@@ -80,7 +80,8 @@ _PROMPT_WORDS = re.compile(
     r"|^(?:[\w-]+ ){0,2}(?:film|video|promo|ad|reel|clip|commercial|review|unboxing)s?\b"
     r"|^(?:walkthrough|tutorial|demo|day in (?:my|the) life|get ready with me|grwm|pov)\b"
     r"|^(?:a |the )?(?:[\w-]+ ){0,2}(?:shows|talks about|reviews|tries|tests|unboxes)\b"
-    r"|^(?:honestly|seriously|literally|obsessed|love)\b",
+    r"|^(?:honestly|seriously|literally|obsessed|love)\b"
+    r"|^(?:mention|show|avoid|include|highlight|focus on|emphasi[sz]e|make sure|don't|do not)\b",
     re.IGNORECASE,
 )
 _HASHTAGS = re.compile(r"(?:^|\s)[#@][\w.]+")
