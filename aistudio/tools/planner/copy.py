@@ -12,12 +12,14 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
-from aistudio.artifacts import CameraMove, Framing, JobKind
+from aistudio.artifacts import AspectRatio, CameraMove, Framing, JobKind
+from aistudio.tools.planner.fit import caption_fits, end_card_fits
 from aistudio.tools.planner.grammar import shorter_forms
 from aistudio.tools.planner.house_rules import (
     CAPTION_FILLERS,
     GARMENT_FIDELITY_CLAUSE,
     HUMAN_WORDS,
+    MAX_CAPTION_CHARS,
     PRODUCT_ONLY_CLAUSE,
     REFERENCE_FIDELITY_CLAUSE,
     UGC_SETTINGS,
@@ -33,7 +35,9 @@ from aistudio.tools.planner.lines import (
 )
 
 __all__ = [
+    "caption_fitter",
     "captions",
+    "end_card_headline",
     "fit_text",
     "in_sentence",
     "is_first_person",
@@ -90,6 +94,23 @@ def shorten(text: str, limit: int) -> str:
             break
         out = f"{out} {word}".strip()
     return out or text[:limit]
+
+
+def caption_fitter(
+    aspects: Sequence[AspectRatio], scale: float = 1.0, limit: int = MAX_CAPTION_CHARS
+) -> Fits:
+    """Whether a caption fits: within the character limit and on two lines at its planned
+    size on every aspect ratio, measured with the renderer's font."""
+    return lambda text: len(text) <= max(limit, 12) and caption_fits(text, aspects, scale)
+
+
+def end_card_headline(name: str, aspects: Sequence[AspectRatio]) -> str:
+    """The product name if the end card shows it whole, else its shorter whole forms."""
+    for text in (name, short_name(name)):
+        found = fit_text(text, lambda t: end_card_fits(t, aspects, "headline"))
+        if found:
+            return found
+    return short_name(name)
 
 
 def product_only(text: str) -> str | None:

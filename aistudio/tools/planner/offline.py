@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 
 from aistudio.artifacts import (
-    AspectRatio,
     AudioPlan,
     Brief,
     CameraMove,
@@ -41,7 +40,6 @@ from aistudio.tools.planner.feedback import (
     FEEDBACK_HUMANS_IN_PROMO,
     FEEDBACK_VOICE_TOO_LONG,
 )
-from aistudio.tools.planner.fit import caption_fits, end_card_fits
 from aistudio.tools.planner.house_rules import (
     BPM_BY_MOOD,
     FOCUS,
@@ -120,23 +118,6 @@ def _illegible_rounds(feedback: Sequence[str], aspects: int) -> int:
     return max(_rounds(counts, aspects).values(), default=0)
 
 
-def caption_fitter(
-    aspects: Sequence[AspectRatio], scale: float, limit: int = MAX_CAPTION_CHARS
-) -> copy.Fits:
-    """Whether a caption fits: within the character limit and on two lines at its planned
-    size on every aspect ratio, measured with the renderer's font."""
-    return lambda text: len(text) <= max(limit, 12) and caption_fits(text, aspects, scale)
-
-
-def end_card_headline(name: str, aspects: Sequence[AspectRatio]) -> str:
-    """The product name if the end card shows it whole, else its shorter whole forms."""
-    for text in (name, copy.short_name(name)):
-        found = copy.fit_text(text, lambda t: end_card_fits(t, aspects, "headline"))
-        if found:
-            return found
-    return copy.short_name(name)
-
-
 def _no_repeats(items: Sequence[CameraMove], count: int, rng: random.Random) -> list[CameraMove]:
     """`count` moves from `items`, shuffled, never the same move twice in a row (if avoidable)."""
     pool = list(items)
@@ -209,7 +190,9 @@ class OfflinePlanner:
             ),
             vibe=vibe,
             grade=grade,
-            tagline=copy.tagline(points, brief.kind, rng, caption_fitter(brief.aspect_ratios, 1.0)),
+            tagline=copy.tagline(
+                points, brief.kind, rng, copy.caption_fitter(brief.aspect_ratios, 1.0)
+            ),
             call_to_action=parsed.call_to_action,
             product_name=parsed.product_name,
             selling_points=points,
@@ -246,7 +229,7 @@ class OfflinePlanner:
             brief.kind,
             count,
             captions_rng,
-            caption_fitter(brief.aspect_ratios, 1.0, caption_limit),
+            copy.caption_fitter(brief.aspect_ratios, 1.0, caption_limit),
         )
         style = self._style(brief)
         setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
@@ -347,7 +330,7 @@ class OfflinePlanner:
         caption_scale = min(1.6, 1.2 ** _illegible_rounds(feedback, aspects))
         # Bigger type wraps sooner: captions are measured again at the planned size.
         caption_limit = MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG)
-        fits = caption_fitter(brief.aspect_ratios, caption_scale, caption_limit)
+        fits = copy.caption_fitter(brief.aspect_ratios, caption_scale, caption_limit)
         enlarge = _fidelity_rounds(feedback, aspects)
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
@@ -394,7 +377,7 @@ class OfflinePlanner:
             transitions=transitions,
             captions=tuple(captions),
             end_card=EndCard(
-                headline=end_card_headline(concept.product_name, brief.aspect_ratios),
+                headline=copy.end_card_headline(concept.product_name, brief.aspect_ratios),
                 call_to_action=concept.call_to_action,  # verbatim: the brief's own words
                 duration_s=timeline.end_card_s,
                 backdrop=backdrop,
