@@ -90,7 +90,11 @@ def _heading_name(text: str, label: Sequence[str]) -> str | None:
         return None
     if head.strip().lower() in FIELD_LABELS or "\n" in head:
         return None
-    if classify(heading) not in ("np", None) or (len(words) > 3 and classify(heading) != "np"):
+    kind = classify(heading)
+    short = len(words) <= 3 and words[-1].isalpha()  # "Juice cleanse": nouns verbs share
+    if kind not in ("np", None) and not (short and kind == "imperative"):
+        return None
+    if len(words) > 3 and kind != "np":
         return None
     printed = {w.lower() for w in label}
     if heading[:1].islower() and heading.lower() not in printed:  # "our new matcha tea: ..."

@@ -141,6 +141,7 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
                 ("love-that", f"I love that it {p}."),
                 ("didnt-expect", f"And it {p}, which I didn't expect."),
                 ("noticed", f"What I noticed: it {p}."),
+                ("it", f"It {p}."),
             ]
             if kind == "ugc"
             else [("it", f"It {p}."), ("every-time", f"It {p}, every time.")]
@@ -151,7 +152,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
         rich = (
             [("its-love", f"It's {p}, and I love it."), ("honestly-its", f"Honestly, it's {p}.")]
             if kind == "ugc"
-            else [("simply", f"Simply {p}."), ("by-design", f"{upper_first(point)}, by design.")]
+            else [("by-design", f"{upper_first(point)}, by design.")]
+            + ([] if p.startswith("simpl") else [("simply", f"Simply {p}.")])  # "Simply simple"
         )
         if kind == "ugc" and gradable and len(point.split()) == 1:
             rich.append(("so", f"Honestly, it's so {p}."))
@@ -229,6 +231,8 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
     # "Seriously, shop now." reads; "Seriously, available at all pharmacies." does not.
     imperative = classify(cta.split(" · ", maxsplit=1)[0]) == "imperative"
     mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
+    first = name.split(maxsplit=1)[0]
+    brand = first if first.isupper() and len(first) > 2 and first != mid_brief else ""
     if kind == "ugc":
         return (
             [
@@ -237,6 +241,7 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
                 ("every-day", f"I've been using {mid} every single day."),
                 ("using", f"I've been using {mid}."),
                 ("tried", f"I tried {mid_brief}."),
+                *([("tried-brand", f"I tried {brand}.")] if brand else []),
                 ("tried-this", "I tried this."),
             ],
             [
@@ -290,9 +295,23 @@ def voice_lines(
     # pick() takes the richest that fits; the shuffle varies equally rich forms by brief.
     opener_tiers = [rng.sample(openers[:-1], len(openers) - 1), openers[-1:]]
     closer_tiers = [rng.sample(closers[:-1], len(closers) - 1), closers[-1:]]
-    spoken = min(max(count - 2, 0), len(points))
+    # Each middle slot says the next point that fits it in some form; a point too long for
+    # its slot gives way to the next one rather than to a stock line.
+    queue, assigned = list(points), []
+    for budget in budgets[1:-1]:
+        fits = next(
+            (
+                p
+                for p in queue
+                if any(word_count(c[1]) <= budget for t in point_candidates(kind, p) for c in t)
+            ),
+            None,
+        )
+        assigned.append(fits)
+        if fits is not None:
+            queue.remove(fits)
     # Each report that the voice ran long says less: no spare points, then the plainest forms.
-    spare = [s for s in (spare_point(kind, p) for p in points[spoken:]) if s] if not terse else []
+    spare = [s for s in (spare_point(kind, p) for p in queue) if s] if not terse else []
     moods = list(MOOD_LINES[kind])
     rng.shuffle(moods)
     plain = terse >= 2
@@ -309,8 +328,9 @@ def voice_lines(
         return "require" if spoken + later < math.ceil(count / 2) else "prefer"
 
     for i in range(1, count - 1):
-        if i - 1 < len(points):
-            rich, bare, shorter = point_candidates(kind, points[i - 1])
+        point = assigned[i - 1]
+        if point is not None:
+            rich, bare, shorter = point_candidates(kind, point)
             tiers = [rng.sample(rich, len(rich)), bare, shorter]  # shorter: longest first
             tiers.append([(f"mood-{m}", m) for m in moods])
         else:  # out of selling points: a line that carries the mood
