@@ -258,7 +258,7 @@ ADJECTIVE_NOUNS: Final = frozenset(
     ]
 )
 # Colours and materials the lexicon knows only as adjectives, though copy names them.
-NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic"})
+NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic", "audio"})
 _ADJECTIVE_SUFFIX = re.compile(r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE)
 _WORDISH = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 

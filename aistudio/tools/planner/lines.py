@@ -231,8 +231,10 @@ def bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[
     # "Seriously, shop now." reads; "Seriously, available at all pharmacies." does not.
     imperative = classify(cta.split(" · ", maxsplit=1)[0]) == "imperative"
     mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
-    first = name.split(maxsplit=1)[0]
-    brand = first if first.isupper() and len(first) > 2 and first != mid_brief else ""
+    words = name.split()
+    numbered = len(words) > 1 and words[1][:1].isdigit()  # "BOLT 3", not "BOLT"
+    first = " ".join(words[:2]) if numbered else words[0]
+    brand = first if words[0].isupper() and len(words[0]) > 2 and first != mid_brief else ""
     if kind == "ugc":
         return (
             [
