@@ -240,6 +240,14 @@ class QACheck(Frozen):
     redo: RedoTarget | None = None
     aspect: AspectRatio | None = None
     shot_index: int | None = None  # a per-shot check: a "render" redo remakes this shot alone
+    # A warning is reported to the user but never fails a report or routes a redo (e.g. the
+    # photo's label names another brand than the brief: a person must judge that).
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this check fails its report."""
+        return not self.passed and self.severity == "error"
 
 
 class QAReport(Frozen):
@@ -249,11 +257,17 @@ class QAReport(Frozen):
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        return not any(c.blocking for c in self.checks)
 
     @property
     def violations(self) -> tuple[str, ...]:
-        return tuple(c.violation for c in self.checks if c.violation)
+        """What must be fixed (the retry feedback); warnings are not among them."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user should see but no agent can fix."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "warning")
 
     @property
     def redo(self) -> RedoTarget | None:
@@ -266,7 +280,7 @@ class QAReport(Frozen):
             "render",
             "compose",
         )
-        targets = [c.redo for c in self.checks if not c.passed and c.redo]
+        targets = [c.redo for c in self.checks if c.blocking and c.redo]
         return min(targets, key=order.index) if targets else None
 
 
