@@ -67,6 +67,9 @@ CheckName = Literal[
     "caption_length",
     "caption_timing",
     "aspect_ratios",
+    "copy_quality",  # every line reads right; the brief's call to action verbatim
+    "caption_fit",  # every text shown whole at its planned size
+    "brand_match",  # a warning: the label's brand is the brief's
     "llm_judge",  # the LLM judge's verdict, in words
     # output QA, measured on the finished videos
     "duration",
@@ -296,10 +299,18 @@ class QACheck(Frozen):
     redo: RedoTarget | None = None
     aspect: AspectRatio | None = None
     shot_index: int | None = None  # a per-shot check: a "render" redo remakes this shot alone
-    # Last and optional, so checkpoints written before they existed still load.
+    # A warning is reported to the user but never fails a report or routes a redo (e.g. the
+    # photo's label names another brand than the brief: a person must judge that).
+    severity: Literal["error", "warning"] = "error"
+    # Optional, so checkpoints written before they existed still load.
     check: CheckName | None = None  # what was checked (None: an older checkpoint's)
     value: float | None = None  # the measured value as a number
     caption_index: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this check fails its report."""
+        return not self.passed and self.severity == "error"
 
 
 class QAReport(Frozen):
@@ -309,16 +320,22 @@ class QAReport(Frozen):
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        return not any(c.blocking for c in self.checks)
 
     @property
     def violations(self) -> tuple[str, ...]:
-        """The failures in words (the API's and the logs' view)."""
-        return tuple(c.violation for c in self.checks if c.violation)
+        """The failures that must be fixed, in words (the API's and the logs' view);
+        warnings are not among them."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user should see but no agent can fix."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "warning")
 
     @property
     def feedback(self) -> tuple[Violation, ...]:
-        """The failures as the agents get them on a retry."""
+        """The failures as the agents get them on a retry (warnings are not among them)."""
         return tuple(
             Violation(
                 check=c.check or "note",
@@ -332,7 +349,7 @@ class QAReport(Frozen):
                 redo=c.redo,
             )
             for c in self.checks
-            if not c.passed
+            if c.blocking
         )
 
     @property
@@ -346,7 +363,7 @@ class QAReport(Frozen):
             "render",
             "compose",
         )
-        targets = [c.redo for c in self.checks if not c.passed and c.redo]
+        targets = [c.redo for c in self.checks if c.blocking and c.redo]
         return min(targets, key=order.index) if targets else None
 
 

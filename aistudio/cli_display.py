@@ -96,6 +96,9 @@ def print_result(console: Console, result: JobResult) -> None:
             size = f"{path.stat().st_size / 1024:,.0f} KiB" if path.exists() else ""
             files.add_row(str(path), size)
         console.print(files)
+    plan_qa = values.get("plan_qa")
+    for warning in plan_qa.warnings if plan_qa is not None else ():
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     report = values.get("output_qa")
     if report is not None:
         qa = Table(title=f"output QA ({'passed' if report.passed else 'warnings'})")

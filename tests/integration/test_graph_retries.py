@@ -70,7 +70,9 @@ class WordyOnce:
         self.audio_calls += 1
         plan: AudioPlan = await self.inner.audio(brief, concept, shots, feedback)
         if self.audio_calls == 1:
-            line = plan.script[0].model_copy(update={"text": " ".join(["word"] * 40)})
+            # Forty words, none twice in a row: too long for the slot, not bad copy.
+            words = " ".join(("soft", "light", "warm", "calm")[i % 4] for i in range(40))
+            line = plan.script[0].model_copy(update={"text": words})
             plan = plan.model_copy(update={"script": (line, *plan.script[1:])})
         return plan
 

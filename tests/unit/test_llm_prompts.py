@@ -201,7 +201,10 @@ def test_completed_drafts_meet_every_plan_rule(kind: JobKind) -> None:
         plan = complete_assembly(
             drafts.AssemblyDraft.model_validate(_draft("AssemblyDraft", transitions=["slideup"])),
             base,
+            brief,
         )
+        # The brief's own call to action survives the model's rewording ("Shop now").
+        assert plan.end_card.call_to_action == TEXT[kind].rsplit(". ", 1)[1]
         assert plan.transitions[0].kind == "slideup"
         assert [t.duration_s for t in plan.transitions] == [t.duration_s for t in base.transitions]
         checks = check_plan(

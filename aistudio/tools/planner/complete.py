@@ -30,6 +30,7 @@ from aistudio.artifacts import (
     VoiceLine,
 )
 from aistudio.tools.planner import copy
+from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.drafts import (
     AssemblyDraft,
     ConceptDraft,
@@ -39,6 +40,7 @@ from aistudio.tools.planner.drafts import (
     ShotListDraft,
     VoiceScriptDraft,
 )
+from aistudio.tools.planner.fit import end_card_fits
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -73,7 +75,7 @@ def complete_concept(draft: ConceptDraft, brief: Brief, fallback: Concept) -> Co
         grade=draft.grade,
         music_mood=draft.music_mood,
         tagline=copy.shorten(_clean(draft.tagline) or fallback.tagline, MAX_CAPTION_CHARS),
-        call_to_action=copy.shorten(_clean(draft.call_to_action) or fallback.call_to_action, 40),
+        call_to_action=brief_cta(brief) or _clean(draft.call_to_action) or fallback.call_to_action,
         product_name=name,
         selling_points=points or fallback.selling_points,
         humans_allowed=RULES[brief.kind].humans_allowed,  # a rule of the kind, not a choice
@@ -219,21 +221,31 @@ def complete_audio(
     return base.model_copy(update={"voice_enabled": True, "script": script})
 
 
-def complete_assembly(draft: AssemblyDraft, base: RenderPlan) -> RenderPlan:
+def brief_cta(brief: Brief) -> str | None:
+    """The brief's own call to action as the end card shows it (verbatim, with the brief's
+    web address), or None when the brief states none: a model may not reword it."""
+    parsed = parse_brief(brief.text, brief.kind)
+    return parsed.call_to_action if parsed.cta_explicit else None
+
+
+def complete_assembly(draft: AssemblyDraft, base: RenderPlan, brief: Brief) -> RenderPlan:
     """The offline plan (timeline, captions, backdrop) with the model's transitions and
-    end-card copy; transition lengths stay the timeline's."""
+    end-card copy; transition lengths stay the timeline's. The model's end-card text is
+    taken only if the card shows it whole; the brief's own call to action is kept."""
     kinds = list(draft.transitions)[: len(base.transitions)]
     kinds += [t.kind for t in base.transitions[len(kinds) :]]
     transitions = tuple(
         Transition(kind=k, duration_s=t.duration_s)
         for k, t in zip(kinds, base.transitions, strict=True)
     )
-    card = base.end_card
+    card, aspects = base.end_card, base.aspect_ratios
+    headline = _clean(draft.end_card_headline)
+    cta = brief_cta(brief) or _clean(draft.end_card_call_to_action)
     end_card = EndCard(
-        headline=copy.shorten(_clean(draft.end_card_headline) or card.headline, 28),
-        call_to_action=copy.shorten(
-            _clean(draft.end_card_call_to_action) or card.call_to_action, 40
-        ),
+        headline=headline
+        if headline and end_card_fits(headline, aspects, "headline")
+        else card.headline,
+        call_to_action=cta if cta and end_card_fits(cta, aspects, "cta") else card.call_to_action,
         duration_s=card.duration_s,
         backdrop=card.backdrop,
     )

@@ -248,7 +248,10 @@ class LLMPlanner:
         prompt = prompts.assembly_prompt(brief, concept, shots, base, feedback)
         try:
             return await self.ask(
-                "assembly", AssemblyDraft, _messages(prompt), lambda d: complete_assembly(d, base)
+                "assembly",
+                AssemblyDraft,
+                _messages(prompt),
+                lambda d: complete_assembly(d, base, brief),
             )
         except Unusable as exc:
             self._fell_back("assembly", exc)

@@ -126,7 +126,9 @@ class OfflinePlanner:
             ),
             vibe=vibe,
             grade=grade,
-            tagline=copy.tagline(points, brief.kind, rng, MAX_CAPTION_CHARS),
+            tagline=copy.tagline(
+                points, brief.kind, rng, copy.caption_fitter(brief.aspect_ratios, 1.0)
+            ),
             call_to_action=parsed.call_to_action,
             product_name=parsed.product_name,
             selling_points=points,
@@ -168,7 +170,7 @@ class OfflinePlanner:
             brief.kind,
             count,
             captions_rng,
-            caption_limit,
+            copy.caption_fitter(brief.aspect_ratios, 1.0, caption_limit),
         )
         style = self._style(brief)
         setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
@@ -242,6 +244,8 @@ class OfflinePlanner:
             budgets,
             rng,
             who,
+            # A voice reported long says no more than each line's own point.
+            terse=Retry.of(feedback).slower_voice,
         )
         script = tuple(
             VoiceLine(
@@ -265,11 +269,9 @@ class OfflinePlanner:
         timeline = self._timeline(brief, shots)
         retry = Retry.of(feedback)
         caption_scale = min(1.6, 1.2**retry.larger_captions)
-        # Bigger type wraps sooner: shorten captions so they still fit on two lines.
-        caption_limit = min(
-            round(MAX_CAPTION_CHARS / caption_scale),
-            MAX_CAPTION_CHARS - 6 * retry.shorter_captions,
-        )
+        # Bigger type wraps sooner: captions are measured again at the planned size.
+        caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
+        fits = copy.caption_fitter(brief.aspect_ratios, caption_scale, caption_limit)
         enlarge = retry.larger_product
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
@@ -292,13 +294,14 @@ class OfflinePlanner:
                     seed=rng.randrange(1 << 31),
                 )
             )
-            if shot.caption.strip():
+            text = copy.fit_text(shot.caption, fits) if shot.caption.strip() else None
+            if text:  # a caption that no longer fits at this size is rewritten shorter
                 start, end = timeline.settled(i)
                 captions.append(
                     Caption(
                         start_s=round(start + (0.25 if i == 0 else 0.1), 3),
                         end_s=round(end - 0.1, 3),
-                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS, caption_limit)),
+                        text=text,
                     )
                 )
         transitions = tuple(
@@ -315,8 +318,8 @@ class OfflinePlanner:
             transitions=transitions,
             captions=tuple(captions),
             end_card=EndCard(
-                headline=copy.shorten(concept.product_name, 28),
-                call_to_action=copy.shorten(concept.call_to_action, 40),
+                headline=copy.end_card_headline(concept.product_name, brief.aspect_ratios),
+                call_to_action=concept.call_to_action,  # verbatim: the brief's own words
                 duration_s=timeline.end_card_s,
                 backdrop=backdrop,
             ),

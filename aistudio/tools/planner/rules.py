@@ -21,6 +21,7 @@ from aistudio.artifacts import (
     RenderPlan,
     ShotList,
 )
+from aistudio.tools.planner.copy_checks import caption_fit, copy_quality
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -343,8 +344,10 @@ def check_plan(
     voice_tail_s: float,
 ) -> tuple[QACheck, ...]:
     """Every plan rule, one QACheck each, in the order of the agent that fixes it."""
-    return tuple(
-        _visual_checks(brief, concept, shots, plan)
-        + _script_checks(brief, audio, max_words_per_second, voice_tail_s)
-        + _assembly_checks(brief, shots, plan)
+    return (
+        copy_quality(brief, concept, shots, audio, plan),
+        *_visual_checks(brief, concept, shots, plan),
+        *_script_checks(brief, audio, max_words_per_second, voice_tail_s),
+        *_assembly_checks(brief, shots, plan),
+        caption_fit(shots, plan, concept),
     )
