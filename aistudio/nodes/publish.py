@@ -13,9 +13,9 @@ from langgraph.runtime import Runtime
 
 from aistudio import __version__
 from aistudio.artifacts import Asset, AssetKind, Caption, QAReport
-from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, toolbox
 from aistudio.nodes.render import spent_usd
+from aistudio.pipeline import VideoState
 from aistudio.tools.protocols import TitleWriter
 from aistudio.tools.render.captions import to_srt, to_vtt
 from aistudio.tools.toolbox import StudioContext, Toolbox

@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from aistudio.artifacts import AspectRatio, AudioPlan, Brief, Caption, Concept, Grade, ShotList
+from aistudio.artifacts import (
+    AspectRatio,
+    AudioPlan,
+    Brief,
+    Caption,
+    Concept,
+    Grade,
+    ShotList,
+    Violation,
+)
 from aistudio.jobs.runner import JobResult, JobRunner, Journal
 from aistudio.settings import Settings
 from aistudio.tools.render.composer import VideoComposer
@@ -56,7 +65,7 @@ class WordyOnce:
         return getattr(self.inner, name)
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan:
         self.audio_calls += 1
         plan: AudioPlan = await self.inner.audio(brief, concept, shots, feedback)

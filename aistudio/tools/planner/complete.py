@@ -22,6 +22,7 @@ from aistudio.artifacts import (
     ProductAnalysis,
     ProductProfile,
     QACheck,
+    RedoTarget,
     RenderPlan,
     Shot,
     ShotList,
@@ -52,7 +53,6 @@ from aistudio.tools.planner.house_rules import (
 )
 
 JUDGE_PASS_SCORE = 70  # the original AI Studio judge's bar (0-100)
-FEEDBACK_LLM_JUDGE = "llm-judge"  # stable token starting every judge violation
 _PLANNED_RATE = 0.85  # as the offline planner: plan below the QA limit
 
 
@@ -259,29 +259,36 @@ def judge_checks(
     violation, each routed to the agent the judge says can fix it."""
     score = max(0, min(100, verdict.score)) / 100
     measured = f"judge score {verdict.score}/100"
-    if verdict.score >= pass_score:
-        return (QACheck(name="plan.llm_judge", score=score, passed=True, measured=measured),)
-    if not verdict.violations:  # failed without saying why: the concept is the broadest fix
-        return (
-            QACheck(
-                name="plan.llm_judge",
-                score=score,
-                passed=False,
-                measured=measured,
-                violation=f"{FEEDBACK_LLM_JUDGE}: {_clean(verdict.summary)}",
-                redo="concept",
-            ),
-        )
-    return tuple(
-        QACheck(
-            name=f"plan.llm_judge.{v.criterion}",
+
+    def judged(
+        name: str,
+        violation: str | None = None,
+        redo: RedoTarget | None = None,
+        shot_index: int | None = None,
+    ) -> QACheck:
+        return QACheck(
+            name=name,
+            check="llm_judge",
             score=score,
-            passed=False,
+            passed=violation is None,
             measured=measured,
-            redo=v.fix_by,
-            violation=f"{FEEDBACK_LLM_JUDGE}: {v.criterion}"
-            f"{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
+            value=verdict.score,
+            violation=violation,
+            redo=redo,
+            shot_index=shot_index,
+        )
+
+    if verdict.score >= pass_score:
+        return (judged("plan.llm_judge"),)
+    if not verdict.violations:  # failed without saying why: the concept is the broadest fix
+        return (judged("plan.llm_judge", _clean(verdict.summary), "concept"),)
+    return tuple(
+        judged(
+            f"plan.llm_judge.{v.criterion}",
+            f"{v.criterion}{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
             f"{_clean(v.problem)}",
+            v.fix_by,
+            v.shot_number - 1 if v.shot_number > 0 else None,
         )
         for v in verdict.violations
     )

@@ -32,10 +32,6 @@ from aistudio.tools.planner.lexicon import in_lexicon
 from aistudio.tools.planner.lines import short_name
 from aistudio.tools.render.captions import MAX_LINES
 
-FEEDBACK_COPY_GRAMMAR = "copy-grammar"  # concept: rewrite the lines named
-FEEDBACK_CTA_MISSING = "cta-not-verbatim"  # concept: the brief's call to action, as written
-FEEDBACK_CAPTION_FIT = "caption-fit"  # assembly: shorter whole phrases, nothing cut
-FEEDBACK_BRAND_MISMATCH = "brand-mismatch"  # warning only
 COPY_QUALITY_MIN = 1.0  # every line must read right
 CAPTION_FIT_MIN = 1.0  # every text must be shown whole
 BRAND_SIMILARITY_MIN = 0.8  # OCR misreads a letter or two; another brand shares far fewer
@@ -84,17 +80,19 @@ def copy_quality(
     ]
     if stated and not _contains_verbatim(plan.end_card.call_to_action, stated):
         bad.append(
-            f"{FEEDBACK_CTA_MISSING}: the end card says {plan.end_card.call_to_action!r}, "
+            f"call to action not verbatim: the end card says {plan.end_card.call_to_action!r}, "
             f"the brief asks for {stated!r}"
         )
     score = 1 - len(bad) / (len(items) + 1)
     ok = score >= COPY_QUALITY_MIN
     return QACheck(
         name="plan.copy_quality",
+        check="copy_quality",
         score=round(score, 3),
         passed=ok,
         measured=f"{len(items) + 1 - len(bad)}/{len(items) + 1} lines read right",
-        violation=None if ok else f"{FEEDBACK_COPY_GRAMMAR}: " + " | ".join(bad),
+        value=len(bad),
+        violation=None if ok else " | ".join(bad),
         redo=None if ok else "concept",
     )
 
@@ -129,10 +127,12 @@ def caption_fit(shots: ShotList, plan: RenderPlan, concept: Concept) -> QACheck:
     ok = not bad and score >= CAPTION_FIT_MIN
     return QACheck(
         name="plan.caption_fit",
+        check="caption_fit",
         score=round(score, 3),
         passed=ok,
         measured=f"{total - min(len(bad), total)}/{total} texts shown whole",
-        violation=None if ok else f"{FEEDBACK_CAPTION_FIT}: " + "; ".join(bad),
+        value=len(bad),
+        violation=None if ok else "; ".join(bad),
         redo=None if ok else "assembly",
     )
 
@@ -148,6 +148,7 @@ def _similarity(a: str, b: str) -> float:
 def _check(score: float, ok: bool, measured: str, violation: str | None = None) -> QACheck:
     return QACheck(
         name="plan.brand_match",
+        check="brand_match",
         score=round(score, 3),
         passed=ok,
         measured=measured,
@@ -181,6 +182,6 @@ def brand_match(brief: Brief, product: ProductProfile) -> QACheck:
         best,
         False,
         f"brief {named!r}, label {shown!r}: similarity {best:.2f}",
-        f"{FEEDBACK_BRAND_MISMATCH}: the photo's label reads {shown!r} but the brief names "
+        f"the photo's label reads {shown!r} but the brief names "
         f"{named!r}; check that the photo shows the product the brief is about",
     )
