@@ -15,7 +15,8 @@ import logging
 from aistudio.errors import AppError
 from aistudio.jobs.execution import JobExecution, RunLost, remaining_s
 from aistudio.jobs.lease import Leases
-from aistudio.jobs.models import ACTIVE_STATUSES, JobRow
+from aistudio.jobs.models import JobRow
+from aistudio.pipeline import ACTIVE_STATUSES
 
 log = logging.getLogger("aistudio.jobs")
 CRASH_RETRIES = 2

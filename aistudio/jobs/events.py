@@ -25,7 +25,6 @@ from aistudio.jobs.models import JobAssetRow, JobEventRow, JobRow
 
 log = logging.getLogger("aistudio.jobs")
 CHANNEL = "aistudio_job_events"
-TERMINAL_EVENT = "job_result"
 LISTEN_RETRY_S = 2.0
 
 # One statement numbers and inserts an event: executed once per event of a batch (one

@@ -18,20 +18,22 @@ from typing import Any
 from aistudio.artifacts import Asset, JobKind
 from aistudio.jobs import intake, retention
 from aistudio.jobs.approval import approval_assets, approval_fields
-from aistudio.jobs.events import TERMINAL_EVENT, EventHub
-from aistudio.jobs.models import (
-    ACTIVE_STATUSES,
-    APPROVED_STAGE,
-    AWAITING_APPROVAL,
-    OPEN_STATUSES,
-    JobRow,
-    utcnow,
-)
+from aistudio.jobs.events import EventHub
+from aistudio.jobs.models import JobRow, utcnow
 from aistudio.jobs.progress import outcome
 from aistudio.jobs.recorder import RunRecorder
 from aistudio.jobs.requests import VideoRequest
 from aistudio.jobs.runner import JobRunner
 from aistudio.jobs.store import JobStore
+from aistudio.pipeline import (
+    ACTIVE_STATUSES,
+    APPROVED_STAGE,
+    AWAITING_APPROVAL,
+    OPEN_STATUSES,
+    SUCCESS_STATUSES,
+    JobAwaitingApproval,
+    JobResultEvent,
+)
 from aistudio.tools.toolbox import Toolbox
 
 log = logging.getLogger("aistudio.jobs")
@@ -88,7 +90,7 @@ class JobExecution:
             async with recorder:
                 result = await self.runner.run(
                     job_id,
-                    brief=intake.build_brief(_kind(row), _request_of(row), self.settings),
+                    brief=intake.build_brief(job_kind(row), _request_of(row), self.settings),
                     reference=Asset.model_validate(row.reference),
                     events=recorder,
                     approved=row.stage == APPROVED_STAGE,  # set by approve() until it runs
@@ -103,7 +105,7 @@ class JobExecution:
             await self._await_approval(job_id, result.values, owner)
             return
         fields = outcome(result.values)
-        if fields["status"] in ("completed", "completed_with_warnings"):
+        if fields["status"] in SUCCESS_STATUSES:
             fields["progress"] = 100
         fields["stage"] = "done"
         await self.finish(job_id, fields, owner=owner)
@@ -114,7 +116,7 @@ class JobExecution:
         fields = approval_fields(values)
         fields["assets"] = await approval_assets(self.toolbox, values)
         fields["lease_until"] = None  # whichever server gets the approval runs it on
-        event = {"event": "job_awaiting_approval", "assets": sorted(fields["assets"])}
+        event = JobAwaitingApproval(assets=sorted(fields["assets"])).model_dump(mode="json")
         keys = [record["key"] for record in fields["assets"].values()]
         if await self.store.transition(
             job_id, ACTIVE_STATUSES, event, fence=owner, asset_keys=keys, **fields
@@ -139,13 +141,12 @@ class JobExecution:
             return False
         fields.setdefault("finished_at", utcnow())
         assets = fields.get("assets", row.assets) or {}
-        event = {
-            "event": TERMINAL_EVENT,
-            "status": fields["status"],
-            "error": fields.get("error_message", row.error_message),
-            "progress": fields.get("progress", row.progress),
-            "assets": sorted(assets),
-        }
+        event = JobResultEvent(
+            status=fields["status"],
+            error=fields.get("error_message", row.error_message),
+            progress=fields.get("progress", row.progress),
+            assets=sorted(assets),
+        ).model_dump(mode="json")
         keys = [record["key"] for record in assets.values()]
         written = await self.store.transition(
             job_id, allowed, event, fence=owner, asset_keys=keys, lease_until=None, **fields
@@ -194,6 +195,6 @@ def _request_of(row: JobRow) -> VideoRequest:
     return VideoRequest.model_validate(row.request)
 
 
-def _kind(row: JobRow) -> JobKind:
+def job_kind(row: JobRow) -> JobKind:
     kinds: dict[str, JobKind] = {"promo": "promo", "fashion": "fashion", "ugc": "ugc"}
     return kinds[row.kind]

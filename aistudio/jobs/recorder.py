@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from aistudio.artifacts import Asset
 from aistudio.jobs.progress import ProgressTracker
 from aistudio.jobs.store import Event, JobStore
+from aistudio.pipeline import JobEvent, JobProgress, JobStage, NodeProgress
 
 log = logging.getLogger("aistudio.jobs")
 FLUSH_S = 0.25
@@ -60,7 +61,7 @@ class RunRecorder:
         wake: Callable[[str], None] | None = None,
         owner: str | None = None,
         on_lost: Callable[[], None] | None = None,
-        on_event: Callable[[dict[str, Any]], None] | None = None,
+        on_event: Callable[[JobEvent], None] | None = None,
         update_row: bool = True,
         flush_s: float = FLUSH_S,
     ) -> None:
@@ -77,7 +78,7 @@ class RunRecorder:
         self._events: list[Event] = []
         self._keys: set[str] = set()
         self._known: set[str] = set()
-        self._row: tuple[str | None, int] = (None, 0)
+        self._row: tuple[JobStage | None, int] = (None, 0)
         self._pending = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -101,20 +102,17 @@ class RunRecorder:
         await asyncio.shield(self.flush())
 
     # -- what the runner calls ----------------------------------------------------------
-    def add(self, event: dict[str, Any]) -> None:
-        """One graph event. Progress ticks fold into `job_progress` steps (PROGRESS_STEP)."""
+    def add(self, event: JobEvent) -> None:
+        """One event of the run. Progress ticks (frequent) fold into `job_progress` steps of
+        PROGRESS_STEP; they reach only `on_event` (a live display) as they are."""
         if self._on_event is not None:
             self._on_event(event)
         changed = self.tracker.observe(event)
-        if event.get("event") == "progress":
+        if isinstance(event, NodeProgress):
             if not changed:
                 return
-            event = {
-                "event": "job_progress",
-                "stage": self.tracker.stage,
-                "progress": self.tracker.reported,
-            }
-        self._events.append({**event, "ts": round(time.time(), 3)})
+            event = JobProgress(stage=self.tracker.stage, progress=self.tracker.reported)
+        self._events.append({**event.model_dump(mode="json"), "ts": round(time.time(), 3)})
         self._pending.set()
 
     def refer(self, keys: Iterable[str]) -> None:

@@ -26,9 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from aistudio.errors import InputError
 from aistudio.graph.checkpoint import trim_thread
 from aistudio.jobs.events import forget_job, still_referenced
-from aistudio.jobs.models import FINAL_STATUSES, JobRow
+from aistudio.jobs.models import JobRow
 from aistudio.jobs.runner import JobRunner
 from aistudio.jobs.store import JobStore
+from aistudio.pipeline import FINAL_STATUSES
 from aistudio.tools.protocols import Storage
 
 log = logging.getLogger("aistudio.jobs")

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, cast
 
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -23,14 +23,25 @@ from langgraph.types import Command
 from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
 from aistudio.graph.checkpoint import open_saver
-from aistudio.graph.state import VideoInput
 from aistudio.graph.video import build_video_graph
-from aistudio.jobs.models import AWAITING_APPROVAL
 from aistudio.jobs.recorder import asset_keys
+from aistudio.pipeline import (
+    AWAITING_APPROVAL,
+    JobEvent,
+    JobFinished,
+    JobPaused,
+    JobResumed,
+    JobStarted,
+    QAVerdict,
+    VideoInput,
+)
+from aistudio.tools.photo import read_photo_file
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# The QA nodes, whose state updates carry the reports recorded as `qa_verdict` events.
+_QA_REPORTS = {"qa_plan": "plan_qa", "qa_output": "output_qa"}
 
 
 @dataclass(frozen=True)
@@ -46,13 +57,13 @@ class RunEvents(Protocol):
     """Where a run's events go (`aistudio.jobs.recorder.RunRecorder` writes them to the
     job store in batches)."""
 
-    def add(self, event: dict[str, Any]) -> None: ...
+    def add(self, event: JobEvent) -> None: ...
 
     def refer(self, keys: Iterable[str]) -> None: ...
 
 
 class _Unrecorded:
-    def add(self, event: dict[str, Any]) -> None:
+    def add(self, event: JobEvent) -> None:
         return None
 
     def refer(self, keys: Iterable[str]) -> None:
@@ -67,14 +78,7 @@ def validate_job_id(job_id: str) -> str:
 
 async def store_reference(toolbox: Toolbox, image: Path) -> Any:
     """Store the user's photo as given; ingest validates it inside the graph."""
-    limit = toolbox.settings.limits.max_file_bytes
-    try:
-        size = (await asyncio.to_thread(image.stat)).st_size
-    except OSError as exc:
-        raise InputError(f"cannot read image {image}: {exc.strerror}") from exc
-    if size > limit:
-        raise InputError(f"image {image} is {size} bytes; the limit is {limit}")
-    data = await asyncio.to_thread(image.read_bytes)
+    data = await read_photo_file(image, toolbox.settings.limits.max_file_bytes)
     return await toolbox.storage.put_bytes(
         data, kind="reference", mime="application/octet-stream", ext="bin"
     )
@@ -181,7 +185,7 @@ class JobRunner:
             if not approved:
                 return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True, False)
             start = Command(resume={"approved": True})
-        events.add({"event": "job_resumed" if resumed else "job_started"})
+        events.add(JobResumed() if resumed else JobStarted())
         if not resumed:
             events.refer(asset_keys(start))
         await self._stream(graph, start, config, events)
@@ -189,13 +193,12 @@ class JobRunner:
         values = dict(final.values)
         paused = bool(final.interrupts)
         status = AWAITING_APPROVAL if paused else values.get("status", "unknown")
-        events.add(
-            {
-                "event": "job_paused" if paused else "job_finished",
-                "status": status,
-                "error": values.get("error"),
-            }
+        ended: JobEvent = (
+            JobPaused(status=AWAITING_APPROVAL, error=values.get("error"))
+            if paused
+            else JobFinished(status=status, error=values.get("error"))
         )
+        events.add(ended)
         return JobResult(job_id, status, values, resumed, False)
 
     async def _stream(
@@ -205,37 +208,39 @@ class JobRunner:
         config: Any,
         events: RunEvents,
     ) -> None:
-        context = StudioContext(toolbox=self.toolbox)
-        async for mode, chunk in graph.astream(
-            start, config, context=context, stream_mode=["custom", "updates"], durability="sync"
+        context = StudioContext.of(self.toolbox)
+        # subgraphs=True: the planning subgraph's nodes report from inside it.
+        async for _namespace, mode, chunk in graph.astream(
+            start,
+            config,
+            context=context,
+            stream_mode=["custom", "updates"],
+            subgraphs=True,
+            durability="sync",
         ):
-            if not isinstance(chunk, dict):
-                continue
             if mode == "updates":
                 for verdict in qa_verdicts(chunk):
                     events.add(verdict)
                 events.refer(asset_keys(chunk))
-                continue
-            events.add(chunk)
+            else:
+                events.add(cast(JobEvent, chunk))  # what our nodes write (NodeEvent)
 
 
-def qa_verdicts(update: dict[str, Any]) -> list[dict[str, Any]]:
-    """QA reports in one `updates` chunk ({node: partial state}) as job events."""
+def qa_verdicts(update: Any) -> list[QAVerdict]:
+    """The QA reports of one `updates` chunk ({node: partial state}) as job events.
+    Only the QA nodes' own updates count: a subgraph's update to its parent repeats them."""
     found = []
-    for partial in update.values():
-        if not isinstance(partial, dict):
-            continue
-        for key in ("plan_qa", "output_qa"):
-            report = partial.get(key)
-            if isinstance(report, QAReport):
-                found.append(
-                    {
-                        "event": "qa_verdict",
-                        "stage": report.stage,
-                        "passed": report.passed,
-                        "attempt": report.attempt,
-                        "violations": list(report.violations),
-                        "redo": report.redo,
-                    }
+    for name, key in _QA_REPORTS.items():
+        partial = update.get(name) if isinstance(update, dict) else None
+        report = partial.get(key) if isinstance(partial, dict) else None
+        if isinstance(report, QAReport):
+            found.append(
+                QAVerdict(
+                    stage=report.stage,
+                    passed=report.passed,
+                    attempt=report.attempt,
+                    violations=list(report.violations),
+                    redo=report.redo,
                 )
+            )
     return found

@@ -26,17 +26,18 @@ from aistudio.errors import Conflict, NotFound
 from aistudio.graph.checkpoint import libpq_url
 from aistudio.jobs import intake, retention
 from aistudio.jobs.events import EventHub
-from aistudio.jobs.execution import JobExecution, Notifier
-from aistudio.jobs.models import (
+from aistudio.jobs.execution import JobExecution, Notifier, job_kind
+from aistudio.jobs.models import JobRow, utcnow
+from aistudio.jobs.requests import VideoRequest, fingerprint
+from aistudio.jobs.store import JobStore
+from aistudio.pipeline import (
     ACTIVE_STATUSES,
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     FINAL_STATUSES,
-    JobRow,
-    utcnow,
+    JobApproved,
+    JobQueued,
 )
-from aistudio.jobs.requests import VideoRequest, fingerprint
-from aistudio.jobs.store import JobStore
 from aistudio.tools.toolbox import Toolbox
 
 log = logging.getLogger("aistudio.jobs")
@@ -199,11 +200,11 @@ class JobService:
         if owner is not None:
             row.owner = owner
             row.lease_until = utcnow() + self._lease_ttl()
-        queued = {"event": "job_queued", "kind": row.kind}
-        if row.parent_id:
-            queued["parent_id"] = row.parent_id
+        queued = JobQueued(kind=job_kind(row), parent_id=row.parent_id)
         reference = str(row.reference.get("key", ""))
-        inserted = await self.store.insert(row, queued, asset_keys=[reference])
+        inserted = await self.store.insert(
+            row, queued.model_dump(mode="json"), asset_keys=[reference]
+        )
         if inserted is None:  # lost a race with the same key
             if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
                 return existing, False
@@ -227,7 +228,7 @@ class JobService:
         changed = await self.store.transition(
             job_id,
             (AWAITING_APPROVAL,),
-            {"event": "job_approved"},
+            JobApproved().model_dump(mode="json"),
             status="queued",
             stage=APPROVED_STAGE,
         )

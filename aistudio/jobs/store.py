@@ -23,14 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from aistudio.errors import InputError
 from aistudio.jobs.events import add_asset_refs, append_events, events_after
-from aistudio.jobs.models import (
-    ACTIVE_STATUSES,
-    AWAITING_APPROVAL,
-    OPEN_STATUSES,
-    ApiKeyRow,
-    JobRow,
-    utcnow,
-)
+from aistudio.jobs.models import ApiKeyRow, JobRow, utcnow
+from aistudio.pipeline import ACTIVE_STATUSES, AWAITING_APPROVAL, OPEN_STATUSES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -31,9 +31,10 @@ from saq.types import Context, PartialTimersDict
 from aistudio.errors import AppError
 from aistudio.jobs.events import EventHub
 from aistudio.jobs.execution import JobExecution, Notifier, RunLost, remaining_s
-from aistudio.jobs.models import ACTIVE_STATUSES, utcnow
+from aistudio.jobs.models import utcnow
 from aistudio.jobs.queue import RUN_JOB, open_queue
 from aistudio.jobs.store import JobStore, open_store
+from aistudio.pipeline import ACTIVE_STATUSES
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox
 

@@ -52,6 +52,7 @@ from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
 from aistudio.server.results import ResultFilesController
 from aistudio.server.webhooks import deliver_webhook
+from aistudio.server.webui import WebStudioController
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox
 
@@ -147,7 +148,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
     files = Router(
         path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
     )
-    handlers: list[ControllerRouterHandler] = [api, files, HealthController]
+    handlers: list[ControllerRouterHandler] = [api, files, HealthController, WebStudioController]
     dependencies = {
         "service": Provide(provide_service, sync_to_thread=False),
         "links": Provide(provide_links, sync_to_thread=False),

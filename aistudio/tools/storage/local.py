@@ -148,13 +148,16 @@ class LocalStorage:
 
         await asyncio.to_thread(_unlink)
 
+    def _new_scratch(self) -> Path:
+        tmp = self.root / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=tmp))
+
     @asynccontextmanager
     async def scratch(self) -> AsyncIterator[Path]:
         """A private temporary folder on the same filesystem (so moves into the store are
         renames), removed with whatever is left in it when the block ends."""
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(dir=tmp))
+        folder = await asyncio.to_thread(self._new_scratch)
         try:
             yield folder
         finally:
