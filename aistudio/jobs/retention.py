@@ -29,12 +29,12 @@ from aistudio.jobs.events import forget_job, still_referenced
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.runner import JobRunner
 from aistudio.jobs.store import JobStore
-from aistudio.pipeline import FINAL_STATUSES
+from aistudio.pipeline import FINAL_STATUSES, RenderStep
 from aistudio.tools.protocols import Storage
 
 log = logging.getLogger("aistudio.jobs")
 # The node a shot revise re-runs from: the checkpoint it ran from is the passed plan.
-FORK_NODE = "render_submit"
+FORK_NODE: RenderStep = "render_submit"
 AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 PRUNE_BATCH = 200
