@@ -176,7 +176,9 @@ async def test_a_tenant_runs_no_more_jobs_at_once_than_its_lanes(
 async def test_the_queue_monitor_is_behind_the_admin_key(data_dir: Path, pg_url: str) -> None:
     settings = queue_settings(data_dir, pg_url)
     async with api(settings, fast_toolbox(settings)) as client:
-        assert (await client.get("/admin/queue/api/queues")).status_code == 404  # no key set
+        # No key set: no monitor (the web studio may answer its own page for the path).
+        unmounted = await client.get("/admin/queue/api/queues")
+        assert unmounted.status_code == 404 or "json" not in unmounted.headers["content-type"]
     settings.server = settings.server.model_copy(update={"admin_key": SecretStr("s3cret")})
     async with api(settings, fast_toolbox(settings)) as client:
         denied = await client.get("/admin/queue/api/queues")
