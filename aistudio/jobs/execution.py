@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from typing import Any
 
+from langgraph.types import Durability
+
 from aistudio.artifacts import Asset, JobKind
 from aistudio.jobs import intake, retention
 from aistudio.jobs.approval import approval_assets, approval_fields
@@ -55,13 +57,14 @@ class JobExecution:
         hub: EventHub,
         *,
         notifier: Notifier | None = None,
+        durability: Durability = "async",
     ) -> None:
         self.store = store
         self.toolbox = toolbox
         self.settings = toolbox.settings
         self.hub = hub
         self.notifier = notifier
-        self.runner = JobRunner(toolbox)
+        self.runner = JobRunner(toolbox, durability=durability)
         self.closing = False  # shutting down: leave rows as they are, send no webhooks
 
     async def aclose(self) -> None:

@@ -30,15 +30,21 @@ from aistudio.jobs.store import Event, JobStore
 from aistudio.pipeline import JobEvent, JobProgress, JobStage, NodeProgress
 
 log = logging.getLogger("aistudio.jobs")
-FLUSH_S = 0.25
+FLUSH_S = 0.5
 
 
-def asset_keys(value: Any) -> set[str]:
-    """Storage keys of every `Asset` inside a (partial) graph state."""
+def asset_keys(value: Any, seen: set[int] | None = None) -> set[str]:
+    """Storage keys of every `Asset` inside a (partial) graph state. With `seen` (ids of
+    the models walked before in this run: a subgraph's result reaches its parent as the
+    same objects), a model is walked once."""
     found: set[str] = set()
     stack = [value]
     while stack:
         item = stack.pop()
+        if seen is not None and isinstance(item, BaseModel):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
         if isinstance(item, Asset):
             found.add(item.key)
         elif isinstance(item, BaseModel):

@@ -160,7 +160,8 @@ async def serve_worker(
     toolbox = toolbox_factory(settings)
     notifier, close_notifier = notifier_factory(settings) if notifier_factory else (None, None)
     async with open_store(settings.database_url) as store:
-        execution = JobExecution(store, toolbox, EventHub(), notifier=notifier)
+        # Durability "sync": a killed worker's job never redoes a node another followed.
+        execution = JobExecution(store, toolbox, EventHub(), notifier=notifier, durability="sync")
         runtime = JobWorker(execution, settings)
         queue = open_queue(settings.queue, given_up=runtime.given_up)
         timers: PartialTimersDict = {
