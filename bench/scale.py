@@ -4,7 +4,7 @@ An API process and N `worker` processes (tests/server/procs.py, SAQ on this mach
 PostgreSQL), every tool replayed from its first result but a tiny real encode (as in
 bench/api.py), so what is measured is orchestration: HTTP, intake, the queue, LangGraph
 with Postgres checkpoints, the events table. For each N: J concurrent submissions ->
-jobs/s to completion, queue latency (job_queued -> first node_started, from the events'
+jobs/s to completion, queue latency (job_queued -> job_started on a worker, from the events'
 timestamps) p50/p99, and CPU per job of the API and of the workers.
 
 Prints one JSON line.  Usage: python -m bench.scale [--jobs 60] [--workers 1,2,4]
@@ -79,12 +79,12 @@ async def _latencies(url: str, ids: list[str]) -> list[float]:
         rows = await (
             await conn.execute(
                 "SELECT job_id, min(ts) FILTER (WHERE event = 'job_queued'),"
-                " min(ts) FILTER (WHERE event = 'node_started')"
+                " min(ts) FILTER (WHERE event IN ('job_started', 'job_resumed'))"
                 " FROM job_events WHERE job_id = ANY(%s) GROUP BY job_id",
                 (ids,),
             )
         ).fetchall()
-    return [started - queued for _, queued, started in rows]
+    return [started - queued for _, queued, started in rows if started and queued]
 
 
 async def run(workers: int, jobs: int, data: Path) -> dict[str, Any]:
