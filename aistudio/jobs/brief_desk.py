@@ -55,6 +55,7 @@ class PlanningPreviewer:
             voice_over=tuple(line.text for line in job.audio.script),
             plan_passed=report.passed,
             violations=report.violations,
+            warnings=report.warnings,
             costs=tuple(
                 CostLine(shot_index=line.shot_index, model=line.model, price_usd=line.price_usd)
                 for line in preview.cost_lines(self.toolbox, job.plan)

@@ -126,6 +126,7 @@ def _preview_body(preview: PlanPreview) -> dict[str, Any]:
         "voice_over": list(preview.voice_over),
         "plan_passed": preview.plan_passed,
         "violations": list(preview.violations),
+        "warnings": list(preview.warnings),
         "storyboard_url": preview.storyboard_url,
         "total_usd": preview.total_usd,
         "complete_price": preview.complete_price,
