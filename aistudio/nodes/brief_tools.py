@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from aistudio.artifacts import Asset, ProductProfile
 from aistudio.brief_draft import BriefDraft, BriefPatch, PlanPreview, apply_patch, to_brief
 from aistudio.errors import AppError
-from aistudio.nodes.brief_ports import BriefContext, BriefState, thread_of
+from aistudio.nodes.brief_ports import BriefContext, BriefState, brief_context, thread_of
 from aistudio.tools.chat.photos import photo_bytes, store_photo
 
 # Tools take the bare `ToolRuntime`: LangChain builds their argument schema from the
@@ -51,9 +51,7 @@ def _draft(runtime: Runtime) -> BriefDraft:
 
 
 def _context(runtime: Runtime) -> BriefContext:
-    if not isinstance(runtime.context, BriefContext):
-        raise TypeError("the brief tools need a BriefContext")
-    return runtime.context
+    return brief_context(runtime)
 
 
 class _UpdateBriefArgs(BriefPatch):
@@ -91,7 +89,7 @@ async def analyze_reference(
 ) -> Command[Any]:
     """Read the product photo and make it the brief's reference: an attached photo by name
     ("photo-1") or an http(s) URL. Returns what the photo shows (label text, colours)."""
-    tools = _context(runtime).toolbox
+    tools = await _context(runtime).prepare()
     photos: dict[str, Asset] = runtime.state.get("photos") or {}
     try:
         if url:

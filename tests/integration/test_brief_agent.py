@@ -10,9 +10,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, ToolMessage
 
 from aistudio.brief_draft import BriefDraft
-from aistudio.graph.brief import build_brief_graph
+from aistudio.graph.brief import PlanningPreviewer, build_brief_graph
 from aistudio.graph.checkpoint import sqlite_saver
-from aistudio.jobs.brief_desk import PlanningPreviewer
 from aistudio.nodes.brief_ports import BriefContext
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import build_toolbox
@@ -33,7 +32,7 @@ async def test_five_turn_conversation(data_dir: Path) -> None:
     photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
     async with sqlite_saver(data_dir / "checkpoints.sqlite") as saver:
         graph = build_brief_graph().compile(checkpointer=saver)
-        context = BriefContext(toolbox=tools, previewer=PlanningPreviewer(tools))
+        context = BriefContext.serving(tools, previewer=PlanningPreviewer(tools))
         config: Any = {"configurable": {"thread_id": "conversation-1"}}
         seen = 0
 
