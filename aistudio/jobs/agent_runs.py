@@ -92,6 +92,7 @@ def snapshot_json(snapshot: StateSnapshot | None) -> dict[str, Any]:
             {
                 "id": task.id,
                 "name": task.name,
+                "path": to_json(list(task.path)),
                 "error": repr(task.error) if task.error else None,
                 "interrupts": [{"value": to_json(i.value), "id": i.id} for i in task.interrupts],
                 "checkpoint": None,

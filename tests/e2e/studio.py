@@ -48,6 +48,7 @@ def config_outside_the_repo(folder: Path) -> Path:
 @contextlib.contextmanager
 def langgraph_dev(folder: Path, env: dict[str, str]) -> Iterator[str]:
     """The server's base URL while the block runs; its log is `folder/langgraph-dev.log`."""
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {
         **env,
