@@ -83,6 +83,7 @@ class Conversations:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tracing.flush()  # what the cancelled runs traced still reaches LangSmith
         await self._resources.aclose()
 
     @property
