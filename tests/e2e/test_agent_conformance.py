@@ -10,7 +10,13 @@ a user's threads by it); run metadata without the thread's metadata, `assistant_
 `created_by`; run `kwargs` missing `config`, `context`, `durability` and the other echoed
 options; a run's `checkpoint_id`, `durability`, `config` and unserved options (interrupts,
 webhooks, context) silently ignored (now honoured or refused with 422); an invalid
-assistant name answered 404 where langgraph-api answers 422.
+assistant name answered 404 where langgraph-api answers 422; the planning agents' JSON
+(asked for inside the brief tools) streamed into the chat as messages (test_agent_llm.py).
+
+Not served here, and refused with a 422 that says so: stream modes `messages` (use
+`messages-tuple`), `debug`, `tasks`, `checkpoints` and `events`; interrupts, run webhooks,
+delayed runs and a client-chosen context. Not mounted: assistants CRUD and versions, crons,
+the store, stateless runs (`/runs` without a thread).
 """
 
 from __future__ import annotations
