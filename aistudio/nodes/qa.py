@@ -11,6 +11,7 @@ from aistudio.errors import ModerationBlocked
 from aistudio.graph.state import VideoState
 from aistudio.nodes import output_checks as checks
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.nodes.cutout_check import cutout_quality_check
 from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
 from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
@@ -55,6 +56,11 @@ async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         plan,
         attempt=state.get("plan_attempts", 0),
     )
+    product = state["product"]
+    cutout = cutout_quality_check(
+        product.cutout_quality, plan.layout, plan.kind, tools.settings.qa.min_cutout_quality
+    )
+    report = report.model_copy(update={"checks": (*report.checks, cutout)})
     update: Update = {"plan_qa": report, "plan_attempts": 1, "moderation": [verdict]}
     if plan is not state["plan"]:
         update["plan"] = plan

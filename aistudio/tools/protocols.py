@@ -114,6 +114,15 @@ class ImageIngestor(Protocol):
     async def ingest(self, data: bytes, *, source_name: str = "") -> ProductProfile: ...
 
 
+class BackgroundRemover(Protocol):
+    """A hosted background-removal model (BiRefNet on fal, a rembg-class model on
+    Replicate). Ingest scores its mask like any other and falls back when it fails."""
+
+    async def remove_background(self, image: Asset) -> Asset:
+        """An RGBA PNG the same size as `image`, alpha = the foreground."""
+        ...
+
+
 class Moderator(Protocol):
     name: str
 

@@ -172,7 +172,17 @@ def build_toolbox(settings: Settings) -> Toolbox:
     ffmpeg = FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s)
     voice, music = _voice(settings), SynthMusic()
     stills = StillsRenderer(storage, settings.render.motion_headroom)
-    planner, ingestor = _planner(settings, LocalIngestor(storage, settings.limits, ocr), storage)
+    local_ingestor = LocalIngestor(
+        storage,
+        settings.limits,
+        ocr,
+        people=people,
+        # Hosted background removal (BiRefNet on fal, rembg-class on Replicate) plugs in
+        # here as a BackgroundRemover; until then GrabCut makes every cut-out.
+        remover=None,
+        min_cutout_quality=settings.qa.min_cutout_quality,
+    )
+    planner, ingestor = _planner(settings, local_ingestor, storage)
     return Toolbox(
         settings=settings,
         storage=storage,

@@ -63,9 +63,10 @@ from aistudio.tools.planner.drafts import (
     TitleDraft,
     VoiceScriptDraft,
 )
-from aistudio.tools.planner.feedback import FEEDBACK_VOICE_TOO_LONG
+from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR, FEEDBACK_VOICE_TOO_LONG
 from aistudio.tools.planner.offline import OfflinePlanner, feedback_count
 from aistudio.tools.planner.rules import FEEDBACK_LINE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND
+from aistudio.tools.render.layouts import choose_layout
 
 log = logging.getLogger("aistudio.planner.llm")
 D = TypeVar("D", bound=BaseModel)
@@ -198,7 +199,7 @@ class LLMPlanner:
     ) -> ShotList:
         prompt = prompts.visual_prompt(brief, product, concept, feedback)
         try:
-            return await self.ask(
+            shots = await self.ask(
                 "visual",
                 ShotListDraft,
                 _messages(prompt),
@@ -207,6 +208,10 @@ class LLMPlanner:
         except Unusable as exc:
             self._fell_back("visual", exc)
             return await self.fallback.visual(brief, product, concept, feedback)
+        # The layout is measured, not written: the offline rule decides it for both.
+        refused = feedback_count(feedback, FEEDBACK_CUTOUT_POOR) > 0
+        layout = choose_layout(brief.kind, product, cutout_refused=refused)
+        return shots.model_copy(update={"layout": layout})
 
     async def audio(
         self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()

@@ -36,6 +36,7 @@ from aistudio.tools.planner import copy
 from aistudio.tools.planner.brief_text import audience, parse_brief
 from aistudio.tools.planner.feedback import (
     FEEDBACK_CAPTION_ILLEGIBLE,
+    FEEDBACK_CUTOUT_POOR,
     FEEDBACK_FIDELITY_LOW,
     FEEDBACK_HUMANS_IN_PROMO,
     FEEDBACK_VOICE_TOO_LONG,
@@ -60,6 +61,7 @@ from aistudio.tools.planner.rules import (
     FEEDBACK_WORDS_PER_SECOND,
     check_plan,
 )
+from aistudio.tools.render.layouts import choose_layout
 
 PLANNER_NAME = "offline-planner-v2"
 # Plain-language forms of the tokens, for feedback written by a person or an LLM judge.
@@ -71,6 +73,7 @@ FEEDBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
     FEEDBACK_CAPTION_ILLEGIBLE: ("caption illegible", "captions illegible", "unreadable"),
     FEEDBACK_FIDELITY_LOW: ("product fidelity low", "fidelity low", "product not recognisable"),
     FEEDBACK_HUMANS_IN_PROMO: ("human words", "people in a product-only", "faces in"),
+    FEEDBACK_CUTOUT_POOR: ("torn cut-out", "cut-out torn", "use the whole photo"),
 }
 _VOICE_TOKENS = (FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND, FEEDBACK_LINE_TOO_LONG)
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
@@ -263,7 +266,10 @@ class OfflinePlanner:
                     caption=captions[i],
                 )
             )
-        return ShotList(shots=tuple(shots))
+        # A cut-out QA refused is not offered again: the film shows the whole photo.
+        refused = feedback_count(feedback, FEEDBACK_CUTOUT_POOR) > 0
+        layout = choose_layout(brief.kind, product, cutout_refused=refused)
+        return ShotList(shots=tuple(shots), layout=layout)
 
     async def audio(
         self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
@@ -386,6 +392,7 @@ class OfflinePlanner:
             caption_scale=round(caption_scale, 3),
             seed=brief.seed,
             kind=brief.kind,
+            layout=shots.layout or choose_layout(brief.kind, product),
         )
 
     async def review(

@@ -8,10 +8,11 @@ a poor cut-out makes a plainer video, a refused upload makes none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
+
+from aistudio.artifacts import MaskMethod
 
 WORK_SIDE = 512  # GrabCut is O(pixels x iterations): segment small, upscale the mask
 GRABCUT_ITERATIONS = 4
@@ -19,7 +20,6 @@ MIN_COVERAGE, MAX_COVERAGE = 0.02, 0.95
 # Border pixels further than this (Lab, 75th percentile) from their median mean the photo
 # has a scene behind the product, not a plain backdrop: colour seeds would be noise there.
 BUSY_BORDER = 18.0
-MaskMethod = Literal["alpha", "grabcut", "full"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     )
 
 
-def _result(
+def mask_result(
     mask: np.ndarray, method: MaskMethod, background: tuple[int, int, int], note: str = ""
 ) -> MaskResult:
     coverage = float((mask > 127).mean())
@@ -79,7 +79,7 @@ def _result(
 
 
 def _full(shape: tuple[int, ...], background: tuple[int, int, int], note: str) -> MaskResult:
-    return _result(np.full(shape[:2], 255, np.uint8), "full", background, note)
+    return mask_result(np.full(shape[:2], 255, np.uint8), "full", background, note)
 
 
 def _gap(a: np.ndarray, b: np.ndarray) -> int:
@@ -118,7 +118,7 @@ def _largest_parts(binary: np.ndarray) -> np.ndarray:
     return filled
 
 
-def _alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
+def alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
     """The file's own transparency, when it carves out a product; None to segment instead."""
     opaque = alpha > 127
     coverage = float(opaque.mean())
@@ -135,7 +135,7 @@ def _alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
         background = (int(r), int(g), int(b))
     if coverage < MIN_COVERAGE:
         return _full(rgb.shape, background, "alpha channel is almost empty; using the photo")
-    return _result(alpha.copy(), "alpha", background)
+    return mask_result(alpha.copy(), "alpha", background)
 
 
 def _seed_by_colour(small: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
@@ -168,7 +168,7 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     """Segment the product in an RGB photo (uint8 H x W x 3); see module docstring."""
     h, w = rgb.shape[:2]
     background = border_colour(rgb)
-    if alpha is not None and (found := _alpha_mask(rgb, alpha)) is not None:
+    if alpha is not None and (found := alpha_mask(rgb, alpha)) is not None:
         return found
     scale = min(1.0, WORK_SIDE / max(h, w))
     small = cv2.resize(
@@ -220,4 +220,4 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
         return _full(
             rgb.shape, background, f"segmentation covered {coverage:.0%}; using the whole photo"
         )
-    return _result(full, "grabcut", background, note)
+    return mask_result(full, "grabcut", background, note)
