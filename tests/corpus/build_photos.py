@@ -34,7 +34,10 @@ PHOTOS: dict[str, tuple[str, str]] = {
     "packshot-strawberry.jpg": (TUX + "food/fruit/Strawberry2.png", "flatten"),
     "packshot-cement-mixer.jpg": (TUX + "household/tools/cementmixer.png", "flatten"),
     "packshot-fire-truck.png": (TUX + "vehicles/emergency/firetruck.png", "png-quantized"),
-    "packshot-gift-box.png": ("matplotlib/mpl-data/sample_data/Minduka_Present_Blue_Pack.png", "png"),
+    "packshot-gift-box.png": (
+        "matplotlib/mpl-data/sample_data/Minduka_Present_Blue_Pack.png",
+        "png",
+    ),
     "scene-apple.jpg": (OPENCV + "data/apple.jpg", "jpeg"),
     "scene-coffee.jpg": ("skimage/data/coffee.png", "jpeg"),
     "scene-pagoda.jpg": ("sklearn/datasets/images/china.jpg", "jpeg"),

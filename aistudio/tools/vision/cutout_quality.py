@@ -137,7 +137,9 @@ def fragments_and_holes(binary: np.ndarray) -> tuple[float, int]:
 
 def _boundary(binary: np.ndarray) -> np.ndarray:
     """Mask pixels with a background (or off-frame) neighbour."""
-    eroded = cv2.erode(binary, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT)
+    eroded = cv2.erode(
+        binary, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
     edge: np.ndarray = (binary > 0) & (eroded == 0)
     return edge
 
