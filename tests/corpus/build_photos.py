@@ -26,6 +26,7 @@ MAX_SIDE = 1024
 WHEELS = ("scikit-image==0.26.0", "scikit-learn==1.9.1", "matplotlib==3.11.2", "scipy==1.9.3")
 DEBS = ("opencv-doc", "tuxpaint-stamps-default")
 OPENCV = "usr/share/doc/opencv-doc/examples/"
+MPL = "matplotlib/mpl-data/sample_data/"
 TUX = "usr/share/tuxpaint/stamps/"
 # corpus name -> (member path inside the unpacked packages, how to store it)
 PHOTOS: dict[str, tuple[str, str]] = {
@@ -35,7 +36,7 @@ PHOTOS: dict[str, tuple[str, str]] = {
     "packshot-cement-mixer.jpg": (TUX + "household/tools/cementmixer.png", "flatten"),
     "packshot-fire-truck.png": (TUX + "vehicles/emergency/firetruck.png", "png-quantized"),
     "packshot-gift-box.png": (
-        "matplotlib/mpl-data/sample_data/Minduka_Present_Blue_Pack.png",
+        MPL + "Minduka_Present_Blue_Pack.png",
         "png",
     ),
     "scene-apple.jpg": (OPENCV + "data/apple.jpg", "jpeg"),
@@ -45,14 +46,14 @@ PHOTOS: dict[str, tuple[str, str]] = {
     "cluttered-plant.jpg": (OPENCV + "alphamat/input_images/plant.jpg", "jpeg"),
     "cluttered-fruits.jpg": (OPENCV + "data/fruits.jpg", "jpeg"),
     "scene-dahlia.jpg": ("sklearn/datasets/images/flower.jpg", "jpeg"),
-    "person-grace-hopper.jpg": ("matplotlib/mpl-data/sample_data/grace_hopper.jpg", "jpeg"),
+    "person-grace-hopper.jpg": (MPL + "grace_hopper.jpg", "jpeg"),
     "person-astronaut.jpg": ("skimage/data/astronaut.png", "jpeg"),
     "person-cameraman.png": ("skimage/data/camera.png", "png"),
     "animal-cat.jpg": ("skimage/data/chelsea.png", "jpeg"),
     "animal-raccoon.jpg": ("scipy-face", "jpeg"),
     "animal-dog.jpg": (OPENCV + "data/chicky_512.png", "jpeg"),
     "animal-butterfly.jpg": (OPENCV + "data/butterfly.jpg", "jpeg"),
-    "logo-matplotlib.png": ("matplotlib/mpl-data/sample_data/logo2.png", "png"),
+    "logo-matplotlib.png": (MPL + "logo2.png", "png"),
     "logo-scikit-image.png": ("skimage/data/logo.png", "png"),
     "logo-opencv.png": (OPENCV + "data/opencv-logo.png", "png"),
 }

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from aistudio.artifacts import Asset, CutoutQuality, Framing, JobKind, ProductProfile, ShotRender
+from aistudio.artifacts import (
+    Asset,
+    AssetKind,
+    CutoutQuality,
+    Framing,
+    JobKind,
+    ProductProfile,
+    ShotRender,
+)
 from aistudio.nodes.cutout_check import cutout_quality_check
 from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR
 from aistudio.tools.render.keyframe import keyframe_size
@@ -34,8 +42,8 @@ PHOTO = (1200, 800)  # a landscape phone photo
 FOCUS = (500, 300, 200, 240)  # the product, a little right of centre
 
 
-def _asset(kind: str = "normalized") -> Asset:
-    return Asset(key=f"{kind}.png", kind=kind, mime="image/png", sha256="0" * 64, size_bytes=1)  # type: ignore[arg-type]
+def _asset(kind: AssetKind = "normalized") -> Asset:
+    return Asset(key=f"{kind}.png", kind=kind, mime="image/png", sha256="0" * 64, size_bytes=1)
 
 
 def _quality(score: float, people: int = 0) -> CutoutQuality:
@@ -143,8 +151,9 @@ def test_close_shots_of_a_small_photo_stay_sharp_enough() -> None:
 
 def test_with_people_in_the_photo_no_crop_cuts_them() -> None:
     person = (450, 100, 120, 150)
-    for framing in ("wide", "medium", "close", "macro"):
-        placed = place_photo(PHOTO, FOCUS, PORTRAIT, framing, "card", keep_whole=(person,))  # type: ignore[arg-type]
+    framings: tuple[Framing, ...] = ("wide", "medium", "close", "macro")
+    for framing in framings:
+        placed = place_photo(PHOTO, FOCUS, PORTRAIT, framing, "card", keep_whole=(person,))
         assert _inside(person, placed.crop), framing
     # Nearly the frame's shape, but filling the frame edge to edge would crop the top off,
     # through the head: the whole photo as a card instead.
