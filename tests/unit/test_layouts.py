@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 from aistudio.artifacts import (
     Asset,
     AssetKind,
+    Brief,
     CutoutQuality,
     Framing,
     JobKind,
@@ -19,6 +20,7 @@ from aistudio.artifacts import (
 )
 from aistudio.nodes.cutout_check import cutout_quality_check
 from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR
+from aistudio.tools.planner.offline import OfflinePlanner
 from aistudio.tools.render.keyframe import keyframe_size
 from aistudio.tools.render.layouts import (
     PhotoFacts,
@@ -279,3 +281,27 @@ def test_cutout_check_sends_a_torn_or_wrong_cut_out_back_to_the_visual_agent(
     assert not check.passed and check.redo == "visual"
     assert check.violation is not None
     assert check.violation.startswith(FEEDBACK_CUTOUT_POOR) and why in check.violation
+
+
+# -- the Visual agent's reaction ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "feedback", "expected"),
+    [
+        ("promo", (), "cutout"),
+        ("promo", (f"{FEEDBACK_CUTOUT_POOR}: the cut-out scores 0.20 (needs 0.50)",), "full_photo"),
+        ("promo", ("the cut-out looks torn, use the whole photo",), "full_photo"),
+        ("ugc", (), "full_photo"),
+    ],
+)
+async def test_the_visual_agent_switches_to_the_whole_photo_when_qa_refuses_the_cut_out(
+    kind: JobKind, feedback: tuple[str, ...], expected: str
+) -> None:
+    planner = OfflinePlanner()
+    brief = Brief(kind=kind, text="AURUM Eau de Parfum, amber and vanilla. Shop now")
+    product = _product(0.9)
+    concept = await planner.concept(brief, product)
+    shots = await planner.visual(brief, product, concept, feedback)
+    assert shots.layout == expected
+    audio = await planner.audio(brief, concept, shots)
+    plan = await planner.assembly(brief, product, concept, shots, audio)
+    assert plan.layout == expected  # assembly carries the Visual agent's choice
