@@ -34,6 +34,7 @@ from aistudio.tools.render.photo_layout import (
     SAFE_FRACTION,
     PhotoPlacement,
     blurred_fill,
+    content_box,
     draw_photo_keyframe,
     place_photo,
 )
@@ -305,3 +306,25 @@ async def test_the_visual_agent_switches_to_the_whole_photo_when_qa_refuses_the_
     audio = await planner.audio(brief, concept, shots)
     plan = await planner.assembly(brief, product, concept, shots, audio)
     assert plan.layout == expected  # assembly carries the Visual agent's choice
+
+
+def test_content_box_finds_the_detail_a_torn_mask_lost() -> None:
+    """A clear glass bulb on white: faint outline, strong enough edges."""
+    image = Image.new("RGB", (450, 650), (246, 245, 242))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((90, 80, 360, 400), outline=(150, 150, 150), width=4)
+    draw.rectangle((170, 400, 280, 560), fill=(90, 90, 95))
+    x, y, w, h = content_box(image)
+    assert abs(x - 90) < 12 and abs(y - 80) < 12
+    assert abs(x + w - 360) < 12 and abs(y + h - 560) < 12
+    blank = Image.new("RGB", (300, 200), (240, 240, 240))
+    assert content_box(blank) == (0, 0, 300, 200)  # nothing to go by: the whole photo
+
+
+def test_the_phone_look_keeps_the_product_inside_what_hand_held_drift_keeps_in_view() -> None:
+    photo = (900, 1600)  # already a phone's shape
+    centred = place_photo(photo, (250, 600, 400, 400), PORTRAIT, "wide", "phone")
+    assert not centred.fill
+    edge_to_edge = (20, 600, 860, 400)  # a product across the whole width
+    placed = place_photo(photo, edge_to_edge, PORTRAIT, "wide", "phone")
+    assert placed.fill and placed.crop == (0, 0, *photo)  # shown whole, not cut by drift

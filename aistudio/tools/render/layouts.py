@@ -26,9 +26,11 @@ from aistudio.tools.render.keyframe import compose_keyframe, keyframe_size
 from aistudio.tools.render.photo_layout import (
     Box,
     PhotoStyle,
+    content_box,
     draw_photo_keyframe,
     photo_card,
     place_photo,
+    union,
 )
 
 
@@ -81,9 +83,10 @@ def draw_keyframe(
     if layout == "cutout":
         return compose_keyframe(image.convert("RGBA"), shot, frame, grade, headroom)
     size = keyframe_size(frame, headroom)
-    placement = place_photo(
-        image.size, facts.focus, size, shot.framing, facts.style, facts.keep_whole
-    )
+    focus = facts.focus
+    if facts.style == "phone":  # a phone crop must not lose what the cut-out box missed
+        focus = union(focus, content_box(image))
+    placement = place_photo(image.size, focus, size, shot.framing, facts.style, facts.keep_whole)
     drawn = draw_photo_keyframe(image.convert("RGB"), placement, size, shot.light_angle_deg)
     return Image.fromarray(apply_grade(np.asarray(drawn), grade))
 

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import cv2
+import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from aistudio.artifacts import Framing
@@ -34,11 +36,13 @@ SAFE_FRACTION = 0.74
 CARD_SCALE: dict[Framing, float] = {"wide": 0.86, "medium": 1.0, "close": 1.0, "macro": 1.0}
 CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "macro": 1.9}
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
+PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
 MAX_UPSCALE = 2.0  # keyframe pixels per photo pixel a crop may ask for
 SAME_SHAPE = 1.15  # photo and frame aspect ratios this close: fill the frame edge to edge
 FOCUS_MARGIN = 0.08  # of the product box, kept around it in any crop
 CORNER = 0.025  # card corner radius, of the keyframe's short side
 FILL_DARKEN = 0.72  # the blurred fill sits back so the card reads in front of it
+STRONG_EDGE = 40.0  # Sobel magnitude of an edge that counts as the photo's detail
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,38 @@ def _contains(crop: Box, box: Box, margin: float) -> bool:
     x0, y0, x1, y1 = _grow(box, margin)
     cx, cy, cw, ch = crop
     return cx <= x0 + 1 and cy <= y0 + 1 and cx + cw >= x1 - 1 and cy + ch >= y1 - 1
+
+
+def _in_view(crop: Box, box: Box) -> bool:
+    """`box` lies in the middle of `crop` that a hand-held camera keeps in view."""
+    x, y, w, h = crop
+    dx, dy = w * (1 - PHONE_IN_VIEW) / 2, h * (1 - PHONE_IN_VIEW) / 2
+    inner = (round(x + dx), round(y + dy), round(w - 2 * dx), round(h - 2 * dy))
+    return _contains(inner, box, 0.0)
+
+
+def union(a: Box, b: Box) -> Box:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def content_box(photo: Image.Image) -> Box:
+    """Where the photo's detail is: the box of its strong edges (1st-99th percentile).
+
+    A refused cut-out's box may hold only part of the product (GrabCut keeps a light
+    bulb's base and loses its clear glass); the edges show where the rest of it is."""
+    thumb = photo.convert("L")
+    thumb.thumbnail((256, 256), Image.Resampling.BOX)
+    grey = np.asarray(thumb, dtype=np.float32)
+    magnitude = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    ys, xs = np.nonzero(magnitude > STRONG_EDGE)
+    if xs.size < 0.005 * grey.size:
+        return _whole(photo.size)
+    scale = photo.width / thumb.width
+    x0, x1 = (float(v) * scale for v in np.percentile(xs, (1, 99)))
+    y0, y1 = (float(v) * scale for v in np.percentile(ys, (1, 99)))
+    return round(x0), round(y0), max(1, round(x1 - x0)), max(1, round(y1 - y0))
 
 
 def _crop(photo: tuple[int, int], aspect: float, zoom: float, focus: Box) -> Box:
@@ -117,12 +153,11 @@ def place_photo(
     photo_aspect = photo[0] / photo[1]
     same_shape = abs(math.log(photo_aspect / frame_aspect)) < math.log(SAME_SHAPE)
     if style == "phone":
-        zoom = 1.0 if keep_whole else PHONE_ZOOM[framing]
-        crop = _zoomed_crop(photo, frame_aspect, zoom, focus, kw)
-        if _contains(crop, focus, FOCUS_MARGIN) and all(
-            _contains(crop, box, 0.0) for box in keep_whole
-        ):
-            return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
+        keep = (focus, *keep_whole)
+        for zoom in dict.fromkeys((1.0 if keep_whole else PHONE_ZOOM[framing], 1.0)):
+            crop = _zoomed_crop(photo, frame_aspect, zoom, focus, kw)
+            if all(_in_view(crop, box) for box in keep):
+                return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
         # The product does not survive the phone's crop: the whole photo across the frame.
         return PhotoPlacement(
             _whole(photo), _centred(_fit(photo, keyframe), keyframe), fill=True, card=False
