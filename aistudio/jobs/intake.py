@@ -84,12 +84,19 @@ async def reference_bytes(request: VideoRequest, settings: Settings) -> bytes:
     raise InputError("a reference image is required: reference_image_url or reference_image_b64")
 
 
+_PHOTO_TYPES = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "WEBP": ("image/webp", "webp"),
+}
+
+
 async def store_photo(toolbox: Toolbox, data: bytes) -> Asset:
     """A quick sniff (PNG/JPEG/WEBP magic) now; full validation is ingest's, in the graph."""
-    sniff(data)
-    return await toolbox.storage.put_bytes(
-        data, kind="reference", mime="application/octet-stream", ext="bin"
-    )
+    fmt = sniff(data)
+    # Stored under its real type: the API serves it back as the job's `image_url`.
+    mime, ext = _PHOTO_TYPES[fmt]
+    return await toolbox.storage.put_bytes(data, kind="reference", mime=mime, ext=ext)
 
 
 async def check_webhook_url(url: str, settings: Settings) -> None:

@@ -63,7 +63,24 @@ def configured_providers(settings: Settings) -> list[ProviderProbe]:
                 {"apiKey": key, "Authorization": f"Bearer {key}"},
             )
         )
+    if settings.tracing_enabled and settings.langsmith_api_key is not None:
+        probes.append(
+            ProviderProbe(
+                f"tracing: LangSmith project {settings.langsmith_project}",
+                f"{settings.langsmith_endpoint.rstrip('/')}/sessions?limit=1",
+                {"x-api-key": settings.langsmith_api_key.get_secret_value()},
+            )
+        )
     return probes
+
+
+def tracing_status(settings: Settings) -> str | None:
+    """Why LangSmith tracing is off, for doctor; None when it is on (then it is probed)."""
+    if settings.tracing_enabled:
+        return None
+    if settings.langsmith_tracing:
+        return "off: LANGSMITH_TRACING is set but LANGSMITH_API_KEY is missing"
+    return "off (set LANGSMITH_TRACING=true and LANGSMITH_API_KEY to trace runs)"
 
 
 async def reach(probe: ProviderProbe, timeout_s: float = 5.0) -> str:

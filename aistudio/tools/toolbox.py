@@ -31,6 +31,7 @@ from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.factory import build_storage
+from aistudio.tools.tracing import Tracing
 from aistudio.tools.video.catalog import load_catalog
 from aistudio.tools.video.fal import FalBackend, FalEndpoints
 from aistudio.tools.video.hosted import HostedPolicy, HostedVideoProvider, ProviderBackend
@@ -57,6 +58,7 @@ class Toolbox:
     soundtrack: Soundtrack
     composer: VideoComposer
     inspector: FrameInspector
+    tracing: Tracing
 
 
 def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
@@ -197,6 +199,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
         soundtrack=Soundtrack(storage, voice, music, ffmpeg, settings.render),
         composer=VideoComposer(storage, stills, ffmpeg, settings.render),
         inspector=FrameInspector(ocr, people),
+        tracing=Tracing(settings),
     )
 
 

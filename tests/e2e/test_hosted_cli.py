@@ -17,6 +17,7 @@ from tests.conftest import sample
 from tests.e2e.test_cli_generate import CASES
 from tests.fakes.asgi import FaultPlan, serving
 from tests.fakes.fal import FakeFal, FalBehaviour
+from tests.fakes.langsmith import FakeLangSmith
 from tests.fakes.replicate import FakeReplicate
 from tests.media_assert import measure
 
@@ -303,3 +304,29 @@ async def test_doctor_reports_hosted_providers(
         code, log = await _run(doctor, env)
         assert code == 1
         assert "video: replicate" in log
+
+
+async def test_doctor_reports_langsmith_tracing(
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
+) -> None:
+    doctor = [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")]
+    code, log = await _run(doctor, _env(cli_env, COLUMNS="200", LANGSMITH_TRACING="true"))
+    assert code == 0, log
+    assert "LANGSMITH_API_KEY is missing" in log
+
+    smith = FakeLangSmith()
+    async with serving(smith):
+        env = _env(
+            cli_env,
+            COLUMNS="200",
+            LANGSMITH_TRACING="true",
+            LANGSMITH_API_KEY="lsv2_pt_doctor",
+            LANGSMITH_ENDPOINT=smith.base_url,
+            LANGSMITH_PROJECT="launch",
+        )
+        code, log = await _run(doctor, env)
+    assert code == 0, log
+    assert "tracing: LangSmith project launch" in log and "reachable (HTTP 200)" in log
+    assert smith.requests[-1].headers["x-api-key"] == "lsv2_pt_doctor"

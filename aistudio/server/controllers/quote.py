@@ -21,6 +21,7 @@ from aistudio.jobs import intake, planning
 from aistudio.jobs.requests import VideoRequest
 from aistudio.jobs.service import new_job_id
 from aistudio.server.deps import Caller, Service, SignedLinks
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.results import publish_result
 from aistudio.server.schemas import AssetInfo, QAStage
 
@@ -157,6 +158,7 @@ class QuoteController(Controller):
     @post(
         "/",
         status_code=200,
+        opt={PROBLEMS_OPT: (415,)},
         summary="Plan, storyboard and cost of a video; renders nothing",
         description="The body of the generate-*-video routes plus `kind`. Runs ingest, "
         "moderation, the planning agents and plan QA, draws the storyboard from the local "

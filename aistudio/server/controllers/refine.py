@@ -21,6 +21,7 @@ from aistudio.jobs.requests import VideoRequest
 from aistudio.jobs.service import new_job_id
 from aistudio.server.controllers.quote import provide_planning_slots
 from aistudio.server.deps import Caller, Service, SignedLinks
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.results import publish_result
 from aistudio.server.schemas import AssetInfo
 
@@ -54,6 +55,7 @@ class RefineController(Controller):
     @post(
         "/refine",
         status_code=200,
+        opt={PROBLEMS_OPT: (415,)},
         summary="Refined prompt + the product in a new scene",
         description="Fetches `image_link` (public addresses only), plans the scene like a "
         "video's first shot and draws it with the local compositor. Nothing is rendered "
