@@ -20,6 +20,9 @@ MIN_COVERAGE, MAX_COVERAGE = 0.02, 0.95
 # Border pixels further than this (Lab, 75th percentile) from their median mean the photo
 # has a scene behind the product, not a plain backdrop: colour seeds would be noise there.
 BUSY_BORDER = 18.0
+# A hole inside the product whose colour stays this close (max channel, 90th percentile)
+# to the backdrop is the backdrop seen through it, not part of the product.
+BACKDROP_HOLE = 10
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,26 @@ def _largest_parts(binary: np.ndarray) -> np.ndarray:
     return filled
 
 
+def _reopen_backdrop_holes(
+    filled: np.ndarray, kept: np.ndarray, small: np.ndarray, background: tuple[int, int, int]
+) -> np.ndarray:
+    """Holes the fill closed that are the backdrop itself, seen through the product (the
+    frame of a cement mixer, a mug's handle) are holes again; holes of any other colour
+    (a pale label, a highlight on glass) stay filled. Measured: backdrop seen through is
+    within 0-2 of the border colour, pale product within 11-29."""
+    holes = ((filled > 0) & (kept == 0)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(holes, connectivity=4)
+    if count <= 1:
+        return filled
+    distance = np.abs(small.astype(np.int16) - np.array(background, np.int16)).max(axis=2)
+    reopened = filled.copy()
+    for i in range(1, count):
+        where = labels == i
+        if np.percentile(distance[where], 90) <= BACKDROP_HOLE:
+            reopened[where] = 0
+    return reopened
+
+
 def alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
     """The file's own transparency, when it carves out a product; None to segment instead."""
     opaque = alpha > 127
@@ -176,8 +199,9 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     )
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     note = ""
+    busy = _border_spread(small, background) > BUSY_BORDER
     try:
-        if _border_spread(small, background) > BUSY_BORDER:
+        if busy:
             # A scene, not a backdrop: assume the product sits inside a centred rectangle.
             note = "busy backdrop: segmented from a centred rectangle"
             seed = np.zeros(small.shape[:2], np.uint8)
@@ -210,7 +234,10 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
         return _full(rgb.shape, background, "segmentation failed; using the whole photo")
     binary = np.where(np.isin(seed, (cv2.GC_FGD, cv2.GC_PR_FGD)), 255, 0).astype(np.uint8)
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    binary = _largest_parts(binary)
+    filled = _largest_parts(binary)
+    # On a plain backdrop, backdrop-coloured holes are seen through the product; in a scene
+    # the border colour says nothing about what a hole is.
+    binary = filled if busy else _reopen_backdrop_holes(filled, binary, small, background)
     full = cv2.resize(binary, (w, h), interpolation=cv2.INTER_LINEAR)
     # Feather by about one working-resolution pixel so upscaled stair-steps read as an edge.
     feather = max(1, round(1.5 / scale)) | 1
