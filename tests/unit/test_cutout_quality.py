@@ -228,3 +228,18 @@ def test_threshold_decides_the_verdict() -> None:
     assert 0.0 < score < 1.0
     assert score_cutout(rgb, mask, "grabcut", threshold=score).passed
     assert not score_cutout(rgb, mask, "grabcut", threshold=min(1.0, score + 0.01)).passed
+
+
+# -- GrabCut's hole filling -----------------------------------------------------------------
+def test_backdrop_seen_through_the_product_stays_a_hole_a_pale_label_does_not() -> None:
+    from aistudio.tools.vision.mask import product_mask
+
+    rgb = np.full((H, W, 3), (240, 238, 232), np.uint8)
+    cv2.circle(rgb, (150, H // 2), 100, (30, 60, 150), 28)  # a ring: backdrop in its middle
+    cv2.rectangle(rgb, (300, 80), (420, 300), (150, 40, 30), -1)  # a bottle...
+    cv2.rectangle(rgb, (320, 140), (400, 240), (252, 250, 236), -1)  # ...with a pale label
+    mask = product_mask(rgb).mask
+    assert mask[H // 2, 150] < 128  # the ring's middle is the backdrop
+    assert mask[190, 360] > 127  # the label is the product
+    quality = score_cutout(rgb, mask, "grabcut", threshold=THRESHOLD)
+    assert quality.holes >= 1 and quality.passed
