@@ -63,8 +63,8 @@ from aistudio.tools.planner.drafts import (
     TitleDraft,
     VoiceScriptDraft,
 )
-from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR, FEEDBACK_VOICE_TOO_LONG
-from aistudio.tools.planner.offline import OfflinePlanner, feedback_count
+from aistudio.tools.planner.feedback import FEEDBACK_VOICE_TOO_LONG
+from aistudio.tools.planner.offline import OfflinePlanner, cutout_refused, feedback_count
 from aistudio.tools.planner.rules import FEEDBACK_LINE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND
 from aistudio.tools.render.layouts import choose_layout
 
@@ -209,8 +209,7 @@ class LLMPlanner:
             self._fell_back("visual", exc)
             return await self.fallback.visual(brief, product, concept, feedback)
         # The layout is measured, not written: the offline rule decides it for both.
-        refused = feedback_count(feedback, FEEDBACK_CUTOUT_POOR) > 0
-        layout = choose_layout(brief.kind, product, cutout_refused=refused)
+        layout = choose_layout(brief.kind, product, cutout_refused=cutout_refused(feedback))
         return shots.model_copy(update={"layout": layout})
 
     async def audio(

@@ -91,6 +91,11 @@ def feedback_count(feedback: Sequence[str], *tokens: str) -> int:
     return sum(any(k in item.lower() for k in keys) for item in feedback)
 
 
+def cutout_refused(feedback: Sequence[str]) -> bool:
+    """QA refused the plan's cut-out (torn, a person cut, UGC): show the whole photo."""
+    return feedback_count(feedback, FEEDBACK_CUTOUT_POOR) > 0
+
+
 def _rounds(counts: dict[str, int], aspects: int) -> dict[str, int]:
     """How many QA rounds reported each subject, from how often it was reported.
 
@@ -267,8 +272,7 @@ class OfflinePlanner:
                 )
             )
         # A cut-out QA refused is not offered again: the film shows the whole photo.
-        refused = feedback_count(feedback, FEEDBACK_CUTOUT_POOR) > 0
-        layout = choose_layout(brief.kind, product, cutout_refused=refused)
+        layout = choose_layout(brief.kind, product, cutout_refused=cutout_refused(feedback))
         return ShotList(shots=tuple(shots), layout=layout)
 
     async def audio(
