@@ -125,15 +125,34 @@ def _default_video_models() -> dict[str, dict[str, tuple[str, ...]]]:
     }
 
 
+def _default_image_models() -> dict[str, tuple[str, ...]]:
+    return {
+        "fal": ("flux-kontext-pro", "seedream-5-lite-edit", "nano-banana-2-edit"),
+        "replicate": ("replicate-flux-kontext-pro", "replicate-nano-banana-pro"),
+    }
+
+
+def _default_cutout_models() -> dict[str, tuple[str, ...]]:
+    return {"fal": ("birefnet-v2",), "replicate": ("replicate-background-remover",)}
+
+
 class ProviderSettings(BaseModel):
     """Hosted providers. Keys come from FAL_KEY / REPLICATE_API_TOKEN (see Settings)."""
 
     video: VideoProviderName | None = None  # None: SERVICE_TYPE, else the local renderer
+    # Scenes (refine, and each hosted shot's first frame) and cut-outs: None = SERVICE_TYPE,
+    # else local (the local compositor's scene, the local segmenter's cut-out).
+    image: VideoProviderName | None = None
     # Model failover order per provider and job kind: catalog ids (aistudio/tools/video/
     # catalog.json, plus `catalog_path`). The first model that can make a shot gets it.
     video_models: dict[str, dict[str, tuple[str, ...]]] = Field(
         default_factory=_default_video_models
     )
+    # Image-edit models per provider, in failover order (catalog ids, kind "image"): the
+    # scene a hosted shot starts from and the refine picture.
+    image_models: dict[str, tuple[str, ...]] = Field(default_factory=_default_image_models)
+    # Background-removal models per provider (catalog ids, kind "cutout").
+    cutout_models: dict[str, tuple[str, ...]] = Field(default_factory=_default_cutout_models)
     catalog_path: Path | None = None
     fal_queue_url: str | None = None  # e.g. a gateway; None = fal's own hosts
     fal_rest_url: str | None = None
@@ -305,6 +324,17 @@ class Settings(BaseSettings):
     def video_provider(self) -> VideoProviderName:
         if self.providers.video is not None:
             return self.providers.video
+        return self._service_type_provider()
+
+    @property
+    def image_provider(self) -> VideoProviderName:
+        """Who makes scenes and cut-outs: AISTUDIO_PROVIDERS__IMAGE, else SERVICE_TYPE (the
+        original switch picks one provider for everything), else local."""
+        if self.providers.image is not None:
+            return self.providers.image
+        return self._service_type_provider()
+
+    def _service_type_provider(self) -> VideoProviderName:
         if self.service_type:
             return SERVICE_TYPES[self.service_type.strip().lower()]
         return "local"

@@ -21,6 +21,7 @@ from aistudio.jobs.requests import VideoRequest
 from aistudio.settings import Settings
 from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
 from aistudio.tools.toolbox import Toolbox
+from aistudio.tools.video.catalog import check_model_choice
 from aistudio.tools.vision.ingest import sniff
 
 _DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
@@ -41,11 +42,26 @@ def build_brief(kind: JobKind, request: VideoRequest, settings: Settings) -> Bri
             vibe=request.vibe,
             max_cost_usd=request.max_cost_usd,
             approve_plan=request.approve_plan,
+            video_model=request.video_model,
+            image_model=request.image_model,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise InputError(f"invalid {field}: {first['msg']}") from None
+
+
+def check_models(toolbox: Toolbox, brief: Brief) -> None:
+    """The request's own video / image model, checked against the catalog and the
+    configured providers before a job exists (InputError: a 422 problem)."""
+    settings = toolbox.settings
+    check_model_choice(
+        toolbox.catalog,
+        video_model=brief.video_model,
+        image_model=brief.image_model,
+        video_provider=settings.video_provider,
+        image_provider=settings.image_provider,
+    )
 
 
 def decode_b64(value: str, max_bytes: int) -> bytes:

@@ -48,6 +48,18 @@ class VideoRequest(BaseModel):
         le=1_000_000,
         description="Fail the job before any paid render would take it past this many USD.",
     )
+    video_model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A catalog id of the server's video provider (e.g. `kling-3.0-pro`); "
+        "default: the configured failover list. Unknown or unusable ids are a 422.",
+    )
+    image_model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A catalog id of the server's image provider (e.g. `flux-kontext-pro`) "
+        "for the scenes hosted shots start from; default: the configured list.",
+    )
 
     @field_validator(
         "reference_image_url",
@@ -55,6 +67,8 @@ class VideoRequest(BaseModel):
         "user_id",
         "vibe",
         "webhook_url",
+        "video_model",
+        "image_model",
         mode="before",
     )
     @classmethod

@@ -50,6 +50,7 @@ from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
 from aistudio.server.results import ResultFilesController
 from aistudio.server.webhooks import deliver_webhook
+from aistudio.server.webui import WebStudioController
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox
 
@@ -146,7 +147,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
     )
     app = Litestar(
-        route_handlers=[api, files, HealthController],
+        route_handlers=[api, files, HealthController, WebStudioController],
         lifespan=[lifespan],
         dependencies={
             "service": Provide(provide_service, sync_to_thread=False),

@@ -26,24 +26,27 @@ def configured_providers(settings: Settings) -> list[ProviderProbe]:
     """The hosted providers these settings would use (none on the embedded default)."""
     probes: list[ProviderProbe] = []
     p = settings.providers
-    if settings.video_provider == "fal" and settings.fal_key is not None:
-        base = (p.fal_queue_url or FAL_QUEUE).rstrip("/")
-        key = settings.fal_key.get_secret_value()
-        probes.append(
-            ProviderProbe(
-                "video: fal",
-                f"{base}/fal-ai/wan/requests/doctor/status",
-                {"Authorization": f"Key {key}"},
+    for use, provider in (("video", settings.video_provider), ("image", settings.image_provider)):
+        if provider == "fal" and settings.fal_key is not None:
+            base = (p.fal_queue_url or FAL_QUEUE).rstrip("/")
+            key = settings.fal_key.get_secret_value()
+            probes.append(
+                ProviderProbe(
+                    f"{use}: fal",
+                    f"{base}/fal-ai/wan/requests/doctor/status",
+                    {"Authorization": f"Key {key}"},
+                )
             )
-        )
-    if settings.video_provider == "replicate" and settings.replicate_api_token is not None:
-        base = (p.replicate_base_url or REPLICATE_API).rstrip("/")
-        token = settings.replicate_api_token.get_secret_value()
-        probes.append(
-            ProviderProbe(
-                "video: replicate", f"{base}/v1/account", {"Authorization": f"Bearer {token}"}
+        if provider == "replicate" and settings.replicate_api_token is not None:
+            base = (p.replicate_base_url or REPLICATE_API).rstrip("/")
+            token = settings.replicate_api_token.get_secret_value()
+            probes.append(
+                ProviderProbe(
+                    f"{use}: replicate",
+                    f"{base}/v1/account",
+                    {"Authorization": f"Bearer {token}"},
+                )
             )
-        )
     if settings.openai_api_key is not None or settings.llm.base_url:
         base = (settings.llm.base_url or OPENAI_API).rstrip("/")
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""

@@ -20,11 +20,18 @@ from PIL import Image
 from aistudio.artifacts import Asset
 from aistudio.errors import ProviderError
 from aistudio.settings import MediaLimits
+from aistudio.tools.image.background import HostedBackgroundRemover
 from aistudio.tools.storage.local import LocalStorage
+from aistudio.tools.video.catalog import load_catalog
+from aistudio.tools.video.fal import FalBackend, FalEndpoints
+from aistudio.tools.video.router import HostedRouter
 from aistudio.tools.vision.cutout import CutoutChooser
 from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.ingest import LocalIngestor, decode
 from aistudio.tools.vision.ocr import TextReader
+from tests.fakes.asgi import serving
+from tests.fakes.fal import FakeFal
+from tests.integration.test_hosted_video import FAST
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "photos"
 THRESHOLD = 0.5
@@ -202,3 +209,30 @@ async def test_ingest_records_the_score_and_shows_no_torn_cut_out(
         assert np.asarray(cutout.getchannel("A")).min() == 255
     assert any(n.startswith("cut-out (grabcut) scores") for n in profile.notes), profile.notes
     assert any(n == "people in the photo: 1" for n in profile.notes), profile.notes
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "layout"),
+    [
+        ("packshot-strawberry.jpg", "remover", "cutout"),  # the model's cut passes the score
+        ("scene-coffee.jpg", "grabcut", "full_photo"),  # its cut of a scene does not
+    ],
+)
+async def test_ingest_scores_the_hosted_cut_out_like_any_other(
+    name: str, method: str, layout: str, tmp_path: Path, people: PeopleDetector
+) -> None:
+    """The real fal client and remover against the loopback fal fake (BiRefNet's route)."""
+    storage = LocalStorage(tmp_path)
+    fake = FakeFal()
+    async with serving(fake):
+        backend = FalBackend("key-id:key-secret", endpoints=FalEndpoints(*[fake.base_url] * 3))
+        router = HostedRouter(backend, load_catalog(), storage, policy=FAST)
+        remover = HostedBackgroundRemover(router, ("birefnet-v2",))
+        ingestor = LocalIngestor(
+            storage, MediaLimits(), TextReader(), people=people, remover=remover
+        )
+        profile = await ingestor.ingest((CORPUS / name).read_bytes())
+    assert [r.path for r in fake.submissions("cutout")] == ["/fal-ai/birefnet/v2"]
+    assert profile.mask_method == method and profile.layout == layout, profile.notes
+    if method == "grabcut":
+        assert any(n.startswith("hosted cut-out scored") for n in profile.notes)

@@ -174,6 +174,7 @@ class QuoteController(Controller):
     ) -> QuoteResponse:
         settings, tools = service.settings, service.toolbox
         brief = intake.build_brief(data.kind, data, settings)
+        intake.check_models(tools, brief)
         photo = await intake.store_photo(tools, await intake.reference_bytes(data, settings))
         quote_id = new_job_id("quote")
         async with planning_slots:
@@ -191,5 +192,5 @@ class QuoteController(Controller):
             storyboard=await publish_result(
                 tools.storage, links, quote_id, "storyboard.png", board
             ),
-            cost=_cost(planning.cost_lines(tools, job.plan), budget),
+            cost=_cost(planning.cost_lines(tools, job.plan, brief.models), budget),
         )
