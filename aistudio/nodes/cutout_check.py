@@ -10,10 +10,11 @@ A plan on the full photo passes: it shows no cut-out at all.
 
 from __future__ import annotations
 
-from aistudio.artifacts import CutoutQuality, JobKind, Layout, QACheck
-from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR
+from typing import Final
 
-CHECK_NAME = "cutout_quality"
+from aistudio.artifacts import CutoutQuality, JobKind, Layout, QACheck
+
+CHECK_NAME: Final = "cutout_quality"
 
 
 def _problem(quality: CutoutQuality, kind: JobKind, threshold: float) -> str | None:
@@ -32,17 +33,28 @@ def cutout_quality_check(
 ) -> QACheck:
     """`quality` None: a product ingested before the score existed (nothing to judge)."""
     if quality is None:
-        return QACheck(name=CHECK_NAME, score=1.0, passed=True, measured="not measured")
+        return QACheck(
+            name=CHECK_NAME, check=CHECK_NAME, score=1.0, passed=True, measured="not measured"
+        )
     measured = f"cut-out {quality.score:.2f} by {quality.method}, layout {layout}"
     problem = _problem(quality, kind, threshold) if layout == "cutout" else None
     if problem is None:
         score = 1.0 if layout == "full_photo" else quality.score
-        return QACheck(name=CHECK_NAME, score=score, passed=True, measured=measured)
+        return QACheck(
+            name=CHECK_NAME,
+            check=CHECK_NAME,
+            score=score,
+            passed=True,
+            measured=measured,
+            value=quality.score,
+        )
     return QACheck(
         name=CHECK_NAME,
+        check=CHECK_NAME,
         score=min(quality.score, 1.0),
         passed=False,
         measured=measured,
-        violation=f"{FEEDBACK_CUTOUT_POOR}: {problem}; use the whole photo",
+        violation=f"{problem}; use the whole photo",
         redo="visual",
+        value=quality.score,
     )

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aistudio.artifacts import Brief, Concept, ProductProfile, ShotList
+from aistudio.artifacts import Brief, Concept, ProductProfile, ShotList, Violation
 from aistudio.jobs.runner import JobResult, JobRunner, Journal
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox, build_toolbox
@@ -56,7 +56,11 @@ class InsistsOnTheCutout:
         return getattr(self.inner, name)
 
     async def visual(
-        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        feedback: Sequence[Violation] = (),
     ) -> ShotList:
         self.visual_calls += 1
         shots: ShotList = await self.inner.visual(brief, product, concept, feedback)

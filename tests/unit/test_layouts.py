@@ -16,10 +16,12 @@ from aistudio.artifacts import (
     Framing,
     JobKind,
     ProductProfile,
+    QACheck,
+    QAReport,
     ShotRender,
+    Violation,
 )
 from aistudio.nodes.cutout_check import cutout_quality_check
-from aistudio.tools.planner.feedback import FEEDBACK_CUTOUT_POOR
 from aistudio.tools.planner.offline import OfflinePlanner
 from aistudio.tools.render.keyframe import keyframe_size
 from aistudio.tools.render.layouts import (
@@ -281,21 +283,37 @@ def test_cutout_check_sends_a_torn_or_wrong_cut_out_back_to_the_visual_agent(
     check = cutout_quality_check(quality, "cutout", kind, 0.5)
     assert not check.passed and check.redo == "visual"
     assert check.violation is not None
-    assert check.violation.startswith(FEEDBACK_CUTOUT_POOR) and why in check.violation
+    assert check.check == "cutout_quality" and why in check.violation
+    assert check.value == quality.score
 
 
 # -- the Visual agent's reaction ------------------------------------------------------------
+def _refused() -> QACheck:
+    return cutout_quality_check(_quality(0.2), "cutout", "promo", 0.5)
+
+
 @pytest.mark.parametrize(
     ("kind", "feedback", "expected"),
     [
         ("promo", (), "cutout"),
-        ("promo", (f"{FEEDBACK_CUTOUT_POOR}: the cut-out scores 0.20 (needs 0.50)",), "full_photo"),
-        ("promo", ("the cut-out looks torn, use the whole photo",), "full_photo"),
+        (
+            "promo",
+            (Violation(check="cutout_quality", stage="plan", detail="scores 0.20 (needs 0.50)"),),
+            "full_photo",
+        ),
+        # in words (a person's note, an LLM judge): the phrase names the check
+        (
+            "promo",
+            (Violation(check="note", detail="torn cut-out, use the whole photo"),),
+            "full_photo",
+        ),
+        # the typed check sent back from a real plan-QA report
+        ("promo", QAReport(stage="plan", checks=(_refused(),)).feedback, "full_photo"),
         ("ugc", (), "full_photo"),
     ],
 )
 async def test_the_visual_agent_switches_to_the_whole_photo_when_qa_refuses_the_cut_out(
-    kind: JobKind, feedback: tuple[str, ...], expected: str
+    kind: JobKind, feedback: tuple[Violation, ...], expected: str
 ) -> None:
     planner = OfflinePlanner()
     brief = Brief(kind=kind, text="AURUM Eau de Parfum, amber and vanilla. Shop now")

@@ -141,13 +141,16 @@ class LocalStorage:
             _atomic_write, self._memo_path(memo_key), asset.model_dump_json().encode()
         )
 
+    def _new_scratch(self) -> Path:
+        tmp = self.root / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=tmp))
+
     @asynccontextmanager
     async def scratch(self) -> AsyncIterator[Path]:
         """A private temporary folder on the same filesystem (so moves into the store are
         renames), removed with whatever is left in it when the block ends."""
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(dir=tmp))
+        folder = await asyncio.to_thread(self._new_scratch)
         try:
             yield folder
         finally:
