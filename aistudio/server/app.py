@@ -130,7 +130,6 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             VideoController,
             JobsController,
             QuoteController,
-            ResultFilesController,
             RemixController,
             RefineController,
             ApprovalController,
@@ -140,7 +139,8 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
     )
     # No API key on these: signed links carry their own proof, providers their signature.
     files = Router(
-        path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
+        path=API_PREFIX,
+        route_handlers=[AssetFilesController, ResultFilesController, ProviderWebhookController],
     )
     return Litestar(
         route_handlers=[api, files, HealthController],
