@@ -82,6 +82,20 @@ class Brief(Frozen):
     max_cost_usd: float | None = Field(default=None, ge=0)  # None: the settings' default
     # Pause before the first (paid) render until someone approves the plan.
     approve_plan: bool = False
+    # Catalog ids the request chose (None: the settings' failover lists decide).
+    video_model: str | None = None
+    image_model: str | None = None
+
+    @property
+    def models(self) -> ModelChoice:
+        return ModelChoice(video=self.video_model, image=self.image_model)
+
+
+class ModelChoice(Frozen):
+    """Hosted models a job asked for by catalog id; None = the configured failover list."""
+
+    video: str | None = None
+    image: str | None = None
 
 
 class ProductAnalysis(Frozen):
@@ -267,6 +281,28 @@ class ProviderJob(Frozen):
     cost_usd: float = 0.0
     error: str | None = None
     notes: tuple[str, ...] = ()  # e.g. why earlier models in the failover list were skipped
+    # Last and optional, so checkpoints written before they existed still load.
+    kind: Literal["video", "image", "cutout"] = "video"  # what the model makes
+    first_frame: FirstFrame | None = None  # a hosted shot: where its first frame came from
+
+    @property
+    def paid(self) -> tuple[ProviderJob, ...]:
+        """This request and the scene requests made for its first frame: what it cost."""
+        scenes = self.first_frame.scenes if self.first_frame else ()
+        return (*scenes, self)
+
+
+class FirstFrame(Frozen):
+    """Where a hosted shot's first frame came from: a scene an image model made from the
+    photo and the shot's prompt (it passed product fidelity before any video model was
+    paid), or the local compositor's keyframe (no image model, or both scenes lost the
+    product, or the image provider failed)."""
+
+    source: Literal["scene", "keyframe"]
+    scenes: tuple[ProviderJob, ...] = ()  # the image-model requests made, in order (paid)
+    fidelity_inliers: tuple[int, ...] = ()  # each scene's product-fidelity inliers, same order
+    min_inliers: int = 0  # the pass mark they were held to
+    reason: str = ""  # why the keyframe was used
 
 
 class ModerationVerdict(Frozen):

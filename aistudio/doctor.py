@@ -16,7 +16,7 @@ from rich.table import Table
 
 from aistudio.errors import AppError
 from aistudio.settings import Settings
-from aistudio.tools.reachability import configured_providers, reach
+from aistudio.tools.reachability import configured_providers, reach, tracing_status
 from aistudio.tools.toolbox import Toolbox, build_toolbox
 
 Probe = Callable[[], Awaitable[str]]
@@ -49,6 +49,8 @@ async def run_doctor(settings: Settings, console: Console) -> bool:
         table.add_row(name, f"[{'red' if refused else 'green'}]{result}")
     if not providers:
         table.add_row("hosted providers", "none configured: everything runs locally")
+    if (why_untraced := tracing_status(settings)) is not None:
+        table.add_row("tracing: LangSmith", why_untraced)
     console.print(table)
     return ok
 

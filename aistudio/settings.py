@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -132,15 +132,34 @@ def _default_video_models() -> dict[str, dict[str, tuple[str, ...]]]:
     }
 
 
+def _default_image_models() -> dict[str, tuple[str, ...]]:
+    return {
+        "fal": ("flux-kontext-pro", "seedream-5-lite-edit", "nano-banana-2-edit"),
+        "replicate": ("replicate-flux-kontext-pro", "replicate-nano-banana-pro"),
+    }
+
+
+def _default_cutout_models() -> dict[str, tuple[str, ...]]:
+    return {"fal": ("birefnet-v2",), "replicate": ("replicate-background-remover",)}
+
+
 class ProviderSettings(BaseModel):
     """Hosted providers. Keys come from FAL_KEY / REPLICATE_API_TOKEN (see Settings)."""
 
     video: VideoProviderName | None = None  # None: SERVICE_TYPE, else the local renderer
+    # Scenes (refine, and each hosted shot's first frame) and cut-outs: None = SERVICE_TYPE,
+    # else local (the local compositor's scene, the local segmenter's cut-out).
+    image: VideoProviderName | None = None
     # Model failover order per provider and job kind: catalog ids (aistudio/tools/video/
     # catalog.json, plus `catalog_path`). The first model that can make a shot gets it.
     video_models: dict[str, dict[str, tuple[str, ...]]] = Field(
         default_factory=_default_video_models
     )
+    # Image-edit models per provider, in failover order (catalog ids, kind "image"): the
+    # scene a hosted shot starts from and the refine picture.
+    image_models: dict[str, tuple[str, ...]] = Field(default_factory=_default_image_models)
+    # Background-removal models per provider (catalog ids, kind "cutout").
+    cutout_models: dict[str, tuple[str, ...]] = Field(default_factory=_default_cutout_models)
     catalog_path: Path | None = None
     fal_queue_url: str | None = None  # e.g. a gateway; None = fal's own hosts
     fal_rest_url: str | None = None
@@ -230,6 +249,52 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("AISTUDIO_SUPABASE_KEY", "SUPABASE_KEY")
     )
     storage_backend: Literal["local", "supabase"] = "local"
+    # LangSmith tracing, by its standard variables (off unless LANGSMITH_TRACING=true).
+    langsmith_tracing: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_TRACING", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"
+        ),
+    )
+    langsmith_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_API_KEY", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"
+        ),
+    )
+    langsmith_endpoint: str = Field(
+        default="https://api.smith.langchain.com",
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_ENDPOINT", "LANGSMITH_ENDPOINT", "LANGCHAIN_ENDPOINT"
+        ),
+    )
+    langsmith_project: str = Field(
+        default="aistudio",
+        validation_alias=AliasChoices(
+            "AISTUDIO_LANGSMITH_PROJECT", "LANGSMITH_PROJECT", "LANGCHAIN_PROJECT"
+        ),
+    )
+    # The original AI Studio's environment names, accepted as aliases of the nested
+    # settings above (the nested AISTUDIO_ names win when both are given).
+    supabase_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_URL"),
+        description="Alias of AISTUDIO_SUPABASE__URL.",
+    )
+    poll_interval_sec: float | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("POLL_INTERVAL_SEC"),
+        description="The original's fixed poll interval: caps the provider poll backoff "
+        "(AISTUDIO_PROVIDERS__POLL_MAX_S).",
+    )
+    poll_max_min: float | None = Field(
+        default=None,
+        gt=0,
+        validation_alias=AliasChoices("POLL_MAX_MIN"),
+        description="The original's polling limit in minutes: the per-shot deadline "
+        "(AISTUDIO_PROVIDERS__SHOT_DEADLINE_S).",
+    )
 
     @field_validator("service_type")
     @classmethod
@@ -240,10 +305,43 @@ class Settings(BaseSettings):
             )
         return value
 
+    @model_validator(mode="after")
+    def _apply_original_names(self) -> Settings:
+        """Fold the original environment names into the nested settings they alias, unless
+        the nested setting was given explicitly."""
+        if self.supabase_url and "url" not in self.supabase.model_fields_set:
+            self.supabase = self.supabase.model_copy(update={"url": self.supabase_url})
+        providers = self.providers
+        update: dict[str, float] = {}
+        if self.poll_interval_sec and "poll_max_s" not in providers.model_fields_set:
+            update["poll_max_s"] = self.poll_interval_sec
+            update["poll_initial_s"] = min(providers.poll_initial_s, self.poll_interval_sec)
+        if self.poll_max_min and "shot_deadline_s" not in providers.model_fields_set:
+            update["shot_deadline_s"] = self.poll_max_min * 60
+        if update:
+            self.providers = providers.model_copy(update=update)
+        return self
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """LangSmith tracing needs the switch and a key (a key alone traces nothing)."""
+        return self.langsmith_tracing and self.langsmith_api_key is not None
+
     @property
     def video_provider(self) -> VideoProviderName:
         if self.providers.video is not None:
             return self.providers.video
+        return self._service_type_provider()
+
+    @property
+    def image_provider(self) -> VideoProviderName:
+        """Who makes scenes and cut-outs: AISTUDIO_PROVIDERS__IMAGE, else SERVICE_TYPE (the
+        original switch picks one provider for everything), else local."""
+        if self.providers.image is not None:
+            return self.providers.image
+        return self._service_type_provider()
+
+    def _service_type_provider(self) -> VideoProviderName:
         if self.service_type:
             return SERVICE_TYPES[self.service_type.strip().lower()]
         return "local"

@@ -19,7 +19,17 @@ def ffmpeg_exe() -> str:
 
 
 # A developer's provider keys would switch the toolbox to real, paid providers.
-PROVIDER_ENV = ("OPENAI_", "FAL_", "REPLICATE_", "SUPABASE_", "SERVICE_TYPE", "AISTUDIO_")
+PROVIDER_ENV = (
+    "OPENAI_",
+    "FAL_",
+    "REPLICATE_",
+    "SUPABASE_",
+    "SERVICE_TYPE",
+    "AISTUDIO_",
+    "LANGSMITH_",
+    "LANGCHAIN_",
+    "POLL_",
+)
 
 
 @pytest.fixture(autouse=True)

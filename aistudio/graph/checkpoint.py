@@ -39,7 +39,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel
 
-from aistudio import artifacts
+from aistudio import artifacts, brief_draft
 from aistudio.settings import Settings
 
 T = TypeVar("T")
@@ -53,8 +53,9 @@ def artifact_serializer() -> JsonPlusSerializer:
     """
     types = [
         obj
-        for _, obj in inspect.getmembers(artifacts, inspect.isclass)
-        if issubclass(obj, BaseModel) and obj.__module__ == artifacts.__name__
+        for module in (artifacts, brief_draft)
+        for _, obj in inspect.getmembers(module, inspect.isclass)
+        if issubclass(obj, BaseModel) and obj.__module__ == module.__name__
     ]
     return JsonPlusSerializer(allowed_msgpack_modules=types)
 

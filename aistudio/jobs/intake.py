@@ -21,6 +21,7 @@ from aistudio.jobs.requests import VideoRequest
 from aistudio.settings import Settings
 from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
 from aistudio.tools.toolbox import Toolbox
+from aistudio.tools.video.catalog import check_model_choice
 from aistudio.tools.vision.ingest import check_image
 
 _DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
@@ -41,11 +42,26 @@ def build_brief(kind: JobKind, request: VideoRequest, settings: Settings) -> Bri
             vibe=request.vibe,
             max_cost_usd=request.max_cost_usd,
             approve_plan=request.approve_plan,
+            video_model=request.video_model,
+            image_model=request.image_model,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise InputError(f"invalid {field}: {first['msg']}") from None
+
+
+def check_models(toolbox: Toolbox, brief: Brief) -> None:
+    """The request's own video / image model, checked against the catalog and the
+    configured providers before a job exists (InputError: a 422 problem)."""
+    settings = toolbox.settings
+    check_model_choice(
+        toolbox.catalog,
+        video_model=brief.video_model,
+        image_model=brief.image_model,
+        video_provider=settings.video_provider,
+        image_provider=settings.image_provider,
+    )
 
 
 def decode_b64(value: str, max_bytes: int) -> bytes:
@@ -87,14 +103,21 @@ async def reference_bytes(
     raise InputError("a reference image is required: reference_image_url or reference_image_b64")
 
 
+_PHOTO_TYPES = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "WEBP": ("image/webp", "webp"),
+}
+
+
 async def store_photo(toolbox: Toolbox, data: bytes) -> Asset:
     """Store the photo once it has proved to be a whole PNG/JPEG/WEBP of an allowed size
     (413 for a bomb, 422 for a truncated or corrupt file, 415 for another type): a bad
     upload is refused before it is accepted, not failed later in ingest."""
-    await asyncio.to_thread(check_image, data, toolbox.settings.limits)
-    return await toolbox.storage.put_bytes(
-        data, kind="reference", mime="application/octet-stream", ext="bin"
-    )
+    fmt, _, _ = await asyncio.to_thread(check_image, data, toolbox.settings.limits)
+    # Stored under its real type: the API serves it back as the job's `image_url`.
+    mime, ext = _PHOTO_TYPES[fmt]
+    return await toolbox.storage.put_bytes(data, kind="reference", mime=mime, ext=ext)
 
 
 async def check_webhook_url(url: str, settings: Settings) -> None:

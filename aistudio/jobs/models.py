@@ -8,7 +8,7 @@ progress and outcome as events arrive.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -42,6 +42,7 @@ class JobRow(Base):
         UniqueConstraint("tenant", "idempotency_key", name="uq_jobs_tenant_idempotency_key"),
         Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
         Index("ix_jobs_status", "status"),
+        Index("ix_jobs_thread", "thread_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -74,6 +75,8 @@ class JobRow(Base):
     # The server running the job and until when it holds it (see aistudio.jobs.lease).
     owner: Mapped[str | None] = mapped_column(String(100), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The conversation (Agent Protocol thread) that rendered this job, if any.
+    thread_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class ApiKeyRow(Base):
@@ -84,3 +87,24 @@ class ApiKeyRow(Base):
     hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+ThreadStatus = Literal["idle", "busy", "interrupted", "error"]
+
+
+class ThreadRow(Base):
+    """A conversation (an Agent Protocol thread) of one tenant. Its messages and brief live
+    in the LangGraph checkpoint (thread id = this id); the row is its owner and face."""
+
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_tenant_updated", "tenant", "updated_at"),)
+
+    thread_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    graph_id: Mapped[str] = mapped_column(String(32))
+    # "metadata" is reserved on declarative classes: the attribute is `meta`.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    status: Mapped[str] = mapped_column(String(16), default="idle")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ from aistudio.artifacts import (
     AudioPlan,
     Brief,
     Concept,
+    ModelChoice,
     ProductProfile,
     QAReport,
     RenderPlan,
@@ -38,6 +39,8 @@ from aistudio.nodes.agents import assembly, audio, concept, visual
 from aistudio.nodes.ingest import ingest
 from aistudio.nodes.moderation import moderate_input
 from aistudio.nodes.qa import qa_plan
+from aistudio.nodes.render import check_budget
+from aistudio.tools.image.scenes import Scene
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
@@ -146,20 +149,43 @@ def _crop_to_frame(data: bytes, frame: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-async def scene_still(toolbox: Toolbox, job: PlannedJob) -> Asset:
-    """The product in the plan's first scene: that shot's keyframe, framed as a picture."""
+@dataclass(frozen=True)
+class SceneStill:
+    picture: Asset  # PNG at the frame's size
+    scene: Scene  # where it came from: an image model's scene, or the local keyframe
+
+
+async def scene_still(toolbox: Toolbox, job: PlannedJob, label: str) -> SceneStill:
+    """The product in the plan's first scene, framed as a picture: made by the image model
+    from the photo and the first shot's prompt when one is configured (and it kept the
+    product; remade once, else the local keyframe), by the local compositor otherwise.
+    The scenes' price is checked against the budget before anything is paid."""
     aspect = job.plan.aspect_ratios[0]
-    frame = await keyframes(toolbox).keyframe(job.plan.shots[0], job.plan, job.product, aspect)
+    budget = job.brief.max_cost_usd
+    if budget is None:
+        budget = toolbox.settings.providers.max_cost_usd_per_job
+    quote = toolbox.scenes.estimate(aspect, job.brief.image_model)
+    if quote is not None:
+        check_budget([(0, *quote)], budget, 0.0)
+    scene = await toolbox.scenes.make(
+        label, job.plan.shots[0], job.plan, job.product, aspect, job.brief.image_model
+    )
     data = await asyncio.to_thread(
-        _crop_to_frame, await toolbox.storage.read_bytes(frame), ASPECT_SIZES[aspect]
+        _crop_to_frame, await toolbox.storage.read_bytes(scene.asset), ASPECT_SIZES[aspect]
     )
     width, height = ASPECT_SIZES[aspect]
-    return await toolbox.storage.put_bytes(
+    picture = await toolbox.storage.put_bytes(
         data, kind="keyframe", mime="image/png", ext="png", width=width, height=height
     )
+    return SceneStill(picture, scene)
 
 
-def cost_lines(toolbox: Toolbox, plan: RenderPlan) -> list[CostLine]:
-    """What each shot would cost on the configured provider (the quote render_submit's
-    budget check makes)."""
-    return [CostLine(shot.shot_index, *toolbox.video.estimate(shot, plan)) for shot in plan.shots]
+def cost_lines(
+    toolbox: Toolbox, plan: RenderPlan, models: ModelChoice | None = None
+) -> list[CostLine]:
+    """What each shot would cost on the configured provider, the scenes of its first frame
+    included (the quote render_submit's budget check makes)."""
+    return [
+        CostLine(shot.shot_index, *toolbox.video.estimate(shot, plan, models))
+        for shot in plan.shots
+    ]

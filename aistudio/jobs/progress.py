@@ -108,5 +108,6 @@ def outcome(values: dict[str, Any]) -> dict[str, Any]:
         "video_prompt": prompt or getattr(concept, "logline", None),
         "qa": qa_summary(values),
         "assets": asset_records(values.get("published") or {}),
-        "cost_usd": round(sum(getattr(job, "cost_usd", 0.0) for job in jobs), 4),
+        # each shot's clip and the scenes made for its first frame
+        "cost_usd": round(sum(r.cost_usd for job in jobs for r in job.paid), 4),
     }

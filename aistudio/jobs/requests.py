@@ -35,20 +35,11 @@ VisibleText = Annotated[str, AfterValidator(_visible_text)]
 
 
 class RequestBody(BaseModel):
-    """Base of every JSON body the API accepts: unknown fields are ignored (older clients
-    send extras the original API tolerated), strings are stripped, and no string may hold
-    a NUL character (PostgreSQL cannot store one; SQLite would, so both stores agree on a
-    422)."""
+    """Base of the API's request bodies: unknown fields are ignored (older clients send
+    extras the original API tolerated) and strings are stripped. (NUL characters never get
+    this far: the server refuses them in any JSON body, see aistudio.server.hardening.)"""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        items = value if isinstance(value, list | tuple) else (value,)
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise ValueError("may not contain NUL characters (\\u0000)")
-        return value
 
 
 class VideoRequest(RequestBody):
@@ -82,6 +73,18 @@ class VideoRequest(RequestBody):
         le=1_000_000,
         description="Fail the job before any paid render would take it past this many USD.",
     )
+    video_model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A catalog id of the server's video provider (e.g. `kling-3.0-pro`); "
+        "default: the configured failover list. Unknown or unusable ids are a 422.",
+    )
+    image_model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A catalog id of the server's image provider (e.g. `flux-kontext-pro`) "
+        "for the scenes hosted shots start from; default: the configured list.",
+    )
 
     @field_validator(
         "reference_image_url",
@@ -89,6 +92,8 @@ class VideoRequest(RequestBody):
         "user_id",
         "vibe",
         "webhook_url",
+        "video_model",
+        "image_model",
         mode="before",
     )
     @classmethod

@@ -200,6 +200,7 @@ class JobService:
             if existing is not None:
                 return existing, False
         brief = intake.build_brief(kind, request, self.settings)
+        intake.check_models(self.toolbox, brief)
         if request.webhook_url:
             await intake.check_webhook_url(request.webhook_url, self.settings)
         photo = await intake.store_photo(

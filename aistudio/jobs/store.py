@@ -261,6 +261,19 @@ class JobStore:
         rows = rows[:limit]
         return Page(rows, _encode_cursor(rows[-1]) if more and rows else None)
 
+    async def thread_jobs(
+        self, tenant: str, thread_id: str, *, limit: int = 50
+    ) -> Sequence[JobRow]:
+        """The jobs a conversation rendered, newest first."""
+        query = (
+            select(JobRow)
+            .where(JobRow.tenant == tenant, JobRow.thread_id == thread_id)
+            .order_by(JobRow.created_at.desc(), JobRow.id.desc())
+            .limit(limit)
+        )
+        async with self.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
     # -- api keys -----------------------------------------------------------------------
     async def add_api_key(self, key_id: str, tenant: str, key_hash: str) -> None:
         async with self.sessions() as session:

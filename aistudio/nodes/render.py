@@ -46,7 +46,19 @@ def take(shot: ShotRender, attempt: int, remade: bool) -> ShotRender:
 
 
 def spent_usd(submissions: Sequence[ProviderJob]) -> float:
-    return sum({j.request_id: j.cost_usd for j in submissions}.values())
+    return sum({(j.provider, j.request_id): j.cost_usd for j in submissions}.values())
+
+
+def paid_requests(jobs: Sequence[ProviderJob], known: Sequence[ProviderJob]) -> list[ProviderJob]:
+    """The provider requests behind `jobs` (each shot's scenes, then its clip) that `known`
+    does not hold yet: a remembered submission (same request id) was not paid again."""
+    seen = {(j.provider, j.request_id) for j in known}
+    fresh = []
+    for request in (r for job in jobs for r in job.paid):
+        if (request.provider, request.request_id) not in seen:
+            seen.add((request.provider, request.request_id))
+            fresh.append(request)
+    return fresh
 
 
 def check_budget(
@@ -105,10 +117,12 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
     if budget is None:
         budget = tools.settings.providers.max_cost_usd_per_job
     paid = spent_usd(state.get("submissions") or [])
-    quotes = [(s.shot_index, *tools.video.estimate(s, plan)) for s in targets]
+    # A hosted shot's quote includes the scenes its first frame may need (image models).
+    models = state["brief"].models
+    quotes = [(s.shot_index, *tools.video.estimate(s, plan, models)) for s in targets]
     check_budget(quotes, budget, paid)
     jobs = await asyncio.gather(
-        *(tools.video.submit(state["job_id"], shot, plan, product) for shot in targets)
+        *(tools.video.submit(state["job_id"], shot, plan, product, models) for shot in targets)
     )
     for job in jobs:
         # The only duplicate-payment window: accepted by the provider, not yet checkpointed.
@@ -120,12 +134,10 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
             job.model,
             job.request_id,
         )
-    known = {j.request_id for j in state.get("submissions") or []}
     return {
         **approval,
         "render_jobs": sorted([*kept, *jobs], key=lambda j: j.shot_index),
-        # a remembered submission (same request id) was not paid again
-        "submissions": [j for j in jobs if j.request_id not in known],
+        "submissions": paid_requests(jobs, state.get("submissions") or []),
     }
 
 

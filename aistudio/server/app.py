@@ -25,6 +25,9 @@ from aistudio import __version__
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.service import JobService, Notifier
 from aistudio.jobs.store import open_store
+from aistudio.server.agent_wiring import open_conversations
+from aistudio.server.controllers.agent import AssistantsController, ThreadsController
+from aistudio.server.controllers.agent_runs import RunsController, ThreadJobsController
 from aistudio.server.controllers.approval import ApprovalController
 from aistudio.server.controllers.health import HealthController
 from aistudio.server.controllers.jobs import AssetFilesController, JobsController
@@ -44,6 +47,7 @@ from aistudio.server.deps import (
 )
 from aistudio.server.hardening import ApiRequest, reject_nul_middleware
 from aistudio.server.observability import add_request_id_header, request_id_middleware
+from aistudio.server.openapi import document_problems
 from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
 from aistudio.server.results import ResultFilesController
@@ -115,8 +119,9 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
                     settings.server.auth_failure_rate_per_s, settings.server.auth_failure_burst
                 ),
             )
-            async with service:
+            async with service, open_conversations(service, store, app.state.links) as agent:
                 app.state.service = service
+                app.state.conversations = agent
                 # Everything loaded so far (libraries, models, the compiled graph) lives as
                 # long as the process: freezing it keeps the collector from walking those
                 # objects again in every full collection (~0.1 s each, every few dozen jobs).
@@ -133,6 +138,10 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             RemixController,
             RefineController,
             ApprovalController,
+            AssistantsController,
+            ThreadsController,
+            RunsController,
+            ThreadJobsController,
         ],
         guards=[authenticate],  # before the body is read
         dependencies={"principal": Provide(provide_principal)},
@@ -142,7 +151,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         path=API_PREFIX,
         route_handlers=[AssetFilesController, ResultFilesController, ProviderWebhookController],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, files, HealthController],
         lifespan=[lifespan],
         dependencies={
@@ -177,3 +186,5 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         logging_config=None,
         debug=False,
     )
+    document_problems(app, API_PREFIX)
+    return app

@@ -108,6 +108,24 @@ def _presented_key(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return key or None
 
 
+_REFERENCE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def reference_file_name(row: JobRow) -> str | None:
+    """The name the stored reference photo is served under, beside the job's files."""
+    mime = str((row.reference or {}).get("mime", ""))
+    ext = _REFERENCE_EXTENSIONS.get(mime)
+    return f"reference.{ext}" if ext else None
+
+
+def job_file(row: JobRow, name: str) -> dict[str, str] | None:
+    """A job's file by name: a published asset, or the reference photo it was made from."""
+    record = (row.assets or {}).get(name)
+    if record is None and name == reference_file_name(row):
+        return {"key": str(row.reference["key"]), "mime": str(row.reference["mime"])}
+    return record
+
+
 @dataclass(frozen=True)
 class Links:
     """Signed, expiring links to a job's files (the link is the credential)."""
@@ -119,16 +137,29 @@ class Links:
     def asset_path(self, job_id: str, name: str) -> str:
         return f"{API_PREFIX}/assets/{job_id}/{name}"
 
+    def signed_url(self, job_id: str, name: str, expires_at: int) -> str:
+        signed = sign_path(self.secret, self.asset_path(job_id, name), expires_at=expires_at)
+        return self.base_url.rstrip("/") + signed
+
+    def image_url(self, row: JobRow) -> str | None:
+        """The reference photo: the caller's own URL when they gave one, else a signed link
+        to the stored upload (a base64 submission has no URL of its own)."""
+        if row.image_url:
+            return row.image_url
+        name = reference_file_name(row)
+        if name is None:
+            return None
+        return self.signed_url(row.id, name, int(time.time()) + self.ttl_s)
+
     def assets(self, row: JobRow) -> list[AssetInfo]:
         expires = int(time.time()) + self.ttl_s
         infos = []
         for name, record in sorted((row.assets or {}).items()):
-            signed = sign_path(self.secret, self.asset_path(row.id, name), expires_at=expires)
             infos.append(
                 AssetInfo(
                     name=name,
                     mime=str(record.get("mime", "")),
-                    url=self.base_url.rstrip("/") + signed,
+                    url=self.signed_url(row.id, name, expires),
                     expires_at=expires,
                 )
             )

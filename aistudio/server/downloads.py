@@ -75,6 +75,9 @@ async def file_response(path: Path, mime: str, range_header: str | None, filenam
         "Accept-Ranges": "bytes",
         "Content-Length": str(max(0, last - first + 1)),
         "Content-Disposition": f'inline; filename="{filename}"',
+        # The handler's declared media type would override the Stream's own (Litestar
+        # passes it down at response time): a header set here is the one that is sent.
+        "Content-Type": mime,
     }
     status = 200
     if span is not None:

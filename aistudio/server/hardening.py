@@ -1,7 +1,8 @@
 """What the API refuses before a handler runs: bodies nested deeper than the JSON decoder
-can follow, and NUL characters in the path, query or headers (PostgreSQL cannot store them,
-so a lookup with one would fail in the database instead of answering 4xx; JSON bodies are
-checked field by field in `aistudio.jobs.requests.RequestBody`).
+can follow, and NUL characters anywhere in the input (the path, query, headers, and every
+string or key of a JSON body). PostgreSQL cannot store a NUL: a lookup or insert with one
+would fail in the database (a 500) instead of answering 4xx, while SQLite would store it;
+refusing it here makes both stores answer alike, on every route, present and future.
 
 Authentication runs before any of the body is read: see `aistudio.server.deps.authenticate`.
 """
@@ -12,20 +13,56 @@ from typing import Any
 
 from litestar import Request
 from litestar.enums import ScopeType
-from litestar.exceptions import ClientException, SerializationException
+from litestar.exceptions import ClientException, SerializationException, ValidationException
 from litestar.types import ASGIApp, Receive, Scope, Send
+
+NUL_MESSAGE = "may not contain NUL characters (\\u0000)"
+
+
+def nul_path(document: Any) -> str | None:
+    """Where the first NUL of a decoded JSON document is ("content", "messages[0].text",
+    "body" for the whole document), or None. Iterative: documents nest ~1,000 deep."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                where = f"{path}.{key}" if path else str(key)
+                if "\x00" in str(key):
+                    return where
+                pending.append((where, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 class ApiRequest(Request[Any, Any, Any]):
-    """The app's request class. msgspec raises RecursionError for JSON nested deeper than the
-    interpreter's recursion limit (~1,000 levels); that is the caller's malformed body, a
-    400 like any other undecodable JSON, not a 500 with a traceback in the log."""
+    """The app's request class: every JSON body goes through `json()`.
+
+    msgspec raises RecursionError for JSON nested deeper than the interpreter's recursion
+    limit (~1,000 levels): that is the caller's malformed body, a 400 like any other
+    undecodable JSON, not a 500 with a traceback in the log. A NUL in any string or key is
+    a 400 validation error naming where it is."""
+
+    _nul_checked = False
 
     async def json(self) -> Any:
         try:
-            return await super().json()
+            document = await super().json()
         except RecursionError:
             raise SerializationException("the JSON body is nested too deeply") from None
+        if not self._nul_checked:
+            where = nul_path(document)
+            if where is not None:
+                raise ValidationException(
+                    f"{where} {NUL_MESSAGE}",
+                    extra=[{"key": where, "message": NUL_MESSAGE, "source": "body"}],
+                )
+            self._nul_checked = True
+        return document
 
 
 def _has_nul(scope: Scope) -> bool:

@@ -20,6 +20,7 @@ from aistudio.artifacts import Asset
 from aistudio.errors import NotFound
 from aistudio.server.deps import API_PREFIX, Links, Service, SignedLinks
 from aistudio.server.downloads import check_signed_link, file_response
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import AssetInfo
 from aistudio.server.signing import sign_path
 from aistudio.tools.protocols import Storage
@@ -54,6 +55,7 @@ class ResultFilesController(Controller):
 
     @get(
         "/{result_id:str}/{name:str}",
+        opt={PROBLEMS_OPT: (416,)},
         summary="A quote's or refine's file (signed link)",
         media_type="application/octet-stream",
     )

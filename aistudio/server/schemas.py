@@ -41,6 +41,11 @@ class AssetInfo(BaseModel):
     expires_at: int | None = None
 
 
+_IMAGE_URL = (
+    "The reference photo: the URL you gave, else a signed, expiring link to the uploaded one."
+)
+
+
 class JobView(BaseModel):
     id: str
     kind: str
@@ -50,7 +55,7 @@ class JobView(BaseModel):
     title: str | None
     user_content: str
     user_id: str | None
-    image_url: str | None
+    image_url: str | None = Field(description=_IMAGE_URL)
     error_message: str | None
     qa: QASummary | None
     assets: list[AssetInfo]
@@ -69,7 +74,7 @@ class StatusView(BaseModel):
 
     id: str
     title: str | None
-    image_url: str | None
+    image_url: str | None = Field(description=_IMAGE_URL)
     user_content: str
     status: str
     video_url: str | None
@@ -112,7 +117,7 @@ def _qa(row: JobRow) -> QASummary | None:
     return QASummary.model_validate(row.qa) if row.qa else None
 
 
-def job_view(row: JobRow, assets: list[AssetInfo]) -> JobView:
+def job_view(row: JobRow, assets: list[AssetInfo], image_url: str | None) -> JobView:
     return JobView(
         id=row.id,
         kind=row.kind,
@@ -122,7 +127,7 @@ def job_view(row: JobRow, assets: list[AssetInfo]) -> JobView:
         title=row.title,
         user_content=row.user_content,
         user_id=row.user_id,
-        image_url=row.image_url,
+        image_url=image_url,
         error_message=row.error_message,
         qa=_qa(row),
         assets=assets,
@@ -137,12 +142,12 @@ def job_view(row: JobRow, assets: list[AssetInfo]) -> JobView:
     )
 
 
-def status_view(row: JobRow, assets: list[AssetInfo]) -> StatusView:
+def status_view(row: JobRow, assets: list[AssetInfo], image_url: str | None) -> StatusView:
     video = next((a.url for a in assets if a.mime == "video/mp4"), None)
     return StatusView(
         id=row.id,
         title=row.title,
-        image_url=row.image_url,
+        image_url=image_url,
         user_content=row.user_content,
         status=row.status,
         video_url=video,

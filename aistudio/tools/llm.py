@@ -16,6 +16,7 @@ from aistudio.settings import Settings
 
 if TYPE_CHECKING:  # the SDKs load on first use: ~1.5 s the offline path never pays
     import openai
+    from langchain_core.language_models import BaseChatModel
     from langchain_openai import ChatOpenAI
 
 # Local servers (Ollama, vLLM) ignore the key, but both SDKs refuse to start without one.
@@ -107,3 +108,14 @@ def provider_error(exc: openai.OpenAIError, provider: str = "openai") -> Provide
         return ProviderError(str(exc) or type(exc).__name__, provider=provider, retryable=True)
     # Response validation and other client-side SDK errors: the same call would fail again.
     return ProviderError(str(exc) or type(exc).__name__, provider=provider, retryable=False)
+
+
+def make_brief_chat_model(settings: Settings) -> BaseChatModel:
+    """The brief agent's chat model: the configured OpenAI-compatible model (agent name
+    "brief" in `llm.agent_models`), else the offline grammar model. Either is bound to the
+    brief tools by the chat node and streams its tokens."""
+    if not llm_configured(settings):
+        from aistudio.tools.chat.offline import OfflineChatModel
+
+        return OfflineChatModel()
+    return make_chat_model(settings, "brief")

@@ -17,6 +17,7 @@ from aistudio.artifacts import (
     AudioPlan,
     Brief,
     Concept,
+    ModelChoice,
     ModerationVerdict,
     MusicMood,
     ProductProfile,
@@ -130,12 +131,19 @@ class Moderator(Protocol):
 
 
 class VideoProvider(Protocol):
-    """Makes the visual material of one shot. Submit and await are separate graph nodes."""
+    """Makes the visual material of one shot. Submit and await are separate graph nodes.
+
+    `models` is the job's own choice of catalog models (None: the configured lists)."""
 
     name: str
 
     async def submit(
-        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+        self,
+        job_id: str,
+        shot: ShotRender,
+        plan: RenderPlan,
+        product: ProductProfile,
+        models: ModelChoice | None = None,
     ) -> ProviderJob: ...
 
     async def await_result(
@@ -144,9 +152,12 @@ class VideoProvider(Protocol):
 
     async def cancel(self, job: ProviderJob) -> None: ...
 
-    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+    def estimate(
+        self, shot: ShotRender, plan: RenderPlan, models: ModelChoice | None = None
+    ) -> tuple[str, float | None]:
         """(model that would take the shot, its price in USD; None = unknown) — for quotes
-        and budgets, before anything is paid."""
+        and budgets, before anything is paid. Scenes a shot's first frame may need are in
+        the price."""
         ...
 
 
@@ -167,3 +178,7 @@ class MusicSynth(Protocol):
     ) -> None:
         """Write a stereo WAV music bed of exactly `duration_s` to `out`."""
         ...
+
+
+class BackgroundRemover(Protocol):
+    async def remove_background(self, image: Asset) -> Asset: ...

@@ -15,10 +15,14 @@ from aistudio.tools.audio.soundtrack import Soundtrack
 from aistudio.tools.audio.voice_piper import PiperVoiceSynth
 from aistudio.tools.ffmpeg.binary import locate_ffmpeg
 from aistudio.tools.ffmpeg.engine import FFmpeg
+from aistudio.tools.image.background import HostedBackgroundRemover
+from aistudio.tools.image.hosted import HostedImageEditor
+from aistudio.tools.image.scenes import SceneMaker
 from aistudio.tools.llm import llm_configured
 from aistudio.tools.moderation.local import LocalModerator
 from aistudio.tools.planner.offline import OfflinePlanner
 from aistudio.tools.protocols import (
+    BackgroundRemover,
     ImageIngestor,
     Moderator,
     MusicSynth,
@@ -31,10 +35,12 @@ from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.local import LocalVideoProvider
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.storage.factory import build_storage
-from aistudio.tools.video.catalog import load_catalog
+from aistudio.tools.tracing import Tracing
+from aistudio.tools.video.catalog import Catalog, load_catalog
 from aistudio.tools.video.fal import FalBackend, FalEndpoints
-from aistudio.tools.video.hosted import HostedPolicy, HostedVideoProvider, ProviderBackend
+from aistudio.tools.video.hosted import HostedVideoProvider
 from aistudio.tools.video.replicate import ReplicateBackend
+from aistudio.tools.video.router import HostedPolicy, HostedRouter, ProviderBackend
 from aistudio.tools.video.webhooks import WebhookInbox
 from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.ingest import LocalIngestor
@@ -57,17 +63,14 @@ class Toolbox:
     soundtrack: Soundtrack
     composer: VideoComposer
     inspector: FrameInspector
+    tracing: Tracing
+    catalog: Catalog  # every hosted model the server knows (request choices are checked on it)
+    scenes: SceneMaker  # refine's picture; hosted shots' first frames
+    background_remover: BackgroundRemover | None = None  # None: the local segmenter cuts
 
 
-def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
-    """The local compositor, or a hosted provider (fal / Replicate) that animates the local
-    compositor's keyframes, chosen by settings (AISTUDIO_PROVIDERS__VIDEO or SERVICE_TYPE)."""
-    local = LocalVideoProvider(storage, settings.render.motion_headroom)
-    name = settings.video_provider
-    if name == "local":
-        return local
+def _backend(name: str, settings: Settings) -> ProviderBackend:
     p = settings.providers
-    backend: ProviderBackend
     if name == "fal":
         if settings.fal_key is None:
             raise ToolUnavailable("the fal provider needs FAL_KEY")
@@ -78,37 +81,96 @@ def _video_provider(settings: Settings, storage: Storage) -> VideoProvider:
                 rest=p.fal_rest_url or p.fal_queue_url,
                 cdn=p.fal_cdn_url or p.fal_queue_url,
             )
-        backend = FalBackend(
+        return FalBackend(
             settings.fal_key.get_secret_value(), endpoints=endpoints, timeout_s=p.request_timeout_s
         )
-    else:
-        if settings.replicate_api_token is None:
-            raise ToolUnavailable("the replicate provider needs REPLICATE_API_TOKEN")
-        backend = ReplicateBackend(
-            settings.replicate_api_token.get_secret_value(),
-            base_url=p.replicate_base_url,
-            timeout_s=p.request_timeout_s,
-        )
-    policy = HostedPolicy(
-        attempts=p.call_attempts,
-        backoff_s=p.backoff_s,
-        call_timeout_s=p.request_timeout_s,
-        poll_initial_s=p.poll_initial_s,
-        poll_max_s=p.poll_max_s,
-        deadline_s=p.shot_deadline_s,
+    if settings.replicate_api_token is None:
+        raise ToolUnavailable("the replicate provider needs REPLICATE_API_TOKEN")
+    return ReplicateBackend(
+        settings.replicate_api_token.get_secret_value(),
+        base_url=p.replicate_base_url,
+        timeout_s=p.request_timeout_s,
     )
-    webhook = None
-    if p.webhook_base_url:
-        webhook = f"{p.webhook_base_url.rstrip('/')}/api/v1/providers/{name}/webhook"
+
+
+@dataclass
+class _Hosted:
+    """The hosted providers' shared parts, built once: one SDK client per provider."""
+
+    settings: Settings
+    storage: Storage
+    catalog: Catalog
+    backends: dict[str, ProviderBackend] = field(default_factory=dict)
+
+    def backend(self, name: str) -> ProviderBackend:
+        if name not in self.backends:
+            self.backends[name] = _backend(name, self.settings)
+        return self.backends[name]
+
+    def policy(self) -> HostedPolicy:
+        p = self.settings.providers
+        return HostedPolicy(
+            attempts=p.call_attempts,
+            backoff_s=p.backoff_s,
+            call_timeout_s=p.request_timeout_s,
+            poll_initial_s=p.poll_initial_s,
+            poll_max_s=p.poll_max_s,
+            deadline_s=p.shot_deadline_s,
+        )
+
+    def webhook_url(self, name: str) -> str | None:
+        base = self.settings.providers.webhook_base_url
+        return f"{base.rstrip('/')}/api/v1/providers/{name}/webhook" if base else None
+
+    def router(self, name: str) -> HostedRouter:
+        return HostedRouter(
+            self.backend(name),
+            self.catalog,
+            self.storage,
+            policy=self.policy(),
+            inbox=WebhookInbox(self.storage),
+            webhook_url=self.webhook_url(name),
+        )
+
+
+def _scenes(hosted: _Hosted, local: LocalVideoProvider, inspector: FrameInspector) -> SceneMaker:
+    """Scenes from the image provider's edit models (AISTUDIO_PROVIDERS__IMAGE or
+    SERVICE_TYPE), else the local compositor's keyframes."""
+    settings = hosted.settings
+    name = settings.image_provider
+    models = settings.providers.image_models.get(name, ()) if name != "local" else ()
+    editor = HostedImageEditor(hosted.router(name), models) if models else None
+    return SceneMaker(editor, local, hosted.storage, inspector, settings.qa.min_fidelity_inliers)
+
+
+def _background_remover(hosted: _Hosted) -> BackgroundRemover | None:
+    """The image provider's background-removal models; None: the local segmenter cuts."""
+    name = hosted.settings.image_provider
+    models = hosted.settings.providers.cutout_models.get(name, ()) if name != "local" else ()
+    return HostedBackgroundRemover(hosted.router(name), models) if models else None
+
+
+def _video_provider(
+    hosted: _Hosted, local: LocalVideoProvider, scenes: SceneMaker
+) -> VideoProvider:
+    """The local compositor, or a hosted provider (fal / Replicate) that animates a scene
+    (an image model configured) or the local compositor's keyframe, chosen by settings
+    (AISTUDIO_PROVIDERS__VIDEO or SERVICE_TYPE)."""
+    settings = hosted.settings
+    name = settings.video_provider
+    if name == "local":
+        return local
+    router = hosted.router(name)
     return HostedVideoProvider(
-        backend,
-        load_catalog(p.catalog_path),
-        p.video_models.get(name, {}),
-        storage,
+        router.backend,
+        hosted.catalog,
+        settings.providers.video_models.get(name, {}),
+        hosted.storage,
         local,
-        policy=policy,
-        inbox=WebhookInbox(storage),
-        webhook_url=webhook,
+        policy=router.policy,
+        inbox=router.inbox,
+        webhook_url=router.webhook_url,
+        scenes=scenes,
     )
 
 
@@ -173,20 +235,28 @@ def build_toolbox(settings: Settings) -> Toolbox:
     voice, music = _voice(settings), SynthMusic()
     stills = StillsRenderer(storage, settings.render.motion_headroom)
     planner, ingestor = _planner(settings, LocalIngestor(storage, settings.limits, ocr), storage)
+    inspector = FrameInspector(ocr, people)
+    hosted = _Hosted(settings, storage, load_catalog(settings.providers.catalog_path))
+    local = LocalVideoProvider(storage, settings.render.motion_headroom)
+    scenes = _scenes(hosted, local, inspector)
     return Toolbox(
         settings=settings,
         storage=storage,
         planner=planner,
         ingestor=ingestor,
         moderator=_moderator(settings, people),
-        video=_video_provider(settings, storage),
+        video=_video_provider(hosted, local, scenes),
         voice=voice,
         music=music,
         ffmpeg=ffmpeg,
         stills=stills,
         soundtrack=Soundtrack(storage, voice, music, ffmpeg, settings.render),
         composer=VideoComposer(storage, stills, ffmpeg, settings.render),
-        inspector=FrameInspector(ocr, people),
+        inspector=inspector,
+        tracing=Tracing(settings),
+        catalog=hosted.catalog,
+        scenes=scenes,
+        background_remover=_background_remover(hosted),
     )
 
 

@@ -1,22 +1,29 @@
 """The CLI on hosted providers: the whole graph through the real fal-client / replicate SDKs
-against loopback fakes, and a SIGKILL while awaiting the provider followed by a restart —
-the provider must see exactly one submission per shot."""
+against loopback fakes (scenes from the image models as first frames when SERVICE_TYPE
+picks a provider for both), and a SIGKILL while awaiting the provider followed by a
+restart — the provider must see exactly one submission per shot."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from aistudio.tools.vision.fidelity import FidelityScorer
 from tests.conftest import sample
 from tests.e2e.test_cli_generate import CASES
 from tests.fakes.asgi import FaultPlan, serving
 from tests.fakes.fal import FakeFal, FalBehaviour
+from tests.fakes.langsmith import FakeLangSmith
+from tests.fakes.media import ProductLoss, cutout_png
 from tests.fakes.replicate import FakeReplicate
 from tests.media_assert import measure
 
@@ -86,21 +93,32 @@ def _check_output(out: Path, ffmpeg_exe: str, provider: str) -> None:
 
 @pytest.fixture
 async def fal_fake() -> AsyncIterator[FakeFal]:
-    fake = FakeFal(faults=FaultPlan(rate=0.3, spare=frozenset({"token"}), hang_s=3.0, seed=3))
+    # Every scene of the first shot the fake sees loses the product (its remake too).
+    fake = FakeFal(
+        faults=FaultPlan(rate=0.3, spare=frozenset({"token"}), hang_s=3.0, seed=3),
+        behaviour=FalBehaviour(lose_product=ProductLoss(first_shot=True)),
+    )
     async with serving(fake):
         yield fake
 
 
-async def test_ugc_on_fal_with_thirty_percent_faults(
+def _product_scorer() -> FidelityScorer:
+    cut = Image.open(io.BytesIO(cutout_png(sample(CASES["ugc"][0]).read_bytes())))
+    return FidelityScorer(np.asarray(cut.convert("RGBA")))
+
+
+async def test_ugc_on_fal_images_and_video_with_thirty_percent_faults(
     fal_fake: FakeFal,
     tmp_path: Path,
     aistudio_cmd: list[str],
     cli_env: dict[str, str],
     ffmpeg_exe: str,
 ) -> None:
+    # SERVICE_TYPE picks fal for the scenes too: each shot starts from an image model's
+    # scene that kept the product, else (the first shot here) from the local keyframe.
     env = _env(
         cli_env,
-        AISTUDIO_PROVIDERS__VIDEO="fal",
+        SERVICE_TYPE="falai",
         FAL_KEY="fal-test-key",
         AISTUDIO_PROVIDERS__FAL_QUEUE_URL=fal_fake.base_url,
     )
@@ -108,8 +126,22 @@ async def test_ugc_on_fal_with_thirty_percent_faults(
     assert code == 0, log[-4000:]
     out = tmp_path / "out"
     _check_output(out, ffmpeg_exe, "fal")
-    assert len(fal_fake.submissions()) == _shots(out)
+    shots = _shots(out)
+    # one paid clip per shot, one paid scene per shot plus the lost shot's remake
+    assert len(fal_fake.submissions("video")) == shots
+    assert len(fal_fake.submissions("image")) == shots + 1
     assert fal_fake.faults_injected  # the run went through injected faults
+    frames = [
+        s["first_frame"] for s in json.loads((out / "provenance.json").read_text())["render_jobs"]
+    ]
+    assert sorted(f["source"] for f in frames) == ["keyframe"] + ["scene"] * (shots - 1)
+    lost = next(f for f in frames if f["source"] == "keyframe")
+    assert "lost the product" in lost["reason"] and len(lost["scenes"]) == 2
+    # no video model was sent a frame without the product
+    scorer = _product_scorer()
+    for video in fal_fake.submissions("video"):
+        frame = np.asarray(Image.open(io.BytesIO(fal_fake.first_frame(video))).convert("RGB"))
+        assert scorer.score(frame).inliers >= 12
 
 
 async def test_fashion_and_promo_on_replicate(
@@ -128,15 +160,20 @@ async def test_fashion_and_promo_on_replicate(
         )
         for kind in ("fashion", "promo"):
             job_dir = tmp_path / kind
-            before = len(fake.accepted)
+            videos, scenes = len(fake.submissions("video")), len(fake.submissions("image"))
             code, log = await _run(_cmd(aistudio_cmd, kind, job_dir, f"rep-{kind}"), env)
             assert code == 0, log[-4000:]
             _check_output(job_dir / "out", ffmpeg_exe, "replicate")
-            assert len(fake.accepted) - before == _shots(job_dir / "out")
-    models = {r.path for r in fake.accepted}
-    assert models == {
+            shots = _shots(job_dir / "out")
+            # SERVICE_TYPE picks Replicate for the scenes too: one scene, one clip a shot
+            assert len(fake.submissions("video")) - videos == shots
+            assert len(fake.submissions("image")) - scenes == shots
+    assert {r.path for r in fake.submissions("video")} == {
         "/v1/models/bytedance/seedance-2.0/predictions",
         "/v1/models/kwaivgi/kling-v3-video/predictions",
+    }
+    assert {r.path for r in fake.submissions("image")} == {
+        "/v1/models/black-forest-labs/flux-kontext-pro/predictions"
     }
 
 
@@ -303,3 +340,29 @@ async def test_doctor_reports_hosted_providers(
         code, log = await _run(doctor, env)
         assert code == 1
         assert "video: replicate" in log
+
+
+async def test_doctor_reports_langsmith_tracing(
+    tmp_path: Path,
+    aistudio_cmd: list[str],
+    cli_env: dict[str, str],
+) -> None:
+    doctor = [*aistudio_cmd, "doctor", "--data-dir", str(tmp_path / "data")]
+    code, log = await _run(doctor, _env(cli_env, COLUMNS="200", LANGSMITH_TRACING="true"))
+    assert code == 0, log
+    assert "LANGSMITH_API_KEY is missing" in log
+
+    smith = FakeLangSmith()
+    async with serving(smith):
+        env = _env(
+            cli_env,
+            COLUMNS="200",
+            LANGSMITH_TRACING="true",
+            LANGSMITH_API_KEY="lsv2_pt_doctor",
+            LANGSMITH_ENDPOINT=smith.base_url,
+            LANGSMITH_PROJECT="launch",
+        )
+        code, log = await _run(doctor, env)
+    assert code == 0, log
+    assert "tracing: LangSmith project launch" in log and "reachable (HTTP 200)" in log
+    assert smith.requests[-1].headers["x-api-key"] == "lsv2_pt_doctor"

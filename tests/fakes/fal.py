@@ -1,21 +1,48 @@
 """A loopback fal.ai: storage token + CDN upload, the queue API (submit / status / result /
 cancel) and the media host, as fal-client 1.0.3 speaks them (shared/reference/providers.md).
 
-A request goes IN_QUEUE -> IN_PROGRESS -> COMPLETED over `polls_to_finish` status calls;
-`hold` keeps every request in progress until released (to kill a client mid-await);
-`fail_models` makes a model's requests complete with an error; `reject_models` makes its
-submissions answer 422 (the input was refused).
+Three kinds of app answer: image-to-video (`{"video": {...}}`, a real MP4 of the first
+frame), image edit (`{"images": [...]}`, the product on a new set, Flux/Seedream/Nano
+Banana shape) and background removal (`{"image": {...}}`, a real RGBA cut-out, BiRefNet
+shape). A request goes IN_QUEUE -> IN_PROGRESS -> COMPLETED over `polls_to_finish` status
+calls; `hold` keeps every request in progress until released (to kill a client
+mid-await); `fail_models` makes a model's requests complete with an error;
+`reject_models` makes its submissions answer 422 (the input was refused); `lose_product`
+makes image edits return a scene without the product.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
-from tests.fakes.media import clip_from_frame, grey_frame_like, requested_seconds
+from tests.fakes.media import (
+    ProductLoss,
+    clip_from_frame,
+    cutout_png,
+    grey_frame_like,
+    media_names,
+    requested_seconds,
+    scene_png,
+    scene_size,
+)
+
+IMAGE_APPS = frozenset(
+    {
+        "fal-ai/flux-pro/kontext",
+        "fal-ai/nano-banana-2/edit",
+        "fal-ai/bytedance/seedream/v5/lite/edit",
+    }
+)
+CUTOUT_APPS = frozenset({"fal-ai/birefnet/v2"})
+
+
+def app_kind(app: str) -> str:
+    return "image" if app in IMAGE_APPS else "cutout" if app in CUTOUT_APPS else "video"
 
 
 @dataclass
@@ -25,8 +52,13 @@ class FalJob:
     number: int = 0  # 1-based among accepted submissions
     polls: int = 0
     cancelled: bool = False
-    clip: bytes | None = None
+    clip: bytes | None = None  # the finished media (an MP4, or a PNG for image apps)
     rendering: asyncio.Task[bytes] | None = None  # the "model" works from submit on
+    lost_product: bool = False  # an image edit whose scene does not contain the product
+
+    @property
+    def kind(self) -> str:
+        return app_kind(self.app)
 
 
 @dataclass
@@ -38,6 +70,7 @@ class FalBehaviour:
     # 1-based numbers of accepted submissions whose clip loses the product (a grey frame):
     # what a model that ignores its reference image returns.
     blank_submissions: set[int] = field(default_factory=set)
+    lose_product: ProductLoss = field(default_factory=ProductLoss)
 
 
 class FakeFal(FakeService):
@@ -45,12 +78,16 @@ class FakeFal(FakeService):
         self, faults: FaultPlan | None = None, behaviour: FalBehaviour | None = None
     ) -> None:
         super().__init__(faults)
+        # fal-client never reads the answer of its fallback PUT: a "malformed" 200 there
+        # would be a silent success with nothing stored, not a fault the client can see.
+        self.faults.spare = self.faults.spare | {"put"}
         self.behaviour = behaviour or FalBehaviour()
         self.files: dict[str, bytes] = {}
         self.jobs: dict[str, FalJob] = {}
         self.accepted: list[Request] = []
         self.jwks: dict[str, Any] = {"keys": []}  # fal's webhook signing keys
         self._ids = itertools.count(1)
+        self._run = secrets.token_hex(3)
 
     def route(self, request: Request) -> str:
         p = request.path
@@ -59,14 +96,23 @@ class FakeFal(FakeService):
             return fixed[p]
         if p.startswith(("/storage/auth/token", "/media/")):
             return "token" if p.startswith("/storage") else "media"
+        if p.startswith("/storage/upload/initiate"):  # the SDK's fallback repository
+            return "initiate"
+        if p.startswith("/storage/put/"):
+            return "put"
         if "/requests/" in p:
             tail = p.rsplit("/", 1)[1]
             return tail if tail in ("status", "cancel") else "result"
         return "submit" if request.method == "POST" else "unknown"
 
-    def submissions(self) -> list[Request]:
-        """Accepted submissions (not the ones a fault or a rejection answered)."""
-        return list(self.accepted)
+    def submissions(self, kind: str | None = None) -> list[Request]:
+        """Accepted submissions (not the ones a fault or a rejection answered), of one
+        kind of app ("video", "image", "cutout") or all."""
+        return [r for r in self.accepted if kind is None or app_kind(r.path.strip("/")) == kind]
+
+    def first_frame(self, submission: Request) -> bytes:
+        """The uploaded image a video submission starts from."""
+        return self.files[media_names(submission.json())[0]]
 
     def error_body(self, status: int, message: str) -> Json:
         return {"detail": message}
@@ -98,14 +144,29 @@ class FakeFal(FakeService):
         self.files[name] = request.body
         return Response.of({"access_url": f"{self.base_url}/media/{name}"})
 
+    async def _initiate(self, request: Request) -> Response:
+        """fal-client's fallback upload (after a CDN upload failed): a signed PUT URL."""
+        if not request.headers.get("authorization", "").startswith("Key "):
+            return Response.of({"detail": "missing Key auth"}, 401)
+        name = f"{next(self._ids)}-{request.json().get('file_name', 'file')}"
+        return Response.of(
+            {
+                "upload_url": f"{self.base_url}/storage/put/{name}",
+                "file_url": f"{self.base_url}/media/{name}",
+            }
+        )
+
+    async def _put(self, request: Request) -> Response:
+        self.files[request.path.removeprefix("/storage/put/")] = request.body
+        return Response(200, b"")
+
     async def _media(self, request: Request) -> Response:
         name = request.path.removeprefix("/media/")
         data = self.files.get(name)
         if data is None:
             return Response.of({"detail": "expired"}, 404)
-        return Response(
-            200, data, {"content-type": "video/mp4" if name.endswith(".mp4") else "image/jpeg"}
-        )
+        types = {".mp4": "video/mp4", ".png": "image/png"}
+        return Response(200, data, {"content-type": types.get(name[-4:], "image/jpeg")})
 
     def _urls(self, app: str, request_id: str) -> dict[str, str]:
         owner, alias = app.split("/")[:2]
@@ -134,8 +195,11 @@ class FakeFal(FakeService):
                 422,
             )
         self.accepted.append(request)
-        request_id = f"req-{next(self._ids)}"
+        request_id = f"req-{self._run}-{next(self._ids)}"  # unique, as fal's UUIDs are
         job = FalJob(app=app, payload=request.json(), number=len(self.accepted))
+        if job.kind == "image":
+            number = len(self.submissions("image"))
+            job.lost_product = self.behaviour.lose_product(number, job.payload.get("prompt", ""))
         job.rendering = asyncio.create_task(self._render(job))
         self.background.append(job.rendering)
         self.jobs[request_id] = job
@@ -150,8 +214,15 @@ class FakeFal(FakeService):
         )
 
     async def _render(self, job: FalJob) -> bytes:
-        frame_url = next(v for v in job.payload.values() if "/media/" in str(v))
-        frame = self.files[str(frame_url).rsplit("/media/", 1)[1]]
+        frame = self.files[media_names(job.payload)[0]]
+        if job.kind == "image":
+            size = scene_size(job.payload, frame)
+            seed = int(job.payload.get("seed", job.number))
+            return await asyncio.to_thread(
+                scene_png, frame, size, lose_product=job.lost_product, seed=seed
+            )
+        if job.kind == "cutout":
+            return await asyncio.to_thread(cutout_png, frame)
         if job.number in self.behaviour.blank_submissions:
             frame = grey_frame_like(frame)
         seconds = job.payload.get("duration", job.payload.get("seconds"))
@@ -201,20 +272,30 @@ class FakeFal(FakeService):
             return Response.of({"detail": "request not found"}, 404)
         if job.app in self.behaviour.fail_models:
             return Response.of({"detail": "content policy violation"}, 422)
+        name = f"clip-{request_id}.{'mp4' if job.kind == 'video' else 'png'}"
         if job.clip is None:
             assert job.rendering is not None
             # shield: a client that times out and retries must not cancel the render
             job.clip = await asyncio.shield(job.rendering)
-            self.files[f"clip-{request_id}.mp4"] = job.clip
-        return Response.of(
-            {
-                "video": {
-                    "url": f"{self.base_url}/media/clip-{request_id}.mp4",
-                    "content_type": "video/mp4",
-                    "file_size": len(job.clip),
+            self.files[name] = job.clip
+        media = {
+            "url": f"{self.base_url}/media/{name}",
+            "content_type": "video/mp4" if job.kind == "video" else "image/png",
+            "file_size": len(job.clip),
+        }
+        if job.kind == "image":
+            width, height = scene_size(job.payload, self.files[media_names(job.payload)[0]])
+            return Response.of(
+                {
+                    "images": [{**media, "width": width, "height": height}],
+                    "seed": job.payload.get("seed", 0),
+                    "has_nsfw_concepts": [False],
+                    "prompt": job.payload.get("prompt", ""),
                 }
-            }
-        )
+            )
+        if job.kind == "cutout":
+            return Response.of({"image": {**media, "file_name": name}, "mask_image": None})
+        return Response.of({"video": media})
 
     async def _cancel(self, request: Request) -> Response:
         _, job = self._job(request)

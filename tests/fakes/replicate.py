@@ -1,16 +1,37 @@
 """A loopback Replicate: files, predictions by model, get, cancel, and the delivery host,
-as replicate 1.0.7 speaks them (shared/reference/providers.md). Errors are RFC 7807."""
+as replicate 1.0.7 speaks them (shared/reference/providers.md). Errors are RFC 7807.
+
+Models answer a single URL: an MP4 animated from the first frame (video models), the
+product on a new set (image edits: Flux Kontext Pro, Nano Banana Pro; `lose_product`
+returns a scene without it) or a real RGBA cut-out (background removers)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
-from tests.fakes.media import clip_from_frame, requested_seconds
+from tests.fakes.media import (
+    ProductLoss,
+    clip_from_frame,
+    cutout_png,
+    media_names,
+    requested_seconds,
+    scene_png,
+    scene_size,
+)
+
+IMAGE_MODELS = frozenset({"black-forest-labs/flux-kontext-pro", "google/nano-banana-pro"})
+CUTOUT_MODELS = frozenset({"851-labs/background-remover", "lucataco/remove-bg"})
+
+
+def model_kind(model: str) -> str:
+    return "image" if model in IMAGE_MODELS else "cutout" if model in CUTOUT_MODELS else "video"
+
 
 _PREDICTION = re.compile(r"^/v1/predictions/([^/]+)(/cancel)?$")
 _CREATE = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions$")
@@ -26,12 +47,19 @@ class Prediction:
     output: str | None = None
     error: str | None = None
     rendering: asyncio.Task[bytes] | None = None  # the "model" works from create on
+    number: int = 0  # 1-based among accepted predictions of its kind
+    lost_product: bool = False
+
+    @property
+    def kind(self) -> str:
+        return model_kind(self.model)
 
 
 @dataclass
 class ReplicateBehaviour:
     polls_to_finish: int = 2
     fail_models: set[str] = field(default_factory=set)
+    lose_product: ProductLoss = field(default_factory=ProductLoss)
 
 
 class FakeReplicate(FakeService):
@@ -44,6 +72,7 @@ class FakeReplicate(FakeService):
         self.predictions: dict[str, Prediction] = {}
         self.accepted: list[Request] = []
         self._ids = itertools.count(1)
+        self._run = secrets.token_hex(3)  # ids unique across fakes, as Replicate's are
 
     def route(self, request: Request) -> str:
         if request.path == "/v1/files":
@@ -56,6 +85,14 @@ class FakeReplicate(FakeService):
         if match:
             return "cancel" if match.group(2) else "get"
         return "unknown"
+
+    def submissions(self, kind: str | None = None) -> list[Request]:
+        """Accepted creates, of one kind of model ("video", "image", "cutout") or all."""
+        return [r for r in self.accepted if kind is None or model_kind(_model_of(r)) == kind]
+
+    def first_frame(self, submission: Request) -> bytes:
+        """The uploaded image a video prediction starts from."""
+        return self.files[media_names(submission.json()["input"])[0]]
 
     def error_body(self, status: int, message: str) -> Json:
         return {"type": "about:blank", "title": message, "status": status, "detail": message}
@@ -126,8 +163,13 @@ class FakeReplicate(FakeService):
         model = f"{match.group(1)}/{match.group(2)}"
         self.accepted.append(request)
         prediction = Prediction(
-            id=f"p{next(self._ids)}", model=model, input=request.json()["input"]
+            id=f"p{self._run}{next(self._ids)}", model=model, input=request.json()["input"]
         )
+        prediction.number = len(self.submissions(prediction.kind))
+        if prediction.kind == "image":
+            prediction.lost_product = self.behaviour.lose_product(
+                prediction.number, prediction.input.get("prompt", "")
+            )
         prediction.rendering = asyncio.create_task(self._render(prediction))
         self.background.append(prediction.rendering)
         self.predictions[prediction.id] = prediction
@@ -153,10 +195,23 @@ class FakeReplicate(FakeService):
         return Response.of(self._json(p))
 
     async def _render(self, p: Prediction) -> bytes:
-        image_url = next(v for v in p.input.values() if "/media/" in str(v))
-        frame = self.files[str(image_url).rsplit("/media/", 1)[1]]
+        frame = self.files[media_names(p.input)[0]]
+        if p.kind == "image":
+            size = scene_size(p.input, frame)
+            seed = int(p.input.get("seed", p.number))
+            return await asyncio.to_thread(
+                scene_png, frame, size, lose_product=p.lost_product, seed=seed
+            )
+        if p.kind == "cutout":
+            return await asyncio.to_thread(cutout_png, frame)
         return await clip_from_frame(frame, requested_seconds(p.input.get("duration")))
 
-    def _finish(self, p: Prediction, clip: bytes) -> None:
-        self.files[f"{p.id}.mp4"] = clip
-        p.status, p.output = "succeeded", f"{self.base_url}/media/{p.id}.mp4"
+    def _finish(self, p: Prediction, media: bytes) -> None:
+        name = f"{p.id}.{'mp4' if p.kind == 'video' else 'png'}"
+        self.files[name] = media
+        p.status, p.output = "succeeded", f"{self.base_url}/media/{name}"
+
+
+def _model_of(request: Request) -> str:
+    match = _CREATE.match(request.path)
+    return f"{match.group(1)}/{match.group(2)}" if match else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 from aistudio.artifacts import (
     AspectRatio,
     AudioPlan,
+    ModelChoice,
     Output,
     ProductProfile,
     ProviderJob,
@@ -47,7 +48,12 @@ class InstantVideo:
         self.price: float | None = 0.0
 
     async def submit(
-        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+        self,
+        job_id: str,
+        shot: ShotRender,
+        plan: RenderPlan,
+        product: ProductProfile,
+        models: ModelChoice | None = None,
     ) -> ProviderJob:
         self.submitted.append(f"{job_id}-{shot.shot_index}")
         return ProviderJob(
@@ -69,7 +75,9 @@ class InstantVideo:
     async def cancel(self, job: ProviderJob) -> None:
         return None
 
-    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+    def estimate(
+        self, shot: ShotRender, plan: RenderPlan, models: ModelChoice | None = None
+    ) -> tuple[str, float | None]:
         return "cutout", self.price
 
 
@@ -184,8 +192,13 @@ def _shared_models() -> tuple[TextReader, LocalModerator, FrameInspector]:
 
 
 def fast_toolbox(
-    settings: Settings, *, compose_delay_s: float = 0.0, compose_crash: bool = False
+    settings: Settings,
+    *,
+    compose_delay_s: float = 0.0,
+    compose_crash: bool = False,
+    hosted_video: bool = False,
 ) -> Toolbox:
+    """`hosted_video`: keep the video provider the settings chose (a fake fal/Replicate)."""
     real = build_toolbox(settings)
     ocr, moderator, inspector = _shared_models()
     composer = TinyComposer(real.storage, real.stills, real.ffmpeg, settings.render)
@@ -196,7 +209,7 @@ def fast_toolbox(
     )
     return dataclasses.replace(
         real,
-        video=InstantVideo(),
+        video=real.video if hosted_video else InstantVideo(),
         soundtrack=soundtrack,
         composer=composer,
         ingestor=LocalIngestor(real.storage, settings.limits, ocr),

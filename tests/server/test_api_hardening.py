@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 import struct
 import zlib
 from typing import Any
@@ -32,14 +33,14 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
 }
 
 
-async def _json_routes(client: Client) -> list[str]:
-    """Every route whose OpenAPI operation takes a JSON body (path ids filled in)."""
+async def _json_routes(client: Client) -> list[tuple[str, str]]:
+    """(method, path) of every operation that takes a JSON body (path ids filled in)."""
     schema = (await client.get("/api/v1/docs/openapi.json")).json()
     routes = []
     for path, operations in schema["paths"].items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                routes.append(path.replace("{job_id}", "promo-20260101-000000000000"))
+                routes.append((method.upper(), re.sub(r"\{\w+\}", "an-id", path)))
     assert len(routes) >= 6, routes
     return routes
 
@@ -55,10 +56,12 @@ async def test_deep_json_is_a_400_on_every_json_route_and_logs_nothing(
     json_type = {"content-type": "application/json"}
     async with open_app() as client:
         key = await new_key(client, "acme")
-        for route in await _json_routes(client):
-            anonymous = await client.post(route, content=DEEP_JSON, headers=json_type)
+        for method, route in await _json_routes(client):
+            anonymous = await client.request(method, route, content=DEEP_JSON, headers=json_type)
             assert_problem(anonymous, 401, "unauthorized")
-            keyed = await client.post(route, content=DEEP_JSON, headers={**json_type, **key})
+            keyed = await client.request(
+                method, route, content=DEEP_JSON, headers={**json_type, **key}
+            )
             assert "nested too deeply" in assert_problem(keyed, 400, "bad-request")["detail"]
     assert _errors_logged(caplog) == []
 
@@ -163,7 +166,7 @@ async def test_bad_images_are_refused_before_a_job_exists(
             assert_problem(response, status, slug)
         assert (await client.get("/api/v1/jobs")).json()["items"] == []
         stored = client.app.state.settings.storage_dir / "objects" / "reference"
-        assert not stored.exists() or not any(stored.rglob("*.bin"))
+        assert not stored.exists() or not any(path.is_file() for path in stored.rglob("*"))
 
 
 async def test_whole_jpeg_and_webp_photos_are_accepted(open_app: AppFactory) -> None:
@@ -192,9 +195,9 @@ async def test_nul_in_any_text_field_is_a_400_on_both_stores(
     async with open_app(dev_mode=True, database_url=db_url) as client:
         schema = (await client.get("/api/v1/docs/openapi.json")).json()
         tried = 0
-        for route in await _json_routes(client):
+        for _, route in await _json_routes(client):
             if route not in VALID_BODIES:
-                continue  # the job-action routes (approve, cancel) take no text
+                continue  # free-form bodies: see below
             operation = schema["paths"][route]["post"]
             body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
             for field in _text_fields(schema, body_schema):
@@ -205,6 +208,14 @@ async def test_nul_in_any_text_field_is_a_400_on_both_stores(
                 assert problem["errors"][0]["field"] == field, problem
                 tried += 1
         assert tried >= 20, tried  # 6 fields x 4 video routes, 2 + 2 for refine and remix
+        # Whatever the route does with its body (the agent routes take free-form JSON),
+        # a NUL anywhere in it is refused before the handler runs, its place named.
+        nested = {"messages": [{"role": "user", "content": "hi\x00"}]}
+        for method, route in await _json_routes(client):
+            for body, where in ((nested, "messages[0].content"), ({"a\x00": 1}, "a\x00")):
+                response = await client.request(method, route, json=body)
+                problem = assert_problem(response, 400, "validation-error")
+                assert problem["errors"][0]["field"] == where, (route, problem)
         job = "promo-2026%00-0"
         for url in (
             f"/api/v1/jobs/{job}",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+from urllib.parse import urlsplit
 
 import av
 
@@ -19,6 +21,12 @@ from tests.server.conftest import (
 )
 
 PROMO = "/api/v1/video/generate-promo-video"
+
+
+def urlsplit_path(url: str) -> str:
+    """A signed link's path and query (the client talks to the app in-process)."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
 
 
 async def test_original_body_with_empty_strings_runs_to_completion(open_app: AppFactory) -> None:
@@ -56,7 +64,12 @@ async def test_original_body_with_empty_strings_runs_to_completion(open_app: App
             "created_at",
         ):
             assert field in status, field
-        assert status["user_id"] is None and status["image_url"] is None
+        assert status["user_id"] is None
+        # A base64 upload has no URL of its own: the status links the stored photo.
+        photo = await client.get(urlsplit_path(status["image_url"]))
+        assert photo.status_code == 200
+        assert photo.content == base64.b64decode(str(body["reference_image_b64"]))
+        assert photo.headers["content-type"] == "image/png"
         assert status["user_content"] == BRIEF and status["title"]
         assert status["progress"] == 100 and status["stage"] == "done"
         assert status["qa"]["plan"]["passed"] is True
@@ -196,6 +209,7 @@ async def test_download_supports_ranges_and_signed_asset_links(open_app: AppFact
         signed = video["url"].removeprefix("http://127.0.0.1:8000")
         fetched = await client.get(signed)  # no API key: the signature is the credential
         assert fetched.status_code == 200 and fetched.content == full.content
+        assert fetched.headers["content-type"] == "video/mp4"  # a browser plays it inline
         tampered = signed.replace("sig=", "sig=x")
         assert (await client.get(tampered)).status_code == 404
         other = signed.replace("video_1x1.mp4", "qa.json")

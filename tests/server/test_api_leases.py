@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +120,12 @@ async def test_waiting_for_approval_past_the_deadline_cancels_the_job(
 ) -> None:
     async with open_app(**FAST_LEASES) as client:
         headers = await new_key(client, "acme")
-        body = promo_body(approve_plan=True, deadline_s=4)
+        body = promo_body(approve_plan=True, deadline_s=600)
         job_id = (await client.post(PROMO, json=body, headers=headers)).json()["job_id"]
         await wait_for(client, job_id, headers, lambda job: job["status"] == "awaiting_approval")
+        # The deadline passes while it waits (a short deadline_s would race planning, which
+        # takes seconds on a loaded machine).
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await client.app.state.store.update(job_id, deadline_at=past)
         job = await finished(client, job_id, headers)
         assert job["status"] == "cancelled" and job["error_message"] == "deadline exceeded"

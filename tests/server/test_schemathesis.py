@@ -80,6 +80,10 @@ def _answers(status: int, slug: str) -> Any:
     return check
 
 
+def _ids(operation: Any) -> dict[str, str]:
+    return {parameter.name: "an-id" for parameter in operation.path_parameters}
+
+
 def _operations(schema: Any) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
@@ -108,7 +112,9 @@ def test_without_a_key_every_keyed_operation_is_401_whatever_the_body(tmp_path: 
             if any(body.media_type == "application/json" for body in operation.body):
                 # Bodies that would be 400 or 413 if they were read: they are not.
                 for raw in (DEEP_JSON, TRUNCATED_JSON, b"x" * (config.server.max_body_bytes + 1)):
-                    case = operation.Case(body=raw, media_type="application/json")
+                    case = operation.Case(
+                        body=raw, media_type="application/json", path_parameters=_ids(operation)
+                    )
                     case.call_and_validate(checks=[not_a_server_error, unauthorized])
     finally:
         shutdown_lifespans()
@@ -129,7 +135,9 @@ def test_deep_json_and_bomb_photos_are_4xx_problems(tmp_path: Path) -> None:
         for operation in _operations(schema):
             if not any(body.media_type == "application/json" for body in operation.body):
                 continue
-            deep = operation.Case(body=DEEP_JSON, media_type="application/json")
+            deep = operation.Case(
+                body=DEEP_JSON, media_type="application/json", path_parameters=_ids(operation)
+            )
             deep.call_and_validate(checks=[not_a_server_error, _answers(400, "bad-request")])
             sent.append(f"{operation.label} deep")
             if "reference_image_b64" not in json.dumps([b.resolved_schema for b in operation.body]):

@@ -16,8 +16,9 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 from aistudio.errors import InputError, NotFound
 from aistudio.jobs.models import FINAL_STATUSES
 from aistudio.jobs.service import TERMINAL_EVENT
-from aistudio.server.deps import Caller, Service, SignedLinks
+from aistudio.server.deps import Caller, Service, SignedLinks, job_file
 from aistudio.server.downloads import check_signed_link, file_response, stored_file
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
 
 KEEPALIVE_S = 15.0
@@ -103,7 +104,8 @@ class JobsController(Controller):
         )
         rows = [service.with_live_progress(row) for row in page.items]
         return JobPage(
-            items=[job_view(r, links.assets(r)) for r in rows], next_cursor=page.next_cursor
+            items=[job_view(r, links.assets(r), links.image_url(r)) for r in rows],
+            next_cursor=page.next_cursor,
         )
 
     @get("/{job_id:str}", summary="One job")
@@ -111,7 +113,7 @@ class JobsController(Controller):
         self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
     ) -> JobView:
         row = await service.get(principal.tenant, job_id)
-        return job_view(row, links.assets(row))
+        return job_view(row, links.assets(row), links.image_url(row))
 
     @get(
         "/{job_id:str}/events",
@@ -133,12 +135,17 @@ class JobsController(Controller):
         after = _last_event_id(last_event_id_header, last_event_id)
         return ServerSentEvent(_events(service, job_id, after))
 
-    @post("/{job_id:str}/cancel", status_code=200, summary="Stop the job")
+    @post(
+        "/{job_id:str}/cancel",
+        status_code=200,
+        summary="Stop the job",
+        opt={PROBLEMS_OPT: (409,)},
+    )
     async def cancel(
         self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
     ) -> JobView:
         row = await service.cancel(principal.tenant, job_id)
-        return job_view(row, links.assets(row))
+        return job_view(row, links.assets(row), links.image_url(row))
 
     @get("/{job_id:str}/assets", summary="The job's files as signed, expiring links")
     async def assets(
@@ -157,6 +164,7 @@ class AssetFilesController(Controller):
     @get(
         "/{job_id:str}/{name:str}",
         summary="A job file through a signed link",
+        opt={PROBLEMS_OPT: (416,)},
         media_type="application/octet-stream",
     )
     async def file(
@@ -171,7 +179,7 @@ class AssetFilesController(Controller):
     ) -> Stream:
         check_signed_link(links.secret, links.asset_path(job_id, name), job_id, expires, sig)
         row = await service.store.get(job_id)
-        record = (row.assets or {}).get(name) if row is not None else None
+        record = job_file(row, name) if row is not None else None
         if record is None:
             raise NotFound("no such file")
         path = await stored_file(service.toolbox.storage, record["key"], record["mime"])

@@ -12,6 +12,7 @@ from litestar.params import FromPath
 
 from aistudio.errors import NotFound, ProviderError
 from aistudio.server.deps import Service
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.settings import Settings
 from aistudio.tools.video.webhooks import (
     FalWebhookVerifier,
@@ -53,6 +54,7 @@ class ProviderWebhookController(Controller):
         status_code=204,
         security=[],
         summary="A provider announces a finished request (signature-verified)",
+        opt={PROBLEMS_OPT: (422,)},
     )
     async def webhook(
         self,

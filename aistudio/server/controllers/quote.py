@@ -21,6 +21,7 @@ from aistudio.jobs import intake, planning
 from aistudio.jobs.requests import VideoRequest
 from aistudio.jobs.service import new_job_id
 from aistudio.server.deps import Caller, Service, SignedLinks
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.results import publish_result
 from aistudio.server.schemas import AssetInfo, QAStage
 
@@ -157,6 +158,7 @@ class QuoteController(Controller):
     @post(
         "/",
         status_code=200,
+        opt={PROBLEMS_OPT: (415,)},
         summary="Plan, storyboard and cost of a video; renders nothing",
         description="The body of the generate-*-video routes plus `kind`. Runs ingest, "
         "moderation, the planning agents and plan QA, draws the storyboard from the local "
@@ -172,6 +174,7 @@ class QuoteController(Controller):
     ) -> QuoteResponse:
         settings, tools = service.settings, service.toolbox
         brief = intake.build_brief(data.kind, data, settings)
+        intake.check_models(tools, brief)
         photo = await intake.store_photo(tools, await intake.reference_bytes(data, settings))
         quote_id = new_job_id("quote")
         async with planning_slots:
@@ -189,5 +192,5 @@ class QuoteController(Controller):
             storyboard=await publish_result(
                 tools.storage, links, quote_id, "storyboard.png", board
             ),
-            cost=_cost(planning.cost_lines(tools, job.plan), budget),
+            cost=_cost(planning.cost_lines(tools, job.plan, brief.models), budget),
         )

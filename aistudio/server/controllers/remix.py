@@ -12,6 +12,7 @@ from aistudio.jobs.remix import remix_row
 from aistudio.jobs.requests import RequestBody, VisibleText
 from aistudio.server.controllers.video import IdempotencyKey
 from aistudio.server.deps import API_PREFIX, Caller, Service
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import SubmitResponse
 
 
@@ -31,6 +32,7 @@ class RemixController(Controller):
     @post(
         "/remix-video",
         status_code=202,
+        opt={PROBLEMS_OPT: (409,)},
         summary="A new video from an earlier one",
         description="Takes the earlier job's photo and options, appends `prompt` to its "
         "brief, picks a new seed and queues a new job whose `parent_id` is `video_id`. "

@@ -13,6 +13,7 @@ from aistudio.artifacts import JobKind
 from aistudio.jobs.requests import VideoRequest
 from aistudio.server.deps import API_PREFIX, Caller, Service, SignedLinks
 from aistudio.server.downloads import file_response, first_video, stored_file
+from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import StatusView, SubmitResponse, status_view
 from aistudio.server.webhooks import generate_webhook_secret
 
@@ -55,7 +56,12 @@ class VideoController(Controller):
     path = "/video"
     tags = ["video (original AI Studio routes)"]  # noqa: RUF012 - Litestar reads it
 
-    @post("/generate-promo-video", status_code=202, summary="Make a product-only promo video")
+    @post(
+        "/generate-promo-video",
+        status_code=202,
+        summary="Make a product-only promo video",
+        opt={PROBLEMS_OPT: (409, 415)},
+    )
     async def promo(
         self,
         service: Service,
@@ -65,7 +71,12 @@ class VideoController(Controller):
     ) -> Response[SubmitResponse]:
         return await submit_job(service, principal, "promo", data, idempotency_key)
 
-    @post("/generate-fashion-video", status_code=202, summary="Make a fashion film")
+    @post(
+        "/generate-fashion-video",
+        status_code=202,
+        summary="Make a fashion film",
+        opt={PROBLEMS_OPT: (409, 415)},
+    )
     async def fashion(
         self,
         service: Service,
@@ -75,7 +86,12 @@ class VideoController(Controller):
     ) -> Response[SubmitResponse]:
         return await submit_job(service, principal, "fashion", data, idempotency_key)
 
-    @post("/generate-ugc-video", status_code=202, summary="Make a creator-style UGC clip")
+    @post(
+        "/generate-ugc-video",
+        status_code=202,
+        summary="Make a creator-style UGC clip",
+        opt={PROBLEMS_OPT: (409, 415)},
+    )
     async def ugc(
         self,
         service: Service,
@@ -90,11 +106,12 @@ class VideoController(Controller):
         self, service: Service, principal: Caller, links: SignedLinks, job_id: FromPath[str]
     ) -> StatusView:
         row = await service.get(principal.tenant, job_id)
-        return status_view(row, links.assets(row))
+        return status_view(row, links.assets(row), links.image_url(row))
 
     @get(
         "/download/{job_id:str}",
         summary="The job's first MP4 (Range supported)",
+        opt={PROBLEMS_OPT: (416,)},
         media_type="video/mp4",
     )
     async def download(

@@ -17,6 +17,7 @@ from aistudio.artifacts import (
     ASPECT_SIZES,
     AspectRatio,
     Asset,
+    ModelChoice,
     ProductProfile,
     ProviderJob,
     RenderPlan,
@@ -38,7 +39,12 @@ class LocalVideoProvider:
         self.headroom = headroom
 
     async def submit(
-        self, job_id: str, shot: ShotRender, plan: RenderPlan, product: ProductProfile
+        self,
+        job_id: str,
+        shot: ShotRender,
+        plan: RenderPlan,
+        product: ProductProfile,
+        models: ModelChoice | None = None,  # hosted models only: validated away before a job
     ) -> ProviderJob:
         fingerprint = "|".join(
             (
@@ -107,5 +113,7 @@ class LocalVideoProvider:
     async def cancel(self, job: ProviderJob) -> None:
         return None  # nothing runs between submit and await locally
 
-    def estimate(self, shot: ShotRender, plan: RenderPlan) -> tuple[str, float | None]:
+    def estimate(
+        self, shot: ShotRender, plan: RenderPlan, models: ModelChoice | None = None
+    ) -> tuple[str, float | None]:
         return RENDERER_VERSION, 0.0

@@ -16,7 +16,7 @@ from fal_client import client as fal_wire
 
 from aistudio.errors import ProviderError
 from aistudio.tools.video.catalog import CatalogEntry
-from aistudio.tools.video.hosted import PollState
+from aistudio.tools.video.router import PollState
 
 PROVIDER = "fal"
 

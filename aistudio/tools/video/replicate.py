@@ -16,7 +16,7 @@ from replicate.exceptions import ReplicateError
 
 from aistudio.errors import ProviderError
 from aistudio.tools.video.catalog import CatalogEntry
-from aistudio.tools.video.hosted import PollState
+from aistudio.tools.video.router import PollState
 
 PROVIDER = "replicate"
 _STATES: dict[str, PollState] = {

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from aistudio.errors import InputError, Unauthorized
 from aistudio.tools.protocols import Storage
 from aistudio.tools.signatures import verify_webhook
-from aistudio.tools.video.hosted import PollState
+from aistudio.tools.video.router import PollState
 
 FAL_JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json"
 TOLERANCE_S = 300

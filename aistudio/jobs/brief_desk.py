@@ -1,0 +1,130 @@
+"""The brief agent's ports into the job system: `PlanningPreviewer` (the planning subgraph
+behind preview_plan / estimate_cost) and `ThreadDesk` (render and job status for one
+tenant's thread). The graph reaches these through its runtime context only."""
+
+from __future__ import annotations
+
+from aistudio.artifacts import Asset, Brief
+from aistudio.brief_draft import (
+    BriefDraft,
+    CostLine,
+    JobTicket,
+    PlannedShot,
+    PlanPreview,
+    brief_text,
+)
+from aistudio.errors import InputError, NotFound
+from aistudio.jobs import intake, planning
+from aistudio.jobs.models import JobRow
+from aistudio.jobs.requests import VideoRequest, fingerprint
+from aistudio.jobs.service import JobService, new_job_id
+from aistudio.tools.toolbox import Toolbox
+
+
+class PlanningPreviewer:
+    """`Previewer` on the video graph's planning half. The one adapter to the planning
+    subgraph: when it moves (graph/planning.py), only this class changes."""
+
+    def __init__(self, toolbox: Toolbox) -> None:
+        self.toolbox = toolbox
+
+    async def preview(
+        self, brief: Brief, reference: Asset, label: str, *, storyboard: bool
+    ) -> PlanPreview:
+        job = await planning.plan_job(self.toolbox, brief, reference, label)
+        board = await planning.storyboard(self.toolbox, job) if storyboard else None
+        report = job.plan_qa
+        return PlanPreview(
+            brief_fingerprint="",
+            title=job.concept.title,
+            tagline=job.concept.tagline,
+            call_to_action=job.concept.call_to_action,
+            shots=tuple(
+                PlannedShot(
+                    index=shot.index,
+                    duration_s=shot.duration_s,
+                    framing=shot.framing,
+                    camera_move=shot.camera_move,
+                    description=shot.description,
+                    caption=shot.caption,
+                )
+                for shot in job.shots.shots
+            ),
+            voice_over=tuple(line.text for line in job.audio.script),
+            plan_passed=report.passed,
+            violations=report.violations,
+            costs=tuple(
+                CostLine(shot_index=line.shot_index, model=line.model, price_usd=line.price_usd)
+                for line in planning.cost_lines(self.toolbox, job.plan)
+            ),
+            storyboard=board,
+        )
+
+
+def render_request(draft: BriefDraft) -> VideoRequest:
+    """The job body a conversation's brief becomes (the photo is already stored)."""
+    return VideoRequest(
+        content=brief_text(draft),
+        voice_over=draft.voice_over,
+        aspect_ratios=list(draft.aspect_ratios),
+        duration_s=draft.duration_s,
+        vibe=draft.vibe or None,
+        max_cost_usd=draft.max_cost_usd,
+    )
+
+
+def ticket(row: JobRow) -> JobTicket:
+    return JobTicket(
+        job_id=row.id,
+        status=row.status,
+        stage=row.stage,
+        progress=row.progress,
+        error=row.error_message,
+    )
+
+
+async def submit_draft(
+    service: JobService, tenant: str, thread_id: str, draft: BriefDraft
+) -> JobRow:
+    """Queue a job for a conversation's brief; the job records the thread it came from."""
+    if draft.reference is None:
+        raise InputError("the brief has no product photo yet: attach one or give its URL")
+    request = render_request(draft)
+    brief = intake.build_brief(draft.kind, request, service.settings)
+    digest, stored = fingerprint(draft.kind, request)
+    row = intake.job_row(
+        new_job_id(draft.kind),
+        tenant,
+        draft.kind,
+        request,
+        brief=brief,
+        photo=draft.reference,
+        digest=digest,
+        stored=stored,
+        idempotency_key=None,
+        webhook_secret=None,
+    )
+    row.thread_id = thread_id
+    created, _ = await service.enqueue(row)
+    return created
+
+
+class ThreadDesk:
+    """`JobDesk` for one tenant: the render tool's jobs belong to the caller's tenant and
+    remember their thread."""
+
+    def __init__(self, service: JobService, tenant: str) -> None:
+        self.service = service
+        self.tenant = tenant
+
+    async def render(self, draft: BriefDraft, thread_id: str) -> JobTicket:
+        return ticket(await submit_draft(self.service, self.tenant, thread_id, draft))
+
+    async def status(self, job_id: str | None, thread_id: str) -> JobTicket | None:
+        if job_id:
+            row = await self.service.store.get(job_id, self.tenant)
+            if row is None or row.thread_id != thread_id:
+                raise NotFound(f"job {job_id} was not rendered from this conversation")
+            return ticket(self.service.with_live_progress(row))
+        rows = await self.service.store.thread_jobs(self.tenant, thread_id, limit=1)
+        return ticket(self.service.with_live_progress(rows[0])) if rows else None

@@ -1,0 +1,92 @@
+"""Traces reach LangSmith (a loopback fake of its ingestion endpoints) named, tagged, with
+tool calls visible and no key, signed-link credential or base64 in them."""
+
+from __future__ import annotations
+
+import base64
+import operator
+from typing import Annotated
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.tools import tool
+from langgraph.graph import END, START, StateGraph, add_messages
+from langgraph.prebuilt import ToolNode
+from typing_extensions import TypedDict
+
+from aistudio.settings import Settings
+from aistudio.tools.tracing import RunLabels, Tracing
+from tests.fakes.asgi import serving
+from tests.fakes.langsmith import FakeLangSmith
+
+PHOTO = base64.b64encode(bytes(range(256)) * 16).decode()
+KEY = "lsv2_pt_0123456789abcdef0123456789abcdef_0123456789"
+SIGNED = (
+    "http://127.0.0.1:8000/api/v1/assets/promo-1/storyboard.png?expires=1700000000&sig=SeCrEtSiG"
+)
+
+
+@tool
+def preview_plan(photo: str) -> str:
+    """Draw the storyboard of the brief with this photo."""
+    return f"storyboard at {SIGNED} (photo of {len(photo)} chars)"
+
+
+class State(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+    turns: Annotated[int, operator.add]
+
+
+async def agent(state: State) -> dict[str, object]:
+    if state["turns"]:
+        return {"messages": [AIMessage("Here is your storyboard.")], "turns": 1}
+    call = {"name": "preview_plan", "args": {"photo": f"data:image/png;base64,{PHOTO}"}, "id": "c1"}
+    return {"messages": [AIMessage("", tool_calls=[call])], "turns": 1}
+
+
+def build_graph() -> StateGraph[State]:
+    graph = StateGraph(State)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", ToolNode([preview_plan]))
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges(
+        "agent", lambda s: "tools" if s["messages"][-1].tool_calls else END, ["tools", END]
+    )
+    graph.add_edge("tools", "agent")
+    return graph
+
+
+async def test_a_traced_run_is_tagged_and_carries_no_secret() -> None:
+    fake = FakeLangSmith()
+    async with serving(fake) as base:
+        settings = Settings(
+            langsmith_tracing=True,
+            langsmith_api_key=KEY,
+            langsmith_endpoint=base,
+            langsmith_project="studio-tests",
+        )
+        tracing = Tracing(settings)
+        assert tracing.enabled
+        labels = RunLabels("brief", thread_id="t-42", tenant="acme", kind="promo")
+        start = State(
+            messages=[HumanMessage(f"my key is sk-abcdefghijklmnop1234, photo {PHOTO}")], turns=0
+        )
+        result = await build_graph().compile().ainvoke(start, tracing.config(labels))
+        assert result["messages"][-1].content == "Here is your storyboard."
+        await tracing.flush()
+
+    runs = fake.runs()
+    root = next(r for r in runs.values() if r.get("name") == "aistudio.brief")
+    assert {"graph:brief", "thread:t-42", "tenant:acme", "kind:promo"} <= set(root["tags"])
+    assert root["session_name"] == "studio-tests"
+    metadata = root["extra"]["metadata"]
+    assert metadata["thread_id"] == "t-42" and metadata["tenant"] == "acme"
+    tool_runs = [r for r in runs.values() if r.get("run_type") == "tool"]
+    assert [r["name"] for r in tool_runs] == ["preview_plan"]  # the tool call shows
+    assert "storyboard at http://127.0.0.1:8000/api/v1/assets/promo-1/storyboard.png" in str(
+        tool_runs[0]["outputs"]
+    )
+    every_byte = b"".join(fake.payloads())
+    for secret in (KEY, "sk-abcdefghijklmnop1234", "SeCrEtSiG", "1700000000", PHOTO[:80]):
+        assert secret.encode() not in every_byte, secret
+    sent_key = {r.headers.get("x-api-key") for r in fake.requests if r.route == "multipart"}
+    assert sent_key == {KEY}  # the key authenticates the upload, and only there
