@@ -44,6 +44,50 @@ AssetKind = Literal[
 ]
 # Nodes a QA report may send the run back to, cheapest first.
 RedoTarget = Literal["concept", "visual", "audio", "assembly", "render", "compose"]
+QAStage = Literal["plan", "output"]
+# Every QA check by its stable name (QACheck.check, Violation.check). The planning agents act
+# on these names, never on a violation's wording: what each check makes them change is said
+# in one place, aistudio.tools.planner.feedback. A new check: its name here, its QACheck in
+# the rules (plan QA: tools/planner/rules.py; output QA: nodes/output_checks.py), and, when
+# an agent should react to it in a particular way, its line in feedback.REACTIONS.
+CheckName = Literal[
+    # plan QA, before anything is paid for
+    "shot_count",
+    "fidelity_clause",
+    "no_humans",
+    "humans_flag",
+    "garment_clause",
+    "handheld",
+    "voice_script",
+    "words_per_second",
+    "line_fit",
+    "voice_tail",  # also output QA: the voice as synthesised
+    "first_person",
+    "timing",
+    "caption_length",
+    "caption_timing",
+    "aspect_ratios",
+    "copy_quality",  # every line reads right; the brief's call to action verbatim
+    "caption_fit",  # every text shown whole at its planned size
+    "brand_match",  # a warning: the label's brand is the brief's
+    "llm_judge",  # the LLM judge's verdict, in words
+    # output QA, measured on the finished videos
+    "duration",
+    "frame_size",
+    "fps",
+    "streams",
+    "black",
+    "freeze",
+    "silence",
+    "loudness",
+    "fidelity",
+    "caption_legibility",
+    "sharpness",
+    "people",
+    "output_moderation",
+    # words from a person (or an older checkpoint's text): the agents read what they say
+    "note",
+]
 
 ASPECT_SIZES: dict[AspectRatio, tuple[int, int]] = {
     "9:16": (1080, 1920),
@@ -231,8 +275,23 @@ class RenderPlan(Frozen):
     kind: JobKind = "promo"  # hosted providers pick their model list by it
 
 
+class Violation(Frozen):
+    """A failed QA check as the planning agents get it on a retry: typed fields to act on,
+    not prose to parse. Violations accumulate over a job's QA passes (state `feedback`)."""
+
+    check: CheckName
+    stage: QAStage | None = None  # None: not from a QA pass (a person's note)
+    attempt: int = 0  # the QA pass that found it: repeats of a problem count by pass
+    shot_index: int | None = None  # 0-based; None: the whole film
+    caption_index: int | None = None
+    aspect: AspectRatio | None = None  # None: every aspect ratio
+    value: float | None = None  # the measured value (words/s, inliers, OCR similarity ...)
+    detail: str = ""  # the human sentence (for an LLM agent's prompt, logs, the API)
+    redo: RedoTarget | None = None
+
+
 class QACheck(Frozen):
-    name: str
+    name: str  # display name, unique in a report ("plan.line_fit", "fidelity.shot2")
     score: float  # 0..1, higher is better
     passed: bool
     measured: str = ""  # the raw figure, human readable ("-14.2 LUFS", "38 inliers")
@@ -240,20 +299,58 @@ class QACheck(Frozen):
     redo: RedoTarget | None = None
     aspect: AspectRatio | None = None
     shot_index: int | None = None  # a per-shot check: a "render" redo remakes this shot alone
+    # A warning is reported to the user but never fails a report or routes a redo (e.g. the
+    # photo's label names another brand than the brief: a person must judge that).
+    severity: Literal["error", "warning"] = "error"
+    # Optional, so checkpoints written before they existed still load.
+    check: CheckName | None = None  # what was checked (None: an older checkpoint's)
+    value: float | None = None  # the measured value as a number
+    caption_index: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether this check fails its report."""
+        return not self.passed and self.severity == "error"
 
 
 class QAReport(Frozen):
-    stage: Literal["plan", "output"]
+    stage: QAStage
     checks: tuple[QACheck, ...]
     attempt: int = 0
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        return not any(c.blocking for c in self.checks)
 
     @property
     def violations(self) -> tuple[str, ...]:
-        return tuple(c.violation for c in self.checks if c.violation)
+        """The failures that must be fixed, in words (the API's and the logs' view);
+        warnings are not among them."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user should see but no agent can fix."""
+        return tuple(c.violation for c in self.checks if c.violation and c.severity == "warning")
+
+    @property
+    def feedback(self) -> tuple[Violation, ...]:
+        """The failures as the agents get them on a retry (warnings are not among them)."""
+        return tuple(
+            Violation(
+                check=c.check or "note",
+                stage=self.stage,
+                attempt=self.attempt,
+                shot_index=c.shot_index,
+                caption_index=c.caption_index,
+                aspect=c.aspect,
+                value=c.value,
+                detail=c.violation or c.measured,
+                redo=c.redo,
+            )
+            for c in self.checks
+            if c.blocking
+        )
 
     @property
     def redo(self) -> RedoTarget | None:
@@ -266,7 +363,7 @@ class QAReport(Frozen):
             "render",
             "compose",
         )
-        targets = [c.redo for c in self.checks if not c.passed and c.redo]
+        targets = [c.redo for c in self.checks if c.blocking and c.redo]
         return min(targets, key=order.index) if targets else None
 
 

@@ -15,20 +15,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from aistudio.jobs.runner import JobResult
-
-PIPELINE = (
-    "ingest",
-    "moderate_input",
-    "concept",
-    "visual",
-    "audio",
-    "assembly",
-    "qa_plan",
-    "render_submit",
-    "render_await",
-    "compose",
-    "qa_output",
-    "publish",
+from aistudio.pipeline import (
+    PIPELINE,
+    JobEvent,
+    NodeFailed,
+    NodeFinished,
+    NodeProgress,
+    NodeStarted,
 )
 
 
@@ -64,29 +57,26 @@ class NodeDisplay:
         if self.live:
             self.progress.stop()
 
-    def handle(self, event: dict[str, Any]) -> None:
-        kind, name = event.get("event"), event.get("node", "")
+    def handle(self, event: JobEvent) -> None:
+        fields: dict[str, Any] = event.model_dump()
+        kind, name = fields.pop("event"), fields.pop("node", "")
         if not self.live:
-            if kind != "progress":
-                details = " ".join(
-                    f"{k}={v}" for k, v in event.items() if k not in {"seq", "ts", "event", "node"}
-                )
+            if not isinstance(event, NodeProgress):
+                details = " ".join(f"{k}={v}" for k, v in fields.items())
                 print(f"[{self.job_id}] {kind} {name} {details}".rstrip(), flush=True)
             return
         task = self.tasks.get(name)
         if task is None:
             return
-        if kind == "node_started":
+        if isinstance(event, NodeStarted):
             self.progress.start_task(task)
             self.progress.update(task, completed=0.0, note="running")
-        elif kind == "progress":
-            self.progress.update(
-                task, completed=event.get("fraction", 0.0), note=event.get("note", "")
-            )
-        elif kind == "node_finished":
-            self.progress.update(task, completed=1.0, note=f"{event.get('seconds', 0):.1f}s")
-        elif kind == "node_failed":
-            self.progress.update(task, note=f"[red]{event.get('error', 'failed')}")
+        elif isinstance(event, NodeProgress):
+            self.progress.update(task, completed=event.fraction, note=event.note)
+        elif isinstance(event, NodeFinished):
+            self.progress.update(task, completed=1.0, note=f"{event.seconds:.1f}s")
+        elif isinstance(event, NodeFailed):
+            self.progress.update(task, note=f"[red]{event.error}")
 
 
 def print_result(console: Console, result: JobResult) -> None:
@@ -106,6 +96,9 @@ def print_result(console: Console, result: JobResult) -> None:
             size = f"{path.stat().st_size / 1024:,.0f} KiB" if path.exists() else ""
             files.add_row(str(path), size)
         console.print(files)
+    plan_qa = values.get("plan_qa")
+    for warning in plan_qa.warnings if plan_qa is not None else ():
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     report = values.get("output_qa")
     if report is not None:
         qa = Table(title=f"output QA ({'passed' if report.passed else 'warnings'})")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aistudio.jobs import planning
-from aistudio.jobs.models import AWAITING_APPROVAL
+from aistudio.graph.planning import PlannedJob
+from aistudio.graph.preview import storyboard
 from aistudio.jobs.progress import asset_records, outcome
 from aistudio.nodes.publish import plan_document
+from aistudio.pipeline import AWAITING_APPROVAL
 from aistudio.tools.toolbox import Toolbox
 
 
@@ -28,16 +29,7 @@ def approval_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 async def approval_assets(toolbox: Toolbox, values: dict[str, Any]) -> dict[str, Any]:
     """storyboard.png (the local keyframes) and plan.json, as the row's asset records."""
-    job = planning.PlannedJob(
-        brief=values["brief"],
-        product=values["product"],
-        concept=values["concept"],
-        shots=values["shots"],
-        audio=values["audio"],
-        plan=values["plan"],
-        plan_qa=values["plan_qa"],
-    )
-    board = await planning.storyboard(toolbox, job)
+    board = await storyboard(toolbox, PlannedJob.from_state(values))
     document = json.dumps(plan_document(values), indent=2).encode()  # type: ignore[arg-type]
     plan = await toolbox.storage.put_bytes(
         document, kind="plan", mime="application/json", ext="json"

@@ -14,7 +14,9 @@ from aistudio.brief_draft import (
     brief_text,
 )
 from aistudio.errors import InputError, NotFound
-from aistudio.jobs import intake, planning
+from aistudio.graph import preview
+from aistudio.graph.planning import run_planning
+from aistudio.jobs import intake
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.service import JobService, new_job_id
@@ -31,8 +33,8 @@ class PlanningPreviewer:
     async def preview(
         self, brief: Brief, reference: Asset, label: str, *, storyboard: bool
     ) -> PlanPreview:
-        job = await planning.plan_job(self.toolbox, brief, reference, label)
-        board = await planning.storyboard(self.toolbox, job) if storyboard else None
+        job = await run_planning(self.toolbox, brief, reference, label)
+        board = await preview.storyboard(self.toolbox, job) if storyboard else None
         report = job.plan_qa
         return PlanPreview(
             brief_fingerprint="",
@@ -55,7 +57,7 @@ class PlanningPreviewer:
             violations=report.violations,
             costs=tuple(
                 CostLine(shot_index=line.shot_index, model=line.model, price_usd=line.price_usd)
-                for line in planning.cost_lines(self.toolbox, job.plan)
+                for line in preview.cost_lines(self.toolbox, job.plan)
             ),
             storyboard=board,
         )

@@ -5,21 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
 
 from aistudio.jobs.progress import ProgressTracker
 from aistudio.jobs.runner import Journal
 from aistudio.jobs.store import JobStore
+from aistudio.pipeline import JobEvent, JobProgress, JobStage, NodeProgress
 
 # The row catches up with a running job's progress at most this often. Reads in the
 # process that runs the job see it live (`live`); watchers of every step follow the events.
 ROW_WRITE_S = 0.5
-Live = dict[str, tuple[str | None, int]]
+Live = dict[str, tuple[JobStage | None, int]]
 
 
 async def mirror_progress(
     job_id: str,
-    events: asyncio.Queue[dict[str, Any] | None],
+    events: asyncio.Queue[JobEvent | None],
     journal: Journal,
     *,
     store: JobStore,
@@ -31,7 +31,7 @@ async def mirror_progress(
     at the end. (A row write per stage change was a third of a fast job's orchestration
     cost in bench/api.py.)"""
     tracker = ProgressTracker()
-    written: tuple[str | None, int] = (None, 0)
+    written: tuple[JobStage | None, int] = (None, 0)
     last_write = time.monotonic()
     try:
         while True:
@@ -39,18 +39,8 @@ async def mirror_progress(
             while not events.empty():  # coalesce a burst into one pass
                 batch.append(events.get_nowait())
             for event in batch:
-                if (
-                    event is not None
-                    and tracker.observe(event)
-                    and event.get("event") == "progress"
-                ):
-                    journal.append(
-                        {
-                            "event": "job_progress",
-                            "stage": tracker.stage,
-                            "progress": tracker.reported,
-                        }
-                    )
+                if event is not None and tracker.observe(event) and isinstance(event, NodeProgress):
+                    journal.append(JobProgress(stage=tracker.stage, progress=tracker.reported))
             done = any(event is None for event in batch)
             state = (tracker.stage, tracker.reported)
             live[job_id] = state

@@ -13,15 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Statuses a job can be in; the graph's own (running/completed/...) plus the queue's.
-ACTIVE_STATUSES = ("queued", "running")
-FINAL_STATUSES = ("completed", "completed_with_warnings", "failed", "cancelled")
-# Paused after plan QA until approved: no task runs it and a restart leaves it waiting, but
-# it is not finished (cancel still ends it).
-AWAITING_APPROVAL = "awaiting_approval"
-OPEN_STATUSES = (*ACTIVE_STATUSES, AWAITING_APPROVAL)
-# The stage of an approved job until it runs again: the durable record of the approval.
-APPROVED_STAGE = "approved"
+from aistudio.pipeline import JobStatus
 
 
 def utcnow() -> datetime:
@@ -48,7 +40,7 @@ class JobRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32), default="queued")
+    status: Mapped[JobStatus] = mapped_column(String(32), default="queued")
     stage: Mapped[str | None] = mapped_column(String(32), default=None)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str | None] = mapped_column(String(200), default=None)

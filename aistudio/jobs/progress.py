@@ -10,29 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aistudio.artifacts import QAReport
-
-# Share of the whole job each node takes (roughly its CPU time on the local renderer), in
-# graph order. A QA retry sends the run back; reported progress never goes backwards.
-NODE_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("ingest", 4),
-    ("moderate_input", 4),
-    ("concept", 2),
-    ("visual", 2),
-    ("audio", 2),
-    ("assembly", 2),
-    ("qa_plan", 2),
-    ("render_submit", 2),
-    ("render_await", 30),
-    ("compose", 35),
-    ("qa_output", 12),
-    ("publish", 3),
-)
-_TOTAL = sum(weight for _, weight in NODE_WEIGHTS)
-NODE_SPAN: dict[str, tuple[float, float]] = {}
-_start = 0.0
-for _name, _weight in NODE_WEIGHTS:
-    NODE_SPAN[_name] = (_start / _TOTAL, (_start + _weight) / _TOTAL)
-    _start += _weight
+from aistudio.pipeline import NODE_SPAN, JobEvent, JobStage, NodeFinished, NodeProgress, NodeStarted
 
 # How far overall progress must move before it is journaled (SSE) and written to the row.
 PROGRESS_STEP = 2
@@ -40,28 +18,27 @@ PROGRESS_STEP = 2
 
 @dataclass
 class ProgressTracker:
-    stage: str | None = None
+    stage: JobStage | None = None
     percent: int = 0
     reported: int = field(default=0)
 
-    def observe(self, event: dict[str, Any]) -> bool:
+    def observe(self, event: JobEvent) -> bool:
         """Fold one event in; True when stage or reported progress changed."""
-        kind, node = event.get("event"), event.get("node")
+        if not isinstance(event, NodeStarted | NodeFinished | NodeProgress):
+            return False
+        span = NODE_SPAN.get(event.node)
+        if span is None:  # a node outside the job's steps (fail, store_photo)
+            return False
         before = (self.stage, self.reported)
-        if isinstance(node, str) and node in NODE_SPAN:
-            low, high = NODE_SPAN[node]
-            if kind == "node_started":
-                self.stage = node
-                fraction = 0.0
-            elif kind == "node_finished":
-                fraction = 1.0
-            elif kind == "progress":
-                fraction = float(event.get("fraction", 0.0))
-            else:
-                return False
-            self.percent = max(self.percent, min(99, int(100 * (low + (high - low) * fraction))))
-            if self.percent - self.reported >= PROGRESS_STEP or kind == "node_started":
-                self.reported = self.percent
+        low, high = span
+        if isinstance(event, NodeStarted):
+            self.stage = event.node
+            fraction = 0.0
+        else:
+            fraction = 1.0 if isinstance(event, NodeFinished) else event.fraction
+        self.percent = max(self.percent, min(99, int(100 * (low + (high - low) * fraction))))
+        if self.percent - self.reported >= PROGRESS_STEP or isinstance(event, NodeStarted):
+            self.reported = self.percent
         return (self.stage, self.reported) != before
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -25,14 +25,26 @@ from langgraph.types import Command
 from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
 from aistudio.graph.checkpoint import open_saver
-from aistudio.graph.state import VideoInput
 from aistudio.graph.video import build_video_graph
-from aistudio.jobs.models import AWAITING_APPROVAL
+from aistudio.pipeline import (
+    AWAITING_APPROVAL,
+    JobEvent,
+    JobFinished,
+    JobPaused,
+    JobResumed,
+    JobStarted,
+    NodeProgress,
+    QAVerdict,
+    VideoInput,
+)
+from aistudio.tools.photo import read_photo_file
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
 log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-EventSink = Callable[[dict[str, Any]], None]
+EventSink = Callable[[JobEvent], None]
+# The QA nodes, whose state updates carry the reports journaled as `qa_verdict` events.
+_QA_REPORTS = {"qa_plan": "plan_qa", "qa_output": "output_qa"}
 
 
 @dataclass(frozen=True)
@@ -69,9 +81,10 @@ class Journal:
             return 0
         return int(json.loads(lines[-1])["seq"]) if lines else 0
 
-    def append(self, event: dict[str, Any]) -> dict[str, Any]:
+    def append(self, event: JobEvent) -> dict[str, Any]:
+        """Journal one event; the record written (the event with `seq` and `ts`)."""
         self._seq += 1
-        record = {"seq": self._seq, "ts": round(time.time(), 3), **event}
+        record = {"seq": self._seq, "ts": round(time.time(), 3), **event.model_dump(mode="json")}
         line = (json.dumps(record) + "\n").encode()
         # One O_APPEND write per event: a line lands whole (a reader never sees half of
         # it), and it skips the buffered text-file layers, a third of an event's cost.
@@ -96,14 +109,7 @@ def validate_job_id(job_id: str) -> str:
 
 async def store_reference(toolbox: Toolbox, image: Path) -> Any:
     """Store the user's photo as given; ingest validates it inside the graph."""
-    limit = toolbox.settings.limits.max_file_bytes
-    try:
-        size = (await asyncio.to_thread(image.stat)).st_size
-    except OSError as exc:
-        raise InputError(f"cannot read image {image}: {exc.strerror}") from exc
-    if size > limit:
-        raise InputError(f"image {image} is {size} bytes; the limit is {limit}")
-    data = await asyncio.to_thread(image.read_bytes)
+    data = await read_photo_file(image, toolbox.settings.limits.max_file_bytes)
     return await toolbox.storage.put_bytes(
         data, kind="reference", mime="application/octet-stream", ext="bin"
     )
@@ -212,23 +218,23 @@ class JobRunner:
             if not approved:
                 return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True, False)
             start = Command(resume={"approved": True})
-        record = journal.append({"event": "job_resumed" if resumed else "job_started"})
+        started = JobResumed() if resumed else JobStarted()
+        journal.append(started)
         if on_event:
-            on_event(record)
+            on_event(started)
         await self._stream(graph, start, config, journal, on_event)
         final = await graph.aget_state(config)
         values = dict(final.values)
         paused = bool(final.interrupts)
         status = AWAITING_APPROVAL if paused else values.get("status", "unknown")
-        record = journal.append(
-            {
-                "event": "job_paused" if paused else "job_finished",
-                "status": status,
-                "error": values.get("error"),
-            }
+        ended: JobEvent = (
+            JobPaused(status=AWAITING_APPROVAL, error=values.get("error"))
+            if paused
+            else JobFinished(status=status, error=values.get("error"))
         )
+        journal.append(ended)
         if on_event:
-            on_event(record)
+            on_event(ended)
         return JobResult(job_id, status, values, resumed, False)
 
     async def _stream(
@@ -239,41 +245,38 @@ class JobRunner:
         journal: Journal,
         on_event: EventSink | None,
     ) -> None:
-        context = StudioContext(toolbox=self.toolbox)
-        async for mode, chunk in graph.astream(
-            start, config, context=context, stream_mode=["custom", "updates"]
+        context = StudioContext.of(self.toolbox)
+        # subgraphs=True: the planning subgraph's nodes report from inside it.
+        async for _namespace, mode, chunk in graph.astream(
+            start, config, context=context, stream_mode=["custom", "updates"], subgraphs=True
         ):
-            if not isinstance(chunk, dict):
-                continue
             if mode == "updates":
-                for verdict in qa_verdicts(chunk):
-                    record = journal.append(verdict)
-                    if on_event:
-                        on_event(record)
-                continue
-            # Progress ticks are frequent: they go to the live display, not the journal.
-            record = chunk if chunk.get("event") == "progress" else journal.append(chunk)
-            if on_event:
-                on_event(record)
+                events: list[JobEvent] = list(qa_verdicts(chunk))
+            else:
+                events = [cast(JobEvent, chunk)]  # what our nodes write (NodeEvent)
+            for event in events:
+                # Progress ticks are frequent: they go to the live display, not the journal.
+                if not isinstance(event, NodeProgress):
+                    journal.append(event)
+                if on_event:
+                    on_event(event)
 
 
-def qa_verdicts(update: dict[str, Any]) -> list[dict[str, Any]]:
-    """QA reports in one `updates` chunk ({node: partial state}) as journal events."""
+def qa_verdicts(update: Any) -> list[QAVerdict]:
+    """The QA reports of one `updates` chunk ({node: partial state}) as journal events.
+    Only the QA nodes' own updates count: a subgraph's update to its parent repeats them."""
     found = []
-    for partial in update.values():
-        if not isinstance(partial, dict):
-            continue
-        for key in ("plan_qa", "output_qa"):
-            report = partial.get(key)
-            if isinstance(report, QAReport):
-                found.append(
-                    {
-                        "event": "qa_verdict",
-                        "stage": report.stage,
-                        "passed": report.passed,
-                        "attempt": report.attempt,
-                        "violations": list(report.violations),
-                        "redo": report.redo,
-                    }
+    for name, key in _QA_REPORTS.items():
+        partial = update.get(name) if isinstance(update, dict) else None
+        report = partial.get(key) if isinstance(partial, dict) else None
+        if isinstance(report, QAReport):
+            found.append(
+                QAVerdict(
+                    stage=report.stage,
+                    passed=report.passed,
+                    attempt=report.attempt,
+                    violations=list(report.violations),
+                    redo=report.redo,
                 )
+            )
     return found

@@ -23,19 +23,24 @@ from aistudio.jobs import intake
 from aistudio.jobs.approval import approval_assets, approval_fields
 from aistudio.jobs.lease import Leases
 from aistudio.jobs.mirror import Live, mirror_progress
-from aistudio.jobs.models import (
+from aistudio.jobs.models import JobRow, utcnow
+from aistudio.jobs.progress import outcome
+from aistudio.jobs.requests import VideoRequest, fingerprint
+from aistudio.jobs.runner import JobRunner, Journal
+from aistudio.jobs.store import JobStore
+from aistudio.pipeline import (
     ACTIVE_STATUSES,
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     FINAL_STATUSES,
     OPEN_STATUSES,
-    JobRow,
-    utcnow,
+    SUCCESS_STATUSES,
+    JobApproved,
+    JobAwaitingApproval,
+    JobEvent,
+    JobQueued,
+    JobResultEvent,
 )
-from aistudio.jobs.progress import outcome
-from aistudio.jobs.requests import VideoRequest, fingerprint
-from aistudio.jobs.runner import JobRunner, Journal
-from aistudio.jobs.store import JobStore
 from aistudio.tools.toolbox import Toolbox
 
 log = logging.getLogger("aistudio.jobs")
@@ -43,7 +48,6 @@ log = logging.getLogger("aistudio.jobs")
 # Delivers the finished job's webhook; returns the attempts to record. Injected by the
 # server (jobs must not import it); never raises for a failed delivery.
 Notifier = Callable[[JobRow], Awaitable[list[dict[str, Any]]]]
-TERMINAL_EVENT = "job_result"
 CRASH_RETRIES = 2
 CRASH_BACKOFF_S = 2.0
 MIRROR_DRAIN_S = 10.0
@@ -226,7 +230,7 @@ class JobService:
                 raise Conflict("the Idempotency-Key is being used by another request")
             return existing, False
         log.info("job %s queued", row.id, extra={"job_id": row.id, "tenant": tenant})
-        self.journal(row.id).append({"event": "job_queued", "kind": kind})
+        self.journal(row.id).append(JobQueued(kind=kind))
         self._schedule(row.id)
         return inserted, True
 
@@ -255,9 +259,7 @@ class JobService:
             row.parent_id,
             extra={"job_id": row.id, "tenant": row.tenant},
         )
-        self.journal(row.id).append(
-            {"event": "job_queued", "kind": row.kind, "parent_id": row.parent_id}
-        )
+        self.journal(row.id).append(JobQueued(kind=_kind(row), parent_id=row.parent_id))
         self._schedule(row.id)
         return inserted, True
 
@@ -270,12 +272,7 @@ class JobService:
         fields["lease_until"] = None  # whichever server gets the approval runs it on
         if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
             return  # cancelled meanwhile
-        self.journal(job_id).append(
-            {
-                "event": "job_awaiting_approval",
-                "assets": sorted(fields["assets"]),
-            }
-        )
+        self.journal(job_id).append(JobAwaitingApproval(assets=sorted(fields["assets"])))
         self._notify(job_id)
         log.info("job %s awaits plan approval", job_id, extra={"job_id": job_id})
 
@@ -286,7 +283,7 @@ class JobService:
             job_id, (AWAITING_APPROVAL,), status="queued", stage=APPROVED_STAGE
         ):
             raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
-        self.journal(job_id).append({"event": "job_approved"})
+        self.journal(job_id).append(JobApproved())
         self._notify(job_id)
         # The run that paused may still be returning (its row already says waiting); a
         # task still registered would make _schedule a no-op and strand the job queued.
@@ -389,7 +386,7 @@ class JobService:
             log.info("job %s is not ours to run", job_id, extra={"job_id": job_id})
             return
         journal = self.journal(job_id)
-        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        events: asyncio.Queue[JobEvent | None] = asyncio.Queue()
         # A plain task, not a TaskGroup: errors of the run must surface as themselves
         # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
         mirror = asyncio.create_task(
@@ -417,7 +414,7 @@ class JobService:
             await self._await_approval(job_id, result.values)
             return
         fields = outcome(result.values)
-        if fields["status"] in ("completed", "completed_with_warnings"):
+        if fields["status"] in SUCCESS_STATUSES:
             fields["progress"] = 100
         fields["stage"] = "done"
         await self._finish(job_id, fields)
@@ -439,13 +436,12 @@ class JobService:
         if not updated or (row := await self.store.get(job_id)) is None:
             return
         self.journal(job_id).append(
-            {
-                "event": TERMINAL_EVENT,
-                "status": row.status,
-                "error": row.error_message,
-                "progress": row.progress,
-                "assets": sorted((row.assets or {}).keys()),
-            }
+            JobResultEvent(
+                status=row.status,
+                error=row.error_message,
+                progress=row.progress,
+                assets=sorted((row.assets or {}).keys()),
+            )
         )
         self._notify(job_id)
         log.info("job %s %s", job_id, row.status, extra={"job_id": job_id, "tenant": row.tenant})

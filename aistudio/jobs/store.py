@@ -22,14 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aistudio.errors import InputError
-from aistudio.jobs.models import (
-    ACTIVE_STATUSES,
-    AWAITING_APPROVAL,
-    OPEN_STATUSES,
-    ApiKeyRow,
-    JobRow,
-    utcnow,
-)
+from aistudio.jobs.models import ApiKeyRow, JobRow, utcnow
+from aistudio.pipeline import ACTIVE_STATUSES, AWAITING_APPROVAL, OPEN_STATUSES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.pipeline import VideoState
 from aistudio.tools.toolbox import StudioContext
 
 

@@ -7,8 +7,8 @@ import asyncio
 from langgraph.runtime import Runtime
 
 from aistudio.errors import ModerationBlocked
-from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, toolbox
+from aistudio.pipeline import VideoState
 from aistudio.tools.toolbox import StudioContext
 
 

@@ -1,7 +1,7 @@
 """Pure scoring of output-QA measurements: measured figures in, QACheck out.
 
-Each check says what was measured, whether it passed, and which node is the cheapest
-that can fix it (`redo`). Violation texts start with a stable token the planner acts on.
+Each check, named by its `CheckName`, says what was measured, whether it passed, and which
+node is the cheapest that can fix it (`redo`); the planner acts on the name and the fields.
 
 Checks of the FFmpeg stages (container, timing, loudness, silence) name no redo target:
 composing is deterministic, so running it again on the same inputs would give the same
@@ -13,34 +13,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aistudio.artifacts import ASPECT_SIZES, AspectRatio, QACheck, RedoTarget
+from aistudio.artifacts import ASPECT_SIZES, AspectRatio, CheckName, QACheck, RedoTarget
 from aistudio.settings import QASettings
 from aistudio.tools.ffmpeg.spec import Interval, MediaAnalysis, ProbeResult
-from aistudio.tools.planner.feedback import (
-    FEEDBACK_CAPTION_ILLEGIBLE,
-    FEEDBACK_FIDELITY_LOW,
-    FEEDBACK_HUMANS_IN_PROMO,
-    FEEDBACK_VOICE_TOO_LONG,
-)
 
 
 def _check(
-    name: str,
+    check: CheckName,
     ok: bool,
     score: float,
     measured: str,
     violation: str,
     redo: RedoTarget | None,
     aspect: AspectRatio | None,
+    *,
+    value: float | None = None,
+    name: str | None = None,
+    shot_index: int | None = None,
+    caption_index: int | None = None,
 ) -> QACheck:
     return QACheck(
-        name=name,
+        name=name or check,
+        check=check,
         score=round(min(max(score, 0.0), 1.0), 3),
         passed=ok,
         measured=measured,
+        value=value,
         violation=None if ok else violation,
         redo=None if ok else redo,
         aspect=aspect,
+        shot_index=shot_index,
+        caption_index=caption_index,
     )
 
 
@@ -59,6 +62,7 @@ def probe_checks(
             f"duration off by {drift:.2f}s",
             None,
             aspect,
+            value=probe.duration_s,
         ),
         _check(
             "frame_size",
@@ -77,6 +81,7 @@ def probe_checks(
             f"{probe.fps:.2f} fps instead of {fps}",
             None,
             aspect,
+            value=probe.fps,
         ),
         _check(
             "streams",
@@ -110,6 +115,7 @@ def analysis_checks(
             f"{black:.2f}s of black frames",
             "render",
             aspect,
+            value=black,
         ),
         _check(
             "freeze",
@@ -119,6 +125,7 @@ def analysis_checks(
             f"picture frozen for {frozen:.2f}s",
             "assembly",
             aspect,
+            value=frozen,
         ),
         _check(
             "silence",
@@ -128,6 +135,7 @@ def analysis_checks(
             f"audio silent for {silent:.2f}s",
             None,
             aspect,
+            value=silent,
         ),
     ]
     loud = analysis.loudness
@@ -156,6 +164,7 @@ def analysis_checks(
                 f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)",
                 None,
                 aspect,
+                value=loud.integrated_lufs,
             )
         )
     return checks
@@ -172,58 +181,67 @@ def fidelity_check(
 ) -> QACheck:
     """`generated`: the shot is a model's clip, so a low score means the model changed the
     product and that shot alone is made again; a local keyframe is recomposed by assembly."""
-    check = _check(
-        f"fidelity.shot{shot_index + 1}",
+    return _check(
+        "fidelity",
         inliers >= qa.min_fidelity_inliers,
         score,
         f"{inliers} feature inliers",
-        f"{FEEDBACK_FIDELITY_LOW}: shot {shot_index + 1} matches the reference product with "
+        f"shot {shot_index + 1} matches the reference product with "
         f"only {inliers} inliers (need {qa.min_fidelity_inliers})",
         "render" if generated else "assembly",
         aspect,
+        value=inliers,
+        name=f"fidelity.shot{shot_index + 1}",
+        shot_index=shot_index,
     )
-    return check.model_copy(update={"shot_index": shot_index})
 
 
 def caption_check(
     caption_index: int, expected: str, similarity: float, aspect: AspectRatio, qa: QASettings
 ) -> QACheck:
     return _check(
-        f"caption.{caption_index + 1}",
+        "caption_legibility",
         similarity >= qa.min_caption_similarity,
         similarity,
         f"OCR similarity {similarity:.2f}",
-        f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {expected!r} read back at {similarity:.2f}",
+        f"caption {expected!r} read back at {similarity:.2f}",
         "assembly",
         aspect,
+        value=similarity,
+        name=f"caption.{caption_index + 1}",
+        caption_index=caption_index,
     )
 
 
 def sharpness_check(
     shot_index: int, sharpness: float, aspect: AspectRatio, qa: QASettings
 ) -> QACheck:
-    check = _check(
-        f"sharpness.shot{shot_index + 1}",
+    return _check(
+        "sharpness",
         sharpness >= qa.min_sharpness,
         sharpness / (2 * qa.min_sharpness),
         f"Laplacian variance {sharpness:.0f}",
         f"shot {shot_index + 1} is blurry ({sharpness:.0f} < {qa.min_sharpness:.0f})",
         "render",
         aspect,
+        value=sharpness,
+        name=f"sharpness.shot{shot_index + 1}",
+        shot_index=shot_index,
     )
-    return check.model_copy(update={"shot_index": shot_index})
 
 
 def people_check(faces: int, humans_allowed: bool, aspect: AspectRatio) -> QACheck:
     ok = humans_allowed or faces == 0
     return _check(
-        "no_people" if not humans_allowed else "people",
+        "people",
         ok,
         1.0 if ok else 0.0,
         f"{faces} faces in sampled frames",
-        f"{FEEDBACK_HUMANS_IN_PROMO}: {faces} faces in a product-only video",
+        f"{faces} faces in a product-only video",
         "visual",
         aspect,
+        value=faces,
+        name="no_people" if not humans_allowed else "people",
     )
 
 
@@ -239,10 +257,11 @@ def voice_check(
         ok,
         1.0 if ok else max(0.0, 1 - (ends_at - limit)),
         f"voice ends at {ends_at:.2f}s of {duration_s:.2f}s",
-        f"{FEEDBACK_VOICE_TOO_LONG}: voice-over ends at {ends_at:.2f}s, must end by "
+        f"voice-over ends at {ends_at:.2f}s, must end by "
         f"{limit:.2f}s" + (f"; {len(overflow)} line(s) overflow their slot" if overflow else ""),
         "audio",
         None,
+        value=ends_at,
     )
 
 

@@ -12,10 +12,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from aistudio import __version__
-from aistudio.artifacts import Asset, AssetKind, Caption
-from aistudio.graph.state import VideoState
+from aistudio.artifacts import Asset, AssetKind, Caption, QAReport
 from aistudio.nodes.common import Update, node, toolbox
 from aistudio.nodes.render import spent_usd
+from aistudio.pipeline import VideoState
 from aistudio.tools.protocols import TitleWriter
 from aistudio.tools.render.captions import to_srt, to_vtt
 from aistudio.tools.toolbox import StudioContext, Toolbox
@@ -121,7 +121,12 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
     report = state["output_qa"]
     assets["qa.json"] = await _put_json(
         tools,
-        {"plan": _dump(state.get("plan_qa")), "output": _dump(report), "passed": report.passed},
+        {
+            "plan": _dump(state.get("plan_qa")),
+            "output": _dump(report),
+            "passed": report.passed,
+            "warnings": [*_warnings(state.get("plan_qa")), *report.warnings],
+        },
         "qa",
     )
     title = state["concept"].title
@@ -131,6 +136,10 @@ async def publish(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
     assets["provenance.json"] = await _put_json(tools, {"title": title, **provenance}, "provenance")
     status = "completed" if report.passed else "completed_with_warnings"
     return {"published": await _export(tools, state, assets), "status": status, "title": title}
+
+
+def _warnings(report: QAReport | None) -> tuple[str, ...]:
+    return report.warnings if report is not None else ()
 
 
 @node("fail")

@@ -8,10 +8,11 @@ from langgraph.runtime import Runtime
 
 from aistudio.artifacts import ModerationVerdict, Output, QACheck, QAReport, RenderPlan
 from aistudio.errors import ModerationBlocked
-from aistudio.graph.state import VideoState
 from aistudio.nodes import output_checks as checks
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.pipeline import VideoState
 from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
+from aistudio.tools.planner.copy_checks import brand_match
 from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
 
@@ -55,11 +56,14 @@ async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         plan,
         attempt=state.get("plan_attempts", 0),
     )
+    # The photo's label against the brief's brand: a warning the user sees, never a redo.
+    brand = brand_match(state["brief"], state["product"])
+    report = report.model_copy(update={"checks": (*report.checks, brand)})
     update: Update = {"plan_qa": report, "plan_attempts": 1, "moderation": [verdict]}
     if plan is not state["plan"]:
         update["plan"] = plan
     if not report.passed:
-        update["feedback"] = report.violations
+        update["feedback"] = report.feedback
     return update
 
 
@@ -141,5 +145,5 @@ async def qa_output(state: VideoState, *, runtime: Runtime[StudioContext]) -> Up
     report = QAReport(stage="output", checks=tuple(found), attempt=state.get("output_attempts", 0))
     update: Update = {"output_qa": report, "output_attempts": 1}
     if not report.passed:
-        update["feedback"] = report.violations
+        update["feedback"] = report.feedback
     return update

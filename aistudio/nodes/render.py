@@ -17,8 +17,8 @@ from langgraph.types import interrupt
 
 from aistudio.artifacts import ProviderJob, QAReport, ShotRender, ShotVisual
 from aistudio.errors import AppError, BudgetExceeded
-from aistudio.graph.state import VideoState
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.pipeline import VideoState
 from aistudio.tools.toolbox import StudioContext
 
 log = logging.getLogger("aistudio.render")

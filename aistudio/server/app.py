@@ -52,6 +52,7 @@ from aistudio.server.problems import problem_handler
 from aistudio.server.ratelimit import TokenBucketLimiter
 from aistudio.server.results import ResultFilesController
 from aistudio.server.webhooks import deliver_webhook
+from aistudio.server.webui import WebStudioController
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox
 
@@ -152,7 +153,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         route_handlers=[AssetFilesController, ResultFilesController, ProviderWebhookController],
     )
     app = Litestar(
-        route_handlers=[api, files, HealthController],
+        route_handlers=[api, files, HealthController, WebStudioController],
         lifespan=[lifespan],
         dependencies={
             "service": Provide(provide_service, sync_to_thread=False),

@@ -27,6 +27,7 @@ from aistudio.artifacts import (
     ShotList,
     ShotRender,
     ShotVisual,
+    Violation,
 )
 
 ProgressFn = Callable[[float], None]  # fraction 0..1
@@ -68,22 +69,27 @@ class Storage(Protocol):
 class Planner(Protocol):
     """The five creative agents. The offline planner and the LLM agents both implement it.
 
-    `feedback` carries the violations of the previous QA report on a retry, so the agent
-    can fix what was wrong instead of repeating itself.
+    `feedback` carries the violations of every failed QA pass so far on a retry (typed;
+    `planner.feedback.Retry` says what each makes an agent change), so the agent fixes what
+    was wrong instead of repeating itself.
     """
 
     name: str
 
     async def concept(
-        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[Violation] = ()
     ) -> Concept: ...
 
     async def visual(
-        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        feedback: Sequence[Violation] = (),
     ) -> ShotList: ...
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan: ...
 
     async def assembly(
@@ -93,7 +99,7 @@ class Planner(Protocol):
         concept: Concept,
         shots: ShotList,
         audio: AudioPlan,
-        feedback: Sequence[str] = (),
+        feedback: Sequence[Violation] = (),
     ) -> RenderPlan: ...
 
     async def review(

@@ -6,10 +6,15 @@ nodes never construct clients or read settings themselves.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from aistudio.errors import ToolUnavailable
-from aistudio.settings import Settings
+from aistudio.settings import Settings, VideoProviderName
 from aistudio.tools.audio.music import SynthMusic
 from aistudio.tools.audio.soundtrack import Soundtrack
 from aistudio.tools.audio.voice_piper import PiperVoiceSynth
@@ -260,14 +265,53 @@ def build_toolbox(settings: Settings) -> Toolbox:
     )
 
 
-def _default_toolbox() -> Toolbox:
-    # Only LangGraph Studio (`langgraph dev`) takes this path: it runs the graph without
-    # our CLI/server, so the context is built from the environment at run time.
-    return build_toolbox(Settings())
+@functools.cache
+def _studio_toolbox(data_dir: str | None, video_provider: VideoProviderName | None) -> Toolbox:
+    # Only a run nobody handed a toolbox (LangGraph Studio, `langgraph dev`) comes here: it
+    # runs the graph without our CLI or server, so the toolbox is built from the environment
+    # at run time, once per process and choice.
+    settings = Settings(data_dir=Path(data_dir)) if data_dir else Settings()
+    if video_provider is not None:
+        providers = settings.providers.model_copy(update={"video": video_provider})
+        settings = settings.model_copy(update={"providers": providers})
+    return build_toolbox(settings)
 
 
-@dataclass
-class StudioContext:
-    """LangGraph runtime context for every AI Studio graph."""
+# The toolbox the nodes call is no part of the context's schema (a toolbox is clients and
+# protocols, not data): whoever runs a graph hands theirs in (`StudioContext.of(toolbox)`:
+# the job runner, quotes). A run started without one (LangGraph Studio) gets a toolbox built
+# from the environment's Settings with the choices below, which Studio shows as a form.
+class StudioContext(BaseModel):
+    """How a run's tools are set up (by default, from the environment's settings)."""
 
-    toolbox: Toolbox = field(default_factory=_default_toolbox)
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    data_dir: str | None = Field(
+        default=None,
+        description="Where a Studio run keeps its media and files (default: AISTUDIO_DATA_DIR).",
+    )
+    video_provider: VideoProviderName | None = Field(
+        default=None,
+        description="Who renders the shots: local, fal or replicate (default: the settings').",
+    )
+    _toolbox: Toolbox | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, toolbox: Toolbox) -> StudioContext:
+        context = cls()
+        context._toolbox = toolbox
+        return context
+
+    @property
+    def toolbox(self) -> Toolbox:
+        if self._toolbox is None:
+            self._toolbox = _studio_toolbox(self.data_dir, self.video_provider)
+        return self._toolbox
+
+    async def prepare(self) -> Toolbox:
+        """The toolbox, built off the event loop on first use (building reads settings and
+        probes binaries: blocking I/O)."""
+        if self._toolbox is None:
+            built = await asyncio.to_thread(_studio_toolbox, self.data_dir, self.video_provider)
+            self._toolbox = built
+        return self._toolbox

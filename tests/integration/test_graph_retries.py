@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from aistudio.artifacts import AspectRatio, AudioPlan, Brief, Caption, Concept, Grade, ShotList
+from aistudio.artifacts import (
+    AspectRatio,
+    AudioPlan,
+    Brief,
+    Caption,
+    Concept,
+    Grade,
+    ShotList,
+    Violation,
+)
 from aistudio.jobs.runner import JobResult, JobRunner, Journal
 from aistudio.settings import Settings
 from aistudio.tools.render.composer import VideoComposer
@@ -56,12 +65,14 @@ class WordyOnce:
         return getattr(self.inner, name)
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan:
         self.audio_calls += 1
         plan: AudioPlan = await self.inner.audio(brief, concept, shots, feedback)
         if self.audio_calls == 1:
-            line = plan.script[0].model_copy(update={"text": " ".join(["word"] * 40)})
+            # Forty words, none twice in a row: too long for the slot, not bad copy.
+            words = " ".join(("soft", "light", "warm", "calm")[i % 4] for i in range(40))
+            line = plan.script[0].model_copy(update={"text": words})
             plan = plan.model_copy(update={"script": (line, *plan.script[1:])})
         return plan
 

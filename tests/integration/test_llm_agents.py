@@ -187,11 +187,9 @@ async def test_a_failing_judge_sends_the_plan_back_to_the_agent_it_names(
     result = await _run_agents(_planner(fake), _brief())
     report = result.report
     assert not report.passed and report.redo == "audio"
-    assert report.violations == (
-        "llm-judge: narrative_completion: the voice-over never names the offer",
-    )
+    assert report.violations == ("narrative_completion: the voice-over never names the offer",)
     # the retry hands the violation to the agent, which passes it to the model
-    await _planner(fake).audio(_brief(), result.concept, result.shots, report.violations)
+    await _planner(fake).audio(_brief(), result.concept, result.shots, report.feedback)
     assert (
         "never names the offer"
         in fake.chat_bodies("VoiceScriptDraft")[-1]["messages"][-1]["content"]

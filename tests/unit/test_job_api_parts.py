@@ -12,9 +12,17 @@ from aistudio.artifacts import JobKind, QACheck, QAReport
 from aistudio.errors import InputError, MediaTooLarge
 from aistudio.graph.checkpoint import is_postgres, libpq_url
 from aistudio.jobs.intake import build_brief, decode_b64
-from aistudio.jobs.progress import NODE_SPAN, ProgressTracker, asset_records
+from aistudio.jobs.progress import ProgressTracker, asset_records
 from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.runner import qa_verdicts
+from aistudio.pipeline import (
+    PIPELINE,
+    JobStarted,
+    NodeFinished,
+    NodeProgress,
+    NodeStarted,
+    QAVerdict,
+)
 from aistudio.server.downloads import parse_range
 from aistudio.server.problems import RangeNotSatisfiable
 from aistudio.settings import Settings
@@ -106,16 +114,17 @@ def test_base64_decoding_caps_and_data_urls() -> None:
 def test_progress_is_monotonic_and_ends_below_100() -> None:
     tracker = ProgressTracker()
     seen = []
-    for node, _ in NODE_SPAN.items():
-        tracker.observe({"event": "node_started", "node": node})
-        tracker.observe({"event": "progress", "node": node, "fraction": 0.5})
-        tracker.observe({"event": "node_finished", "node": node})
+    for node in PIPELINE:
+        tracker.observe(NodeStarted(node=node))
+        tracker.observe(NodeProgress(node=node, fraction=0.5))
+        tracker.observe(NodeFinished(node=node, seconds=1.0))
         seen.append(tracker.reported)
     assert seen == sorted(seen) and seen[-1] == 99
     # A QA retry goes back to an earlier node: the reported figure does not.
-    assert tracker.observe({"event": "node_started", "node": "concept"})  # the stage changes
+    assert tracker.observe(NodeStarted(node="concept"))  # the stage changes
     assert tracker.reported == 99 and tracker.stage == "concept"
-    assert not tracker.observe({"event": "job_started"})
+    assert not tracker.observe(JobStarted())
+    assert not tracker.observe(NodeStarted(node="fail"))  # not one of the job's steps
 
 
 def test_asset_records_guess_media_types() -> None:
@@ -136,16 +145,21 @@ def test_qa_verdicts_from_graph_updates() -> None:
     )
     verdicts = qa_verdicts({"qa_plan": {"plan_qa": report, "plan_attempts": 1}})
     assert verdicts == [
-        {
-            "event": "qa_verdict",
-            "stage": "plan",
-            "passed": False,
-            "attempt": 0,
-            "violations": ["too many words"],
-            "redo": "audio",
-        }
+        QAVerdict(
+            stage="plan", passed=False, attempt=0, violations=["too many words"], redo="audio"
+        )
     ]
+    assert verdicts[0].model_dump(mode="json") == {
+        "event": "qa_verdict",
+        "stage": "plan",
+        "passed": False,
+        "attempt": 0,
+        "violations": ["too many words"],
+        "redo": "audio",
+    }
     assert qa_verdicts({"concept": {"concept": "x"}, "__interrupt__": ()}) == []
+    # A subgraph's update to its parent repeats its QA node's report: not counted twice.
+    assert qa_verdicts({"planning": {"plan_qa": report, "plan_attempts": 1}}) == []
 
 
 @pytest.mark.parametrize(

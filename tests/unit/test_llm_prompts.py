@@ -8,10 +8,9 @@ import asyncio
 import pytest
 from openai.lib._pydantic import to_strict_json_schema
 
-from aistudio.artifacts import Asset, Brief, JobKind, ProductAnalysis, ProductProfile
+from aistudio.artifacts import Asset, Brief, JobKind, ProductAnalysis, ProductProfile, Violation
 from aistudio.tools.planner import drafts, prompts
 from aistudio.tools.planner.complete import (
-    FEEDBACK_LLM_JUDGE,
     DraftRejected,
     complete_assembly,
     complete_audio,
@@ -69,11 +68,12 @@ def _draft(name: str, **changes: object) -> dict[str, object]:
 def test_prompts_carry_the_house_rules_of_their_kind(kind: JobKind) -> None:
     brief = _brief(kind)
     concept = asyncio.run(OfflinePlanner().concept(brief, PRODUCT))
-    visual = prompts.visual_prompt(brief, PRODUCT, concept, ["shot-count: 2 shots"])
+    too_few = Violation(check="shot_count", stage="plan", value=2, detail="2 shots")
+    visual = prompts.visual_prompt(brief, PRODUCT, concept, [too_few])
     assert REFERENCE_FIDELITY_CLAUSE in visual.system
     assert "label text verbatim, logo, shape, colours" in visual.system
     assert "EAU DE PARFUM" in visual.user  # the vision reading reaches the agents
-    assert "shot-count: 2 shots" in visual.user and "failed QA" in visual.user
+    assert "shot_count: 2 shots" in visual.user and "failed QA" in visual.user
     rule = {
         "promo": "ZERO humans",
         "fashion": "Garment details must match the reference",
@@ -201,7 +201,10 @@ def test_completed_drafts_meet_every_plan_rule(kind: JobKind) -> None:
         plan = complete_assembly(
             drafts.AssemblyDraft.model_validate(_draft("AssemblyDraft", transitions=["slideup"])),
             base,
+            brief,
         )
+        # The brief's own call to action survives the model's rewording ("Shop now").
+        assert plan.end_card.call_to_action == TEXT[kind].rsplit(". ", 1)[1]
         assert plan.transitions[0].kind == "slideup"
         assert [t.duration_s for t in plan.transitions] == [t.duration_s for t in base.transitions]
         checks = check_plan(
@@ -288,8 +291,7 @@ def test_judge_verdicts_become_checks_with_redo_targets() -> None:
         )
     )
     assert [(c.passed, c.redo) for c in failed] == [(False, "audio"), (False, "visual")]
-    assert failed[1].violation == (
-        f"{FEEDBACK_LLM_JUDGE}: physical_plausibility (shot 2): liquid flows upward"
-    )
+    assert failed[1].violation == "physical_plausibility (shot 2): liquid flows upward"
+    assert (failed[1].check, failed[1].shot_index, failed[0].shot_index) == ("llm_judge", 1, None)
     silent = judge_checks(drafts.PlanJudgeVerdict(score=10, summary="off brief", violations=[]))
     assert silent[0].redo == "concept" and not silent[0].passed

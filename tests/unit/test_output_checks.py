@@ -1,16 +1,10 @@
-"""Output-QA scoring is pure: measured figures -> pass/fail, violation tokens, redo targets."""
+"""Output-QA scoring is pure: measured figures -> pass/fail, check names, redo targets."""
 
 from __future__ import annotations
 
 from aistudio.nodes import output_checks as oc
 from aistudio.settings import QASettings
 from aistudio.tools.ffmpeg.spec import Interval, LoudnessStats, MediaAnalysis, ProbeResult
-from aistudio.tools.planner.feedback import (
-    FEEDBACK_CAPTION_ILLEGIBLE,
-    FEEDBACK_FIDELITY_LOW,
-    FEEDBACK_HUMANS_IN_PROMO,
-    FEEDBACK_VOICE_TOO_LONG,
-)
 
 QA = QASettings()
 
@@ -78,19 +72,24 @@ def test_true_peak_over_limit_fails_even_at_target_loudness() -> None:
     assert not loud.passed
 
 
-def test_fidelity_caption_people_voice_carry_planner_tokens() -> None:
+def test_fidelity_caption_people_voice_carry_what_the_planner_acts_on() -> None:
     fidelity = oc.fidelity_check(2, 5, 0.1, "9:16", QA)
     assert not fidelity.passed and fidelity.redo == "assembly"
-    assert fidelity.violation and fidelity.violation.startswith(FEEDBACK_FIDELITY_LOW)
+    assert (fidelity.check, fidelity.shot_index, fidelity.value) == ("fidelity", 2, 5)
+    assert fidelity.name == "fidelity.shot3" and fidelity.violation
     assert oc.fidelity_check(2, 60, 1.0, "9:16", QA).passed
-    caption = oc.caption_check(0, "Shop now", 0.2, "9:16", QA)
-    assert caption.violation and caption.violation.startswith(FEEDBACK_CAPTION_ILLEGIBLE)
+    caption = oc.caption_check(1, "Shop now", 0.2, "9:16", QA)
+    assert (caption.check, caption.caption_index, caption.aspect) == (
+        "caption_legibility",
+        1,
+        "9:16",
+    )
+    assert caption.name == "caption.2" and "'Shop now'" in (caption.violation or "")
     people = oc.people_check(2, humans_allowed=False, aspect="9:16")
-    assert people.violation and people.violation.startswith(FEEDBACK_HUMANS_IN_PROMO)
+    assert (people.check, people.value, people.name) == ("people", 2, "no_people")
     assert oc.people_check(2, humans_allowed=True, aspect="9:16").passed
     voice = oc.voice_check(11.9, (), 12.0, QA)
-    assert voice.violation and voice.violation.startswith(FEEDBACK_VOICE_TOO_LONG)
-    assert voice.redo == "audio"
+    assert (voice.check, voice.value, voice.redo) == ("voice_tail", 11.9, "audio")
     assert oc.voice_check(11.6, (), 12.0, QA).passed
     assert not oc.voice_check(10.0, ("line 2 overflows",), 12.0, QA).passed
     assert oc.voice_check(None, (), 12.0, QA).passed

@@ -7,6 +7,7 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -16,20 +17,19 @@ from aistudio.artifacts import (
     AssetKind,
     AudioPlan,
     Brief,
+    CheckName,
     Concept,
     Grade,
     JobKind,
     ProductProfile,
     RenderPlan,
     ShotList,
+    Violation,
 )
 from aistudio.tools.planner.brief_text import parse_brief
-from aistudio.tools.planner.feedback import (
-    FEEDBACK_CAPTION_ILLEGIBLE,
-    FEEDBACK_FIDELITY_LOW,
-    FEEDBACK_HUMANS_IN_PROMO,
-    FEEDBACK_VOICE_TOO_LONG,
-)
+from aistudio.tools.planner.feedback import Retry, as_violations, checks_named
+from aistudio.tools.planner.fit import caption_fits
+from aistudio.tools.planner.grammar import is_truncation
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -42,8 +42,7 @@ from aistudio.tools.planner.house_rules import (
     contrast_ratio,
     plan_timeline,
 )
-from aistudio.tools.planner.offline import OfflinePlanner, feedback_count
-from aistudio.tools.planner.rules import FEEDBACK_CAPTION_TOO_LONG, FEEDBACK_WORDS_PER_SECOND
+from aistudio.tools.planner.offline import OfflinePlanner
 
 PERFUME = (
     "AURUM Eau de Parfum, amber and vanilla with sandalwood, in a hand-polished glass "
@@ -103,7 +102,7 @@ class Plan:
 async def make_plan(
     brief: Brief,
     profile: ProductProfile | None = None,
-    feedback: Sequence[str] = (),
+    feedback: Sequence[Violation] = (),
     planner: OfflinePlanner | None = None,
 ) -> Plan:
     planner = planner or OfflinePlanner()
@@ -151,7 +150,7 @@ async def test_different_briefs_give_visibly_different_plans() -> None:
     assert {p.concept.product_name for p in plans} == {
         "AURUM Eau de Parfum",
         "Lumen desk lamp",
-        "Wireless earbuds",
+        "The wireless earbuds",  # no brand: "Introducing the wireless earbuds"
     }
 
 
@@ -360,15 +359,20 @@ async def test_every_requested_aspect_is_planned(aspects: tuple[AspectRatio, ...
 # -- feedback -------------------------------------------------------------------------------
 
 
+def failed(check: CheckName, attempt: int = 0, **fields: Any) -> Violation:
+    """A violation as a QA pass reports it (output QA unless told)."""
+    return Violation(check=check, stage=fields.pop("stage", "output"), attempt=attempt, **fields)
+
+
 async def test_rate_feedback_shortens_the_script() -> None:
     b = brief("promo", VERBOSE, duration_s=30.0)
     before = await make_plan(b)
-    once = await make_plan(b, feedback=(f"{FEEDBACK_WORDS_PER_SECOND}: 2.9 words/s",))
+    once = await make_plan(b, feedback=(failed("words_per_second", value=2.9, stage="plan"),))
     twice = await make_plan(
         b,
         feedback=(
-            f"{FEEDBACK_VOICE_TOO_LONG}: voice ends at 30.1s",
-            f"{FEEDBACK_WORDS_PER_SECOND}: 2.7 words/s",
+            failed("voice_tail", value=30.1),
+            failed("words_per_second", 1, value=2.7, stage="plan"),
         ),
     )
     assert before.audio.words > once.audio.words > twice.audio.words
@@ -376,42 +380,72 @@ async def test_rate_feedback_shortens_the_script() -> None:
     assert before.render.captions == once.render.captions
 
 
-async def test_plain_language_feedback_is_understood() -> None:
-    assert feedback_count(["The voice ends too late in the clip"], FEEDBACK_VOICE_TOO_LONG) == 1
-    assert feedback_count(["caption illegible on 16:9"], FEEDBACK_CAPTION_ILLEGIBLE) == 1
-    assert feedback_count(["all good"], FEEDBACK_CAPTION_ILLEGIBLE) == 0
+def test_feedback_in_words_is_understood() -> None:
+    def note(text: str) -> Violation:
+        return Violation(check="note", detail=text)
+
+    assert checks_named(note("The voice ends too late in the clip")) == ("voice_tail",)
+    assert checks_named(note("caption illegible on 16:9")) == ("caption_legibility",)
+    assert checks_named(note("all good")) == ()
+    judged = Violation(check="llm_judge", detail="pacing: the voice is too fast", shot_index=1)
+    assert checks_named(judged) == ("words_per_second",)
+    assert Retry.of([judged]).slower_voice == 1
+    # A typed violation is about its own check, whatever its words say.
+    assert checks_named(failed("timing", detail="voice too long")) == ("timing",)
+    # An older checkpoint's feedback is text with the old tokens: still understood.
+    legacy = as_violations(["fidelity-low: shot 2 matches the reference with only 4 inliers"])
+    assert Retry.of(legacy).larger_product == {-1: 1} and Retry.of(legacy).steady_camera
+
+
+def test_repeats_count_by_qa_pass_and_by_shot() -> None:
+    fidelity = [failed("fidelity", 0, shot_index=1, aspect=a) for a in ("9:16", "1:1")]
+    fidelity += [failed("fidelity", 1, shot_index=1), failed("fidelity", 1, shot_index=3)]
+    retry = Retry.of(fidelity)
+    assert retry.larger_product == {1: 2, 3: 1}  # two passes named shot 2, one shot 4
+    captions = [failed("caption_legibility", attempt, caption_index=0) for attempt in (0, 1)]
+    captions += [failed("caption_legibility", 0, caption_index=1)]
+    assert Retry.of(captions).larger_captions == 2  # the caption reported most, by pass
+    assert Retry.of([failed("people"), failed("no_humans", stage="plan")]).product_only
+    assert Retry.of([failed("timing", stage="plan")]) == Retry()  # no knob: rerun as it is
 
 
 async def test_illegible_captions_get_bigger_and_shorter() -> None:
     b = brief("fashion", JACKET)
     before = await make_plan(b)
-    token = f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption 'x' read back at 0.31"
-    once, twice = await make_plan(b, feedback=(token,)), await make_plan(b, feedback=(token,) * 2)
+    illegible = (failed("caption_legibility", 0, caption_index=0, value=0.31),)
+    again = (*illegible, failed("caption_legibility", 1, caption_index=0, value=0.4))
+    once, twice = await make_plan(b, feedback=illegible), await make_plan(b, feedback=again)
     assert before.render.caption_scale == 1.0
     assert once.render.caption_scale == pytest.approx(1.2)
     assert twice.render.caption_scale == pytest.approx(1.44)
-    assert max(len(c.text) for c in twice.render.captions) <= round(MAX_CAPTION_CHARS / 1.44)
+    # Bigger type wraps sooner: every caption still fits two lines at its planned size,
+    # measured with the renderer's font, and none is a cut-off version of its shot caption.
+    for plan in (before, once, twice):
+        for caption, shot in zip(plan.render.captions, plan.shots.shots, strict=True):
+            assert caption_fits(caption.text, b.aspect_ratios, plan.render.caption_scale)
+            assert not is_truncation(caption.text, shot.caption)
     assert before.render.shots == once.render.shots
 
 
 async def test_long_captions_get_shorter() -> None:
     b = brief(
         "promo",
-        "VELOUR candle: sustainably harvested Madagascar vanilla bean, "
-        "hand-poured coconut and soy wax blend, forty-hour clean slow burn",
+        "VELOUR candle: hand-poured coconut and soy wax, forty-hour clean slow burn",
+        aspect_ratios=("16:9",),  # wide frames fit long captions: the character cap binds
     )
     before = await make_plan(b)
-    after = await make_plan(b, feedback=(f"{FEEDBACK_CAPTION_TOO_LONG}: captions over 32",))
+    after = await make_plan(b, feedback=(failed("caption_length", stage="plan", value=40),))
     longest = max(len(c.text) for c in before.render.captions)
     assert max(len(c.text) for c in after.render.captions) <= min(longest, MAX_CAPTION_CHARS - 6)
     assert longest > MAX_CAPTION_CHARS - 6  # the brief really had long captions to shorten
+    for caption in after.render.captions:  # shorter whole phrases, not cut-off ones
+        assert not any(is_truncation(caption.text, p) for p in after.concept.selling_points)
 
 
 async def test_low_fidelity_enlarges_and_centres_the_named_shot_only() -> None:
     b = brief("promo", PERFUME)
     before = await make_plan(b)
-    report = f"{FEEDBACK_FIDELITY_LOW}: shot 2 matches the reference with only 4 inliers"
-    after = await make_plan(b, feedback=(report,))
+    after = await make_plan(b, feedback=(failed("fidelity", shot_index=1, value=4),))
     old, new = before.render.shots, after.render.shots
     assert new[1].product_scale == pytest.approx(
         min(old[1].product_scale * 1.15, MAX_PRODUCT_SCALE), abs=2e-3
@@ -425,7 +459,7 @@ async def test_low_fidelity_enlarges_and_centres_the_named_shot_only() -> None:
 async def test_low_fidelity_without_a_shot_enlarges_every_shot_up_to_the_cap() -> None:
     b = brief("promo", PERFUME, duration_s=30.0)
     before = await make_plan(b)
-    after = await make_plan(b, feedback=(f"{FEEDBACK_FIDELITY_LOW}: product not found",) * 3)
+    after = await make_plan(b, feedback=tuple(failed("fidelity", attempt) for attempt in range(3)))
     for old, new in zip(before.render.shots, after.render.shots, strict=True):
         assert new.product_scale > old.product_scale or new.product_scale == MAX_PRODUCT_SCALE
         assert new.product_scale <= MAX_PRODUCT_SCALE
@@ -434,7 +468,7 @@ async def test_low_fidelity_without_a_shot_enlarges_every_shot_up_to_the_cap() -
 async def test_humans_feedback_keeps_brief_details_out_of_promo_prompts() -> None:
     b = brief("promo", PERFUME, duration_s=30.0)
     before = await make_plan(b)
-    after = await make_plan(b, feedback=(f"{FEEDBACK_HUMANS_IN_PROMO}: 1 faces in frames",))
+    after = await make_plan(b, feedback=(failed("people", value=1),))
     assert any("highlighting" in s.provider_prompt for s in before.shots.shots)
     assert not any("highlighting" in s.provider_prompt for s in after.shots.shots)
     assert [s.caption for s in before.shots.shots] == [s.caption for s in after.shots.shots]
@@ -514,18 +548,21 @@ async def test_one_round_of_output_qa_over_three_aspects_counts_once() -> None:
     b = brief("promo", PERFUME, aspect_ratios=("9:16", "1:1", "16:9"))
     before = await make_plan(b)
     # Output QA checks each aspect, so one round reports each caption and shot three times.
-    one_round = (
-        tuple(
-            f"{FEEDBACK_CAPTION_ILLEGIBLE}: caption {c.text!r} read back at 0.20"
-            for c in before.render.captions
-            for _ in range(3)
-        )
-        + (f"{FEEDBACK_FIDELITY_LOW}: shot 1 matches the reference with only 2 inliers",) * 3
-    )
-    after = await make_plan(b, feedback=one_round)
+    aspects = b.aspect_ratios
+
+    def qa_pass(attempt: int) -> tuple[Violation, ...]:
+        captions = [
+            failed("caption_legibility", attempt, caption_index=i, aspect=a, value=0.2)
+            for i in range(len(before.render.captions))
+            for a in aspects
+        ]
+        shots = [failed("fidelity", attempt, shot_index=0, aspect=a, value=2) for a in aspects]
+        return (*captions, *shots)
+
+    after = await make_plan(b, feedback=qa_pass(0))
     assert after.render.caption_scale == pytest.approx(1.2)
     assert after.render.shots[0].product_scale == pytest.approx(
         before.render.shots[0].product_scale * 1.15, abs=2e-3
     )
-    second = await make_plan(b, feedback=one_round * 2)
+    second = await make_plan(b, feedback=qa_pass(0) + qa_pass(1))
     assert second.render.caption_scale == pytest.approx(1.44)

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langgraph.types import Send
 
 from aistudio.artifacts import ProviderJob, QACheck, QAReport, RedoTarget, ShotRender
 from aistudio.errors import BudgetExceeded
-from aistudio.graph.routing import next_or_fail, route_after_output_qa, route_after_plan_qa
+from aistudio.graph.planning import subgraph_update
+from aistudio.graph.routing import (
+    next_or_fail,
+    route_after_output_qa,
+    route_after_plan_qa,
+    route_after_planning,
+    route_into_planning,
+)
 from aistudio.nodes.output_checks import fidelity_check
 from aistudio.nodes.render import RESEED, check_budget, shots_to_remake, spent_usd, take
 from aistudio.settings import QASettings
@@ -42,6 +50,49 @@ def test_plan_retries_are_bounded(attempts: int, expected: str) -> None:
 def test_output_render_redo_restarts_at_submit() -> None:
     state: Any = {"output_qa": _report("render"), "output_attempts": 1}
     assert route_after_output_qa(state, max_retries=2) == "render_submit"
+
+
+def test_output_agent_redo_reenters_planning_at_that_agent() -> None:
+    state: Any = {"output_qa": _report("render", "assembly"), "output_attempts": 1, "job_id": "j"}
+    route = route_after_output_qa(state, max_retries=2)
+    assert isinstance(route, Send) and route.node == "planning"
+    # The job's whole state goes in, plus where to start; the job's own state is untouched.
+    assert route.arg == {**state, "replan_from": "assembly"}
+    assert "replan_from" not in state
+    assert route_into_planning(route.arg) == "assembly"
+    assert route_into_planning(state) == "ingest"  # a job's first entry
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ({"plan_qa": _report(stage="plan")}, "render_submit"),
+        ({"plan_qa": _report("visual", stage="plan")}, "fail"),  # out of plan-QA retries
+        ({"status": "failed"}, "fail"),  # a step ended the job (no plan QA ran)
+        ({"status": "failed", "plan_qa": _report(stage="plan")}, "fail"),
+    ],
+)
+def test_out_of_planning_only_a_passing_plan_renders(state: Any, expected: str) -> None:
+    assert route_after_planning(state) == expected
+
+
+def test_a_planning_run_hands_back_only_what_it_added() -> None:
+    verdict = _report()
+    before: Any = {"job_id": "j", "plan_attempts": 1, "feedback": ("a",), "moderation": [1]}
+    after: Any = {
+        **before,
+        "plan_attempts": 3,
+        "feedback": ("a", "b", "c"),
+        "moderation": [1, 2],
+        "plan_qa": verdict,
+        "replan_from": "audio",  # the subgraph's own: not a job state key
+    }
+    assert subgraph_update(before, after) == {
+        "plan_attempts": 2,
+        "feedback": ("b", "c"),
+        "moderation": [2],
+        "plan_qa": verdict,
+    }
 
 
 def test_output_out_of_retries_publishes_with_warnings() -> None:

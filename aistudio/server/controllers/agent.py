@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 
 from aistudio.jobs.conversations import Conversations
 from aistudio.server.deps import Caller
@@ -33,7 +33,7 @@ class AssistantsController(Controller):
     dependencies = AGENT_DEPENDENCIES
 
     @post("/search", status_code=200, summary="Search assistants (the one: `brief`)")
-    async def search(self, agent: Agent, principal: Caller, data: Json) -> list[Json]:
+    async def search(self, agent: Agent, principal: Caller, data: JSONBody[Json]) -> list[Json]:
         del principal  # authenticated; assistants are the same for every tenant
         graph = data.get("graph_id")
         offset, limit = int(data.get("offset") or 0), int(data.get("limit") or 10)
@@ -41,7 +41,7 @@ class AssistantsController(Controller):
         return found[offset : offset + limit]
 
     @get("/{assistant_id:str}", summary="An assistant (`brief` or its UUID)")
-    async def get_one(self, agent: Agent, principal: Caller, assistant_id: str) -> Json:
+    async def get_one(self, agent: Agent, principal: Caller, assistant_id: FromPath[str]) -> Json:
         del principal
         return agent.assistant(assistant_id)
 
@@ -52,7 +52,7 @@ class ThreadsController(Controller):
     dependencies = AGENT_DEPENDENCIES
 
     @post("/", status_code=200, summary="Create a thread (a conversation)")
-    async def create(self, agent: Agent, principal: Caller, data: Json) -> Json:
+    async def create(self, agent: Agent, principal: Caller, data: JSONBody[Json]) -> Json:
         if data.get("supersteps"):
             from aistudio.errors import InputError
 
@@ -66,22 +66,24 @@ class ThreadsController(Controller):
         return await agent.thread_json(row)
 
     @post("/search", status_code=200, summary="Search the caller's threads")
-    async def search(self, agent: Agent, principal: Caller, data: Json) -> list[Json]:
+    async def search(self, agent: Agent, principal: Caller, data: JSONBody[Json]) -> list[Json]:
         return await agent.search_threads(principal.tenant, data)
 
     @get("/{thread_id:str}", summary="A thread, with its current values")
-    async def get_one(self, agent: Agent, principal: Caller, thread_id: str) -> Json:
+    async def get_one(self, agent: Agent, principal: Caller, thread_id: FromPath[str]) -> Json:
         return await agent.thread_json(await agent.thread_row(principal.tenant, thread_id))
 
     @patch("/{thread_id:str}", summary="Merge metadata into a thread")
-    async def patch_one(self, agent: Agent, principal: Caller, thread_id: str, data: Json) -> Json:
+    async def patch_one(
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
+    ) -> Json:
         row = await agent.patch_thread(
             principal.tenant, thread_id, dict(data.get("metadata") or {})
         )
         return await agent.thread_json(row)
 
     @delete("/{thread_id:str}", status_code=204, summary="Delete a thread and its checkpoints")
-    async def delete_one(self, agent: Agent, principal: Caller, thread_id: str) -> None:
+    async def delete_one(self, agent: Agent, principal: Caller, thread_id: FromPath[str]) -> None:
         await agent.delete_thread(principal.tenant, thread_id)
 
     @get("/{thread_id:str}/state", summary="The thread's current state")
@@ -89,7 +91,7 @@ class ThreadsController(Controller):
         self,
         agent: Agent,
         principal: Caller,
-        thread_id: str,
+        thread_id: FromPath[str],
         subgraphs: bool = Parameter(default=False, required=False),
     ) -> Json:
         del subgraphs  # the brief graph has none
@@ -98,13 +100,19 @@ class ThreadsController(Controller):
 
     @get("/{thread_id:str}/state/{checkpoint_id:str}", summary="The state at a checkpoint")
     async def state_at(
-        self, agent: Agent, principal: Caller, thread_id: str, checkpoint_id: str
+        self,
+        agent: Agent,
+        principal: Caller,
+        thread_id: FromPath[str],
+        checkpoint_id: FromPath[str],
     ) -> Json:
         result: Json = await agent.state(principal.tenant, thread_id, checkpoint_id)
         return result
 
     @post("/{thread_id:str}/state/checkpoint", status_code=200, summary="The state at a checkpoint")
-    async def state_post(self, agent: Agent, principal: Caller, thread_id: str, data: Json) -> Json:
+    async def state_post(
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
+    ) -> Json:
         checkpoint = data.get("checkpoint") or {}
         result: Json = await agent.state(
             principal.tenant, thread_id, checkpoint.get("checkpoint_id")
@@ -113,7 +121,7 @@ class ThreadsController(Controller):
 
     @post("/{thread_id:str}/state", status_code=200, summary="Update the thread's state")
     async def update_state(
-        self, agent: Agent, principal: Caller, thread_id: str, data: Json
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
     ) -> Json:
         return await agent.update_state(
             principal.tenant, thread_id, data.get("values"), data.get("as_node")
@@ -121,6 +129,6 @@ class ThreadsController(Controller):
 
     @post("/{thread_id:str}/history", status_code=200, summary="Past states, newest first")
     async def history(
-        self, agent: Agent, principal: Caller, thread_id: str, data: Json
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
     ) -> list[Any]:
         return await agent.history(principal.tenant, thread_id, data)

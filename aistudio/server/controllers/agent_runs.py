@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Response, Stream
 
 from aistudio.jobs.agent_runs import EVENT_OF_MODE, STREAM_MODES, AgentRun
@@ -67,21 +67,23 @@ class RunsController(Controller):
 
     @post("/runs", status_code=200, summary="Start a run in the background")
     async def create(
-        self, agent: Agent, principal: Caller, thread_id: str, data: Json
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
     ) -> Response[Json]:
         run = await agent.start_run(principal.tenant, thread_id, data)
         return Response(run.as_json(), headers={"Content-Location": _run_location(run)})
 
     @post("/runs/wait", status_code=200, summary="Run and answer the final values")
     async def wait(
-        self, agent: Agent, principal: Caller, thread_id: str, data: Json
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
     ) -> Response[Any]:
         run = await agent.start_run(principal.tenant, thread_id, data)
         values = await agent.final_values(run)
         return Response(values, headers={"Content-Location": _run_location(run)})
 
     @post("/runs/stream", status_code=200, summary="Run and stream its events (SSE)")
-    async def stream(self, agent: Agent, principal: Caller, thread_id: str, data: Json) -> Stream:
+    async def stream(
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
+    ) -> Stream:
         run = await agent.start_run(principal.tenant, thread_id, data)
         return _stream_response(agent, run, run.stream_modes, data.get("on_disconnect") == "cancel")
 
@@ -90,7 +92,7 @@ class RunsController(Controller):
         self,
         agent: Agent,
         principal: Caller,
-        thread_id: str,
+        thread_id: FromPath[str],
         limit: int = Parameter(default=10, ge=1, le=100),
         offset: int = Parameter(default=0, ge=0),
     ) -> list[Json]:
@@ -98,12 +100,16 @@ class RunsController(Controller):
         return [run.as_json() for run in runs[offset : offset + limit]]
 
     @get("/runs/{run_id:str}", summary="A run")
-    async def get_run(self, agent: Agent, principal: Caller, thread_id: str, run_id: str) -> Json:
+    async def get_run(
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], run_id: FromPath[str]
+    ) -> Json:
         row = await agent.thread_row(principal.tenant, thread_id)
         return agent.run_of(row, run_id).as_json()
 
     @get("/runs/{run_id:str}/join", summary="Wait for a run; the thread's final values")
-    async def join(self, agent: Agent, principal: Caller, thread_id: str, run_id: str) -> Any:
+    async def join(
+        self, agent: Agent, principal: Caller, thread_id: FromPath[str], run_id: FromPath[str]
+    ) -> Any:
         row = await agent.thread_row(principal.tenant, thread_id)
         return await agent.final_values(agent.run_of(row, run_id))
 
@@ -113,8 +119,8 @@ class RunsController(Controller):
         request: Request[Any, Any, Any],
         agent: Agent,
         principal: Caller,
-        thread_id: str,
-        run_id: str,
+        thread_id: FromPath[str],
+        run_id: FromPath[str],
     ) -> Stream:
         run = agent.run_of(await agent.thread_row(principal.tenant, thread_id), run_id)
         asked = [m for m in request.query_params.getall("stream_mode", []) if m]
@@ -126,8 +132,8 @@ class RunsController(Controller):
         self,
         agent: Agent,
         principal: Caller,
-        thread_id: str,
-        run_id: str,
+        thread_id: FromPath[str],
+        run_id: FromPath[str],
         wait: int = Parameter(default=0, ge=0, le=1),
         action: str = Parameter(default="interrupt"),
     ) -> Response[Any]:
@@ -147,7 +153,7 @@ class ThreadJobsController(Controller):
 
     @post("/render", status_code=202, summary="Render the thread's brief as a video job")
     async def render(
-        self, agent: Agent, service: Service, principal: Caller, thread_id: str
+        self, agent: Agent, service: Service, principal: Caller, thread_id: FromPath[str]
     ) -> Response[SubmitResponse]:
         row = await agent.thread_row(principal.tenant, thread_id)
         values = (await agent.state(principal.tenant, thread_id))["values"]
@@ -163,7 +169,12 @@ class ThreadJobsController(Controller):
 
     @get("/jobs", summary="The jobs this thread rendered, newest first")
     async def jobs(
-        self, agent: Agent, service: Service, links: SignedLinks, principal: Caller, thread_id: str
+        self,
+        agent: Agent,
+        service: Service,
+        links: SignedLinks,
+        principal: Caller,
+        thread_id: FromPath[str],
     ) -> list[JobView]:
         row = await agent.thread_row(principal.tenant, thread_id)
         rows = await service.store.thread_jobs(principal.tenant, row.thread_id)

@@ -6,31 +6,22 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 
+from aistudio.artifacts import JobKind
 from aistudio.errors import InputError, NotFound
-from aistudio.jobs.models import FINAL_STATUSES
-from aistudio.jobs.service import TERMINAL_EVENT
+from aistudio.pipeline import FINAL_STATUSES, TERMINAL_EVENT, JobStatus
 from aistudio.server.deps import Caller, Service, SignedLinks, job_file
 from aistudio.server.downloads import check_signed_link, file_response, stored_file
 from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
 
 KEEPALIVE_S = 15.0
-JobStatusFilter = Literal[
-    "queued",
-    "running",
-    "awaiting_approval",
-    "completed",
-    "completed_with_warnings",
-    "failed",
-    "cancelled",
-]
 
 
 def _read_since(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -94,8 +85,8 @@ class JobsController(Controller):
         service: Service,
         principal: Caller,
         links: SignedLinks,
-        kind: FromQuery[Literal["promo", "fashion", "ugc"] | None] = None,
-        status: FromQuery[JobStatusFilter | None] = None,
+        kind: FromQuery[JobKind | None] = None,
+        status: FromQuery[JobStatus | None] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> JobPage:

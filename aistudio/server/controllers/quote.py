@@ -2,7 +2,7 @@
 
 The body is a video request plus `kind`; it is validated exactly like a submission (same
 photo intake, same problems). Planning is the video graph's own planning half
-(`aistudio.jobs.planning`), the storyboard is drawn from the local keyframes, and the cost
+(`aistudio.graph.planning`), the storyboard is drawn from the local keyframes, and the cost
 is what the configured provider quotes per shot: nothing is submitted anywhere.
 """
 
@@ -17,7 +17,9 @@ from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 
 from aistudio.artifacts import JobKind
-from aistudio.jobs import intake, planning
+from aistudio.graph import preview
+from aistudio.graph.planning import PlannedJob, run_planning
+from aistudio.jobs import intake
 from aistudio.jobs.requests import VideoRequest
 from aistudio.jobs.service import new_job_id
 from aistudio.server.deps import Caller, Service, SignedLinks
@@ -92,7 +94,7 @@ def provide_planning_slots(state: State, service: Service) -> asyncio.Semaphore:
     return slots
 
 
-def _plan_view(job: planning.PlannedJob) -> QuotePlan:
+def _plan_view(job: PlannedJob) -> QuotePlan:
     prompts = {shot.shot_index: shot.prompt for shot in job.plan.shots}
     concept = job.concept
     return QuotePlan(
@@ -120,7 +122,7 @@ def _plan_view(job: planning.PlannedJob) -> QuotePlan:
     )
 
 
-def _cost(lines: list[planning.CostLine], budget: float | None) -> CostEstimate:
+def _cost(lines: list[preview.CostLine], budget: float | None) -> CostEstimate:
     unknown = sorted({line.model for line in lines if line.price_usd is None})
     total = round(sum(line.price_usd or 0.0 for line in lines), 4)
     within = None
@@ -140,7 +142,7 @@ def _cost(lines: list[planning.CostLine], budget: float | None) -> CostEstimate:
     )
 
 
-def _qa_stage(job: planning.PlannedJob) -> QAStage:
+def _qa_stage(job: PlannedJob) -> QAStage:
     report = job.plan_qa
     return QAStage(
         passed=report.passed,
@@ -178,8 +180,8 @@ class QuoteController(Controller):
         photo = await intake.store_photo(tools, await intake.reference_bytes(data, settings))
         quote_id = new_job_id("quote")
         async with planning_slots:
-            job = await planning.plan_job(tools, brief, photo, quote_id)
-            board = await planning.storyboard(tools, job)
+            job = await run_planning(tools, brief, photo, quote_id)
+            board = await preview.storyboard(tools, job)
         budget = brief.max_cost_usd
         if budget is None:
             budget = settings.providers.max_cost_usd_per_job
@@ -192,5 +194,5 @@ class QuoteController(Controller):
             storyboard=await publish_result(
                 tools.storage, links, quote_id, "storyboard.png", board
             ),
-            cost=_cost(planning.cost_lines(tools, job.plan, brief.models), budget),
+            cost=_cost(preview.cost_lines(tools, job.plan, brief.models), budget),
         )

@@ -20,7 +20,9 @@ from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 
 from aistudio.artifacts import AspectRatio, JobKind
-from aistudio.jobs import intake, planning
+from aistudio.graph import preview
+from aistudio.graph.planning import run_planning
+from aistudio.jobs import intake
 from aistudio.jobs.requests import RequestBody, VideoRequest, VisibleText
 from aistudio.jobs.service import new_job_id
 from aistudio.server.controllers.quote import provide_planning_slots
@@ -107,8 +109,8 @@ class RefineController(Controller):
         photo = await intake.store_photo(tools, fetched)
         refine_id = new_job_id("refine")
         async with planning_slots:
-            job = await planning.plan_job(tools, brief, photo, refine_id)
-            still = await planning.scene_still(tools, job, refine_id)
+            job = await run_planning(tools, brief, photo, refine_id)
+            still = await preview.scene_still(tools, job, refine_id)
         image = await publish_result(tools.storage, links, refine_id, "scene.png", still.picture)
         record = still.scene.record
         return RefineResponse(

@@ -11,6 +11,7 @@ Three short passes over a 12 s stereo track:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -172,7 +173,7 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
     except ValueError as exc:
         raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) from exc
     if measured.integrated_lufs < SILENCE_LUFS:
-        premix.replace(spec.output)
+        await asyncio.to_thread(premix.replace, spec.output)
         return measured
     gain = normalise_gain_db(spec, measured)
     if gain is not None:
@@ -199,7 +200,7 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
             ],
             timeout_s=timeout_s,
         )
-        premix.unlink(missing_ok=True)
+        await asyncio.to_thread(premix.unlink, missing_ok=True)
         return LoudnessStats(
             round(measured.integrated_lufs + gain, 2),
             round(measured.true_peak_db + gain, 2),
@@ -226,7 +227,7 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
         ],
         timeout_s=timeout_s,
     )
-    premix.unlink(missing_ok=True)
+    await asyncio.to_thread(premix.unlink, missing_ok=True)
     try:
         result = parse_loudnorm(final)
     except ValueError as exc:

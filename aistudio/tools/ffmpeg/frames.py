@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,9 +51,9 @@ async def extract_frames(
             ],
             timeout_s=timeout_s,
         )
-        data = np.fromfile(scratch, dtype=np.uint8)
+        data = await asyncio.to_thread(np.fromfile, scratch, dtype=np.uint8)
     finally:
-        scratch.unlink(missing_ok=True)
+        await asyncio.to_thread(scratch.unlink, missing_ok=True)
     frame_bytes = out_w * out_h * 3
     count = data.size // frame_bytes
     frames = data[: count * frame_bytes].reshape(count, out_h, out_w, 3)

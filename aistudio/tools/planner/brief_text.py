@@ -1,195 +1,38 @@
-"""Pure parsing of a free-text brief: product name, selling points, audience, call to
-action, tone. No I/O, no randomness: the same text always parses the same way."""
+"""Pure parsing of a free-text brief: product name, brand, selling points, audience, call
+to action, tone. No I/O, no randomness: the same text always parses the same way.
+
+Selling points are the brief's own phrases that the copy grammar (`grammar.classify`)
+recognises as a noun phrase, adjective phrase, predicate, clause or imperative; anything
+else (a request to the studio, a label, a call to action, a fragment) is not a point.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aistudio.artifacts import JobKind
+from aistudio.tools.planner import cta as cta_text
+from aistudio.tools.planner.brief_fields import (
+    HASHTAGS,
+    PROMPT_WORDS,
+    clean,
+    field,
+    field_label,
+    fields,
+)
+from aistudio.tools.planner.brief_names import brand, product_name
+from aistudio.tools.planner.brief_words import (
+    AUDIENCE_LABELS,
+    CONTENT_LABELS,
+    TONE_LABELS,
+    TONE_WORDS,
+)
+from aistudio.tools.planner.grammar import URL, classify
 from aistudio.tools.planner.house_rules import RULES
 
-_URL = re.compile(
-    r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|co|io|shop|store|"
-    r"example|net|org|eu|uk|de|fr|app|ai|us|ca|au|nl|it|es)(?:/[\w/.-]*)?(?![\w-])",
-    re.IGNORECASE,
-)
-_CTA = re.compile(
-    r"\b(shop (?:now|today|the (?:collection|range|drop))|order (?:today|now|yours(?: today)?)"
-    r"|buy (?:now|today|it now)|get yours(?: today| now)?|try it(?: today| now| yourself)?"
-    r"|discover more|learn more|find out more|pre-?order(?: now| today)?|book (?:now|today)"
-    r"|visit (?:us|our (?:store|shop|site|website))|sign up(?: today| now)?|subscribe(?: now)?"
-    r"|available now|out now|link in bio|grab yours(?: today| now)?"
-    r"|use code \w+)\b",
-    re.IGNORECASE,
-)
-_VISIT = re.compile(r"\bvisit\s+(" + _URL.pattern + r")", re.IGNORECASE)
-_QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{2,40})[\"“”«»]|(?<![\w])'([^']{2,40})'(?![\w])")
-_CAPWORD = r"(?:[A-Z0-9][\w&'’.+-]*)"
-_CAP_PHRASE = re.compile(
-    rf"{_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|du|la|le|of|the|&)(?!\S)|No\.?\s*\d+))*"
-)
-_INTRO = re.compile(
-    rf"\b(?:for|introducing|meet|called|named|presenting|launching|launch of|about)\s+"
-    rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
-)
-# Lead-in words that are capitalised only because they open a sentence.
-_NOT_NAMES = frozenset(
-    (
-        "a",
-        "an",
-        "the",
-        "our",
-        "my",
-        "this",
-        "these",
-        "we",
-        "i",
-        "make",
-        "create",
-        "please",
-        "new",
-        "okay",
-        "ok",
-        "so",
-        "hey",
-        "promo",
-        "video",
-        "ad",
-        "fashion",
-        "ugc",
-        "film",
-        "clip",
-        "generate",
-        "need",
-        "want",
-        "give",
-        "show",
-        "it",
-        "its",
-        "introducing",
-        "meet",
-    )
-)
-_CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
-_FUNCTION_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "at",
-        "in",
-        "on",
-        "for",
-        "with",
-        "to",
-        "of",
-        "and",
-        "or",
-        "by",
-        "from",
-        "is",
-        "are",
-        "that",
-        "which",
-        "it",
-        "its",
-    }
-)
-# Product nouns that extend a bare brand into a name ("NORTHWIND" + "storm jacket").
-_PRODUCT_NOUNS = frozenset(
-    (
-        "jacket",
-        "coat",
-        "parka",
-        "hoodie",
-        "shirt",
-        "tee",
-        "t-shirt",
-        "dress",
-        "skirt",
-        "jeans",
-        "trousers",
-        "pants",
-        "shorts",
-        "sneakers",
-        "sneaker",
-        "shoes",
-        "shoe",
-        "boots",
-        "boot",
-        "bag",
-        "backpack",
-        "tote",
-        "wallet",
-        "watch",
-        "sunglasses",
-        "hat",
-        "cap",
-        "scarf",
-        "serum",
-        "cream",
-        "lotion",
-        "cleanser",
-        "toner",
-        "oil",
-        "balm",
-        "mask",
-        "shampoo",
-        "conditioner",
-        "perfume",
-        "parfum",
-        "fragrance",
-        "cologne",
-        "lipstick",
-        "mascara",
-        "foundation",
-        "candle",
-        "mug",
-        "cup",
-        "bottle",
-        "tumbler",
-        "lamp",
-        "chair",
-        "speaker",
-        "headphones",
-        "earbuds",
-        "phone",
-        "case",
-        "charger",
-        "keyboard",
-        "mouse",
-        "blender",
-        "kettle",
-        "grinder",
-        "bar",
-        "chocolate",
-        "coffee",
-        "tea",
-        "juice",
-        "soda",
-        "drink",
-        "snack",
-        "sauce",
-        "gin",
-        "vodka",
-        "whisky",
-        "wine",
-        "beer",
-        "soap",
-        "spray",
-        "deodorant",
-        "razor",
-        "toothbrush",
-        "vase",
-        "planter",
-        "pillow",
-        "blanket",
-    )
-)
-# One optional modifier + a product noun: "travel mug", "linen dress".
-_NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(_PRODUCT_NOUNS)) + r"))\b")
 _AUDIENCE = re.compile(
     r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|ideal for|audience:?)\s+"
     r"((?:busy |young |active |modern |new |curious |everyday |urban |all |first-time )?"
@@ -199,225 +42,124 @@ _AUDIENCE = re.compile(
     r"(?:\s+who\s+[\w\s'-]{3,40}?)?)(?=[.,;!?]|$|\s+(?:and|with|in|on)\b)",
     re.IGNORECASE,
 )
-# Where one selling point ends and the next begins. "No. 5" is a name, not a sentence end;
-# "and" starts a new point only before a new subject ("... and it absorbs fast").
+# Where one selling point ends and the next begins. "and" starts a new point only before
+# a new subject ("... and it absorbs fast").
 _CLAUSE_SPLIT = re.compile(
-    r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+"
+    r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
     r"|\s+(?=(?:with|featuring|plus|including)\s)"
     r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our)\s)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:and|with|featuring|plus|including|also|now|but|in|it's|it is|it has|its|"
-    r"it|they|that|which|is|are|has|have|a|an|the|our|your|their|comes? with|offers?)\s+)+",
+    r"^(?:(?:and|with|featuring|plus|including|also|now|but|it's|it is|it has|its|"
+    r"it|they|that|which|is|are|has|have|a|an|the|our|your|their|comes? with|offers?|"
+    r"now with|made with|made from|made of|in)\s+)+",
     re.IGNORECASE,
-)
-_PROMPT_WORDS = re.compile(
-    r"\b(?:make|create|generate|produce|want|need)\b.*\b(?:video|promo|ad|clip|film|reel)\b",
-    re.IGNORECASE,
-)
-TONE_WORDS: tuple[tuple[str, str], ...] = (
-    ("luxur", "luxurious"),
-    ("premium", "premium"),
-    ("elegan", "elegant"),
-    ("bold", "bold"),
-    ("fresh", "fresh"),
-    ("calm", "calm"),
-    ("playful", "playful"),
-    ("minimal", "minimal"),
-    ("natural", "natural"),
-    ("energ", "energetic"),
-    ("cozy", "cozy"),
-    ("cosy", "cozy"),
-    ("warm", "warm"),
-    ("sport", "sporty"),
-    ("stylish", "stylish"),
-    ("edgy", "edgy"),
-    ("fun", "fun"),
-    ("honest", "honest"),
-    ("clean", "clean"),
-    ("bright", "bright"),
 )
 
 
 @dataclass(frozen=True)
 class ParsedBrief:
     product_name: str
+    brand: str | None  # the brand the brief names, for comparing with the label
     selling_points: tuple[str, ...]
     audience: str | None
-    call_to_action: str
-    cta_explicit: bool  # the brief itself asked for this call to action
+    call_to_action: str  # what the end card says: the brief's own CTA (+ its web address)
+    cta_explicit: bool  # the brief itself stated a call to action
+    stated_cta: str | None  # the brief's call to action verbatim, without an added address
     url: str | None
     tone: tuple[str, ...]
 
 
-def clean(text: str) -> str:
-    """Collapse whitespace, trim punctuation, capitalise the first letter only."""
-    text = re.sub(r"\s+", " ", text).strip(" ,.;:-–—!?\"'“”")
-    return text[:1].upper() + text[1:] if text else text
-
-
-def _extend_with_noun(text: str, start: int, end: int) -> int:
-    """End of `text[start:end]` extended over up to three following words when they end in
-    a product noun ("NORTHWIND storm jacket", "AURUM eau de parfum")."""
-    best = end
-    position = end
-    for _ in range(3):
-        word = re.match(r"\s+([a-z][\w-]*)", text[position:])
-        if not word or word.group(1) in _FUNCTION_WORDS:  # "Order today at mug" is no name
-            break
-        position += word.end()
-        if word.group(1) in _PRODUCT_NOUNS:
-            best = position
-    return best
-
-
-def _name(text: str, start: int, end: int) -> str:
-    """The name at text[start:end], extended over a following product noun, without
-    dangling connectors ("Maison of" -> "Maison")."""
-    words = text[start : _extend_with_noun(text, start, end)].split()
-    while len(words) > 1 and words[-1].lower() in _CONNECTORS:
-        words.pop()
-    return clean(" ".join(words))
-
-
-def _lead_phrase(text: str) -> str | None:
-    for match in _CAP_PHRASE.finditer(text):
-        words = match.group(0).split()
-        while words and words[0].lower().strip(".,") in _NOT_NAMES:
-            words.pop(0)
-        if not words:
-            continue
-        start = match.start() + match.group(0).index(words[0])
-        return _name(text, start, match.end())
-    return None
-
-
-def _quoted_name(text: str, _label: Sequence[str]) -> str | None:
-    quoted = _QUOTED.search(text)
-    return clean(quoted.group(1) or quoted.group(2)) if quoted else None
-
-
-def _heading_name(text: str, _label: Sequence[str]) -> str | None:
-    # "AURUM Eau de Parfum: amber and vanilla..." names the product before the colon.
-    head, colon, _ = text.partition(":")
-    words = head.split()
-    while words and words[0].lower() in _NOT_NAMES:  # "Meet AURUM: ..." -> "AURUM"
-        words.pop(0)
-    if colon and 1 <= len(words) <= 6 and not _PROMPT_WORDS.search(head):
-        return clean(" ".join(words))
-    return None
-
-
-def _intro_name(text: str, _label: Sequence[str]) -> str | None:
-    intro = _INTRO.search(text)
-    if intro and intro.group(1).split()[0].lower() not in _NOT_NAMES:
-        return _name(text, intro.start(1), intro.end(1))
-    return None
-
-
-def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
-    # A word printed on the product and repeated in the brief is the surest brand.
-    lowered = text.lower()
-    on_label = sorted(
-        (w for w in detected_text if len(w) >= 3 and w.lower() in lowered), key=len, reverse=True
-    )
-    if not on_label:
-        return None
-    start = lowered.index(on_label[0].lower())
-    for phrase in _CAP_PHRASE.finditer(text):  # the whole name the label word opens
-        if phrase.start() <= start < phrase.end():
-            return _name(text, phrase.start(), phrase.end())
-    return _name(text, start, start + len(on_label[0]))
-
-
-def _lead_name(text: str, _label: Sequence[str]) -> str | None:
-    lead = _lead_phrase(text)
-    return lead if lead and len(lead.split()) <= 6 else None
-
-
-def _noun_name(text: str, _label: Sequence[str]) -> str | None:
-    nouns = _NOUN_PHRASE.search(text.lower())
-    if not nouns:
-        return None
-    generic = " ".join(w for w in nouns.group(1).split() if w not in _NOT_NAMES)
-    # No brand in the brief: a generic name reads "the travel mug" mid-sentence.
-    return f"The {generic}" if generic else None
-
-
-_NAME_FINDERS = (_quoted_name, _heading_name, _intro_name, _label_name, _lead_name, _noun_name)
-
-
-def product_name(text: str, detected_text: Sequence[str] = ()) -> str:
-    """The product's name, by how surely the brief states it: a quoted name, a heading
-    before a colon, "for/introducing X", a word printed on the label that the brief repeats,
-    the first capitalised phrase, then the first product noun."""
-    # Calls to action and web addresses are capitalised too ("Order today at ...").
-    scrubbed = _CTA.sub(" ", _URL.sub(" ", _VISIT.sub(" ", text)))
-    for finder in _NAME_FINDERS:
-        name = finder(scrubbed, detected_text)
-        if name:
-            return name
-    return "Our product"
-
-
-def call_to_action(text: str, kind: JobKind) -> tuple[str, str | None, bool]:
-    """(call to action, url, whether the brief stated it). A URL joins the action."""
-    url_match = _URL.search(text)
-    url = url_match.group(0) if url_match else None
-    cta_match = _CTA.search(text)
-    visit = _VISIT.search(text)
-    if cta_match:
-        cta = clean(cta_match.group(1))
-    elif visit:
-        return clean(f"Visit {visit.group(1)}"), url, True
-    else:
-        cta = RULES[kind].default_cta
-    if url and url.lower() not in cta.lower():
-        cta = f"{cta} at {url}"
-    return cta, url, bool(cta_match)
+def call_to_action(text: str, kind: JobKind) -> tuple[str, str | None, bool, str | None]:
+    """(end-card call to action, url, whether the brief stated one, the stated one)."""
+    found = cta_text.find_cta(text)
+    url_match = URL.search(text)
+    url = found.url if found and found.url else (url_match.group(0) if url_match else None)
+    if found:
+        return cta_text.end_card_cta(found.text, url), url, True, found.text
+    default = RULES[kind].default_cta
+    return (f"{default} at {url}" if url else default), url, False, None
 
 
 def audience(text: str) -> str | None:
+    labelled = field(fields(text), AUDIENCE_LABELS)
+    if labelled:
+        return cta_text.trim(labelled).lower()
     match = _AUDIENCE.search(text)
     return clean(match.group(1)).lower() if match else None
 
 
-def selling_points(text: str, name: str, audience_text: str | None = None) -> tuple[str, ...]:
-    """Clauses that say what is good about the product, in the brief's order, deduplicated.
+def _strip_name(clause: str, name: str) -> str:
+    """The clause after the product's name when the clause opens with it ("the new linen
+    dress in sage green" -> "in sage green"); a name later in a clause is part of the
+    point ("stone ground in Uji")."""
+    core = name[4:] if name.startswith("The ") else name
+    at = clause.lower().find(core.lower()) if core else -1
+    lead = re.sub(r"\b(?:new|all-new|brand new)\b", " ", clause[:at], flags=re.I) if at > 0 else ""
+    if at >= 0 and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
+        clause = clause[at + len(core) :]
+    return clause.strip(" ,.;:!?-")
 
-    The product name, calls to action, URLs, the audience phrase and the request itself
-    ("make a luxurious promo for") are not selling points.
-    """
-    body = _CTA.sub(" ", _URL.sub(" ", _VISIT.sub(" ", text)))
-    if audience_text:
-        body = re.sub(
-            r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|"
-            r"ideal for)\s+" + re.escape(audience_text),
-            " ",
-            body,
-            flags=re.I,
-        )
+
+def _chunks(source: str) -> list[str]:
+    """The source split where one point ends and the next begins; a lone verb is not a
+    point of its own ("works" + "with every streaming service")."""
+    out: list[str] = []
+    for raw in _CLAUSE_SPLIT.split(source):
+        if out and re.fullmatch(r"\w+", out[-1].strip()) and classify(out[-1]) == "pred":
+            out[-1] = f"{out[-1].strip()} {raw.strip()}"
+        else:
+            out.append(raw)
+    return out
+
+
+def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
+    sources = []
+    for whole in cta_text.segments(text):
+        segment = whole
+        if found and (whole == found.segment or found.text.lower() in whole.lower()):
+            rest = whole.lower().replace(found.text.lower(), " ")
+            segment = whole[: whole.lower().find(found.text.lower())] if rest.strip() else ""
+        label = field_label(segment)
+        if label:
+            if label not in CONTENT_LABELS:
+                continue
+            segment = segment.split(":", 1)[1]
+        if segment.strip():
+            sources.append(HASHTAGS.sub(" ", URL.sub(" ", segment)))
+    return sources
+
+
+def selling_points(text: str, name: str, audience_text: str | None = None) -> tuple[str, ...]:
+    """The brief's phrases that say what is good about the product, in the brief's order,
+    deduplicated, each one the copy grammar recognises."""
     points: list[str] = []
-    for raw in _CLAUSE_SPLIT.split(body):
-        clause = raw.strip()
-        if not clause or _PROMPT_WORDS.search(clause):
-            continue
-        core = name[4:] if name.startswith("The ") else name
-        at = clause.lower().find(core.lower()) if core else -1
-        if at >= 0:  # "the new linen dress in sage green" -> "in sage green"
-            clause = clause[at + len(core) :]
-        clause = _LEADING_FILLER.sub("", clause.strip(" ,.;:!?-"))
-        clause = re.sub(
-            r"\s+(?:and|or|with|for|in|of|to)$", "", clause.strip(" ,.;:!?-"), flags=re.I
-        )
-        words = clause.split()
-        if not words or len(words) > 14:
-            continue
-        if len(words) == 1 and len(clause) < 6 and "-" not in clause:
-            continue  # "new", "women": fragments of a list, not points
-        points.append(clean(clause))
-    return tuple(dict.fromkeys(points))  # dedupe, keep order
+    for found in _point_sources(text, cta_text.find_cta(text)):
+        source = found
+        if audience_text:
+            source = re.sub(
+                r"\b(?:for|aimed at|targeting|made for|designed for|perfect for|ideal for)\s+"
+                + re.escape(audience_text),
+                " ",
+                source,
+                flags=re.I,
+            )
+        for raw in _chunks(source):
+            if PROMPT_WORDS.search(raw):
+                continue
+            clause = _strip_name(raw.strip(), name)
+            clause = _LEADING_FILLER.sub("", cta_text.trim(clause))
+            clause = cta_text.trim(clause)
+            words = clause.split()
+            if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 6):
+                continue
+            kind = classify(clause)
+            if kind == "imperative" and cta_text.opens_with_cta_verb(clause):
+                continue  # "Get ready with me", "Shop the look": asks, not selling points
+            if kind is not None:
+                points.append(clean(clause))
+    return tuple(dict.fromkeys(points))
 
 
 def tone_words(text: str) -> tuple[str, ...]:
@@ -427,16 +169,20 @@ def tone_words(text: str) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=256)
 def parse_brief(text: str, kind: JobKind, detected_text: Sequence[str] = ()) -> ParsedBrief:
     name = product_name(text, detected_text)
-    cta, url, explicit = call_to_action(text, kind)
+    cta, url, explicit, stated = call_to_action(text, kind)
     who = audience(text)
+    tone_source = " ".join(v for k, v in fields(text).items() if k in TONE_LABELS) or text
     return ParsedBrief(
         product_name=name,
+        brand=brand(text, name),
         selling_points=selling_points(text, name, who),
         audience=who,
         call_to_action=cta,
         cta_explicit=explicit,
+        stated_cta=stated,
         url=url,
-        tone=tone_words(text),
+        tone=tone_words(tone_source),
     )

@@ -22,6 +22,7 @@ from aistudio.artifacts import (
     ProductAnalysis,
     ProductProfile,
     QACheck,
+    RedoTarget,
     RenderPlan,
     Shot,
     ShotList,
@@ -29,6 +30,7 @@ from aistudio.artifacts import (
     VoiceLine,
 )
 from aistudio.tools.planner import copy
+from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.drafts import (
     AssemblyDraft,
     ConceptDraft,
@@ -38,6 +40,7 @@ from aistudio.tools.planner.drafts import (
     ShotListDraft,
     VoiceScriptDraft,
 )
+from aistudio.tools.planner.fit import end_card_fits
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -50,7 +53,6 @@ from aistudio.tools.planner.house_rules import (
 )
 
 JUDGE_PASS_SCORE = 70  # the original AI Studio judge's bar (0-100)
-FEEDBACK_LLM_JUDGE = "llm-judge"  # stable token starting every judge violation
 _PLANNED_RATE = 0.85  # as the offline planner: plan below the QA limit
 
 
@@ -73,7 +75,7 @@ def complete_concept(draft: ConceptDraft, brief: Brief, fallback: Concept) -> Co
         grade=draft.grade,
         music_mood=draft.music_mood,
         tagline=copy.shorten(_clean(draft.tagline) or fallback.tagline, MAX_CAPTION_CHARS),
-        call_to_action=copy.shorten(_clean(draft.call_to_action) or fallback.call_to_action, 40),
+        call_to_action=brief_cta(brief) or _clean(draft.call_to_action) or fallback.call_to_action,
         product_name=name,
         selling_points=points or fallback.selling_points,
         humans_allowed=RULES[brief.kind].humans_allowed,  # a rule of the kind, not a choice
@@ -219,21 +221,31 @@ def complete_audio(
     return base.model_copy(update={"voice_enabled": True, "script": script})
 
 
-def complete_assembly(draft: AssemblyDraft, base: RenderPlan) -> RenderPlan:
+def brief_cta(brief: Brief) -> str | None:
+    """The brief's own call to action as the end card shows it (verbatim, with the brief's
+    web address), or None when the brief states none: a model may not reword it."""
+    parsed = parse_brief(brief.text, brief.kind)
+    return parsed.call_to_action if parsed.cta_explicit else None
+
+
+def complete_assembly(draft: AssemblyDraft, base: RenderPlan, brief: Brief) -> RenderPlan:
     """The offline plan (timeline, captions, backdrop) with the model's transitions and
-    end-card copy; transition lengths stay the timeline's."""
+    end-card copy; transition lengths stay the timeline's. The model's end-card text is
+    taken only if the card shows it whole; the brief's own call to action is kept."""
     kinds = list(draft.transitions)[: len(base.transitions)]
     kinds += [t.kind for t in base.transitions[len(kinds) :]]
     transitions = tuple(
         Transition(kind=k, duration_s=t.duration_s)
         for k, t in zip(kinds, base.transitions, strict=True)
     )
-    card = base.end_card
+    card, aspects = base.end_card, base.aspect_ratios
+    headline = _clean(draft.end_card_headline)
+    cta = brief_cta(brief) or _clean(draft.end_card_call_to_action)
     end_card = EndCard(
-        headline=copy.shorten(_clean(draft.end_card_headline) or card.headline, 28),
-        call_to_action=copy.shorten(
-            _clean(draft.end_card_call_to_action) or card.call_to_action, 40
-        ),
+        headline=headline
+        if headline and end_card_fits(headline, aspects, "headline")
+        else card.headline,
+        call_to_action=cta if cta and end_card_fits(cta, aspects, "cta") else card.call_to_action,
         duration_s=card.duration_s,
         backdrop=card.backdrop,
     )
@@ -247,29 +259,36 @@ def judge_checks(
     violation, each routed to the agent the judge says can fix it."""
     score = max(0, min(100, verdict.score)) / 100
     measured = f"judge score {verdict.score}/100"
-    if verdict.score >= pass_score:
-        return (QACheck(name="plan.llm_judge", score=score, passed=True, measured=measured),)
-    if not verdict.violations:  # failed without saying why: the concept is the broadest fix
-        return (
-            QACheck(
-                name="plan.llm_judge",
-                score=score,
-                passed=False,
-                measured=measured,
-                violation=f"{FEEDBACK_LLM_JUDGE}: {_clean(verdict.summary)}",
-                redo="concept",
-            ),
-        )
-    return tuple(
-        QACheck(
-            name=f"plan.llm_judge.{v.criterion}",
+
+    def judged(
+        name: str,
+        violation: str | None = None,
+        redo: RedoTarget | None = None,
+        shot_index: int | None = None,
+    ) -> QACheck:
+        return QACheck(
+            name=name,
+            check="llm_judge",
             score=score,
-            passed=False,
+            passed=violation is None,
             measured=measured,
-            redo=v.fix_by,
-            violation=f"{FEEDBACK_LLM_JUDGE}: {v.criterion}"
-            f"{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
+            value=verdict.score,
+            violation=violation,
+            redo=redo,
+            shot_index=shot_index,
+        )
+
+    if verdict.score >= pass_score:
+        return (judged("plan.llm_judge"),)
+    if not verdict.violations:  # failed without saying why: the concept is the broadest fix
+        return (judged("plan.llm_judge", _clean(verdict.summary), "concept"),)
+    return tuple(
+        judged(
+            f"plan.llm_judge.{v.criterion}",
+            f"{v.criterion}{f' (shot {v.shot_number})' if v.shot_number > 0 else ''}: "
             f"{_clean(v.problem)}",
+            v.fix_by,
+            v.shot_number - 1 if v.shot_number > 0 else None,
         )
         for v in verdict.violations
     )

@@ -1,28 +1,60 @@
-"""Copy writing for the offline planner: taglines, captions, voice-over lines, shot prompts.
+"""Copy writing for the offline planner: titles, taglines, captions, shot prompts (voice
+lines live in `lines.py`).
 
 Everything is built from the parsed brief, so different briefs read differently; a seeded
-`random.Random` picks among templates, so the same brief + seed reads the same.
+`random.Random` picks among templates, so the same brief + seed reads the same. Text that
+does not fit is replaced by a shorter whole phrase (`grammar.shorter_forms`), never cut.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from aistudio.artifacts import CameraMove, Framing, JobKind
+from aistudio.artifacts import AspectRatio, CameraMove, Framing, JobKind
+from aistudio.tools.planner.fit import caption_fits, end_card_fits
+from aistudio.tools.planner.grammar import shorter_forms
 from aistudio.tools.planner.house_rules import (
     CAPTION_FILLERS,
-    FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
     HUMAN_WORDS,
-    MOOD_LINES,
+    MAX_CAPTION_CHARS,
     PRODUCT_ONLY_CLAUSE,
     REFERENCE_FIDELITY_CLAUSE,
     UGC_SETTINGS,
 )
+from aistudio.tools.planner.lines import (
+    in_sentence,
+    is_first_person,
+    limit_words,
+    lower_first,
+    short_name,
+    voice_lines,
+    word_count,
+)
 
-MIN_CAPTION_CHARS = 14  # shorter limits leave nothing worth reading
+__all__ = [
+    "caption_fitter",
+    "captions",
+    "end_card_headline",
+    "fit_text",
+    "in_sentence",
+    "is_first_person",
+    "limit_words",
+    "logline",
+    "product_only",
+    "short_name",
+    "shorten",
+    "shot_prompt",
+    "tagline",
+    "title",
+    "ugc_setting",
+    "voice_lines",
+    "word_count",
+]
+
+Fits = Callable[[str], bool]
 
 _FRAMING_TEXT: dict[Framing, str] = {
     "wide": "wide establishing shot",
@@ -39,68 +71,46 @@ _MOVE_TEXT: dict[CameraMove, str] = {
     "orbit": "slow orbiting arc",
     "handheld": "hand-held phone camera with natural sway",
 }
-_CLAUSE_START = re.compile(r"^(?:my|i|i'm|i've|it|it's|you|we|they)\b", re.I)
-_VERBISH = re.compile(
-    r"\b(?:is|are|was|looks?|feels?|keeps?|makes?|lasts?|stays?|works?|absorbs?|dries|fits?|"
-    r"goes|gives?|has|have|can|will|blends?|charges?|holds?|brews?|cleans?|smells?|"
-    r"protects?|glows?|softens?|hydrates?|comes?|features?|includes?|delivers?|offers?|"
-    r"lets?|helps?|brings?|turns?|runs?|charges?|folds?|packs?|pairs?|needs?)\b",
-    re.I,
-)
-_TRAILING_WEAK = re.compile(r"\s+(?:and|with|in|of|a|an|the|for|to|at|by|or|your|my)$", re.I)
-_CLAUSE_BREAK = re.compile(r",\s+|\s+(?:and|with|after|for|in|which|that|so)\s+", re.I)
+
+
+def fit_text(text: str, fits: Fits) -> str | None:
+    """`text` if it fits, else its longest shorter form that does (a whole phrase), else
+    None: never a cut in the middle of a phrase."""
+    if fits(text):
+        return text
+    return next((form for form in shorter_forms(text) if fits(form)), None)
 
 
 def shorten(text: str, limit: int) -> str:
-    """At most `limit` characters: the first whole clause if it fits, else whole words."""
+    """At most `limit` characters: the text, else its longest shorter whole phrase, else
+    (titles only: nothing shorter parses) whole words up to the limit."""
     text = re.sub(r"\s+", " ", text).strip(" ,.;:")
-    if len(text) <= limit:
-        return text
-    first = _CLAUSE_BREAK.split(text, maxsplit=1)[0].strip(" ,.;:")
-    if len(first.split()) >= 2 and len(first) <= limit:
-        return first
+    found = fit_text(text, lambda t: len(t) <= limit)
+    if found:
+        return found
     out = ""
     for word in text.split():
-        candidate = f"{out} {word}".strip()
-        if len(candidate) > limit:
+        if len(f"{out} {word}".strip()) > limit:
             break
-        out = candidate
-    out = _TRAILING_WEAK.sub("", out)
+        out = f"{out} {word}".strip()
     return out or text[:limit]
 
 
-def limit_words(text: str, max_words: int) -> str:
-    words = text.split()
-    if len(words) <= max_words:
-        return text
-    cut = " ".join(words[: max(1, max_words)]).rstrip(",;:")
-    cut = _TRAILING_WEAK.sub("", cut)
-    return cut.rstrip(".") + "."
+def caption_fitter(
+    aspects: Sequence[AspectRatio], scale: float = 1.0, limit: int = MAX_CAPTION_CHARS
+) -> Fits:
+    """Whether a caption fits: within the character limit and on two lines at its planned
+    size on every aspect ratio, measured with the renderer's font."""
+    return lambda text: len(text) <= max(limit, 12) and caption_fits(text, aspects, scale)
 
 
-def word_count(text: str) -> int:
-    return len(text.split())
-
-
-def is_first_person(text: str) -> bool:
-    return bool(FIRST_PERSON_WORDS.search(text))
-
-
-def is_clause(point: str) -> bool:
-    """Whether a selling point reads as a clause ("absorbs fast") rather than a noun
-    phrase ("gold cap"): templates differ ("I love that it…" vs "I love the…")."""
-    return bool(_CLAUSE_START.search(point) or _VERBISH.search(point))
-
-
-_ADJECTIVE_END = re.compile(
-    r"(?:ble|ful|ive|ous|less|proof|weight|ant|ent|ish|ic|al|ile|ed)$", re.IGNORECASE
-)
-
-
-def is_adjectival(point: str) -> bool:
-    """Whether a selling point is a bare description ("incredibly versatile", "waterproof")
-    that needs "it's …" rather than "the …"."""
-    return not is_clause(point) and bool(_ADJECTIVE_END.search(point.rsplit(maxsplit=1)[-1]))
+def end_card_headline(name: str, aspects: Sequence[AspectRatio]) -> str:
+    """The product name if the end card shows it whole, else its shorter whole forms."""
+    for text in (name, short_name(name)):
+        found = fit_text(text, lambda t: end_card_fits(t, aspects, "headline"))
+        if found:
+            return found
+    return short_name(name)
 
 
 def product_only(text: str) -> str | None:
@@ -110,42 +120,16 @@ def product_only(text: str) -> str | None:
     return None if HUMAN_WORDS.search(text) else text
 
 
-def in_sentence(name: str) -> str:
-    """A name as it reads mid-sentence: generic names ("The travel mug") lose the capital."""
-    return "the" + name[3:] if name.startswith("The ") else name
-
-
-def short_name(name: str) -> str:
-    """A name that can be said in one breath: "AURUM Eau de Parfum" -> "AURUM",
-    "The travel mug" -> "The mug"."""
-    words = name.split()
-    if len(words) <= 2:
-        return name
-    if words[0] == "The":
-        return f"The {words[-1]}"
-    if words[0].isupper() or words[1][:1].islower():
-        return words[0]
-    return " ".join(words[:2])
-
-
-def _lower_first(text: str) -> str:
-    if not text:
-        return text
-    keep = text[:2].isupper() or text.split(maxsplit=1)[0] in {"I", "I'm", "I've"}
-    return text if keep else text[:1].lower() + text[1:]
-
-
-def _without_it(clause: str) -> str:
-    return re.sub(r"^it\s+", "", clause, flags=re.IGNORECASE)
-
-
 def _article(word: str) -> str:
     return "An" if word[:1].lower() in "aeiou" else "A"
 
 
-def tagline(points: Sequence[str], kind: JobKind, rng: random.Random, limit: int) -> str:
-    if points:
-        return shorten(points[0], limit)
+def tagline(points: Sequence[str], kind: JobKind, rng: random.Random, fits: Fits) -> str:
+    """The first selling point that fits as a caption (a whole phrase), else a stock line."""
+    for point in points:
+        found = fit_text(point, fits)
+        if found:
+            return found
     return rng.choice(CAPTION_FILLERS[kind])
 
 
@@ -162,7 +146,7 @@ def logline(
         "fashion": "garment-led fashion film",
         "ugc": "hand-held creator-style clip",
     }[kind]
-    built_on = ", ".join(_lower_first(p) for p in points[:2]) or "its design"
+    built_on = ", ".join(lower_first(p) for p in points[:2]) or "its design"
     who = f" for {audience}" if audience else ""
     return (
         f"{_article(style)} {style}, {vibe} {what} of {in_sentence(name)}{who}, "
@@ -185,250 +169,26 @@ def captions(
     kind: JobKind,
     count: int,
     rng: random.Random,
-    limit: int,
+    fits: Fits,
 ) -> list[str]:
     """One on-screen caption per shot: the name, the selling points, then a closer; no
-    caption repeats and none is longer than `limit` characters."""
-    limit = max(MIN_CAPTION_CHARS, limit)
-    pool = [shorten(p, limit) for p in points]
-    closers = [f for f in CAPTION_FILLERS[kind] if len(f) <= limit]
+    caption repeats, and each one fits on screen as a whole phrase (a point that does not
+    fit is replaced by a shorter whole form of it, or skipped)."""
+    pool = [f for f in (fit_text(p, fits) for p in points) if f]
+    closers = [f for f in CAPTION_FILLERS[kind] if fits(f)]
     rng.shuffle(closers)
-    if audience and len(f"Made for {audience}") <= limit:
+    if audience and fits(f"Made for {audience}"):
         closers.insert(0, f"Made for {audience}")
-    out = [shorten(name, limit)]
-    for item in [*pool[: count - 2], *closers, *pool[count - 2 :]]:
+    opening = fit_text(name, fits) or fit_text(short_name(name), fits)
+    out = [opening] if opening else []
+    for item in [*pool[: count - 1 - len(out)], *closers, *pool[count - 1 - len(out) :]]:
         if len(out) == count:
             break
         if item.lower() not in {o.lower() for o in out}:
             out.append(item)
     while len(out) < count:  # tiny briefs: fall back on the kind's stock lines
-        out.append(closers[len(out) % max(len(closers), 1)] if closers else shorten(name, limit))
+        out.append(closers[len(out) % len(closers)] if closers else "")
     return out
-
-
-_HEAD_BREAK = re.compile(r"\s+(?:for|with|in|on|from|of|to|after)\s+", re.I)
-
-
-def head_phrase(point: str, max_words: int = 3) -> str:
-    """The core of a selling point, for when the whole one is too long to say: the part
-    before its first preposition, then its last words (where a noun phrase keeps its noun:
-    "waterproof recycled shell" -> "recycled shell")."""
-    head = _HEAD_BREAK.split(point, maxsplit=1)[0].strip(" ,.;:")
-    words = head.split()
-    kept = words[:max_words] if is_clause(head) else words[-max_words:]
-    while len(kept) > 1 and kept[0].lower() in {"and", "or", "&"}:
-        kept.pop(0)
-    return " ".join(kept)
-
-
-Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
-Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
-
-
-def _pick(tiers: Tiers, budget: int, used: set[str], first_person: bool) -> str:
-    """The best candidate within the word budget: from the first tier that has one (the
-    first person first, when asked), about the richest there, a form not used yet if
-    possible. Trimmed to the budget only when nothing fits at all."""
-    everything = [c for tier in tiers for c in tier]
-    fitting_tiers = [[c for c in tier if word_count(c[1]) <= budget] for tier in tiers]
-    pools = [pool for pool in fitting_tiers if pool]
-    if first_person:
-        spoken_as_i = [[c for c in pool if is_first_person(c[1])] for pool in pools]
-        pools = [pool for pool in spoken_as_i if pool] or pools
-    if not pools:
-        return limit_words(min((c[1] for c in everything), key=word_count), budget)
-    pool = pools[0]
-    top = max(word_count(c[1]) for c in pool)
-    near = [c for c in pool if word_count(c[1]) >= top - 1]  # about as rich as the best
-    key, text = next((c for c in near if c[0] not in used), near[0])
-    used.add(key)
-    return text
-
-
-def _point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
-    """Ways to say one selling point: full sentences, the bare point, stock phrases."""
-    p, head, head2 = _lower_first(point), head_phrase(point), head_phrase(point, 2)
-    h = _lower_first(head)
-    if kind == "ugc":
-        if is_first_person(point):
-            rich = [
-                ("honestly", f"Honestly, {p}."),
-                ("no-joke", f"And {p}, no joke."),
-                ("not-gonna-lie", f"Not gonna lie, {p}."),
-                ("head", f"Honestly, {h}."),
-            ]
-        elif is_adjectival(point):
-            rich = [
-                ("love-how", f"I love how {p} it is."),
-                ("so", f"Honestly, it's so {p}."),
-                ("its", f"It's {p}, and I love it."),
-                ("love-how-head", f"I love how {h} it is."),
-            ]
-        elif is_clause(point):
-            rich = [
-                ("love-that", f"I love that it {_without_it(p)}."),
-                ("didnt-expect", f"And it {_without_it(p)}, which I didn't expect."),
-                ("noticed", f"What I noticed: it {_without_it(p)}."),
-                ("love-that-head", f"I love that it {_without_it(h)}."),
-            ]
-        else:
-            rich = [
-                ("what-i-love", f"What I love is the {p}."),
-                ("obsessed", f"I'm obsessed with the {p}."),
-                ("love-the", f"I love the {p}."),
-                ("love-head", f"I love the {h}."),
-            ]
-        stock = [("love-it", "I love it."), ("obsessed-short", "I'm obsessed.")]
-    elif is_adjectival(point):
-        rich = [
-            ("by-design", f"{point}, by design."),
-            ("simply", f"Simply {p}."),
-            ("always", f"Always {p}."),
-        ]
-        stock = (
-            [("counts", "Every detail counts.")]
-            if kind == "fashion"
-            else [("presence-short", "Pure presence.")]
-        )
-    elif kind == "fashion":
-        rich = (
-            [("every-time", f"{point}, every time."), ("look-closer", f"Look closer: {p}.")]
-            if is_clause(point)
-            else [
-                ("look-closer", f"Look closer: {p}."),
-                ("every-detail", f"{point}, in every detail."),
-                ("cut-with", f"Cut with {p}."),
-                ("notice", f"Notice the {h}."),
-            ]
-        )
-        stock = [("counts", "Every detail counts.")]
-    else:
-        rich = (
-            [("every-time", f"{point}, every time."), ("presence", f"{point}. Pure presence.")]
-            if is_clause(point)
-            else [
-                ("notice", f"Notice the {p}."),
-                ("every-detail", f"{point}, in every detail."),
-                ("discover", f"Discover the {p}."),
-                ("notice-head", f"Notice the {h}."),
-            ]
-        )
-        stock = [("presence-short", "Pure presence.")]
-    bare = [
-        ("bare", f"{point}."),
-        ("head", f"{head[:1].upper() + head[1:]}."),
-        ("head2", f"{head2[:1].upper() + head2[1:]}."),
-    ]
-    return [rich, bare, stock]
-
-
-def _spare_point(kind: JobKind, point: str) -> str:
-    """A selling point said in passing, appended to a line that has words to spare."""
-    p = _lower_first(point)
-    if is_adjectival(point):
-        return f"And so {p}." if kind == "ugc" else f"{point}, too."
-    if kind == "ugc":
-        if is_clause(point) and not is_first_person(point):
-            return f"And it {_without_it(p)}."
-        return f"And {p}." if is_clause(point) else f"Plus, the {p}."
-    return f"And {p}." if is_clause(point) else f"{point}, too."
-
-
-def _pad(line: str, extras: list[str], budget: int) -> str:
-    """Append spare sentences from `extras` (consumed) while the line stays in budget."""
-    for extra in list(extras):
-        if word_count(line) + word_count(extra) <= budget:
-            line = f"{line} {extra}"
-            extras.remove(extra)
-    return line
-
-
-def _bookends(kind: JobKind, name: str, cta: str) -> tuple[list[Candidate], list[Candidate]]:
-    """(openers, closers) for a kind; the last of each is the bare fallback."""
-    brief, cta_low = short_name(name), _lower_first(cta)
-    # Sentence-initial uses keep `name`/`brief`; mid-sentence ones read "the travel mug".
-    mid, mid_brief = in_sentence(name), in_sentence(short_name(name))
-    if kind == "ugc":
-        return (
-            [
-                ("week", f"Okay, so I've been using {mid} for a week now."),
-                ("finally", f"So I finally tried {mid}, and honestly?"),
-                ("every-day", f"I've been using {mid} every single day."),
-                ("using", f"I've been using {mid}."),
-                ("tried", f"I tried {mid_brief}."),
-                ("tried-this", "I tried this."),
-            ],
-            [
-                ("thank-me", f"{cta}. You'll thank me."),
-                ("seriously", f"Seriously, {cta_low}. Trust me."),
-                ("trust-me", f"{cta}, trust me."),
-                ("cta", f"{cta}."),
-            ],
-        )
-    if kind == "fashion":
-        return (
-            [
-                ("made-to-move", f"This is {mid}. Made to move."),
-                ("new-season", f"Meet {mid}, new season."),
-                ("this-is", f"This is {mid}."),
-                ("meet", f"Meet {mid}."),
-                ("meet-short", f"Meet {mid_brief}."),
-                ("name", f"{brief}."),
-            ],
-            [
-                ("name-cta", f"{name}. {cta}."),
-                ("short-cta", f"{brief}. {cta}."),
-                ("cta", f"{cta}."),
-            ],
-        )
-    return (
-        [
-            ("presence", f"Introducing {mid}. Pure presence."),
-            ("never-seen", f"This is {mid}, as never seen."),
-            ("introducing", f"Introducing {mid}."),
-            ("meet", f"Meet {mid}."),
-            ("introducing-short", f"Introducing {mid_brief}."),
-            ("name", f"{brief}."),
-        ],
-        [("name-cta", f"{name}. {cta}."), ("short-cta", f"{brief}. {cta}."), ("cta", f"{cta}.")],
-    )
-
-
-def voice_lines(
-    kind: JobKind,
-    name: str,
-    points: Sequence[str],
-    cta: str,
-    budgets: Sequence[int],
-    rng: random.Random,
-    audience: str | None = None,
-) -> list[str]:
-    """One line per slot: an opener, one selling point per middle slot, a closer with the
-    call to action. Each line is the richest form within its word budget, forms do not
-    repeat, and lines with words to spare take the selling points no shot shows. UGC lines
-    are kept in the first person whenever a first-person form fits."""
-    count = len(budgets)
-    ugc = kind == "ugc"
-    used: set[str] = set()
-    openers, closers = _bookends(kind, name, cta)
-    # _pick takes the richest that fits; the shuffle varies equally rich forms by brief.
-    opener_tiers = [rng.sample(openers[:-1], len(openers) - 1), openers[-1:]]
-    closer_tiers = [rng.sample(closers[:-1], len(closers) - 1), closers[-1:]]
-    spoken = min(max(count - 2, 0), len(points))
-    spare = [_spare_point(kind, p) for p in points[spoken:]]
-    moods = list(MOOD_LINES[kind])
-    rng.shuffle(moods)
-    opener = _pick(opener_tiers, budgets[0], used, ugc)
-    lines = [_pad(opener, [f"Made for {audience}."], budgets[0]) if audience else opener]
-    for i in range(1, count - 1):
-        if i - 1 < len(points):
-            tiers = [rng.sample(tier, len(tier)) for tier in _point_candidates(kind, points[i - 1])]
-        else:  # out of selling points: a line that carries the mood
-            tiers = [[(f"mood-{m}", m) for m in moods]]
-        lines.append(_pad(_pick(tiers, budgets[i], used, ugc), spare, budgets[i]))
-    if count > 1:
-        lines.append(_pick(closer_tiers, budgets[-1], used, ugc))
-    return [line[:1].upper() + line[1:] for line in lines]
 
 
 def shot_prompt(
@@ -447,7 +207,7 @@ def shot_prompt(
     """
     colours = ", ".join(palette[:3]) or "neutral tones"
     frame, motion = _FRAMING_TEXT[framing], _MOVE_TEXT[move]
-    extra = f", highlighting {_lower_first(detail)}" if detail else ""
+    extra = f", highlighting {lower_first(detail)}" if detail else ""
     name = in_sentence(name)
     description = f"{frame.capitalize()} of {name}, {motion}: {focus}{extra}."
     if kind == "promo":

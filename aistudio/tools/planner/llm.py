@@ -37,6 +37,7 @@ from aistudio.artifacts import (
     QAReport,
     RenderPlan,
     ShotList,
+    Violation,
 )
 from aistudio.settings import Settings
 from aistudio.tools.llm import make_chat_model, model_for, provider_error
@@ -63,9 +64,8 @@ from aistudio.tools.planner.drafts import (
     TitleDraft,
     VoiceScriptDraft,
 )
-from aistudio.tools.planner.feedback import FEEDBACK_VOICE_TOO_LONG
-from aistudio.tools.planner.offline import OfflinePlanner, feedback_count
-from aistudio.tools.planner.rules import FEEDBACK_LINE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND
+from aistudio.tools.planner.feedback import Retry
+from aistudio.tools.planner.offline import OfflinePlanner
 
 log = logging.getLogger("aistudio.planner.llm")
 D = TypeVar("D", bound=BaseModel)
@@ -178,7 +178,7 @@ class LLMPlanner:
         log.warning("%s: offline fallback after %s", agent, exc)
 
     async def concept(
-        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[Violation] = ()
     ) -> Concept:
         base = await self.fallback.concept(brief, product, feedback)
         prompt = prompts.concept_prompt(brief, product, feedback)
@@ -194,7 +194,11 @@ class LLMPlanner:
             return base
 
     async def visual(
-        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        feedback: Sequence[Violation] = (),
     ) -> ShotList:
         prompt = prompts.visual_prompt(brief, product, concept, feedback)
         try:
@@ -209,17 +213,15 @@ class LLMPlanner:
             return await self.fallback.visual(brief, product, concept, feedback)
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan:
         base = await self.fallback.audio(brief, concept, shots, feedback)
         if not brief.voice_over or not shots.shots:
             return base  # music only: nothing creative left to ask a model for
         # Each report that the voice ran long plans it 20 % slower, as the offline planner.
         fb = self.fallback
-        retries = feedback_count(
-            feedback, FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND, FEEDBACK_LINE_TOO_LONG
-        )
-        slots = voice_slots(brief, shots, fb.fps, fb.max_wps * 0.8**retries, fb.voice_tail_s)
+        slower = Retry.of(feedback).slower_voice
+        slots = voice_slots(brief, shots, fb.fps, fb.max_wps * 0.8**slower, fb.voice_tail_s)
         prompt = prompts.audio_prompt(brief, concept, shots, slots, fb.max_wps, feedback)
         try:
             return await self.ask(
@@ -240,13 +242,16 @@ class LLMPlanner:
         concept: Concept,
         shots: ShotList,
         audio: AudioPlan,
-        feedback: Sequence[str] = (),
+        feedback: Sequence[Violation] = (),
     ) -> RenderPlan:
         base = await self.fallback.assembly(brief, product, concept, shots, audio, feedback)
         prompt = prompts.assembly_prompt(brief, concept, shots, base, feedback)
         try:
             return await self.ask(
-                "assembly", AssemblyDraft, _messages(prompt), lambda d: complete_assembly(d, base)
+                "assembly",
+                AssemblyDraft,
+                _messages(prompt),
+                lambda d: complete_assembly(d, base, brief),
             )
         except Unusable as exc:
             self._fell_back("assembly", exc)

@@ -3,15 +3,13 @@
 It returns the same typed artifacts an LLM agent returns. Same (brief, product, seed) ->
 same plan: every random choice comes from a `random.Random` seeded with a SHA-256 of the
 brief text, kind and seed (never `hash()`, which changes between processes). On a retry
-it reads the QA feedback tokens and changes what they name, and nothing else.
+it turns the knobs the QA violations name (`feedback.Retry`), and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import random
-import re
 from collections.abc import Sequence
 
 from aistudio.artifacts import (
@@ -30,16 +28,12 @@ from aistudio.artifacts import (
     ShotList,
     ShotRender,
     Transition,
+    Violation,
     VoiceLine,
 )
 from aistudio.tools.planner import copy
 from aistudio.tools.planner.brief_text import audience, parse_brief
-from aistudio.tools.planner.feedback import (
-    FEEDBACK_CAPTION_ILLEGIBLE,
-    FEEDBACK_FIDELITY_LOW,
-    FEEDBACK_HUMANS_IN_PROMO,
-    FEEDBACK_VOICE_TOO_LONG,
-)
+from aistudio.tools.planner.feedback import Retry
 from aistudio.tools.planner.house_rules import (
     BPM_BY_MOOD,
     FOCUS,
@@ -54,68 +48,10 @@ from aistudio.tools.planner.house_rules import (
     vary_backdrop,
     vibe_to_look,
 )
-from aistudio.tools.planner.rules import (
-    FEEDBACK_CAPTION_TOO_LONG,
-    FEEDBACK_LINE_TOO_LONG,
-    FEEDBACK_WORDS_PER_SECOND,
-    check_plan,
-)
+from aistudio.tools.planner.rules import check_plan
 
 PLANNER_NAME = "offline-planner-v2"
-# Plain-language forms of the tokens, for feedback written by a person or an LLM judge.
-FEEDBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
-    FEEDBACK_VOICE_TOO_LONG: ("voice ends too late", "voice too long", "voice-over too long"),
-    FEEDBACK_WORDS_PER_SECOND: ("words/s", "words per second", "too fast", "speaking rate"),
-    FEEDBACK_LINE_TOO_LONG: ("line too long", "lines too long", "its slot"),
-    FEEDBACK_CAPTION_TOO_LONG: ("caption too long", "captions too long"),
-    FEEDBACK_CAPTION_ILLEGIBLE: ("caption illegible", "captions illegible", "unreadable"),
-    FEEDBACK_FIDELITY_LOW: ("product fidelity low", "fidelity low", "product not recognisable"),
-    FEEDBACK_HUMANS_IN_PROMO: ("human words", "people in a product-only", "faces in"),
-}
-_VOICE_TOKENS = (FEEDBACK_VOICE_TOO_LONG, FEEDBACK_WORDS_PER_SECOND, FEEDBACK_LINE_TOO_LONG)
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
-_SHOT_NUMBER = re.compile(r"\bshots?\s+(\d+)")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-
-
-def feedback_count(feedback: Sequence[str], *tokens: str) -> int:
-    """How many feedback items name any of `tokens` (or a plain-language synonym).
-
-    Feedback accumulates over retries, so a problem reported twice counts twice and is
-    fixed harder the second time.
-    """
-    keys = [k.lower() for t in tokens for k in (t, *FEEDBACK_SYNONYMS.get(t, ()))]
-    return sum(any(k in item.lower() for k in keys) for item in feedback)
-
-
-def _rounds(counts: dict[str, int], aspects: int) -> dict[str, int]:
-    """How many QA rounds reported each subject, from how often it was reported.
-
-    Output QA checks every aspect ratio, so one round reports the same shot or caption once
-    per aspect; counting raw reports would enlarge three times for one failure.
-    """
-    return {key: math.ceil(n / max(aspects, 1)) for key, n in counts.items()}
-
-
-def _fidelity_rounds(feedback: Sequence[str], aspects: int) -> dict[int, int]:
-    """Shot index -> QA rounds that found its product fidelity low (index -1: every shot)."""
-    counts: dict[str, int] = {}
-    for item in feedback:
-        if feedback_count((item,), FEEDBACK_FIDELITY_LOW):
-            for number in _SHOT_NUMBER.findall(item.lower()) or ["0"]:
-                counts[number] = counts.get(number, 0) + 1
-    return {int(k) - 1: n for k, n in _rounds(counts, aspects).items()}
-
-
-def _illegible_rounds(feedback: Sequence[str], aspects: int) -> int:
-    """QA rounds that found a caption illegible (the caption is quoted in the report)."""
-    counts: dict[str, int] = {}
-    for item in feedback:
-        if feedback_count((item,), FEEDBACK_CAPTION_ILLEGIBLE):
-            quoted = _QUOTED.search(item)
-            key = quoted.group(0) if quoted else item
-            counts[key] = counts.get(key, 0) + 1
-    return max(_rounds(counts, aspects).values(), default=0)
 
 
 def _no_repeats(items: Sequence[CameraMove], count: int, rng: random.Random) -> list[CameraMove]:
@@ -172,7 +108,7 @@ class OfflinePlanner:
         )
 
     async def concept(
-        self, brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()
+        self, brief: Brief, product: ProductProfile, feedback: Sequence[Violation] = ()
     ) -> Concept:
         rules = RULES[brief.kind]
         parsed = parse_brief(brief.text, brief.kind, product.detected_text)
@@ -190,7 +126,9 @@ class OfflinePlanner:
             ),
             vibe=vibe,
             grade=grade,
-            tagline=copy.tagline(points, brief.kind, rng, MAX_CAPTION_CHARS),
+            tagline=copy.tagline(
+                points, brief.kind, rng, copy.caption_fitter(brief.aspect_ratios, 1.0)
+            ),
             call_to_action=parsed.call_to_action,
             product_name=parsed.product_name,
             selling_points=points,
@@ -199,9 +137,14 @@ class OfflinePlanner:
         )
 
     async def visual(
-        self, brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+        self,
+        brief: Brief,
+        product: ProductProfile,
+        concept: Concept,
+        feedback: Sequence[Violation] = (),
     ) -> ShotList:
         rules = RULES[brief.kind]
+        retry = Retry.of(feedback)
         # One random stream per decision, so feedback that changes one decision (moves,
         # caption length) leaves every other decision exactly as it was.
         timing_rng, moves_rng, framing_rng, captions_rng, focus_rng = (
@@ -211,14 +154,14 @@ class OfflinePlanner:
         count = timing_rng.randint(*shot_count_bounds(brief.kind, brief.duration_s))
         weights = [timing_rng.uniform(0.85, 1.2) for _ in range(count)]
         timeline = plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
-        # After a humans-in-promo report nothing from the brief goes into a promo prompt.
-        strict = brief.kind == "promo" and feedback_count(feedback, FEEDBACK_HUMANS_IN_PROMO) > 0
+        # After a people-in-promo report nothing from the brief goes into a promo prompt.
+        strict = brief.kind == "promo" and retry.product_only
         moves: Sequence[CameraMove] = rules.moves
-        if feedback_count(feedback, FEEDBACK_FIDELITY_LOW) and brief.kind != "ugc":
+        if retry.steady_camera and brief.kind != "ugc":
             moves = ("push_in", "parallax")  # moves that keep the whole product in frame
         move_list = _no_repeats(moves, count, moves_rng)
         framings = _framings(brief.kind, count, framing_rng)
-        caption_limit = MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG)
+        caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
         points = concept.selling_points
         captions = copy.captions(
             concept.product_name,
@@ -227,7 +170,7 @@ class OfflinePlanner:
             brief.kind,
             count,
             captions_rng,
-            caption_limit,
+            copy.caption_fitter(brief.aspect_ratios, 1.0, caption_limit),
         )
         style = self._style(brief)
         setting = copy.ugc_setting(" ".join((concept.product_name, *points)))
@@ -266,7 +209,7 @@ class OfflinePlanner:
         return ShotList(shots=tuple(shots))
 
     async def audio(
-        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[str] = ()
+        self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
     ) -> AudioPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "audio")
@@ -280,7 +223,7 @@ class OfflinePlanner:
             return plan
         timeline = self._timeline(brief, shots)
         # Each report that the voice ran long or fast plans it 20 % slower than before.
-        rate = self.max_wps * _PLANNED_RATE * 0.8 ** feedback_count(feedback, *_VOICE_TOKENS)
+        rate = self.max_wps * _PLANNED_RATE * 0.8 ** Retry.of(feedback).slower_voice
         count = len(shots.shots)
         starts = [timeline.settled(i)[0] + (0.3 if i == 0 else 0.12) for i in range(count)]
         # The last line, the call to action, may run over the end card but must leave the
@@ -301,6 +244,8 @@ class OfflinePlanner:
             budgets,
             rng,
             who,
+            # A voice reported long says no more than each line's own point.
+            terse=Retry.of(feedback).slower_voice,
         )
         script = tuple(
             VoiceLine(
@@ -317,19 +262,17 @@ class OfflinePlanner:
         concept: Concept,
         shots: ShotList,
         audio: AudioPlan,
-        feedback: Sequence[str] = (),
+        feedback: Sequence[Violation] = (),
     ) -> RenderPlan:
         rules = RULES[brief.kind]
         rng = self._rng(brief, "assembly")
         timeline = self._timeline(brief, shots)
-        aspects = len(set(brief.aspect_ratios))
-        caption_scale = min(1.6, 1.2 ** _illegible_rounds(feedback, aspects))
-        # Bigger type wraps sooner: shorten captions so they still fit on two lines.
-        caption_limit = min(
-            round(MAX_CAPTION_CHARS / caption_scale),
-            MAX_CAPTION_CHARS - 6 * feedback_count(feedback, FEEDBACK_CAPTION_TOO_LONG),
-        )
-        enlarge = _fidelity_rounds(feedback, aspects)
+        retry = Retry.of(feedback)
+        caption_scale = min(1.6, 1.2**retry.larger_captions)
+        # Bigger type wraps sooner: captions are measured again at the planned size.
+        caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
+        fits = copy.caption_fitter(brief.aspect_ratios, caption_scale, caption_limit)
+        enlarge = retry.larger_product
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
         renders, captions = [], []
@@ -351,13 +294,14 @@ class OfflinePlanner:
                     seed=rng.randrange(1 << 31),
                 )
             )
-            if shot.caption.strip():
+            text = copy.fit_text(shot.caption, fits) if shot.caption.strip() else None
+            if text:  # a caption that no longer fits at this size is rewritten shorter
                 start, end = timeline.settled(i)
                 captions.append(
                     Caption(
                         start_s=round(start + (0.25 if i == 0 else 0.1), 3),
                         end_s=round(end - 0.1, 3),
-                        text=copy.shorten(shot.caption, max(copy.MIN_CAPTION_CHARS, caption_limit)),
+                        text=text,
                     )
                 )
         transitions = tuple(
@@ -374,8 +318,8 @@ class OfflinePlanner:
             transitions=transitions,
             captions=tuple(captions),
             end_card=EndCard(
-                headline=copy.shorten(concept.product_name, 28),
-                call_to_action=copy.shorten(concept.call_to_action, 40),
+                headline=copy.end_card_headline(concept.product_name, brief.aspect_ratios),
+                call_to_action=concept.call_to_action,  # verbatim: the brief's own words
                 duration_s=timeline.end_card_s,
                 backdrop=backdrop,
             ),

@@ -21,8 +21,10 @@ from aistudio.artifacts import (
     ProductProfile,
     RenderPlan,
     ShotList,
+    Violation,
 )
 from aistudio.tools.planner.complete import JUDGE_PASS_SCORE, VoiceSlot
+from aistudio.tools.planner.feedback import describe
 from aistudio.tools.planner.house_rules import (
     GARMENT_FIDELITY_CLAUSE,
     MAX_CAPTION_CHARS,
@@ -115,16 +117,18 @@ def product_facts(brief: Brief, product: ProductProfile) -> str:
     return "\n".join(facts)
 
 
-def feedback_text(feedback: Sequence[str]) -> str:
+def feedback_text(feedback: Sequence[Violation]) -> str:
     if not feedback:
         return ""
     return (
         "\n\nThe previous plan failed QA. Fix exactly these problems and keep what was "
-        f"fine:\n{_lines(feedback)}"
+        f"fine:\n{_lines([describe(v) for v in feedback])}"
     )
 
 
-def concept_prompt(brief: Brief, product: ProductProfile, feedback: Sequence[str] = ()) -> Prompt:
+def concept_prompt(
+    brief: Brief, product: ProductProfile, feedback: Sequence[Violation] = ()
+) -> Prompt:
     user = (
         f"{product_facts(brief, product)}\n\nWrite the creative concept: a title, a one-line "
         f"logline, the vibe, the colour grade and music mood that suit it, a tagline of at "
@@ -146,7 +150,7 @@ def concept_text(concept: Concept) -> str:
 
 
 def visual_prompt(
-    brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[str] = ()
+    brief: Brief, product: ProductProfile, concept: Concept, feedback: Sequence[Violation] = ()
 ) -> Prompt:
     rules = RULES[brief.kind]
     low, high = rules.shot_range
@@ -182,7 +186,7 @@ def audio_prompt(
     shots: ShotList,
     slots: Sequence[VoiceSlot],
     max_wps: float,
-    feedback: Sequence[str] = (),
+    feedback: Sequence[Violation] = (),
 ) -> Prompt:
     budgets = "\n".join(
         f"shot {i + 1}: {slot.start_s:.2f}-{slot.end_s:.2f}s, at most {slot.max_words} words"
@@ -204,7 +208,11 @@ def audio_prompt(
 
 
 def assembly_prompt(
-    brief: Brief, concept: Concept, shots: ShotList, base: RenderPlan, feedback: Sequence[str] = ()
+    brief: Brief,
+    concept: Concept,
+    shots: ShotList,
+    base: RenderPlan,
+    feedback: Sequence[Violation] = (),
 ) -> Prompt:
     rules = RULES[brief.kind]
     user = (

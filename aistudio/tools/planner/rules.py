@@ -1,9 +1,8 @@
 """Plan QA rules (pure): run before anything is rendered or paid for.
 
-Each rule is one QACheck with a 0..1 score, the measured figure, a violation text and the
-cheapest agent that can fix it. Every violation text starts with a stable feedback token
-(below, and in `feedback.py` for the ones output QA shares) so an agent on a retry can act
-on the token instead of parsing prose.
+Each rule is one QACheck named by its `CheckName`, with a 0..1 score, the measured value, a
+violation text and the cheapest agent that can fix it. An agent on a retry acts on the
+check's name and fields (`feedback.py`), never on the text.
 """
 
 from __future__ import annotations
@@ -15,13 +14,14 @@ from aistudio.artifacts import (
     AudioPlan,
     Brief,
     Caption,
+    CheckName,
     Concept,
     QACheck,
     RedoTarget,
     RenderPlan,
     ShotList,
 )
-from aistudio.tools.planner.feedback import FEEDBACK_HUMANS_IN_PROMO, FEEDBACK_VOICE_TOO_LONG
+from aistudio.tools.planner.copy_checks import caption_fit, copy_quality
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -32,32 +32,26 @@ from aistudio.tools.planner.house_rules import (
     RULES,
 )
 
-# Feedback tokens of the plan rules (the shared output-QA ones live in feedback.py).
-FEEDBACK_SCRIPT_MISSING = "script-missing"  # audio: write the voice-over that was asked for
-FEEDBACK_WORDS_PER_SECOND = "words-per-second"  # audio: fewer words overall
-FEEDBACK_LINE_TOO_LONG = "line-too-long"  # audio: a line does not fit its slot
-FEEDBACK_NOT_FIRST_PERSON = "not-first-person"  # audio: UGC speaks as "I"
-FEEDBACK_SHOT_COUNT = "shot-count"  # visual: shot count outside the kind's range
-FEEDBACK_FIDELITY_CLAUSE_MISSING = "fidelity-clause-missing"  # visual
-FEEDBACK_GARMENT_CLAUSE_MISSING = "garment-clause-missing"  # visual (fashion)
-FEEDBACK_NOT_HANDHELD = "not-handheld"  # visual (ugc)
-FEEDBACK_HUMANS_FLAG = "humans-flag"  # concept: a promo must not allow humans
-FEEDBACK_TIMING = "timing-mismatch"  # assembly: shots + end card - overlaps != duration
-FEEDBACK_CAPTION_TOO_LONG = "caption-too-long"  # assembly: shorter captions
-FEEDBACK_CAPTION_TIMING = "caption-timing"  # assembly: captions outside their shot
-FEEDBACK_ASPECT_MISSING = "aspect-missing"  # assembly: plan every requested aspect ratio
-
 _EPS = 1e-3  # timings are frame-rounded; a millisecond is well below a frame
 
 
 def _rule(
-    name: str, ok: bool, score: float, measured: str, violation: str, redo: RedoTarget
+    check: CheckName,
+    ok: bool,
+    score: float,
+    measured: str,
+    violation: str,
+    redo: RedoTarget,
+    *,
+    value: float | None = None,
 ) -> QACheck:
     return QACheck(
-        name=f"plan.{name}",
+        name=f"plan.{check}",
+        check=check,
         score=round(max(0.0, min(1.0, score)), 3),
         passed=ok,
         measured=measured,
+        value=value,
         violation=None if ok else violation,
         redo=None if ok else redo,
     )
@@ -72,7 +66,7 @@ def _script_checks(brief: Brief, audio: AudioPlan, max_wps: float, tail_s: float
                 ok,
                 float(ok),
                 "no script",
-                f"{FEEDBACK_SCRIPT_MISSING}: voice-over was asked for but the plan has no script",
+                "voice-over was asked for but the plan has no script",
                 "audio",
             )
         ]
@@ -85,8 +79,9 @@ def _script_checks(brief: Brief, audio: AudioPlan, max_wps: float, tail_s: float
             wps <= max_wps + 1e-9,
             max_wps / max(wps, 1e-6),
             f"{wps:.2f} words/s over {span:.2f}s",
-            f"{FEEDBACK_WORDS_PER_SECOND}: script runs at {wps:.2f} words/s (limit {max_wps})",
+            f"script runs at {wps:.2f} words/s (limit {max_wps})",
             "audio",
+            value=wps,
         )
     ]
     tight: list[str] = []
@@ -104,9 +99,9 @@ def _script_checks(brief: Brief, audio: AudioPlan, max_wps: float, tail_s: float
             not tight,
             1 - len(tight) / len(script),
             f"{len(script) - len(tight)}/{len(script)} lines fit",
-            f"{FEEDBACK_LINE_TOO_LONG}: lines do not fit their slots at "
-            f"{max_wps} words/s: " + ", ".join(tight),
+            f"lines do not fit their slots at {max_wps} words/s: " + ", ".join(tight),
             "audio",
+            value=len(tight),
         )
     )
     end = max(line.max_end_s for line in script)
@@ -117,8 +112,9 @@ def _script_checks(brief: Brief, audio: AudioPlan, max_wps: float, tail_s: float
             end <= limit + _EPS,
             1.0 if end <= limit + _EPS else max(0.0, 1 - (end - limit)),
             f"voice may run to {end:.2f}s",
-            f"{FEEDBACK_VOICE_TOO_LONG}: voice-over may run to {end:.2f}s, past {limit:.2f}s",
+            f"voice-over may run to {end:.2f}s, past {limit:.2f}s",
             "audio",
+            value=end,
         )
     )
     if brief.kind == "ugc":
@@ -131,8 +127,7 @@ def _script_checks(brief: Brief, audio: AudioPlan, max_wps: float, tail_s: float
                 ok,
                 share * 2 if first[0] else share / 2,
                 f"{sum(first)}/{len(first)} lines in the first person",
-                f"{FEEDBACK_NOT_FIRST_PERSON}: a UGC script opens in the first "
-                "person and keeps to it in at least half its lines",
+                "a UGC script opens in the first person and keeps to it in at least half its lines",
                 "audio",
             )
         )
@@ -163,8 +158,9 @@ def _visual_checks(
             low <= count <= high,
             float(low <= count <= high),
             f"{count} shots",
-            f"{FEEDBACK_SHOT_COUNT}: {count} shots; a {brief.kind} takes {low}-{high}",
+            f"{count} shots; a {brief.kind} takes {low}-{high}",
             "visual",
+            value=count,
         )
     ]
     prompts = [s.provider_prompt for s in shots.shots] + [r.prompt for r in plan.shots]
@@ -175,8 +171,7 @@ def _visual_checks(
             not missing,
             1 - missing / max(len(prompts), 1),
             f"{len(prompts) - missing}/{len(prompts)} prompts",
-            f"{FEEDBACK_FIDELITY_CLAUSE_MISSING}: {missing} prompt(s) lack the "
-            "reference-fidelity clause",
+            f"{missing} prompt(s) lack the reference-fidelity clause",
             "visual",
         )
     )
@@ -193,8 +188,7 @@ def _visual_checks(
                 not hits,
                 1 - len(hits) / max(count, 1),
                 f"human words: {', '.join(words) or 'none'}",
-                f"{FEEDBACK_HUMANS_IN_PROMO}: shots {sorted(i + 1 for i in hits)} "
-                f"mention {', '.join(words)}",
+                f"shots {sorted(i + 1 for i in hits)} mention {', '.join(words)}",
                 "visual",
             )
         )
@@ -204,8 +198,7 @@ def _visual_checks(
                 not concept.humans_allowed,
                 float(not concept.humans_allowed),
                 f"humans_allowed={concept.humans_allowed}",
-                f"{FEEDBACK_HUMANS_FLAG}: a {brief.kind} is product-only but the "
-                "concept allows humans",
+                f"a {brief.kind} is product-only but the concept allows humans",
                 "concept",
             )
         )
@@ -219,8 +212,7 @@ def _visual_checks(
                 not lacking,
                 1 - len(lacking) / max(count, 1),
                 f"{count - len(lacking)}/{count} prompts",
-                f"{FEEDBACK_GARMENT_CLAUSE_MISSING}: shots {lacking} lack the "
-                "garment-detail clause",
+                f"shots {lacking} lack the garment-detail clause",
                 "visual",
             )
         )
@@ -233,7 +225,7 @@ def _visual_checks(
                 not steady,
                 1 - steady / max(len(moves), 1),
                 f"{len(moves) - steady}/{len(moves)} hand-held",
-                f"{FEEDBACK_NOT_HANDHELD}: {steady} UGC shot(s) are not hand-held",
+                f"{steady} UGC shot(s) are not hand-held",
                 "visual",
             )
         )
@@ -264,8 +256,9 @@ def _timing_check(brief: Brief, shots: ShotList, plan: RenderPlan) -> QACheck:
         not problems,
         0.0 if problems else 1.0,
         f"{total:.3f}s planned",
-        f"{FEEDBACK_TIMING}: " + "; ".join(problems),
+        "; ".join(problems),
         "assembly",
+        value=total,
     )
 
 
@@ -288,8 +281,9 @@ def _caption_checks(plan: RenderPlan) -> list[QACheck]:
             not long,
             1 - len(long) / n,
             f"longest {max((len(c.text) for c in captions), default=0)} chars",
-            f"{FEEDBACK_CAPTION_TOO_LONG}: captions over {MAX_CAPTION_CHARS} characters: {long}",
+            f"captions over {MAX_CAPTION_CHARS} characters: {long}",
             "assembly",
+            value=max((len(c.text) for c in captions), default=0),
         )
     ]
     windows, end_card_start = _visible_windows(plan)
@@ -315,7 +309,7 @@ def _caption_checks(plan: RenderPlan) -> list[QACheck]:
             not bad,
             1 - len(bad) / n,
             f"{len(captions)} captions",
-            f"{FEEDBACK_CAPTION_TIMING}: captions outside their shot, over the end "
+            f"captions outside their shot, over the end "
             f"card, overlapping or shorter than {MIN_CAPTION_S}s: {bad}",
             "assembly",
         )
@@ -332,7 +326,7 @@ def _assembly_checks(brief: Brief, shots: ShotList, plan: RenderPlan) -> list[QA
             not missing,
             1 - len(missing) / len(brief.aspect_ratios),
             ", ".join(plan.aspect_ratios),
-            f"{FEEDBACK_ASPECT_MISSING}: aspect ratios {missing} not planned",
+            f"aspect ratios {missing} not planned",
             "assembly",
         )
     )
@@ -350,8 +344,10 @@ def check_plan(
     voice_tail_s: float,
 ) -> tuple[QACheck, ...]:
     """Every plan rule, one QACheck each, in the order of the agent that fixes it."""
-    return tuple(
-        _visual_checks(brief, concept, shots, plan)
-        + _script_checks(brief, audio, max_words_per_second, voice_tail_s)
-        + _assembly_checks(brief, shots, plan)
+    return (
+        copy_quality(brief, concept, shots, audio, plan),
+        *_visual_checks(brief, concept, shots, plan),
+        *_script_checks(brief, audio, max_words_per_second, voice_tail_s),
+        *_assembly_checks(brief, shots, plan),
+        caption_fit(shots, plan, concept),
     )

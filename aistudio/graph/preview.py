@@ -1,62 +1,21 @@
-"""Plan without rendering: the video graph's planning half, for quotes and image refines.
-
-The planning nodes themselves (ingest, input moderation, the four agents, plan QA with its
-retry edges) run in a small graph of their own that ends where the video graph would submit
-the first render, so a quote is exactly the plan a job would render and nothing is paid for.
-No checkpointer: a quote lives as long as its request.
-"""
+"""What a plan looks like before anything is rendered: its storyboard, its first scene as a
+still, and its cost per shot. Drawn from the local compositor's keyframes, nothing submitted
+(quotes, refines, a job paused for approval, the brief agent's preview)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
-import itertools
 from dataclasses import dataclass
-from typing import Any
 
-from langgraph.graph import END, START, StateGraph
-from langgraph.graph.state import CompiledStateGraph
 from PIL import Image
 
-from aistudio.artifacts import (
-    ASPECT_SIZES,
-    Asset,
-    AudioPlan,
-    Brief,
-    Concept,
-    ModelChoice,
-    ProductProfile,
-    QAReport,
-    RenderPlan,
-    ShotList,
-    ShotVisual,
-)
-from aistudio.errors import InputError
-from aistudio.graph.routing import next_or_fail, route_after_plan_qa
-from aistudio.graph.state import VideoInput, VideoState
-from aistudio.nodes.agents import assembly, audio, concept, visual
-from aistudio.nodes.ingest import ingest
-from aistudio.nodes.moderation import moderate_input
-from aistudio.nodes.qa import qa_plan
+from aistudio.artifacts import ASPECT_SIZES, Asset, ModelChoice, RenderPlan, ShotVisual
+from aistudio.graph.planning import PlannedJob
 from aistudio.nodes.render import check_budget
 from aistudio.tools.image.scenes import Scene
 from aistudio.tools.render.local import LocalVideoProvider
-from aistudio.tools.toolbox import StudioContext, Toolbox
-
-_STEPS = ("ingest", "moderate_input", "concept", "visual", "audio", "assembly", "qa_plan")
-_RETRY_TARGETS = ("concept", "visual", "audio", "assembly")
-
-
-@dataclass(frozen=True)
-class PlannedJob:
-    brief: Brief
-    product: ProductProfile
-    concept: Concept
-    shots: ShotList
-    audio: AudioPlan
-    plan: RenderPlan
-    plan_qa: QAReport
+from aistudio.tools.toolbox import Toolbox
 
 
 @dataclass(frozen=True)
@@ -64,53 +23,6 @@ class CostLine:
     shot_index: int
     model: str
     price_usd: float | None  # None: the catalog has no price for the model
-
-
-@functools.cache
-def planning_graph(max_qa_retries: int) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """ingest → … → qa_plan ⟲, ending at END where the video graph goes to render_submit
-    (or fail). Compiled once per retry budget: compiling inspects every node."""
-    graph: StateGraph[Any, Any, Any, Any] = StateGraph(
-        VideoState, context_schema=StudioContext, input_schema=VideoInput
-    )
-    for name, fn in zip(
-        _STEPS, (ingest, moderate_input, concept, visual, audio, assembly, qa_plan), strict=True
-    ):
-        graph.add_node(name, fn)
-    graph.add_edge(START, "ingest")
-    for source, target in itertools.pairwise(_STEPS):
-        graph.add_conditional_edges(
-            source, functools.partial(next_or_fail, nxt=target), {target: target, "fail": END}
-        )
-    routes: dict[str, str] = {name: name for name in _RETRY_TARGETS}
-    routes.update({"render_submit": END, "fail": END})
-    graph.add_conditional_edges(
-        "qa_plan",
-        functools.partial(route_after_plan_qa, max_retries=max_qa_retries),
-        routes,  # type: ignore[arg-type]
-    )
-    return graph.compile()
-
-
-async def plan_job(toolbox: Toolbox, brief: Brief, reference: Asset, label: str) -> PlannedJob:
-    """Run the planning half of the video graph on a stored photo. A node's permanent
-    failure (unreadable photo, blocked brief) is an InputError: the caller's input is why."""
-    start = VideoInput(job_id=label, brief=brief, reference=reference, out_dir="")
-    graph = planning_graph(toolbox.settings.max_qa_retries)
-    values: dict[str, Any] = await graph.ainvoke(
-        start, context=StudioContext(toolbox=toolbox), config={"recursion_limit": 100}
-    )
-    if values.get("status") == "failed":
-        raise InputError(str(values.get("error") or "planning failed"))
-    return PlannedJob(
-        brief=brief,
-        product=values["product"],
-        concept=values["concept"],
-        shots=values["shots"],
-        audio=values["audio"],
-        plan=values["plan"],
-        plan_qa=values["plan_qa"],
-    )
 
 
 def keyframes(toolbox: Toolbox) -> LocalVideoProvider:
