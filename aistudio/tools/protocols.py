@@ -60,6 +60,11 @@ class Storage(Protocol):
         """A temporary folder, removed when the block ends."""
         ...
 
+    async def sweep_scratch(self) -> list[Path]:
+        """Remove the temporary folders of processes that died inside `scratch` (called at
+        start-up; folders of live processes, here or on another server, are kept)."""
+        ...
+
 
 class Planner(Protocol):
     """The five creative agents. The offline planner and the LLM agents both implement it.

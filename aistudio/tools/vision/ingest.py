@@ -181,8 +181,8 @@ def _open_checked(data: bytes, fmt: str, limits: MediaLimits) -> Image.Image:
     return image
 
 
-def decode(data: bytes, limits: MediaLimits) -> Decoded:
-    """Validate and decode the upload; raise a one-line InputError family error otherwise."""
+def _screen(data: bytes, limits: MediaLimits) -> tuple[str, int, int]:
+    """(format, width, height) from the bytes' length, magic and header alone."""
     if not data:
         raise InputError("the reference image is empty (0 bytes)")
     if len(data) > limits.max_file_bytes:
@@ -192,6 +192,33 @@ def decode(data: bytes, limits: MediaLimits) -> Decoded:
     fmt = sniff(data)
     width, height = header_size(data, fmt)
     check_size(width, height, limits)
+    return fmt, width, height
+
+
+def check_image(data: bytes, limits: MediaLimits) -> tuple[str, int, int]:
+    """Validate an upload without keeping its pixels (what a submission checks before it is
+    accepted); (format, width, height). A bomb is refused from its header, before anything
+    is decoded; then the file is read through to its end, so a truncated or corrupt one is
+    refused too. Cheap: PNG chunks are CRC-checked, not inflated (~0.3 ms for 1 MB), a JPEG
+    decodes at 1/8 scale (~10 ms for 12 MP); WEBP has no cheaper path than a decode."""
+    fmt, width, height = _screen(data, limits)
+    image = _open_checked(data, fmt, limits)
+    try:
+        if fmt == "PNG":
+            image.verify()
+        else:
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # JPEG only
+            image.load()
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
+        raise InputError(f"the reference {fmt} is truncated or corrupt ({exc})") from exc
+    finally:
+        image.close()
+    return fmt, width, height
+
+
+def decode(data: bytes, limits: MediaLimits) -> Decoded:
+    """Validate and decode the upload; raise a one-line InputError family error otherwise."""
+    fmt, width, height = _screen(data, limits)
     image = _open_checked(data, fmt, limits)
     notes: list[str] = []
     if getattr(image, "n_frames", 1) > 1:
