@@ -51,6 +51,9 @@ class QASettings(BaseSettings):
     max_freeze_s: float = 2.5
     max_silence_s: float = 1.5
     nsfw_threshold: float = 0.7
+    # A cut-out scoring below this is not used: the renderer shows the whole photo instead
+    # (aistudio/tools/vision/cutout_quality.py; calibrated on tests/corpus/photos).
+    min_cutout_quality: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class ServerSettings(BaseSettings):

@@ -126,6 +126,15 @@ class ImageIngestor(Protocol):
     async def ingest(self, data: bytes, *, source_name: str = "") -> ProductProfile: ...
 
 
+class BackgroundRemover(Protocol):
+    """A hosted background-removal model (BiRefNet on fal, a rembg-class model on
+    Replicate). Ingest scores its mask like any other and falls back when it fails."""
+
+    async def remove_background(self, image: Asset) -> Asset:
+        """An RGBA PNG the same size as `image`, alpha = the foreground."""
+        ...
+
+
 class Moderator(Protocol):
     name: str
 
@@ -184,7 +193,3 @@ class MusicSynth(Protocol):
     ) -> None:
         """Write a stereo WAV music bed of exactly `duration_s` to `out`."""
         ...
-
-
-class BackgroundRemover(Protocol):
-    async def remove_background(self, image: Asset) -> Asset: ...
