@@ -87,6 +87,9 @@ class JobService:
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Self:
         log.info("job service up as %s", await asyncio.to_thread(self.leases.open))
+        # Scratch folders of runs killed mid-node (nobody holds their lock any more).
+        if swept := await self.toolbox.storage.sweep_scratch():
+            log.info("removed %d scratch folders left by killed runs", len(swept))
         await self._adopt()
         self._heartbeat = asyncio.create_task(
             self.leases.heartbeat(self.settings.server.heartbeat_s, self._beat), name="job-leases"
