@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import pytest
 from langgraph_sdk import get_client
+from langgraph_sdk.schema import StreamMode
 
 from tests.conftest import sample
 from tests.e2e.studio import free_port, langgraph_dev
@@ -40,7 +41,7 @@ from tests.e2e.test_serve import serving
 pytestmark = pytest.mark.slow
 
 Shape = Any
-STREAM_MODES = ("values", "updates", "messages-tuple", "custom")
+STREAM_MODES: tuple[StreamMode, ...] = ("values", "updates", "messages-tuple", "custom")
 
 # Where the two servers differ on purpose: (response path pattern, difference, why). A path
 # names a response ("threads.get_state", "stream(custom).custom": the first event of that

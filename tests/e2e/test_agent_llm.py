@@ -64,10 +64,11 @@ async def _turn(
     chunks: list[dict[str, Any]] = []
     streamed: set[str] = set()
     values: dict[str, Any] = {}
+    said: Any = {"messages": [{"role": "user", "content": content}]}
     async for part in client.runs.stream(
         thread_id,
         "brief",
-        input={"messages": [{"role": "user", "content": content}]},
+        input=said,
         stream_mode=["values", "messages-tuple"],
     ):
         assert part.event != "error", part.data

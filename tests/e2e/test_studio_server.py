@@ -98,23 +98,31 @@ async def _talk(client: LangGraphClient, assistant: str, data: Path) -> None:
     photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
     thread = await client.threads.create()
     context = {"data_dir": str(data), "chat_model": "offline"}
-    first = {
+    first: Any = {
         "role": "user",
         "content": [
             {"type": "text", "text": "It's called AURUM Eau de Parfum"},
             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{photo}"}},
         ],
     }
+    start: Any = {"messages": [first]}
     values: Any = await client.runs.wait(
-        thread["thread_id"], assistant, input={"messages": [first]}, context=context
+        thread["thread_id"], assistant, input=start, context=context
     )
     assert values["brief"]["reference"]["kind"] == "reference", values
-    said = "make it 6 seconds, square, show me the storyboard and render it"
+    said: Any = {
+        "messages": [
+            {
+                "role": "user",
+                "content": "make it 6 seconds, square, show me the storyboard and render it",
+            }
+        ]
+    }
     values = await asyncio.wait_for(
         client.runs.wait(
             thread["thread_id"],
             assistant,
-            input={"messages": [{"role": "user", "content": said}]},
+            input=said,
             context=context,
         ),
         timeout=300,
