@@ -58,7 +58,8 @@ async def _store_block(
         return block, None
     tools = await context.prepare()
     try:
-        asset = await store_photo(tools.storage, await photo_bytes(source, tools.settings))
+        data = await photo_bytes(source, tools.settings)
+        asset = await store_photo(tools.storage, data, tools.settings.limits)
     except AppError as exc:
         return {"type": "text", "text": f"[attached photo could not be read: {exc.message}]"}, None
     return {"type": "text", "text": f"[attached photo: {name} ({_size(asset)})]"}, asset

@@ -93,7 +93,8 @@ async def analyze_reference(
     photos: dict[str, Asset] = runtime.state.get("photos") or {}
     try:
         if url:
-            asset = await store_photo(tools.storage, await photo_bytes(url, tools.settings))
+            data = await photo_bytes(url, tools.settings)
+            asset = await store_photo(tools.storage, data, tools.settings.limits)
         elif photo and photo in photos:
             asset = photos[photo]
         else:
