@@ -142,6 +142,8 @@ async def test_a_tool_calling_llm_talks_a_brief_into_shape(
             brief = values["brief"]
             assert (brief["product_name"], brief["duration_s"]) == ("AURUM Eau de Parfum", 6.0)
             assert brief["aspect_ratios"] == ["1:1"] and brief["reference"]["kind"] == "reference"
+            # Stored under its real type, as a submitted photo (a job rendered links it).
+            assert brief["reference"]["mime"] == "image/png"
             assert "AURUM" in brief["product_summary"]  # analyze_reference read the label
             # The reply streamed word by word, as the model sent it.
             assert _text_pieces(chunks) == words(NAMED) and len(words(NAMED)) > 1
