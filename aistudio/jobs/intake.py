@@ -22,7 +22,7 @@ from aistudio.settings import Settings
 from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
 from aistudio.tools.toolbox import Toolbox
 from aistudio.tools.video.catalog import check_model_choice
-from aistudio.tools.vision.ingest import check_image
+from aistudio.tools.vision.ingest import PHOTO_TYPES, check_image
 
 _DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
 
@@ -103,20 +103,13 @@ async def reference_bytes(
     raise InputError("a reference image is required: reference_image_url or reference_image_b64")
 
 
-_PHOTO_TYPES = {
-    "PNG": ("image/png", "png"),
-    "JPEG": ("image/jpeg", "jpg"),
-    "WEBP": ("image/webp", "webp"),
-}
-
-
 async def store_photo(toolbox: Toolbox, data: bytes) -> Asset:
     """Store the photo once it has proved to be a whole PNG/JPEG/WEBP of an allowed size
     (413 for a bomb, 422 for a truncated or corrupt file, 415 for another type): a bad
     upload is refused before it is accepted, not failed later in ingest."""
     fmt, _, _ = await asyncio.to_thread(check_image, data, toolbox.settings.limits)
     # Stored under its real type: the API serves it back as the job's `image_url`.
-    mime, ext = _PHOTO_TYPES[fmt]
+    mime, ext = PHOTO_TYPES[fmt]
     return await toolbox.storage.put_bytes(data, kind="reference", mime=mime, ext=ext)
 
 

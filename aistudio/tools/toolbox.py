@@ -10,6 +10,7 @@ import asyncio
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -308,7 +309,7 @@ class StudioContext(BaseModel):
     _toolbox: Toolbox | None = PrivateAttr(default=None)
 
     @classmethod
-    def of(cls, toolbox: Toolbox) -> StudioContext:
+    def of(cls, toolbox: Toolbox) -> Self:
         context = cls()
         context._toolbox = toolbox
         return context

@@ -195,6 +195,14 @@ def _screen(data: bytes, limits: MediaLimits) -> tuple[str, int, int]:
     return fmt, width, height
 
 
+# The formats a photo may come in: (media type, file extension) it is stored under.
+PHOTO_TYPES = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "WEBP": ("image/webp", "webp"),
+}
+
+
 def check_image(data: bytes, limits: MediaLimits) -> tuple[str, int, int]:
     """Validate an upload without keeping its pixels (what a submission checks before it is
     accepted); (format, width, height). A bomb is refused from its header, before anything
