@@ -20,6 +20,10 @@ CameraMove = Literal[
 # 2-4x the CPU of a fade per transition frame on 1080x1920, and x264 already saturates the cores.
 TransitionKind = Literal["fade", "fadeblack", "slideleft", "slideup"]
 Grade = Literal["luxurious", "stylish", "natural", "bold", "fresh"]
+# How the local renderer shows the product: its cut-out on a studio set, or the whole photo
+# (a card over a blurred fill, or full-bleed) when a cut-out would tear it.
+Layout = Literal["cutout", "full_photo"]
+MaskMethod = Literal["alpha", "grabcut", "full", "remover"]
 MusicMood = Literal["luxurious", "stylish", "upbeat", "calm", "warm"]
 AssetKind = Literal[
     "reference",
@@ -70,6 +74,7 @@ CheckName = Literal[
     "copy_quality",  # every line reads right; the brief's call to action verbatim
     "caption_fit",  # every text shown whole at its planned size
     "brand_match",  # a warning: the label's brand is the brief's
+    "cutout_quality",  # the plan shows a cut-out that would tear (score from ingest)
     "llm_judge",  # the LLM judge's verdict, in words
     # output QA, measured on the finished videos
     "duration",
@@ -159,6 +164,27 @@ class ProductAnalysis(Frozen):
     model: str = ""
 
 
+class CutoutQuality(Frozen):
+    """How clean the product's cut-out is, from measurable properties of its mask.
+
+    Each part is a raw measurement (see aistudio/tools/vision/cutout_quality.py); `score`
+    (0..1) combines them, and `passed` compares it with QASettings.min_cutout_quality."""
+
+    score: float
+    passed: bool
+    method: MaskMethod  # the mask that was scored
+    raggedness: float = 0.0  # share of the boundary length that smoothing removes
+    fragments: float = 0.0  # share of the mask's area in crumbs (small detached pieces)
+    holes: int = 0  # enclosed background regions of some size
+    edge_contact: float = 0.0  # share of the boundary running along the frame edge
+    separation: float | None = None  # colour difference across the boundary (None: no photo)
+    backdrop_detail: float | None = None  # share of the photo's edges left outside the cut
+    people: int = 0  # people (faces) in the photo
+    people_cut: int = 0  # of them, cut by the mask boundary (at the face or the neck)
+    person_boxes: tuple[tuple[int, int, int, int], ...] = ()  # x, y, w, h in the photo
+    reasons: tuple[str, ...] = ()  # what pulled the score down, in words
+
+
 class ProductProfile(Frozen):
     """What ingest learned about the reference product photo."""
 
@@ -170,11 +196,13 @@ class ProductProfile(Frozen):
     palette: tuple[str, ...]  # dominant product colours, "#rrggbb", most frequent first
     background: str  # estimated backdrop colour of the original photo
     detected_text: tuple[str, ...] = ()
-    mask_method: Literal["alpha", "grabcut", "full"] = "grabcut"
+    mask_method: MaskMethod = "grabcut"
     mask_coverage: float = 0.0  # fraction of the frame the product covers
     notes: tuple[str, ...] = ()
     # Last and optional, so checkpoints written before it existed still load.
     analysis: ProductAnalysis | None = None
+    cutout_quality: CutoutQuality | None = None
+    layout: Layout = "cutout"  # what the cut-out score alone allows (kinds may ask for more)
 
 
 class Concept(Frozen):
@@ -202,6 +230,7 @@ class Shot(Frozen):
 
 class ShotList(Frozen):
     shots: tuple[Shot, ...]
+    layout: Layout | None = None  # the Visual agent's choice; None: decided at assembly
 
     @property
     def total_s(self) -> float:
@@ -273,6 +302,7 @@ class RenderPlan(Frozen):
     caption_scale: float = 1.0  # QA may enlarge captions on a retry
     seed: int = 0
     kind: JobKind = "promo"  # hosted providers pick their model list by it
+    layout: Layout = "cutout"  # last and defaulted: plans checkpointed before it still load
 
 
 class Violation(Frozen):

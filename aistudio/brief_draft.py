@@ -206,6 +206,7 @@ class PlanPreview(BaseModel):
     voice_over: tuple[str, ...]
     plan_passed: bool
     violations: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # for the user to judge (a label naming another brand)
     costs: tuple[CostLine, ...]
     storyboard: Asset | None = None
     storyboard_url: str | None = None  # a signed link, when a server published it

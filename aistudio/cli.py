@@ -148,8 +148,12 @@ def doctor(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    host: Annotated[
+        str | None, typer.Option("--host", help="default: AISTUDIO_SERVER__HOST, 127.0.0.1")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="default: AISTUDIO_SERVER__PORT, 8000")
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
     dev: Annotated[
         bool,
@@ -165,6 +169,8 @@ def serve(
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     if dev:
         settings.server = settings.server.model_copy(update={"dev_mode": True})
+    host = settings.server.host if host is None else host
+    port = settings.server.port if port is None else port
     if "public_base_url" not in settings.server.model_fields_set:
         # Signed asset links need an address clients can reach; a wildcard bind is not one.
         reachable = "127.0.0.1" if host in WILDCARD_HOSTS else host

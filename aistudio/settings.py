@@ -51,6 +51,9 @@ class QASettings(BaseSettings):
     max_freeze_s: float = 2.5
     max_silence_s: float = 1.5
     nsfw_threshold: float = 0.7
+    # A cut-out scoring below this is not used: the renderer shows the whole photo instead
+    # (aistudio/tools/vision/cutout_quality.py; calibrated on tests/corpus/photos).
+    min_cutout_quality: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class ServerSettings(BaseSettings):
@@ -60,6 +63,12 @@ class ServerSettings(BaseSettings):
     needed. It is meant for a laptop; never expose a dev-mode server on a network.
     """
 
+    host: str = Field(
+        default="127.0.0.1", description="Address `aistudio serve` binds (--host overrides)."
+    )
+    port: int = Field(
+        default=8000, ge=0, le=65535, description="Port `aistudio serve` binds (--port overrides)."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy async URL of the job store; None = SQLite in the data folder. "
@@ -77,6 +86,10 @@ class ServerSettings(BaseSettings):
     asset_link_ttl_s: int = 3600
     rate_per_s: float = 20.0  # per API key
     burst: int = 40
+    # Failed authentications per client address (each costs a key lookup); past the burst,
+    # 429 until the bucket refills.
+    auth_failure_rate_per_s: float = Field(default=0.5, gt=0)
+    auth_failure_burst: int = Field(default=20, ge=1)
     fetch_allow_hosts: tuple[str, ...] = ()  # hosts reference/webhook URLs may resolve privately
     fetch_timeout_s: float = 20.0
     webhook_attempts: int = 5

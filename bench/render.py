@@ -6,7 +6,10 @@ settings from raw video already on disk â€” the floor no composition can beat â€
 the same composition through MoviePy, which the most popular open-source peer uses.
 Prints one JSON line of wall seconds and ratios.
 
-    .venv/bin/python bench/render.py [--skip-moviepy]
+    .venv/bin/python bench/render.py [--skip-moviepy] [--image PHOTO]
+
+`--image` renders another photo with the same brief: a real photo whose cut-out is refused
+(e.g. tests/corpus/photos/scene-coffee.jpg) measures the full-photo layout.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ async def _render(toolbox: Toolbox, job: RenderJob, phases: dict[str, float]) ->
     return time.perf_counter() - started, video
 
 
-async def main(skip_moviepy: bool) -> dict[str, Any]:
+async def main(skip_moviepy: bool, image: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="aistudio-bench-") as tmp:
         work = Path(tmp)
         settings = Settings(data_dir=work / "data")
@@ -106,7 +109,7 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
         brief = Brief(
             kind="promo", text=BRIEF, voice_over=True, aspect_ratios=("9:16",), duration_s=12.0
         )
-        job = await plan_job(toolbox, brief, ROOT / "examples" / "aurum-perfume.png", shots=4)
+        job = await plan_job(toolbox, brief, image, shots=4)
         # Warm the models a worker keeps loaded (voice, OCR are not part of rendering).
         await toolbox.voice.synthesize("Warm up.", work / "warm.wav")
         phases: dict[str, float] = {}
@@ -117,6 +120,8 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
             _raw_floor, toolbox.ffmpeg.binary, video, frames, fps, work, settings
         )
         result: dict[str, Any] = {
+            "image": image.name,
+            "layout": job.plan.layout,
             "video_s": job.plan.duration_s,
             "shots": len(job.plan.shots),
             "render_wall_s": round(render_s, 2),
@@ -137,5 +142,6 @@ async def main(skip_moviepy: bool) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-moviepy", action="store_true")
+    parser.add_argument("--image", type=Path, default=ROOT / "examples" / "aurum-perfume.png")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.skip_moviepy))))
+    print(json.dumps(asyncio.run(main(args.skip_moviepy, args.image.resolve()))))

@@ -10,22 +10,16 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from langgraph.types import StateSnapshot, StreamMode
 from pydantic import BaseModel
 
+from aistudio.jobs.agent_options import RunOptions
 from aistudio.jobs.models import utcnow
 
 RunStatus = Literal["pending", "running", "success", "error", "interrupted"]
-# The sdk's stream modes this server produces, and the graph stream mode behind each.
-STREAM_MODES: dict[str, str] = {
-    "values": "values",
-    "updates": "updates",
-    "messages-tuple": "messages",
-    "custom": "custom",
-}
 # SSE event name of each graph stream mode ("messages-tuple" streams as "messages").
 EVENT_OF_MODE = {
     "values": "values",
@@ -56,7 +50,11 @@ def to_json(value: Any) -> Any:
 
 
 def isoformat(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """An ISO 8601 time with its offset. The job store hands SQLite's times back naive
+    (they are UTC): without the offset a JavaScript client reads them as local time."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _checkpoint(config: Any) -> dict[str, Any] | None:
@@ -94,6 +92,7 @@ def snapshot_json(snapshot: StateSnapshot | None) -> dict[str, Any]:
             {
                 "id": task.id,
                 "name": task.name,
+                "path": to_json(list(task.path)),
                 "error": repr(task.error) if task.error else None,
                 "interrupts": [{"value": to_json(i.value), "id": i.id} for i in task.interrupts],
                 "checkpoint": None,
@@ -120,16 +119,12 @@ class AgentRun:
     thread_id: str
     tenant: str
     assistant_id: str
-    input: Any
-    command: dict[str, Any] | None
-    metadata: dict[str, Any]
-    stream_modes: list[str]
-    multitask_strategy: str
+    options: RunOptions
+    metadata: dict[str, Any]  # the thread's and the request's, and the graph's ids
     status: RunStatus = "pending"
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
     error: dict[str, str] | None = None
-    cancel_reason: str | None = None
     events: list[tuple[str, Any]] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
     finished: asyncio.Event = field(default_factory=asyncio.Event)
@@ -174,13 +169,16 @@ class AgentRun:
             "assistant_id": self.assistant_id,
             "metadata": self.metadata,
             "status": self.status,
-            "kwargs": {
-                "input": self.input,
-                "command": self.command,
-                "stream_mode": self.stream_modes,
-            },
-            "multitask_strategy": self.multitask_strategy,
+            "kwargs": self.options.kwargs(
+                {
+                    "run_id": self.run_id,
+                    "thread_id": self.thread_id,
+                    "graph_id": self.metadata.get("graph_id"),
+                    "assistant_id": self.assistant_id,
+                },
+                self.metadata,
+            ),
+            "multitask_strategy": self.options.multitask_strategy,
             "created_at": isoformat(self.created_at),
             "updated_at": isoformat(self.updated_at),
-            "cancel_reason": self.cancel_reason,
         }

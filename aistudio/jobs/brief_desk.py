@@ -1,66 +1,14 @@
-"""The brief agent's ports into the job system: `PlanningPreviewer` (the planning subgraph
-behind preview_plan / estimate_cost) and `ThreadDesk` (render and job status for one
-tenant's thread). The graph reaches these through its runtime context only."""
+"""The brief agent's port into the job system: `ThreadDesk` (render and job status for one
+tenant's thread). The graph reaches it through its runtime context only."""
 
 from __future__ import annotations
 
-from aistudio.artifacts import Asset, Brief
-from aistudio.brief_draft import (
-    BriefDraft,
-    CostLine,
-    JobTicket,
-    PlannedShot,
-    PlanPreview,
-    brief_text,
-)
+from aistudio.brief_draft import BriefDraft, JobTicket, brief_text
 from aistudio.errors import InputError, NotFound
-from aistudio.graph import preview
-from aistudio.graph.planning import run_planning
 from aistudio.jobs import intake
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.requests import VideoRequest, fingerprint
 from aistudio.jobs.service import JobService, new_job_id
-from aistudio.tools.toolbox import Toolbox
-
-
-class PlanningPreviewer:
-    """`Previewer` on the video graph's planning half. The one adapter to the planning
-    subgraph: when it moves (graph/planning.py), only this class changes."""
-
-    def __init__(self, toolbox: Toolbox) -> None:
-        self.toolbox = toolbox
-
-    async def preview(
-        self, brief: Brief, reference: Asset, label: str, *, storyboard: bool
-    ) -> PlanPreview:
-        job = await run_planning(self.toolbox, brief, reference, label)
-        board = await preview.storyboard(self.toolbox, job) if storyboard else None
-        report = job.plan_qa
-        return PlanPreview(
-            brief_fingerprint="",
-            title=job.concept.title,
-            tagline=job.concept.tagline,
-            call_to_action=job.concept.call_to_action,
-            shots=tuple(
-                PlannedShot(
-                    index=shot.index,
-                    duration_s=shot.duration_s,
-                    framing=shot.framing,
-                    camera_move=shot.camera_move,
-                    description=shot.description,
-                    caption=shot.caption,
-                )
-                for shot in job.shots.shots
-            ),
-            voice_over=tuple(line.text for line in job.audio.script),
-            plan_passed=report.passed,
-            violations=report.violations,
-            costs=tuple(
-                CostLine(shot_index=line.shot_index, model=line.model, price_usd=line.price_usd)
-                for line in preview.cost_lines(self.toolbox, job.plan)
-            ),
-            storyboard=board,
-        )
 
 
 def render_request(draft: BriefDraft) -> VideoRequest:

@@ -15,17 +15,16 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any, Self, cast
 
-from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from aistudio.errors import AppError, Conflict, InputError, NotFound
 from aistudio.graph.brief import BRIEF_GRAPH_ID, build_brief_graph
+from aistudio.jobs.agent_options import RunOptions
 from aistudio.jobs.agent_runs import (
     EVENT_OF_MODE,
     GRAPH_MODES,
-    STREAM_MODES,
     AgentRun,
     isoformat,
     snapshot_json,
@@ -33,13 +32,13 @@ from aistudio.jobs.agent_runs import (
 )
 from aistudio.jobs.models import ThreadRow, utcnow
 from aistudio.jobs.threads import ThreadStore
-from aistudio.nodes.brief_ports import BriefContext, JobDesk, Previewer
+from aistudio.nodes.brief_ports import BriefContext
+from aistudio.tools.tracing import RunLabels, Tracing
 
 log = logging.getLogger("aistudio.agent")
 ASSISTANT_ID = str(uuid.uuid5(uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8"), BRIEF_GRAPH_ID))
 ASSISTANT_NAMES = frozenset({ASSISTANT_ID, BRIEF_GRAPH_ID})
 UPDATABLE = frozenset({"messages", "brief"})
-RECURSION_LIMIT = 60
 MAX_RUNS_KEPT = 50  # finished runs remembered per thread
 
 
@@ -58,11 +57,15 @@ class Conversations:
         threads: ThreadStore,
         context: Callable[[str], BriefContext],
         open_checkpointer: Callable[[], AbstractAsyncContextManager[BaseCheckpointSaver[Any]]],
+        tracing: Tracing,
     ) -> None:
         """`context(tenant)` builds a run's runtime context (toolbox, chat model, job desk
-        for that tenant, planning previewer); `open_checkpointer` opens the saver jobs use."""
+        for that tenant, planning previewer); `open_checkpointer` opens the saver jobs use;
+        `tracing` names and tags every run (and traces it to LangSmith when that is on)."""
         self.threads = threads
         self.context = context
+        self.tracing = tracing
+        self._graph_ids = {"graph_id": BRIEF_GRAPH_ID, "assistant_id": ASSISTANT_ID}
         self._open_saver = open_checkpointer
         self._graph: CompiledStateGraph[Any, Any, Any, Any] | None = None
         self._resources = AsyncExitStack()
@@ -80,6 +83,7 @@ class Conversations:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tracing.flush()  # what the cancelled runs traced still reaches LangSmith
         await self._resources.aclose()
 
     @property
@@ -90,9 +94,22 @@ class Conversations:
 
     # -- assistants ---------------------------------------------------------------------
     @staticmethod
-    def assistant(assistant_id: str) -> dict[str, Any]:
-        if assistant_id not in ASSISTANT_NAMES:
-            raise NotFound(f"assistant {assistant_id} not found")
+    def check_assistant(assistant_id: str) -> None:
+        """As langgraph-api: an unknown UUID is not found, any other name is invalid."""
+        if assistant_id in ASSISTANT_NAMES:
+            return
+        try:
+            uuid.UUID(assistant_id)
+        except ValueError:
+            raise InputError(
+                f"invalid assistant {assistant_id!r}: use an assistant's UUID or the graph "
+                f"{BRIEF_GRAPH_ID!r}"
+            ) from None
+        raise NotFound(f"assistant {assistant_id} not found")
+
+    @classmethod
+    def assistant(cls, assistant_id: str) -> dict[str, Any]:
+        cls.check_assistant(assistant_id)
         return {
             "assistant_id": ASSISTANT_ID,
             "graph_id": BRIEF_GRAPH_ID,
@@ -140,7 +157,7 @@ class Conversations:
     ) -> ThreadRow:
         thread_id = thread_uuid(thread_id) if thread_id else str(uuid.uuid4())
         now = utcnow()
-        meta = {**metadata, "graph_id": BRIEF_GRAPH_ID}
+        meta = {**metadata, **self._graph_ids}
         row = ThreadRow(
             thread_id=thread_id,
             tenant=tenant,
@@ -168,7 +185,7 @@ class Conversations:
     async def delete_thread(self, tenant: str, thread_id: str) -> None:
         row = await self.thread_row(tenant, thread_id)
         for run in list(self._runs.get(row.thread_id, {}).values()):
-            await self._stop(run, "thread deleted")
+            await self._stop(run)
         checkpointer = self.graph.checkpointer
         if checkpointer is not None and not isinstance(checkpointer, bool):
             await checkpointer.adelete_thread(row.thread_id)
@@ -248,38 +265,24 @@ class Conversations:
     async def start_run(self, tenant: str, thread_id: str, body: dict[str, Any]) -> AgentRun:
         """Queue a run (behind the thread's current one with `enqueue`, refused with 409
         under `reject`); its task streams the graph into the run's events."""
-        assistant = str(body.get("assistant_id") or "")
-        if assistant not in ASSISTANT_NAMES:
-            raise NotFound(f"assistant {assistant or '(none)'} not found")
-        modes = body.get("stream_mode") or ["values"]
-        modes = [modes] if isinstance(modes, str) else list(modes)
-        unknown = [m for m in modes if m not in STREAM_MODES]
-        if unknown:
-            raise InputError(
-                f"stream_mode {', '.join(unknown)} is not served here; use "
-                + ", ".join(STREAM_MODES)
-            )
-        strategy = str(body.get("multitask_strategy") or "enqueue")
-        if strategy not in ("reject", "enqueue"):
-            raise InputError("multitask_strategy must be 'reject' or 'enqueue' here")
+        options = RunOptions.parse(body)
+        self.check_assistant(options.assistant_id)
         try:
             row = await self.thread_row(tenant, thread_id)
         except NotFound:
-            if body.get("if_not_exists") != "create":
+            if options.if_not_exists != "create":
                 raise
             row = await self.create_thread(tenant, thread_id, {}, "do_nothing")
-        if strategy == "reject" and self._busy(row.thread_id):
+        if options.multitask_strategy == "reject" and self._busy(row.thread_id):
             raise Conflict("the thread is already running; wait or use multitask_strategy=enqueue")
         run = AgentRun(
             run_id=str(uuid.uuid4()),
             thread_id=row.thread_id,
             tenant=tenant,
             assistant_id=ASSISTANT_ID,
-            input=body.get("input"),
-            command=body.get("command"),
-            metadata={**(body.get("metadata") or {}), "graph_id": BRIEF_GRAPH_ID},
-            stream_modes=modes,
-            multitask_strategy=strategy,
+            options=options,
+            # As langgraph-api: the thread's metadata, the request's, the graph's ids.
+            metadata={"created_by": "system", **row.meta, **options.metadata, **self._graph_ids},
         )
         runs = self._runs.setdefault(row.thread_id, {})
         for old in [r for r in runs.values() if not r.active][: -MAX_RUNS_KEPT or None]:
@@ -290,6 +293,13 @@ class Conversations:
         return run
 
     async def _execute(self, run: AgentRun) -> None:
+        try:
+            await self._execute_in_turn(run)
+        finally:
+            # Outside the thread's lock: the next run need not wait for LangSmith.
+            await self.tracing.flush()
+
+    async def _execute_in_turn(self, run: AgentRun) -> None:
         lock = self._locks.setdefault(run.thread_id, asyncio.Lock())
         async with lock:
             if not run.active:  # cancelled while it waited for the thread
@@ -316,20 +326,45 @@ class Conversations:
         run.finish("error")
         await self.threads.update(run.thread_id, status="error", error=message)
 
+    async def _run_config(self, run: AgentRun) -> Any:
+        """The graph config of a run: its thread (and the checkpoint it forks from), limits,
+        and the trace labels (name, tags, metadata, and the tracer when tracing is on)."""
+        options = run.options
+        config = self._config(run.thread_id, options.checkpoint_id)
+        values = (await self.graph.aget_state(config)).values
+        draft = values.get("brief") if values else None
+        labels = RunLabels(
+            graph=BRIEF_GRAPH_ID,
+            thread_id=run.thread_id,
+            tenant=run.tenant,
+            kind=draft.kind if draft is not None else None,
+        )
+        traced = self.tracing.config(labels)
+        return {
+            **traced,
+            **config,
+            "recursion_limit": options.recursion_limit,
+            "tags": [*traced.get("tags", ()), *options.tags],
+            "metadata": {
+                **run.metadata,
+                **traced.get("metadata", {}),
+                "run_id": run.run_id,
+                "thread_id": run.thread_id,
+                "run_attempt": 1,
+            },
+        }
+
     async def _stream(self, run: AgentRun) -> None:
-        start: Any = run.input
-        if run.command:
-            start = Command(
-                **{k: v for k, v in run.command.items() if k in ("resume", "update", "goto")}
-            )
-        config = self._config(run.thread_id)
-        config["recursion_limit"] = RECURSION_LIMIT
-        config["metadata"] = {**run.metadata, "run_id": run.run_id, "thread_id": run.thread_id}
+        start: Any = run.options.input
+        if run.options.command:
+            wanted = ("resume", "update", "goto")
+            start = Command(**{k: v for k, v in run.options.command.items() if k in wanted})
         async for mode, chunk in self.graph.astream(
             start,
-            config,
+            await self._run_config(run),
             context=self.context(run.tenant),
             stream_mode=GRAPH_MODES,
+            durability=run.options.durability,
         ):
             if mode == "messages":
                 message, meta = cast(tuple[Any, Any], chunk)
@@ -337,8 +372,7 @@ class Conversations:
             else:
                 run.publish(EVENT_OF_MODE[mode], to_json(chunk))
 
-    async def _stop(self, run: AgentRun, reason: str) -> None:
-        run.cancel_reason = reason
+    async def _stop(self, run: AgentRun) -> None:
         if run.status == "pending":
             run.finish("interrupted")
         if run.task is not None and not run.task.done():
@@ -352,7 +386,7 @@ class Conversations:
             )
         run = self.run_of(await self.thread_row(tenant, thread_id), run_id)
         if run.active:
-            await self._stop(run, "cancelled by request")
+            await self._stop(run)
         return run
 
     async def final_values(self, run: AgentRun) -> Any:
@@ -362,20 +396,3 @@ class Conversations:
             return {"__error__": run.error}
         snapshot = await self.graph.aget_state(self._config(run.thread_id))
         return to_json(dict(snapshot.values))
-
-
-ContextFactory = Callable[[str], BriefContext]
-
-
-def context_factory(
-    toolbox: Any,
-    chat: BaseChatModel | None,
-    desk: Callable[[str], JobDesk],
-    previewer: Previewer | None,
-) -> ContextFactory:
-    """Each run's runtime context: shared tools, the tenant's own job desk."""
-
-    def build(tenant: str) -> BriefContext:
-        return BriefContext(toolbox=toolbox, chat=chat, desk=desk(tenant), previewer=previewer)
-
-    return build

@@ -1,7 +1,7 @@
 """Submission checks done before a job exists: the brief, the photo, the webhook URL.
 
 Everything here fails fast with an InputError subclass (a 4xx at the API), so a job that is
-accepted has a valid brief and a stored photo that at least looks like an image.
+accepted has a valid brief and a stored photo that is a whole image of an allowed size.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aistudio.settings import Settings
 from aistudio.tools.fetch import check_url_shape, fetch_url, resolve_public
 from aistudio.tools.toolbox import Toolbox
 from aistudio.tools.video.catalog import check_model_choice
-from aistudio.tools.vision.ingest import sniff
+from aistudio.tools.vision.ingest import PHOTO_TYPES, check_image
 
 _DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
 
@@ -80,8 +80,11 @@ def decode_b64(value: str, max_bytes: int) -> bytes:
     return data
 
 
-async def reference_bytes(request: VideoRequest, settings: Settings) -> bytes:
-    """The photo from the body (base64) or fetched SSRF-safely from its URL."""
+async def reference_bytes(
+    request: VideoRequest, settings: Settings, *, url_field: str = "reference_image_url"
+) -> bytes:
+    """The photo from the body (base64) or fetched SSRF-safely from its URL; `url_field` is
+    what the caller's body calls the URL (errors name it)."""
     server = settings.server
     limit = min(settings.limits.max_file_bytes, server.max_image_b64_bytes)
     if request.reference_image_b64 and request.reference_image_url:
@@ -94,24 +97,19 @@ async def reference_bytes(request: VideoRequest, settings: Settings) -> bytes:
             max_bytes=settings.limits.max_file_bytes,
             timeout_s=server.fetch_timeout_s,
             allow_hosts=server.fetch_allow_hosts,
-            label="reference_image_url",
+            label=url_field,
         )
         return fetched.data
     raise InputError("a reference image is required: reference_image_url or reference_image_b64")
 
 
-_PHOTO_TYPES = {
-    "PNG": ("image/png", "png"),
-    "JPEG": ("image/jpeg", "jpg"),
-    "WEBP": ("image/webp", "webp"),
-}
-
-
 async def store_photo(toolbox: Toolbox, data: bytes) -> Asset:
-    """A quick sniff (PNG/JPEG/WEBP magic) now; full validation is ingest's, in the graph."""
-    fmt = sniff(data)
+    """Store the photo once it has proved to be a whole PNG/JPEG/WEBP of an allowed size
+    (413 for a bomb, 422 for a truncated or corrupt file, 415 for another type): a bad
+    upload is refused before it is accepted, not failed later in ingest."""
+    fmt, _, _ = await asyncio.to_thread(check_image, data, toolbox.settings.limits)
     # Stored under its real type: the API serves it back as the job's `image_url`.
-    mime, ext = _PHOTO_TYPES[fmt]
+    mime, ext = PHOTO_TYPES[fmt]
     return await toolbox.storage.put_bytes(data, kind="reference", mime=mime, ext=ext)
 
 

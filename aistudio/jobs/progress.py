@@ -49,6 +49,7 @@ def _report_summary(report: Any) -> dict[str, Any] | None:
         "passed": report.passed,
         "attempt": report.attempt,
         "violations": list(report.violations),
+        "warnings": list(report.warnings),
         "checks": len(report.checks),
     }
 

@@ -7,20 +7,45 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from aistudio.artifacts import AspectRatio, JobKind
 
+MIN_VISIBLE_CHARS = 3
+# Characters that take no room on screen: format controls (zero-width space and joiners,
+# the BOM, bidi marks), other controls, combining marks without a base, separators.
+_INVISIBLE = frozenset({"Cf", "Cc", "Cs", "Co", "Cn", "Mn", "Me", "Zs", "Zl", "Zp"})
 
-class VideoRequest(BaseModel):
-    """Body of POST /api/v1/video/generate-{promo,fashion,ugc}-video."""
 
-    # Unknown fields are ignored: older clients send extras the original API tolerated.
+def visible_chars(text: str) -> int:
+    return sum(1 for char in text if unicodedata.category(char) not in _INVISIBLE)
+
+
+def _visible_text(text: str) -> str:
+    if visible_chars(text) < MIN_VISIBLE_CHARS:
+        raise ValueError(f"must have at least {MIN_VISIBLE_CHARS} visible characters")
+    return text
+
+
+# A brief or an instruction: some of it must be readable, not only zero-width characters.
+VisibleText = Annotated[str, AfterValidator(_visible_text)]
+
+
+class RequestBody(BaseModel):
+    """Base of the API's request bodies: unknown fields are ignored (older clients send
+    extras the original API tolerated) and strings are stripped. (NUL characters never get
+    this far: the server refuses them in any JSON body, see aistudio.server.hardening.)"""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    content: str = Field(min_length=3, max_length=4000, description="The product brief.")
+
+class VideoRequest(RequestBody):
+    """Body of POST /api/v1/video/generate-{promo,fashion,ugc}-video."""
+
+    content: VisibleText = Field(min_length=3, max_length=4000, description="The product brief.")
     reference_image_url: str | None = Field(
         default=None, max_length=2048, description="http(s) URL of the product photo."
     )
@@ -79,6 +104,14 @@ class VideoRequest(BaseModel):
     @classmethod
     def _empty_bool(cls, value: Any) -> Any:
         return False if value in ("", None) else value
+
+    @field_validator("aspect_ratios")
+    @classmethod
+    def _distinct_aspects(cls, value: list[AspectRatio] | None) -> list[AspectRatio] | None:
+        if value is not None and len(set(value)) != len(value):
+            twice = sorted({aspect for aspect in value if value.count(aspect) > 1})
+            raise ValueError(f"lists {', '.join(twice)} more than once")
+        return value
 
 
 def _canonical(request: VideoRequest) -> dict[str, Any]:

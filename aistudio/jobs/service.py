@@ -98,6 +98,9 @@ class JobService:
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Self:
+        # Scratch folders of runs killed mid-node (nobody holds their lock any more).
+        if swept := await self.toolbox.storage.sweep_scratch():
+            log.info("removed %d scratch folders left by killed runs", len(swept))
         await self.hub.start()
         await self.scheduler.open()
         self._upkeep = asyncio.create_task(self._upkeep_loop(), name="job-upkeep")

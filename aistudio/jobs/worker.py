@@ -180,6 +180,9 @@ async def serve_worker(
             startup=_put(runtime),
         )
         try:
+            # Scratch folders of runs killed mid-node (nobody holds their lock any more).
+            if swept := await toolbox.storage.sweep_scratch():
+                log.info("removed %d scratch folders left by killed runs", len(swept))
             await queue.connect()
             await execution.runner.graph()  # compile + open the saver before the first job
             log.info("worker %s up (%d at once)", worker.id, settings.queue.concurrency)

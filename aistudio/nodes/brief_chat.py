@@ -3,7 +3,6 @@ model (bound to the brief tools) for its next message."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -15,7 +14,6 @@ from aistudio.errors import AppError
 from aistudio.nodes.brief_ports import BriefContext, BriefState, brief_context
 from aistudio.nodes.brief_tools import BRIEF_TOOLS
 from aistudio.tools.chat.photos import image_source, photo_bytes, store_photo
-from aistudio.tools.llm import make_brief_chat_model
 
 SYSTEM_PROMPT = """\
 You are AI Studio's brief assistant. You help a small shop turn a product photo and a few \
@@ -58,9 +56,10 @@ async def _store_block(
     source = image_source(block)
     if source is None:
         return block, None
-    tools = context.toolbox
+    tools = await context.prepare()
     try:
-        asset = await store_photo(tools.storage, await photo_bytes(source, tools.settings))
+        data = await photo_bytes(source, tools.settings)
+        asset = await store_photo(tools.storage, data, tools.settings.limits)
     except AppError as exc:
         return {"type": "text", "text": f"[attached photo could not be read: {exc.message}]"}, None
     return {"type": "text", "text": f"[attached photo: {name} ({_size(asset)})]"}, asset
@@ -92,11 +91,7 @@ async def intake(state: BriefState, runtime: Runtime[BriefContext]) -> dict[str,
 
 async def chat(state: BriefState, runtime: Runtime[BriefContext]) -> dict[str, Any]:
     """One model call: a tool call (the ToolNode runs it, then back here) or the reply."""
-    context = brief_context(runtime)
-    model = context.chat
-    if model is None:
-        # ChatOpenAI loads CA certificates when built: off the loop (`langgraph dev` checks).
-        model = await asyncio.to_thread(make_brief_chat_model, context.toolbox.settings)
+    model = await brief_context(runtime).chat()
     bound = model.bind_tools(list(BRIEF_TOOLS))
     prompt = [SystemMessage(system_prompt(state)), *state["messages"]]
     reply = await bound.ainvoke(prompt)

@@ -17,13 +17,13 @@ from pydantic import ConfigDict
 from aistudio.artifacts import Asset, ProductProfile
 from aistudio.brief_draft import BriefDraft, BriefPatch, PlanPreview, apply_patch, to_brief
 from aistudio.errors import AppError
-from aistudio.nodes.brief_ports import BriefContext, BriefState, thread_of
+from aistudio.nodes.brief_ports import BriefContext, BriefState, brief_context, thread_of
 from aistudio.tools.chat.photos import photo_bytes, store_photo
 
-# Tools take the bare `ToolRuntime`: LangChain builds their argument schema from the
-# signature, and a parameterised one would drag the Toolbox into it. The context and
-# state are checked where they are read.
-Runtime = ToolRuntime[Any, Any]
+# The runtime LangChain injects: typed with the brief graph's context (serialisable data;
+# its ports are private), so validating and dumping a tool's arguments handles it as the
+# model it is. The model never sees it (injected arguments stay out of the tool schema).
+Runtime = ToolRuntime[BriefContext, Any]
 
 
 def _reply(runtime: Runtime, name: str, body: dict[str, Any], **update: Any) -> Command[Any]:
@@ -51,9 +51,7 @@ def _draft(runtime: Runtime) -> BriefDraft:
 
 
 def _context(runtime: Runtime) -> BriefContext:
-    if not isinstance(runtime.context, BriefContext):
-        raise TypeError("the brief tools need a BriefContext")
-    return runtime.context
+    return brief_context(runtime)
 
 
 class _UpdateBriefArgs(BriefPatch):
@@ -62,7 +60,7 @@ class _UpdateBriefArgs(BriefPatch):
 
 
 @tool("update_brief", args_schema=_UpdateBriefArgs)
-async def update_brief(runtime: ToolRuntime, **patch: Any) -> Command[Any]:
+async def update_brief(runtime: Runtime, **patch: Any) -> Command[Any]:
     """Change the video brief. Pass only the fields to change; lists grow with the add_*
     fields and are emptied by naming them in `clear`. Returns what changed and, per field,
     why a value was refused (ranges: duration 6-60 s, up to 3 formats)."""
@@ -87,15 +85,16 @@ def summarise(product: ProductProfile) -> str:
 
 @tool("analyze_reference")
 async def analyze_reference(
-    runtime: ToolRuntime, photo: str | None = None, url: str | None = None
+    runtime: Runtime, photo: str | None = None, url: str | None = None
 ) -> Command[Any]:
     """Read the product photo and make it the brief's reference: an attached photo by name
     ("photo-1") or an http(s) URL. Returns what the photo shows (label text, colours)."""
-    tools = _context(runtime).toolbox
+    tools = await _context(runtime).prepare()
     photos: dict[str, Asset] = runtime.state.get("photos") or {}
     try:
         if url:
-            asset = await store_photo(tools.storage, await photo_bytes(url, tools.settings))
+            data = await photo_bytes(url, tools.settings)
+            asset = await store_photo(tools.storage, data, tools.settings.limits)
         elif photo and photo in photos:
             asset = photos[photo]
         else:
@@ -126,6 +125,7 @@ def _preview_body(preview: PlanPreview) -> dict[str, Any]:
         "voice_over": list(preview.voice_over),
         "plan_passed": preview.plan_passed,
         "violations": list(preview.violations),
+        "warnings": list(preview.warnings),
         "storyboard_url": preview.storyboard_url,
         "total_usd": preview.total_usd,
         "complete_price": preview.complete_price,
@@ -154,7 +154,7 @@ async def _plan(runtime: Runtime, name: str, *, storyboard: bool) -> Command[Any
 
 
 @tool("preview_plan")
-async def preview_plan(runtime: ToolRuntime) -> Command[Any]:
+async def preview_plan(runtime: Runtime) -> Command[Any]:
     """Plan the video for the current brief and draw its storyboard; nothing is rendered or
     paid. Returns the shots, the voice-over, plan QA, the storyboard link and the cost."""
     planned = await _plan(runtime, "preview_plan", storyboard=True)
@@ -164,7 +164,7 @@ async def preview_plan(runtime: ToolRuntime) -> Command[Any]:
 
 
 @tool("estimate_cost")
-async def estimate_cost(runtime: ToolRuntime) -> Command[Any]:
+async def estimate_cost(runtime: Runtime) -> Command[Any]:
     """What rendering the current brief would cost on the configured video provider, per
     shot (from the last preview when the brief has not changed since)."""
     draft = _draft(runtime)
@@ -185,7 +185,7 @@ async def estimate_cost(runtime: ToolRuntime) -> Command[Any]:
 
 
 @tool("render")
-async def render(runtime: ToolRuntime) -> Command[Any]:
+async def render(runtime: Runtime) -> Command[Any]:
     """Render the current brief as a video job (this is what costs money on a hosted
     provider). Returns the job id; job_status follows it."""
     context, draft = _context(runtime), _draft(runtime)
@@ -202,7 +202,7 @@ async def render(runtime: ToolRuntime) -> Command[Any]:
 
 
 @tool("job_status")
-async def job_status(runtime: ToolRuntime, job_id: str | None = None) -> Command[Any]:
+async def job_status(runtime: Runtime, job_id: str | None = None) -> Command[Any]:
     """The status and progress of a job rendered from this conversation (the newest one
     when no id is given)."""
     context = _context(runtime)

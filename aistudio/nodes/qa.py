@@ -10,6 +10,7 @@ from aistudio.artifacts import ModerationVerdict, Output, QACheck, QAReport, Ren
 from aistudio.errors import ModerationBlocked
 from aistudio.nodes import output_checks as checks
 from aistudio.nodes.common import Update, node, progress, toolbox
+from aistudio.nodes.cutout_check import cutout_quality_check
 from aistudio.pipeline import VideoState
 from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
 from aistudio.tools.planner.copy_checks import brand_match
@@ -57,8 +58,13 @@ async def qa_plan(state: VideoState, *, runtime: Runtime[StudioContext]) -> Upda
         attempt=state.get("plan_attempts", 0),
     )
     # The photo's label against the brief's brand: a warning the user sees, never a redo.
-    brand = brand_match(state["brief"], state["product"])
-    report = report.model_copy(update={"checks": (*report.checks, brand)})
+    product = state["product"]
+    brand = brand_match(state["brief"], product)
+    # A plan may show the product's cut-out only when the cut-out holds (ingest's score).
+    cutout = cutout_quality_check(
+        product.cutout_quality, plan.layout, plan.kind, tools.settings.qa.min_cutout_quality
+    )
+    report = report.model_copy(update={"checks": (*report.checks, brand, cutout)})
     update: Update = {"plan_qa": report, "plan_attempts": 1, "moderation": [verdict]}
     if plan is not state["plan"]:
         update["plan"] = plan

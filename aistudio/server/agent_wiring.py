@@ -10,13 +10,14 @@ from contextlib import asynccontextmanager
 
 from aistudio.artifacts import Asset, Brief
 from aistudio.brief_draft import PlanPreview
+from aistudio.graph.brief import PlanningPreviewer
 from aistudio.graph.checkpoint import open_saver
-from aistudio.jobs.brief_desk import PlanningPreviewer, ThreadDesk
-from aistudio.jobs.conversations import Conversations, context_factory
+from aistudio.jobs.brief_desk import ThreadDesk
+from aistudio.jobs.conversations import Conversations
 from aistudio.jobs.service import JobService
 from aistudio.jobs.store import JobStore
 from aistudio.jobs.threads import ThreadStore
-from aistudio.nodes.brief_ports import JobDesk
+from aistudio.nodes.brief_ports import BriefContext
 from aistudio.server.deps import Links
 from aistudio.server.results import publish_result
 from aistudio.tools.llm import make_brief_chat_model
@@ -51,13 +52,16 @@ async def open_conversations(
     chat = await asyncio.to_thread(make_brief_chat_model, settings)
     previewer = PublishingPreviewer(PlanningPreviewer(tools), links)
 
-    def desk(tenant: str) -> JobDesk:
-        return ThreadDesk(service, tenant)
+    def context(tenant: str) -> BriefContext:
+        """Each run's runtime context: the shared tools, the tenant's own job desk."""
+        desk = ThreadDesk(service, tenant)
+        return BriefContext.serving(tools, chat=chat, desk=desk, previewer=previewer)
 
     conversations = Conversations(
         ThreadStore(store.engine),
-        context_factory(tools, chat, desk, previewer),
+        context,
         lambda: open_saver(settings),
+        tracing=tools.tracing,
     )
     async with conversations:
         yield conversations

@@ -41,11 +41,13 @@ from aistudio.server.controllers.video import VideoController
 from aistudio.server.deps import (
     API_PREFIX,
     Gate,
+    authenticate,
     make_links,
     provide_links,
     provide_principal,
     provide_service,
 )
+from aistudio.server.hardening import ApiRequest, reject_nul_middleware
 from aistudio.server.observability import add_request_id_header, request_id_middleware
 from aistudio.server.openapi import document_problems
 from aistudio.server.problems import problem_handler
@@ -116,6 +118,9 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
                 settings,
                 store,
                 TokenBucketLimiter(settings.server.rate_per_s, settings.server.burst),
+                TokenBucketLimiter(
+                    settings.server.auth_failure_rate_per_s, settings.server.auth_failure_burst
+                ),
             )
             async with service, open_conversations(service, store, app.state.links) as agent:
                 app.state.service = service
@@ -133,7 +138,6 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             VideoController,
             JobsController,
             QuoteController,
-            ResultFilesController,
             RemixController,
             RefineController,
             ApprovalController,
@@ -142,11 +146,13 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             RunsController,
             ThreadJobsController,
         ],
+        guards=[authenticate],  # before the body is read
         dependencies={"principal": Provide(provide_principal)},
     )
     # No API key on these: signed links carry their own proof, providers their signature.
     files = Router(
-        path=API_PREFIX, route_handlers=[AssetFilesController, ProviderWebhookController]
+        path=API_PREFIX,
+        route_handlers=[AssetFilesController, ResultFilesController, ProviderWebhookController],
     )
     handlers: list[ControllerRouterHandler] = [api, files, HealthController, WebStudioController]
     dependencies = {
@@ -165,7 +171,8 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         dependencies=dependencies,
         signature_namespace=namespace,
         exception_handlers={Exception: problem_handler},
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, reject_nul_middleware],
+        request_class=ApiRequest,
         before_send=[add_request_id_header],
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -4,6 +4,10 @@ service, and signed asset links.
 Auth: `Authorization: Bearer ais_...` or `X-API-Key: ais_...`, checked against the hashed
 keys in the api_keys table. In dev mode (`AISTUDIO_SERVER__DEV_MODE=true`) a request
 without a key is tenant "dev"; a key, when given, is still checked.
+
+Authentication is a guard (`authenticate`): Litestar runs guards before it reads or decodes
+the body, so a caller without a valid key costs one header check, never a 25 MiB parse.
+Each failed key costs a database lookup, so failures are rate limited per client address.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 
 from aistudio.errors import RateLimited, Unauthorized
 from aistudio.jobs.models import JobRow
@@ -39,14 +45,16 @@ class Principal:
 
 @dataclass
 class Gate:
-    """Authentication + rate limiting, shared by every request of one app."""
+    """Authentication + rate limiting, shared by every request of one app: `limiter` per
+    API key, `failures` per client address (failed authentications only)."""
 
     settings: Settings
     store: JobStore
     limiter: TokenBucketLimiter
+    failures: TokenBucketLimiter
 
-    async def principal(self, request: Request[Any, Any, Any]) -> Principal:
-        plaintext = _presented_key(request)
+    async def principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+        plaintext = _presented_key(connection)
         if plaintext is None:
             if not self.settings.server.dev_mode:
                 raise Unauthorized(
@@ -54,11 +62,24 @@ class Gate:
                 )
             principal = Principal(DEV_TENANT, DEV_TENANT)
         else:
-            principal = await self._verify(plaintext)
+            principal = await self._verify_from(client_address(connection), plaintext)
         retry_after = self.limiter.check(principal.key_id)
         if retry_after is not None:
             raise RateLimited("too many requests for this API key", retry_after_s=retry_after)
         return principal
+
+    async def _verify_from(self, address: str, plaintext: str) -> Principal:
+        """`_verify`, unless this address failed too often lately (then 429, no lookup)."""
+        wait = self.failures.waiting(address)
+        if wait is not None:
+            raise RateLimited(
+                "too many failed authentications from this address", retry_after_s=wait
+            )
+        try:
+            return await self._verify(plaintext)
+        except Unauthorized:
+            self.failures.check(address)
+            raise
 
     async def _verify(self, plaintext: str) -> Principal:
         # One indexed lookup + a SHA-256 per request: keys are 256-bit random, so a fast
@@ -70,7 +91,13 @@ class Gate:
         return Principal(row.tenant, key_id)
 
 
-def _presented_key(request: Request[Any, Any, Any]) -> str | None:
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The peer's address (uvicorn puts a trusted proxy's X-Forwarded-For there)."""
+    client = connection.client
+    return client.host if client is not None else "unknown"
+
+
+def _presented_key(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = request.headers.get("authorization", "").strip()
     if header:
         scheme, _, value = header.partition(" ")
@@ -151,8 +178,22 @@ Caller: TypeAlias = NamedDependency[Principal]
 SignedLinks: TypeAlias = NamedDependency[Links]
 
 
+_PRINCIPAL = "aistudio_principal"  # where `authenticate` leaves the caller, per request
+
+
+async def authenticate(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """Guard of every keyed route: runs before the body is read (see the module docstring)."""
+    gate: Gate = connection.app.state.gate
+    connection.scope[_PRINCIPAL] = await gate.principal(connection)  # type: ignore[literal-required]
+
+
 async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    gate: Gate = state.gate
+    principal = request.scope.get(_PRINCIPAL)
+    if isinstance(principal, Principal):
+        return principal
+    gate: Gate = state.gate  # a route without the guard: authenticate now
     return await gate.principal(request)
 
 

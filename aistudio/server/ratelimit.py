@@ -59,6 +59,16 @@ class TokenBucketLimiter:
             self._buckets.popitem(last=False)
         return wait
 
+    def waiting(self, key: str) -> float | None:
+        """Without spending: None if `key` has a token now, else seconds until it has one."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return None
+        tokens, seen_at = bucket
+        refill = max(0.0, self._clock() - seen_at) * self.rate_per_s
+        tokens = min(float(self.burst), tokens + refill)
+        return None if tokens >= 1 else (1 - tokens) / self.rate_per_s
+
     def enforce(self, key: str) -> None:
         """Like check(), but raise RateLimited (HTTP 429, with retry_after_s) when refused."""
         wait = self.check(key)

@@ -25,7 +25,12 @@ class SubmitResponse(BaseModel):
 class QAStage(BaseModel):
     passed: bool
     attempt: int
-    violations: list[str]
+    violations: list[str] = Field(description="What failed the stage (an agent may fix it).")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What a person should check; fails nothing (e.g. the photo's label names "
+        "another brand than the brief).",
+    )
     checks: int
 
 

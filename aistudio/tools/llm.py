@@ -40,9 +40,15 @@ def model_for(settings: Settings, agent: str) -> str:
     return settings.llm.agent_models.get(agent, settings.llm.model)
 
 
-def make_chat_model(settings: Settings, agent: str) -> ChatOpenAI:
-    """The chat model of one agent (per-agent model overrides in `llm.agent_models`)."""
+def make_chat_model(settings: Settings, agent: str, *, conversational: bool = False) -> ChatOpenAI:
+    """The chat model of one agent (per-agent model overrides in `llm.agent_models`).
+
+    Only a conversational model (the brief agent) streams its tokens. The planning agents'
+    answers are JSON for the program: never streamed, and tagged so a graph's `messages`
+    stream leaves them out (run inside the brief agent's preview tool, they would otherwise
+    reach the chat as if the assistant had said them)."""
     from langchain_openai import ChatOpenAI
+    from langgraph.constants import TAG_NOSTREAM
 
     llm = settings.llm
     return ChatOpenAI(
@@ -56,6 +62,8 @@ def make_chat_model(settings: Settings, agent: str) -> ChatOpenAI:
         # Pinned: some model names and kwargs silently switch ChatOpenAI to /v1/responses,
         # which OpenAI-compatible servers (Ollama, vLLM) do not serve.
         use_responses_api=False,
+        disable_streaming=not conversational,
+        tags=None if conversational else [TAG_NOSTREAM],
     )
 
 
@@ -118,4 +126,4 @@ def make_brief_chat_model(settings: Settings) -> BaseChatModel:
         from aistudio.tools.chat.offline import OfflineChatModel
 
         return OfflineChatModel()
-    return make_chat_model(settings, "brief")
+    return make_chat_model(settings, "brief", conversational=True)

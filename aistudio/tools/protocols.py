@@ -64,6 +64,11 @@ class Storage(Protocol):
         """A temporary folder, removed when the block ends."""
         ...
 
+    async def sweep_scratch(self) -> list[Path]:
+        """Remove the temporary folders of processes that died inside `scratch` (called at
+        start-up; folders of live processes, here or on another server, are kept)."""
+        ...
+
 
 class Planner(Protocol):
     """The five creative agents. The offline planner and the LLM agents both implement it.
@@ -125,6 +130,15 @@ class ImageIngestor(Protocol):
     async def ingest(self, data: bytes, *, source_name: str = "") -> ProductProfile: ...
 
 
+class BackgroundRemover(Protocol):
+    """A hosted background-removal model (BiRefNet on fal, a rembg-class model on
+    Replicate). Ingest scores its mask like any other and falls back when it fails."""
+
+    async def remove_background(self, image: Asset) -> Asset:
+        """An RGBA PNG the same size as `image`, alpha = the foreground."""
+        ...
+
+
 class Moderator(Protocol):
     name: str
 
@@ -183,7 +197,3 @@ class MusicSynth(Protocol):
     ) -> None:
         """Write a stereo WAV music bed of exactly `duration_s` to `out`."""
         ...
-
-
-class BackgroundRemover(Protocol):
-    async def remove_background(self, image: Asset) -> Asset: ...

@@ -10,6 +10,7 @@ import asyncio
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -239,9 +240,20 @@ def build_toolbox(settings: Settings) -> Toolbox:
     ffmpeg = FFmpeg(locate_ffmpeg(settings.ffmpeg_binary), settings.render.ffmpeg_timeout_s)
     voice, music = _voice(settings), SynthMusic()
     stills = StillsRenderer(storage, settings.render.motion_headroom)
-    planner, ingestor = _planner(settings, LocalIngestor(storage, settings.limits, ocr), storage)
     inspector = FrameInspector(ocr, people)
     hosted = _Hosted(settings, storage, load_catalog(settings.providers.catalog_path))
+    remover = _background_remover(hosted)
+    local_ingestor = LocalIngestor(
+        storage,
+        settings.limits,
+        ocr,
+        people=people,
+        # With an image provider's cut-out model configured, its mask is scored like
+        # GrabCut's and used when it passes; GrabCut (or the whole photo) otherwise.
+        remover=remover,
+        min_cutout_quality=settings.qa.min_cutout_quality,
+    )
+    planner, ingestor = _planner(settings, local_ingestor, storage)
     local = LocalVideoProvider(storage, settings.render.motion_headroom)
     scenes = _scenes(hosted, local, inspector)
     return Toolbox(
@@ -261,7 +273,7 @@ def build_toolbox(settings: Settings) -> Toolbox:
         tracing=Tracing(settings),
         catalog=hosted.catalog,
         scenes=scenes,
-        background_remover=_background_remover(hosted),
+        background_remover=remover,
     )
 
 
@@ -297,7 +309,7 @@ class StudioContext(BaseModel):
     _toolbox: Toolbox | None = PrivateAttr(default=None)
 
     @classmethod
-    def of(cls, toolbox: Toolbox) -> StudioContext:
+    def of(cls, toolbox: Toolbox) -> Self:
         context = cls()
         context._toolbox = toolbox
         return context

@@ -41,6 +41,10 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
+    # A streamed body (server-sent events): sent piece by piece, `pause_s` apart, after
+    # `body` (if any), so the client really reads it as it arrives.
+    chunks: list[bytes] | None = None
+    pause_s: float = 0.0
 
     @classmethod
     def of(cls, payload: Json, status: int = 200, **headers: str) -> Response:
@@ -149,9 +153,16 @@ class FakeService:
         else:
             response = await self.handle(request)
         headers = [(k.encode(), v.encode()) for k, v in response.headers.items()]
-        headers.append((b"content-length", str(len(response.body)).encode()))
+        if response.chunks is None:
+            headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        if response.chunks is None:
+            await send({"type": "http.response.body", "body": response.body})
+            return
+        for chunk in response.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await asyncio.sleep(response.pause_s)
+        await send({"type": "http.response.body", "body": b""})
 
 
 def free_port() -> int:

@@ -7,6 +7,9 @@ forced tool's name for `method="function_calling"`): `answers[name]` is the JSON
 function of the request body returning it); `script(name, *steps)` queues what the next
 calls for that schema get: "ok", a JSON payload, or a failure mode ("refusal", "length",
 "malformed", "invalid", "filter").
+
+A tool-calling agent (a model bound to tools: `tools` without `tool_choice`) gets the turns
+queued with `converse(*turns)` (`tests.fakes.openai_agent`: streamed when asked).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tests.fakes.asgi import FakeService, FaultPlan, Json, Request, Response
+from tests.fakes.openai_agent import TurnStep, agent_answer, completion, is_agent_call
 
 Mode = Literal["ok", "refusal", "length", "malformed", "invalid", "filter"]
 Answer = Json | Callable[[dict[str, Any]], Json]
@@ -189,11 +193,21 @@ class FakeOpenAI(FakeService):
         self.flag_terms: set[str] = set()  # text containing one is flagged "violence"
         self.flag_images = False  # every image is flagged "sexual"
         self.streamed_wav = False
+        self.turns: list[TurnStep] = []
         self._ids = itertools.count(1)
 
     # -- scripting and inspection --------------------------------------------------------
     def script(self, name: str, *steps: Step) -> None:
         self.steps.setdefault(name, []).extend(steps)
+
+    def converse(self, *turns: TurnStep) -> None:
+        """Queue the tool-calling agent's next answers (a Turn, or a function of the request
+        body returning one: a model that reads what the tools said)."""
+        self.turns.extend(turns)
+
+    def agent_bodies(self) -> list[dict[str, Any]]:
+        """Bodies of the tool-calling agent's requests, in order."""
+        return [b for b in self.chat_bodies() if is_agent_call(b)]
 
     def chat_bodies(self, name: str | None = None) -> list[dict[str, Any]]:
         """Bodies of the chat requests that reached the handler (not the faulted ones)."""
@@ -254,7 +268,17 @@ class FakeOpenAI(FakeService):
             raise KeyError(f"the fake has no answer for schema {name!r}")
         return answer(body) if callable(answer) else answer
 
+    def _agent(self, body: dict[str, Any]) -> Response:
+        if not self.turns:
+            return Response.of(self.error_body(500, "the fake has no scripted turn left"), 500)
+        step = self.turns.pop(0)
+        return agent_answer(step(body) if callable(step) else step, body, self._ids)
+
     def _chat(self, body: dict[str, Any]) -> Response:
+        if is_agent_call(body):
+            return self._agent(body)
+        if body.get("stream"):  # structured output is never streamed (tools/llm.py)
+            return Response.of(self.error_body(400, "the fake streams no structured output"), 400)
         name = schema_name(body)
         queue = self.steps.get(name)
         step: Step = queue.pop(0) if queue else "ok"
@@ -285,21 +309,7 @@ class FakeOpenAI(FakeService):
                 ],
             }
             finish = "tool_calls"
-        response = Response.of(
-            {
-                "id": f"chatcmpl-{next(self._ids)}",
-                "object": "chat.completion",
-                "created": 1_700_000_000,
-                "model": body.get("model", "gpt-4o-mini"),
-                "system_fingerprint": None,
-                "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-                ],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-            }
-        )
-        response.headers["x-request-id"] = f"req_{next(self._ids)}"
-        return response
+        return completion(body, message, finish, str(next(self._ids)))
 
     # -- moderations ---------------------------------------------------------------------
     def _result(self, texts: list[str], images: int) -> dict[str, Any]:

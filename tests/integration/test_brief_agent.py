@@ -1,22 +1,28 @@
 """The brief agent on the offline chat model: a scripted five-turn conversation through
-the real graph, tools, toolbox, planning and SQLite checkpointer."""
+the real graph, tools, toolbox, planning and SQLite checkpointer; and on ChatOpenAI (the
+loopback OpenAI) without streaming, correcting a tool call the tool refused."""
 
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
+from pydantic import SecretStr
 
 from aistudio.brief_draft import BriefDraft
-from aistudio.graph.brief import build_brief_graph
+from aistudio.graph.brief import PlanningPreviewer, build_brief_graph
 from aistudio.graph.checkpoint import sqlite_saver
-from aistudio.jobs.brief_desk import PlanningPreviewer
 from aistudio.nodes.brief_ports import BriefContext
-from aistudio.settings import Settings
+from aistudio.settings import LLMSettings, Settings
+from aistudio.tools.llm import make_brief_chat_model
 from aistudio.tools.toolbox import build_toolbox
 from tests.conftest import sample
+from tests.fakes.asgi import serving
+from tests.fakes.openai import API_KEY, FakeOpenAI
+from tests.fakes.openai_agent import Call, Turn
 
 
 def _calls(messages: list[Any], since: int) -> list[tuple[str, dict[str, Any]]]:
@@ -33,7 +39,7 @@ async def test_five_turn_conversation(data_dir: Path) -> None:
     photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
     async with sqlite_saver(data_dir / "checkpoints.sqlite") as saver:
         graph = build_brief_graph().compile(checkpointer=saver)
-        context = BriefContext(toolbox=tools, previewer=PlanningPreviewer(tools))
+        context = BriefContext.serving(tools, previewer=PlanningPreviewer(tools))
         config: Any = {"configurable": {"thread_id": "conversation-1"}}
         seen = 0
 
@@ -132,3 +138,41 @@ async def test_five_turn_conversation(data_dir: Path) -> None:
         restored = await again.aget_state(config)
         assert restored.values["brief"] == brief
         assert len(restored.values["messages"]) == seen
+
+
+async def test_an_llm_not_streaming_corrects_a_refused_tool_call(data_dir: Path) -> None:
+    """ChatOpenAI without a messages stream (a plain `ainvoke`): whole completions with
+    tool calls. Arguments that fail validation come back as the tool's error; the model
+    reads it and calls again."""
+
+    def corrected(body: dict[str, Any]) -> Turn:
+        said = body["messages"][-1]
+        if said["role"] == "tool" and "duration_s" in said["content"]:
+            return Turn(calls=(Call("update_brief", {"duration_s": 15}),))
+        return Turn(content="I did not see what went wrong.")
+
+    fake = FakeOpenAI()
+    fake.converse(
+        Turn(calls=(Call("update_brief", {"duration_s": "a quarter minute"}),)),
+        corrected,
+        Turn(content="It is 15 seconds now."),
+    )
+    async with serving(fake):
+        llm = LLMSettings(base_url=f"{fake.base_url}/v1", timeout_s=20)
+        chat = make_brief_chat_model(Settings(openai_api_key=SecretStr(API_KEY), llm=llm))
+        context = BriefContext.serving(build_toolbox(Settings(data_dir=data_dir)), chat=chat)
+        values = (
+            await build_brief_graph()
+            .compile()
+            .ainvoke(
+                {"messages": [{"role": "user", "content": "make it a quarter minute"}]},
+                context=context,
+            )
+        )
+    refused, accepted = [m for m in values["messages"] if isinstance(m, ToolMessage)]
+    assert refused.status == "error" and "duration_s" in str(refused.content)
+    assert json.loads(str(accepted.content))["changed"] == {"duration_s": 15.0}
+    assert values["brief"].duration_s == 15.0
+    assert values["messages"][-1].content == "It is 15 seconds now."
+    bodies = fake.agent_bodies()
+    assert len(bodies) == 3 and not any(body.get("stream") for body in bodies)

@@ -1,21 +1,28 @@
 """Traces reach LangSmith (a loopback fake of its ingestion endpoints) named, tagged, with
-tool calls visible and no key, signed-link credential or base64 in them."""
+tool calls visible and no key, signed-link credential or base64 in them: a small graph, and
+the brief agent served over the Agent Protocol."""
 
 from __future__ import annotations
 
 import base64
 import operator
+from pathlib import Path
 from typing import Annotated
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.tools import tool
 from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.prebuilt import ToolNode
+from litestar.testing import AsyncTestClient
 from typing_extensions import TypedDict
 
+from aistudio.server.app import create_app
+from aistudio.server.auth import generate_api_key
 from aistudio.settings import Settings
+from aistudio.tools.toolbox import build_toolbox
 from aistudio.tools.tracing import RunLabels, Tracing
-from tests.fakes.asgi import serving
+from tests.conftest import sample
+from tests.fakes.asgi import serving, serving_in_thread
 from tests.fakes.langsmith import FakeLangSmith
 
 PHOTO = base64.b64encode(bytes(range(256)) * 16).decode()
@@ -90,3 +97,55 @@ async def test_a_traced_run_is_tagged_and_carries_no_secret() -> None:
         assert secret.encode() not in every_byte, secret
     sent_key = {r.headers.get("x-api-key") for r in fake.requests if r.route == "multipart"}
     assert sent_key == {KEY}  # the key authenticates the upload, and only there
+
+
+async def test_a_brief_conversation_is_traced_by_thread_and_tenant(data_dir: Path) -> None:
+    """The brief agent served over the Agent Protocol with tracing on: the photo arrives
+    as a data: URL; every run reaches LangSmith named and tagged with its thread and tenant,
+    its tool calls show, and no key or base64 is in any payload."""
+    photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
+    fake = FakeLangSmith()
+    async with serving_in_thread(fake) as base:
+        settings = Settings(
+            data_dir=data_dir,
+            langsmith_tracing=True,
+            langsmith_api_key=KEY,
+            langsmith_endpoint=base,
+            langsmith_project="studio-tests",
+        )
+        tools = build_toolbox(settings)
+        async with AsyncTestClient(app=create_app(settings, toolbox=tools), timeout=120) as client:
+            key = generate_api_key()
+            await client.app.state.store.add_api_key(key.key_id, "acme", key.hash)
+            headers = {"X-API-Key": key.plaintext}
+            agent = "/api/v1/agent/threads"
+            tid = (await client.post(agent, json={}, headers=headers)).json()["thread_id"]
+            message = {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "It's called AURUM Eau de Parfum, make it square"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{photo}"}},
+                ],
+            }
+            answer = await client.post(
+                f"{agent}/{tid}/runs/wait",
+                json={"assistant_id": "brief", "input": {"messages": [message]}},
+                headers=headers,
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["brief"]["reference"]["kind"] == "reference"
+            await tools.tracing.flush()
+
+    runs = fake.runs()
+    (root,) = [r for r in runs.values() if r.get("name") == "aistudio.brief"]
+    assert {"graph:brief", f"thread:{tid}", "tenant:acme"} <= set(root["tags"])
+    metadata = root["extra"]["metadata"]
+    assert metadata["thread_id"] == tid and metadata["tenant"] == "acme"
+    assert root["session_name"] == "studio-tests"
+    tool_runs = sorted(r["name"] for r in runs.values() if r.get("run_type") == "tool")
+    assert tool_runs == ["analyze_reference", "update_brief"]  # the tool calls show
+    assert any(r.get("run_type") == "llm" for r in runs.values())  # the chat model's call
+    every_byte = b"".join(fake.payloads())
+    assert b"AURUM Eau de Parfum" in every_byte  # the conversation is there ...
+    for secret in (KEY, key.plaintext, photo[:80], photo[-80:]):
+        assert secret.encode() not in every_byte, secret[:12]  # ... its secrets are not

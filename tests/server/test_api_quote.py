@@ -6,11 +6,12 @@ import io
 
 from PIL import Image
 
-from tests.server.conftest import BRIEF, AppFactory, new_key, promo_body
+from tests.server.conftest import BRIEF, AppFactory, new_key, promo_body, wait_for
 from tests.server.test_api_budget import video_of
 from tests.server.test_api_errors import assert_problem
 
 QUOTE = "/api/v1/quote"
+PROMO = "/api/v1/video/generate-promo-video"
 
 
 async def test_quote_plans_prices_and_draws_without_submitting(open_app: AppFactory) -> None:
@@ -91,3 +92,29 @@ async def test_quote_is_rate_limited(open_app: AppFactory) -> None:
             await client.post(QUOTE, json=body, headers=headers), 429, "rate-limited"
         )
         assert limited["status"] == 429
+
+
+async def test_plan_qa_warnings_show_in_the_quote_and_the_job(open_app: AppFactory) -> None:
+    """The photo's label reads AURUM, the brief names another brand: plan QA passes (a
+    person must judge that) and both the quote and the job say so."""
+    other_brand = BRIEF.replace("AURUM", "NOCTIS")
+    async with open_app() as client:
+        headers = await new_key(client, "acme")
+        quote = await client.post(QUOTE, json=promo_body(content=other_brand), headers=headers)
+        assert quote.status_code == 200, quote.text
+        stage = quote.json()["plan_qa"]
+        assert stage["passed"] is True and stage["violations"] == []
+        (warning,) = stage["warnings"]
+        assert "AURUM" in warning and "NOCTIS" in warning
+
+        body = promo_body(content=other_brand, approve_plan=True)
+        job_id = (await client.post(PROMO, json=body, headers=headers)).json()["job_id"]
+        job = await wait_for(client, job_id, headers, lambda j: j["status"] == "awaiting_approval")
+        assert job["qa"]["plan"]["passed"] is True and job["qa"]["plan"]["warnings"] == [warning]
+        status = (await client.get(f"/api/v1/video/status/{job_id}", headers=headers)).json()
+        assert status["qa"]["plan"]["warnings"] == [warning]
+        await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=headers)
+
+        # The brief that names the label's brand has nothing to check.
+        same = await client.post(QUOTE, json=promo_body(), headers=headers)
+        assert same.json()["plan_qa"]["warnings"] == []

@@ -104,6 +104,20 @@ def test_burst_then_refusal_then_refill() -> None:
     assert [limiter.check("t1") for _ in range(4)][-1] == pytest.approx(0.5)
 
 
+def test_waiting_reports_without_spending() -> None:
+    clock = FakeClock()
+    limiter = TokenBucketLimiter(rate_per_s=2.0, burst=2, clock=clock)
+    assert limiter.waiting("a") is None  # never seen: a full bucket
+    assert limiter.check("a") is None
+    assert limiter.waiting("a") is None  # one token left, and looking spends nothing
+    assert limiter.waiting("a") is None
+    assert limiter.check("a") is None
+    assert limiter.waiting("a") == pytest.approx(0.5)
+    clock.now += 0.5
+    assert limiter.waiting("a") is None
+    assert limiter.check("a") is None
+
+
 def test_keys_are_independent() -> None:
     clock = FakeClock()
     limiter = TokenBucketLimiter(rate_per_s=1.0, burst=1, clock=clock)

@@ -15,7 +15,8 @@ from langchain_core.messages import (
 )
 
 from aistudio.brief_draft import BriefDraft, BriefPatch, apply_patch, brief_text, to_brief
-from aistudio.tools.chat.grammar import clauses, parse_message
+from aistudio.tools.chat.clauses import clauses
+from aistudio.tools.chat.grammar import parse_message
 from aistudio.tools.chat.offline import OfflineChatModel, plan_turn
 from aistudio.tools.chat.replies import compose_reply
 

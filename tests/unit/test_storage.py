@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +89,55 @@ async def test_scratch_folder_is_removed_on_error(tmp_path: Path) -> None:
         await fail_midway()
     assert seen
     assert not seen[0].exists()
+
+
+_DIE_INSIDE_SCRATCH = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from aistudio.tools.storage.local import LocalStorage
+
+async def main() -> None:
+    async with LocalStorage(Path(sys.argv[1])).scratch() as scratch:
+        (scratch / "half.mp4").write_bytes(b"\\0")
+        print(scratch, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def test_sweep_removes_scratch_of_dead_processes_only(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    assert asyncio.run(storage.sweep_scratch()) == []  # no tmp folder yet
+    died = subprocess.run(
+        [sys.executable, "-c", _DIE_INSIDE_SCRATCH, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    dead = Path(died.stdout.strip())
+    assert (dead / "half.mp4").exists()  # a killed run leaves its folder behind
+
+    async def sweep_beside_a_live_scratch() -> tuple[Path, list[Path]]:
+        async with storage.scratch() as live:
+            # `live` is held (by this process, through another open file: flock locks
+            # conflict between open files, as between processes).
+            return live, await storage.sweep_scratch()
+
+    live, swept = asyncio.run(sweep_beside_a_live_scratch())
+    assert swept == [dead] and not dead.exists()
+    assert not live.exists()  # removed by its own block, not by the sweep
+    assert asyncio.run(storage.sweep_scratch()) == []
+
+
+async def test_sweep_leaves_young_unclaimed_folders_and_removes_old_ones(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    young, old = tmp_path / "tmp" / "being-made", tmp_path / "tmp" / "from-an-old-release"
+    young.mkdir(parents=True)
+    old.mkdir()
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+    assert await storage.sweep_scratch() == [old]
+    assert young.is_dir()

@@ -12,7 +12,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Response, Stream
 
-from aistudio.jobs.agent_runs import EVENT_OF_MODE, STREAM_MODES, AgentRun
+from aistudio.jobs.agent_options import STREAM_MODES
+from aistudio.jobs.agent_runs import EVENT_OF_MODE, AgentRun
 from aistudio.jobs.brief_desk import submit_draft
 from aistudio.jobs.conversations import Conversations
 from aistudio.nodes.brief_ports import merge_brief
@@ -85,7 +86,9 @@ class RunsController(Controller):
         self, agent: Agent, principal: Caller, thread_id: FromPath[str], data: JSONBody[Json]
     ) -> Stream:
         run = await agent.start_run(principal.tenant, thread_id, data)
-        return _stream_response(agent, run, run.stream_modes, data.get("on_disconnect") == "cancel")
+        return _stream_response(
+            agent, run, run.options.stream_modes, data.get("on_disconnect") == "cancel"
+        )
 
     @get("/runs", summary="The thread's recent runs, newest first")
     async def list_runs(
@@ -125,7 +128,7 @@ class RunsController(Controller):
         run = agent.run_of(await agent.thread_row(principal.tenant, thread_id), run_id)
         asked = [m for m in request.query_params.getall("stream_mode", []) if m]
         cancel = request.query_params.get("cancel_on_disconnect", "false").lower() == "true"
-        return _stream_response(agent, run, asked or run.stream_modes, cancel)
+        return _stream_response(agent, run, asked or run.options.stream_modes, cancel)
 
     @post("/runs/{run_id:str}/cancel", status_code=202, summary="Cancel a run")
     async def cancel(

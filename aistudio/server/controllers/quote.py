@@ -148,6 +148,7 @@ def _qa_stage(job: PlannedJob) -> QAStage:
         passed=report.passed,
         attempt=report.attempt,
         violations=list(report.violations),
+        warnings=list(report.warnings),
         checks=len(report.checks),
     )
 

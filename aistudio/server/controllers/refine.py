@@ -17,13 +17,13 @@ from typing import Literal
 from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from aistudio.artifacts import AspectRatio, JobKind
 from aistudio.graph import preview
 from aistudio.graph.planning import run_planning
 from aistudio.jobs import intake
-from aistudio.jobs.requests import VideoRequest
+from aistudio.jobs.requests import RequestBody, VideoRequest, VisibleText
 from aistudio.jobs.service import new_job_id
 from aistudio.server.controllers.quote import provide_planning_slots
 from aistudio.server.deps import Caller, Service, SignedLinks
@@ -32,10 +32,8 @@ from aistudio.server.results import publish_result
 from aistudio.server.schemas import AssetInfo
 
 
-class RefineRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    content: str = Field(min_length=3, max_length=4000, description="The product brief.")
+class RefineRequest(RequestBody):
+    content: VisibleText = Field(min_length=3, max_length=4000, description="The product brief.")
     image_link: str = Field(
         min_length=1, max_length=2048, description="http(s) URL of the product photo."
     )
@@ -107,7 +105,8 @@ class RefineController(Controller):
         )
         brief = intake.build_brief(data.kind, request, settings)
         intake.check_models(tools, brief)
-        photo = await intake.store_photo(tools, await intake.reference_bytes(request, settings))
+        fetched = await intake.reference_bytes(request, settings, url_field="image_link")
+        photo = await intake.store_photo(tools, fetched)
         refine_id = new_job_id("refine")
         async with planning_slots:
             job = await run_planning(tools, brief, photo, refine_id)

@@ -6,20 +6,19 @@ from __future__ import annotations
 from litestar import Controller, post
 from litestar.params import JSONBody
 from litestar.response import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aistudio.jobs.remix import remix_row
+from aistudio.jobs.requests import RequestBody, VisibleText
 from aistudio.server.controllers.video import IdempotencyKey
 from aistudio.server.deps import API_PREFIX, Caller, Service
 from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import SubmitResponse
 
 
-class RemixRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
+class RemixRequest(RequestBody):
     video_id: str = Field(min_length=1, max_length=64, description="The job to start from.")
-    prompt: str = Field(
+    prompt: VisibleText = Field(
         min_length=3,
         max_length=2000,
         description="The new instruction, appended to that job's brief.",

@@ -1,9 +1,10 @@
 """The offline brief agent's grammar: plain-language edits of a brief, parsed without a model.
 
 A message is cut into clauses (at commas, full stops, semicolons, new lines, and at "and" /
-"then" / "also" / "plus" / "but" when a new instruction follows). Each clause is read by the
-rules below, in this order; a rule consumes the words it matched, and whatever is left that
-is not filler ("please", "make it", "the", ...) is reported back as not understood.
+"then" / "also" / "plus" / "but" when a new instruction follows; `clauses.py`). Each clause
+is read by the rules below, in this order; a rule consumes the words it matched, and
+whatever is left that is not filler ("please", "make it", "the", ...) is reported back as
+not understood.
 
 * storyboard → preview_plan: "show me the storyboard", "preview", "what will it look like"
 * render → render: "render it", "go ahead", "make the video", "generate it"
@@ -48,134 +49,12 @@ from typing import Any, Literal
 
 from aistudio.artifacts import AspectRatio
 from aistudio.brief_draft import BriefDraft, BriefPatch
+from aistudio.tools.chat.clauses import Clause, clauses, payload
 
 Action = Literal["preview_plan", "estimate_cost", "render", "job_status"]
 DURATION_LADDER = (6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0, 45.0, 60.0)
 ATTACHMENT = re.compile(r"\[attached photo: (photo-\d+)[^\]]*\]", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_PROTECTED = {",": "\ue000", ".": "\ue001", ";": "\ue002", "!": "\ue003", "?": "\ue004"}
-_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)")
-_STARTERS = (
-    r"make|set|use|add|remove|drop|turn|switch|change|show|render|mention|say|avoid|don'?t|"
-    r"do not|no|without|with|go|for|vertical|square|landscape|wide|portrait|shorter|longer|"
-    r"warmer|cooler|more|less|target|aim|call|cta|end|budget|keep|how|what|preview|"
-    r"storyboard|estimate|price|cost|status|never|include|feature|it'?s|it|its|the product|"
-    r"\d"
-)
-_CLAUSE_SPLIT = re.compile(
-    r"[;\n!?]+|,\s*|\.(?=\s|$)|\s+(?:and|then|also|plus|but)\s+(?=(?:also\s+)?(?:"
-    + _STARTERS
-    + r"|[a-z]+(?:er|ous|ful|y)\b))",
-    re.IGNORECASE,
-)
-_LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|now|please|pls|also|and|then|plus|oh|hey|hi|hello|can you|could "
-    r"you|would you|i want(?: it)?(?: to)?|i'?d like(?: it)?(?: to)?|let'?s|we need|i need)\b"
-    r"[\s,]*)+",
-    re.IGNORECASE,
-)
-_FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "it",
-        "it's",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "make",
-        "made",
-        "please",
-        "video",
-        "ad",
-        "clip",
-        "film",
-        "one",
-        "version",
-        "more",
-        "bit",
-        "little",
-        "lot",
-        "for",
-        "to",
-        "be",
-        "is",
-        "are",
-        "and",
-        "or",
-        "with",
-        "me",
-        "can",
-        "you",
-        "let's",
-        "lets",
-        "i",
-        "want",
-        "would",
-        "like",
-        "we",
-        "should",
-        "now",
-        "so",
-        "just",
-        "very",
-        "really",
-        "also",
-        "too",
-        "then",
-        "ok",
-        "okay",
-        "thanks",
-        "thank",
-        "great",
-        "cool",
-        "nice",
-        "good",
-        "perfect",
-        "yes",
-        "sure",
-        "of",
-        "in",
-        "on",
-        "at",
-        "format",
-        "formats",
-        "aspect",
-        "ratio",
-        "ratios",
-        "instead",
-        "again",
-        "go",
-        "set",
-        "change",
-        "switch",
-        "turn",
-        "use",
-        "keep",
-        "as",
-        "our",
-        "my",
-        "your",
-        "some",
-        "looks",
-        "look",
-        "please",
-        "hi",
-        "hello",
-        "hey",
-        "there",
-        "let",
-        "could",
-        "do",
-        "into",
-        "us",
-        "out",
-        "get",
-    ]
-)
 _NUMBER_WORDS = {
     "six": 6,
     "eight": 8,
@@ -240,67 +119,13 @@ class ParsedTurn:
             self.actions.append(action)
 
 
-def _protect(text: str) -> str:
-    def hide(match: re.Match[str]) -> str:
-        return "".join(_PROTECTED.get(ch, ch) for ch in match.group(0))
-
-    return _QUOTED.sub(hide, text)
-
-
-def _restore(text: str) -> str:
-    for plain, hidden in _PROTECTED.items():
-        text = text.replace(hidden, plain)
-    return text
-
-
-def _payload(text: str) -> str:
-    """A captured phrase as the user meant it: quotes and dangling punctuation removed."""
-    text = _restore(text).strip(" \t,.;:!?-–—")
-    quoted = re.fullmatch(r"[\"“'](.+?)[\"”']", text)
-    text = quoted.group(1) if quoted else text.strip("\"“”'")
-    return " ".join(text.split())
-
-
-def clauses(text: str) -> list[str]:
-    parts = _CLAUSE_SPLIT.split(_protect(text))
-    return [p.strip() for p in parts if p and p.strip()]
-
-
 def _step(current: float, longer: bool) -> float:
     if longer:
         return next((d for d in DURATION_LADDER if d > current + 1e-9), DURATION_LADDER[-1])
     return next((d for d in reversed(DURATION_LADDER) if d < current - 1e-9), DURATION_LADDER[0])
 
 
-class _Clause:
-    """One clause being read: rules take their words out of `rest`."""
-
-    def __init__(self, text: str) -> None:
-        self.original = _restore(text).strip()
-        self.rest = _LEAD.sub("", text.strip())
-        # "also square", "add a 16:9 version": ratios join the current ones.
-        self.additive = bool(re.search(r"\b(?:also|add|plus|as well)\b", text, re.IGNORECASE))
-
-    def take(self, pattern: str) -> re.Match[str] | None:
-        match = re.search(pattern, self.rest, re.IGNORECASE)
-        if match:
-            self.rest = f"{self.rest[: match.start()]} {self.rest[match.end() :]}"
-        return match
-
-    def leftover(self) -> str:
-        words = re.findall(r"[\w'$%:-]+", _restore(self.rest))
-
-        def filler(word: str) -> bool:
-            return word.lower().strip("'") in _FILLER
-
-        while words and filler(words[0]):
-            words.pop(0)
-        while words and filler(words[-1]):
-            words.pop()
-        return " ".join(words)
-
-
-def _actions(c: _Clause, turn: ParsedTurn) -> None:
+def _actions(c: Clause, turn: ParsedTurn) -> None:
     preview = (
         r"\b(?:show|see|let me see|give|draw|send)\b(?:\s+(?:me|us))?(?:\s+\w+){0,2}?\s+"
         r"(?:storyboard|preview|plan|shot ?list|shots)\b|^(?:preview|storyboard)\b|"
@@ -327,7 +152,7 @@ def _actions(c: _Clause, turn: ParsedTurn) -> None:
         turn.understood.append("check the job")
 
 
-def _settings(c: _Clause, turn: ParsedTurn) -> None:
+def _settings(c: Clause, turn: ParsedTurn) -> None:
     money = c.take(
         r"\b(?:budget|cap|max(?:imum)?|under|below|no more than|at most|spend)\b[^$\d]{0,20}"
         r"(?:\$\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:\$|usd|dollars?|bucks))"
@@ -357,47 +182,47 @@ def _settings(c: _Clause, turn: ParsedTurn) -> None:
             turn.understood.append(f"clear {name.replace('_', ' ')}")
 
 
-def _payloads(c: _Clause, turn: ParsedTurn) -> None:
+def _payloads(c: Clause, turn: ParsedTurn) -> None:
     said = c.take(
         r"\b(?:that\s+|which\s+|should\s+|to\s+)*(?:mentions?|mentioning|say|says|saying|"
         r"talks? about|tell (?:them|people|viewers) about|call out|highlight)\s+(.+)$"
     )
-    if said and (note := _payload(said.group(1))):
+    if said and (note := payload(said.group(1))):
         turn.add("add_script_notes", note)
         turn.understood.append(f"mention {note}")
     cta = c.take(
         r"\b(?:call[- ]to[- ]action|cta|end card|end with|ending with|finish with|close with|"
         r"sign off with)\b\s*(?:is|should be|should say|says|to|=|:)?\s*(.+)$"
     )
-    if cta and (text := _payload(cta.group(1))):
+    if cta and (text := payload(cta.group(1))):
         turn.patch["call_to_action"] = text[:1].upper() + text[1:]
         turn.understood.append(f"call to action “{turn.patch['call_to_action']}”")
     avoid = c.take(
         r"\b(?:avoid|don'?t show|do not show|never show|keep out|exclude|leave out|no|without)"
         r"\s+(?!more than\b)(.+)$"
     )
-    if avoid and (text := _payload(avoid.group(1))):
+    if avoid and (text := payload(avoid.group(1))):
         turn.add("add_must_avoid", text)
         turn.understood.append(f"avoid {text}")
     show = c.take(
         r"(?:^|\b(?:and|to)\s+)(?:show(?:ing)?|feature|include|make sure (?:we|you|people) see|"
         r"must show|focus on|close-?ups? (?:of|on))\s+(?!me\b)(.+)$"
     )
-    if show and (text := _payload(show.group(1))):
+    if show and (text := payload(show.group(1))):
         turn.add("add_must_show", text)
         turn.understood.append(f"show {text}")
     name = c.take(
         r"\b(?:it'?s called|it is called|the product is called|the product is|product name is|"
         r"product:|called|named|brand is)\s+(.+)$"
     )
-    if name and (text := _payload(name.group(1))):
+    if name and (text := payload(name.group(1))):
         turn.patch["product_name"] = text[:120]
         turn.understood.append(f"product “{text}”")
     fact = c.take(
         r"\b(?:it (?:has|features|contains|comes with|is made (?:of|from|with))|made (?:of|from|"
         r"with)|comes with|contains|facts?:)\s+(.+)$"
     )
-    if fact and (text := _payload(re.sub(r"^it\s+", "", fact.group(0), flags=re.I))):
+    if fact and (text := payload(re.sub(r"^it\s+", "", fact.group(0), flags=re.I))):
         turn.add("add_product_facts", text)
         turn.understood.append(f"fact “{text}”")
     audience = c.take(
@@ -408,12 +233,12 @@ def _payloads(c: _Clause, turn: ParsedTurn) -> None:
         r"commuters|travellers|travelers|gamers|couples|lovers|fans|buyers|owners|"
         r"shoppers|customers|everyone)(?:\s+who\s+.+)?)\s*$"
     )
-    if audience and (text := _payload(audience.group(1))):
+    if audience and (text := payload(audience.group(1))):
         turn.patch["audience"] = text
         turn.understood.append(f"audience “{text}”")
 
 
-def _shapes(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
+def _shapes(c: Clause, turn: ParsedTurn, current: BriefDraft) -> None:
     found: list[AspectRatio] = []
     if c.take(r"\b(?:all|every|each)\s+(?:the\s+)?(?:formats?|aspects?(?: ratios?)?|sizes?)\b"):
         found.extend(("9:16", "1:1", "16:9"))
@@ -434,7 +259,7 @@ def _shapes(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
     turn.understood.append("aspect " + ", ".join(turn.patch["aspect_ratios"]))
 
 
-def _scalars(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
+def _scalars(c: Clause, turn: ParsedTurn, current: BriefDraft) -> None:
     model = c.take(r"\buse\s+(?:the\s+)?(kling|seedance|veo|wan)\b(?:\s+model)?")
     if model:
         turn.patch["video_model"] = _MODELS[model.group(1).lower()]
@@ -455,7 +280,7 @@ def _scalars(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
         turn.understood.append(f"duration {duration:g} s")
     _shapes(c, turn, current)
     free = c.take(r"\b(?:vibe|tone|mood|feel|style)\s*(?:is|should be|:|=|of)?\s+(.+)$")
-    vibes = [_payload(free.group(1))] if free else []
+    vibes = [payload(free.group(1))] if free else []
     for pattern, word in _VIBES:
         if c.take(rf"\b(?:more\s+|a bit\s+|a little\s+|much\s+)?(?:{pattern})\b"):
             vibes.append(word)
@@ -465,7 +290,7 @@ def _scalars(c: _Clause, turn: ParsedTurn, current: BriefDraft) -> None:
         turn.understood.append(f"vibe {turn.patch['vibe']}")
 
 
-def _duration(c: _Clause, current: float) -> float | None:
+def _duration(c: Clause, current: float) -> float | None:
     words = "|".join(_NUMBER_WORDS)
     absolute = c.take(
         rf"\b(\d+(?:\.\d+)?|{words})\s*-?\s*(s|secs?|seconds?|mins?|minutes?)\b(?:\s+long)?"
@@ -496,7 +321,7 @@ def parse_message(text: str, current: BriefDraft) -> ParsedTurn:
     if turn.photos or turn.urls:
         turn.understood.append("read the product photo")
     for raw in clauses(text):
-        clause = _Clause(raw)
+        clause = Clause(raw)
         _actions(clause, turn)
         _settings(clause, turn)
         _payloads(clause, turn)

@@ -1,5 +1,5 @@
 """Product photos that arrive in a conversation: an image content block (a `data:` URL or
-an http(s) URL) or a URL in the text. Decoded or fetched SSRF-safely, size-capped, sniffed
+an http(s) URL) or a URL in the text. Decoded or fetched SSRF-safely, size-capped, checked
 and stored; the conversation keeps the stored asset, never the bytes."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 from aistudio.artifacts import Asset
 from aistudio.errors import InputError, MediaTooLarge
-from aistudio.settings import Settings
+from aistudio.settings import MediaLimits, Settings
 from aistudio.tools.fetch import fetch_url
 from aistudio.tools.protocols import Storage
-from aistudio.tools.vision.ingest import sniff
+from aistudio.tools.vision.ingest import PHOTO_TYPES, check_image
 
 _DATA_URL = re.compile(r"^data:(image/[\w.+-]+)?;base64,(.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -67,9 +67,9 @@ async def photo_bytes(source: str, settings: Settings) -> bytes:
     return fetched.data
 
 
-async def store_photo(storage: Storage, data: bytes) -> Asset:
-    """A quick sniff now (PNG / JPEG / WEBP); ingest validates the rest."""
-    sniff(data)
-    return await storage.put_bytes(
-        data, kind="reference", mime="application/octet-stream", ext="bin"
-    )
+async def store_photo(storage: Storage, data: bytes, limits: MediaLimits) -> Asset:
+    """Stored once it has proved to be a whole PNG / JPEG / WEBP of an allowed size, under
+    its real type, as a submitted photo is (a job rendered from the chat links it)."""
+    fmt, _, _ = await asyncio.to_thread(check_image, data, limits)
+    mime, ext = PHOTO_TYPES[fmt]
+    return await storage.put_bytes(data, kind="reference", mime=mime, ext=ext)

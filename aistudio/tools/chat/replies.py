@@ -89,10 +89,11 @@ def _said(message: ToolMessage) -> list[str]:  # noqa: PLR0911 - one phrasing pe
         return [f"Product photo read: {data.get('summary', '')}".strip()]
     if name == "preview_plan":
         where = data.get("storyboard_url") or "in the thread state (preview.storyboard)"
-        verdict = "passes plan QA" if data.get("plan_passed") else "has plan QA warnings"
+        verdict = "passes plan QA" if data.get("plan_passed") else "does not pass plan QA yet"
         return [
             f"Storyboard for “{data.get('title', '')}”: {len(data.get('shots') or [])} shots, "
-            f"{verdict}; about {_money(float(data.get('total_usd', 0.0)))} to render. {where}"
+            f"{verdict}; about {_money(float(data.get('total_usd', 0.0)))} to render. {where}",
+            *(f"Please check: {warning}." for warning in data.get("warnings") or ()),
         ]
     if name == "estimate_cost":
         total = _money(float(data.get("total_usd", 0.0)))

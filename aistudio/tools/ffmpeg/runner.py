@@ -1,4 +1,11 @@
-"""Async FFmpeg runner: timeout, progress from `-progress pipe:1`, typed errors, clean kill."""
+"""Async FFmpeg runner: timeout, progress from `-progress pipe:1`, typed errors, clean kill.
+
+FFmpeg dies with the process that started it: it runs under `setpriv --pdeathsig KILL`
+(util-linux, on every Debian), so the kernel kills it the moment its parent dies, even by
+SIGKILL, where nothing of ours could run. A `preexec_fn` calling prctl() would do the same
+without the helper binary, but it forces a real fork() of the whole server (~30 ms of CPU
+per spawn at 1.5 GB resident, against ~1 ms for the exec of setpriv).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -14,10 +23,34 @@ from aistudio.errors import FFmpegError
 
 log = logging.getLogger("aistudio.ffmpeg")
 _TAIL_LINES = 60
+_wrapper: tuple[str, ...] | None = None  # the argv prefix, found once per process
+
+
+def _find_wrapper() -> tuple[str, ...]:
+    setpriv = shutil.which("setpriv") if sys.platform == "linux" else None
+    if setpriv is None:
+        log.warning("setpriv not found: ffmpeg will outlive a killed server by its run time")
+        return ()
+    return (setpriv, "--pdeathsig", "KILL", "--")
+
+
+async def _spawn(argv: Sequence[str], stdout: int) -> asyncio.subprocess.Process:
+    """Start ffmpeg in its own process group (so filter threads and helpers die with it on
+    a kill), tied to this process's life (see the module docstring)."""
+    global _wrapper  # noqa: PLW0603 - a per-process constant, resolved on first use
+    if _wrapper is None:
+        _wrapper = await asyncio.to_thread(_find_wrapper)
+    return await asyncio.create_subprocess_exec(
+        *_wrapper,
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:
-    # ffmpeg runs in its own process group so filter threads and helpers die with it.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -33,13 +66,7 @@ async def run_ffmpeg(
 
     Progress is read from stdout when the argv contains `-progress pipe:1`.
     """
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc = await _spawn(argv, asyncio.subprocess.PIPE)
     out_pipe, err_pipe = proc.stdout, proc.stderr
     if out_pipe is None or err_pipe is None:  # cannot happen with PIPE; keeps mypy honest
         raise RuntimeError("ffmpeg pipes were not opened")
@@ -87,13 +114,7 @@ async def run_ffmpeg(
 async def ffmpeg_stdout(argv: Sequence[str], *, timeout_s: float) -> str:
     """Run a short informational ffmpeg command (-version, -encoders) and return its stdout,
     where those listings go; the same typed errors as `run_ffmpeg`."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc = await _spawn(argv, asyncio.subprocess.PIPE)
     try:
         async with asyncio.timeout(timeout_s):
             out, err = await proc.communicate()

@@ -24,6 +24,7 @@ Knob = Literal[
     "larger_captions",  # assembly: each QA pass that found a caption illegible enlarges type
     "larger_product",  # visual: steady moves; assembly: that shot's product 15 % larger
     "product_only",  # visual: nothing from the brief in a promo's shot prompts
+    "whole_photo",  # visual: the whole photo, not its cut-out
 ]
 
 # Which knob each check turns.
@@ -36,6 +37,7 @@ REACTIONS: Mapping[CheckName, Knob] = {
     "fidelity": "larger_product",
     "no_humans": "product_only",
     "people": "product_only",
+    "cutout_quality": "whole_photo",
 }
 
 # Violations in words (an LLM judge's verdict, a person's note): the checks they speak of,
@@ -63,6 +65,7 @@ PHRASES: Mapping[CheckName, tuple[str, ...]] = {
         "fidelity-low",
     ),
     "no_humans": ("human words", "people in a product-only", "faces in", "humans-in-promo"),
+    "cutout_quality": ("torn cut-out", "cut-out torn", "use the whole photo", "cutout-poor"),
 }
 IN_WORDS: frozenset[CheckName] = frozenset({"llm_judge", "note"})
 
@@ -105,6 +108,7 @@ class Retry:
     # -1: a report that named no shot, so every shot
     larger_product: Mapping[int, int] = field(default_factory=dict)
     product_only: bool = False  # people or human words in a product-only film
+    whole_photo: bool = False  # the plan's cut-out was refused (torn, a person cut, UGC)
 
     @property
     def steady_camera(self) -> bool:
@@ -133,6 +137,7 @@ class Retry:
             larger_captions=max(map(len, caption_passes.values()), default=0),
             larger_product={shot: len(passes) for shot, passes in product_passes.items()},
             product_only=reports.get("product_only", 0) > 0,
+            whole_photo=reports.get("whole_photo", 0) > 0,
         )
 
 

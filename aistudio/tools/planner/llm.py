@@ -66,6 +66,7 @@ from aistudio.tools.planner.drafts import (
 )
 from aistudio.tools.planner.feedback import Retry
 from aistudio.tools.planner.offline import OfflinePlanner
+from aistudio.tools.render.layouts import choose_layout
 
 log = logging.getLogger("aistudio.planner.llm")
 D = TypeVar("D", bound=BaseModel)
@@ -202,7 +203,7 @@ class LLMPlanner:
     ) -> ShotList:
         prompt = prompts.visual_prompt(brief, product, concept, feedback)
         try:
-            return await self.ask(
+            shots = await self.ask(
                 "visual",
                 ShotListDraft,
                 _messages(prompt),
@@ -211,6 +212,10 @@ class LLMPlanner:
         except Unusable as exc:
             self._fell_back("visual", exc)
             return await self.fallback.visual(brief, product, concept, feedback)
+        # The layout is measured, not written: the offline rule decides it for both.
+        refused = Retry.of(feedback).whole_photo
+        layout = choose_layout(brief.kind, product, cutout_refused=refused)
+        return shots.model_copy(update={"layout": layout})
 
     async def audio(
         self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()

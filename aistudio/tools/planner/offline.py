@@ -49,6 +49,7 @@ from aistudio.tools.planner.house_rules import (
     vibe_to_look,
 )
 from aistudio.tools.planner.rules import check_plan
+from aistudio.tools.render.layouts import choose_layout
 
 PLANNER_NAME = "offline-planner-v2"
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
@@ -206,7 +207,10 @@ class OfflinePlanner:
                     caption=captions[i],
                 )
             )
-        return ShotList(shots=tuple(shots))
+        # A cut-out QA refused is not offered again: the film shows the whole photo.
+        # A cut-out QA refused is not offered again: the film shows the whole photo.
+        layout = choose_layout(brief.kind, product, cutout_refused=retry.whole_photo)
+        return ShotList(shots=tuple(shots), layout=layout)
 
     async def audio(
         self, brief: Brief, concept: Concept, shots: ShotList, feedback: Sequence[Violation] = ()
@@ -330,6 +334,7 @@ class OfflinePlanner:
             caption_scale=round(caption_scale, 3),
             seed=brief.seed,
             kind=brief.kind,
+            layout=shots.layout or choose_layout(brief.kind, product),
         )
 
     async def review(

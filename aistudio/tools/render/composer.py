@@ -61,7 +61,7 @@ class VideoComposer:
         storage = self.storage
         captions, end_card = await asyncio.gather(
             self.stills.captions(plan.captions, aspect, plan.caption_scale, plan.grade),
-            self.stills.end_card(plan.end_card, product, aspect, plan.grade),
+            self.stills.end_card(plan.end_card, product, aspect, plan.grade, plan.layout),
         )
         material = {
             v.shot_index: ShotMaterial(path=await storage.path_of(v.asset), is_still=v.is_still)

@@ -20,8 +20,16 @@ def _luma(rgb: np.ndarray) -> float:
 
 
 def render_end_card(
-    card: EndCard, cutout: Image.Image, frame: tuple[int, int], grade: Grade, headroom: float
+    card: EndCard,
+    cutout: Image.Image,
+    frame: tuple[int, int],
+    grade: Grade,
+    headroom: float,
+    *,
+    photo: bool = False,
 ) -> Image.Image:
+    """`photo`: the subject is the whole photo as a card, which may take more width than a
+    cut-out (a landscape photo at the cut-out's width would be a stamp)."""
     kw, kh = keyframe_size(frame, headroom)
     fw, fh = frame
     base = studio_backdrop(kw, kh, card.backdrop, 40.0)
@@ -32,7 +40,8 @@ def render_end_card(
     portrait = fh > fw
     # Product: a third of the frame height, centred in the upper half.
     target_h = round(fh * (0.36 if portrait else 0.42))
-    scale = min(target_h / cutout.height, 0.5 * fw / cutout.width)
+    max_w = (0.8 if portrait else 0.42) if photo else 0.5
+    scale = min(target_h / cutout.height, max_w * fw / cutout.width)
     product = cutout.resize(
         (max(2, round(cutout.width * scale)), max(2, round(cutout.height * scale))),
         Image.Resampling.LANCZOS,

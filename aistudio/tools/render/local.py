@@ -25,10 +25,10 @@ from aistudio.artifacts import (
     ShotVisual,
 )
 from aistudio.tools.protocols import Storage
-from aistudio.tools.render.keyframe import compose_keyframe
+from aistudio.tools.render.layouts import draw_keyframe, layout_source, photo_facts
 from aistudio.tools.render.workers import stills_thread
 
-RENDERER_VERSION = "local-compositor-v2"  # v2: coarse-grid backdrop
+RENDERER_VERSION = "local-compositor-v3"  # v3: full-photo layouts
 
 
 class LocalVideoProvider:
@@ -46,13 +46,16 @@ class LocalVideoProvider:
         product: ProductProfile,
         models: ModelChoice | None = None,  # hosted models only: validated away before a job
     ) -> ProviderJob:
+        facts = photo_facts(plan.kind, product)
         fingerprint = "|".join(
             (
                 RENDERER_VERSION,
                 shot.model_dump_json(),
                 plan.grade,
                 ",".join(plan.aspect_ratios),
-                product.cutout.sha256,
+                plan.layout,
+                layout_source(plan.layout, product).sha256,
+                repr(facts) if plan.layout == "full_photo" else "",
                 str(self.headroom),
             )
         )
@@ -83,12 +86,19 @@ class LocalVideoProvider:
         memo = f"keyframe:{job.request_id}:{aspect}"
         asset = await self.storage.recall(memo)
         if asset is None:
-            cutout_path = await self.storage.path_of(product.cutout)
+            source = await self.storage.path_of(layout_source(plan.layout, product))
+            facts = photo_facts(plan.kind, product)
 
             def draw() -> tuple[bytes, int, int]:
-                with Image.open(cutout_path) as im:
-                    frame = compose_keyframe(
-                        im.convert("RGBA"), shot, ASPECT_SIZES[aspect], plan.grade, self.headroom
+                with Image.open(source) as im:
+                    frame = draw_keyframe(
+                        plan.layout,
+                        im,
+                        shot,
+                        ASPECT_SIZES[aspect],
+                        plan.grade,
+                        self.headroom,
+                        facts,
                     )
                 buffer = io.BytesIO()
                 frame.save(buffer, format="PNG", compress_level=1)  # speed over size

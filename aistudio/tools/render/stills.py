@@ -21,6 +21,7 @@ from aistudio.artifacts import (
     Caption,
     EndCard,
     Grade,
+    Layout,
     ProductProfile,
     RenderPlan,
     ShotList,
@@ -29,6 +30,7 @@ from aistudio.artifacts import (
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.captions import caption_position, render_caption
 from aistudio.tools.render.endcard import render_end_card
+from aistudio.tools.render.layouts import end_card_subject, layout_source
 from aistudio.tools.render.storyboard import render_storyboard
 from aistudio.tools.render.workers import stills_thread
 
@@ -69,7 +71,7 @@ class StillsRenderer:
                         self._caption(c.text, aspect, plan.caption_scale, plan.grade)
                         for c in plan.captions
                     ),
-                    self.end_card(plan.end_card, product, aspect, plan.grade),
+                    self.end_card(plan.end_card, product, aspect, plan.grade, plan.layout),
                 )
             )
         )
@@ -110,23 +112,35 @@ class StillsRenderer:
         return asset
 
     async def end_card(
-        self, card: EndCard, product: ProductProfile, aspect: AspectRatio, grade: Grade
+        self,
+        card: EndCard,
+        product: ProductProfile,
+        aspect: AspectRatio,
+        grade: Grade,
+        layout: Layout = "cutout",
     ) -> Asset:
+        """The end card; its product is the cut-out, or the photo as a card (full_photo)."""
+        source = layout_source(layout, product)
         memo = (
             "endcard:"
             + hashlib.sha256(
-                f"{STILLS_VERSION}|{card.model_dump_json()}|{product.cutout.sha256}|{aspect}|"
-                f"{grade}|{self.headroom}".encode()
+                f"{STILLS_VERSION}|{card.model_dump_json()}|{source.sha256}|{aspect}|"
+                f"{grade}|{self.headroom}|{layout}".encode()
             ).hexdigest()
         )
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
-        cutout_path = await self.storage.path_of(product.cutout)
+        source_path = await self.storage.path_of(source)
 
         def draw() -> tuple[bytes, int, int]:
-            with Image.open(cutout_path) as cutout:
+            with Image.open(source_path) as opened:
                 image = render_end_card(
-                    card, cutout.convert("RGBA"), ASPECT_SIZES[aspect], grade, self.headroom
+                    card,
+                    end_card_subject(layout, opened),
+                    ASPECT_SIZES[aspect],
+                    grade,
+                    self.headroom,
+                    photo=layout == "full_photo",
                 )
             return _png(image), image.width, image.height
 

@@ -8,14 +8,17 @@ Layout under the root:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from aistudio.artifacts import Asset, AssetKind
 from aistudio.errors import NotFound
@@ -43,6 +46,52 @@ def _atomic_write(dest: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_OWNER = ".owner"
+# A folder without its lock file is being made right now (mkdtemp, then the lock) or was
+# left by an older release; only the latter is this old.
+_UNCLAIMED_GRACE_S = 600.0
+
+
+def _claim_scratch(tmp: Path) -> tuple[Path, IO[bytes]]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    owner = (folder / _OWNER).open("wb")
+    fcntl.flock(owner.fileno(), fcntl.LOCK_EX)  # a fresh file: never contended
+    return folder, owner
+
+
+def _release_scratch(folder: Path, owner: IO[bytes]) -> None:
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        owner.close()
+
+
+def _sweep_scratch(tmp: Path) -> list[Path]:
+    if not tmp.is_dir():
+        return []
+    removed = []
+    for folder in tmp.iterdir():
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            owner = (folder / _OWNER).open("rb")
+        except FileNotFoundError:
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - folder.stat().st_mtime > _UNCLAIMED_GRACE_S:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+            continue
+        with owner:
+            try:
+                fcntl.flock(owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live process is using it
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 class LocalStorage:
@@ -148,17 +197,21 @@ class LocalStorage:
 
         await asyncio.to_thread(_unlink)
 
-    def _new_scratch(self) -> Path:
-        tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=tmp))
-
     @asynccontextmanager
     async def scratch(self) -> AsyncIterator[Path]:
         """A private temporary folder on the same filesystem (so moves into the store are
-        renames), removed with whatever is left in it when the block ends."""
-        folder = await asyncio.to_thread(self._new_scratch)
+        renames), removed with whatever is left in it when the block ends.
+
+        While the block runs, the folder's `.owner` file is flock()ed: a process killed
+        inside the block leaves the folder behind, but the kernel drops its lock, which is
+        how `sweep_scratch` (at the next start-up) tells it from one still in use, even by
+        another server sharing this data folder."""
+        folder, owner = await asyncio.to_thread(_claim_scratch, self.root / "tmp")
         try:
             yield folder
         finally:
-            await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+            await asyncio.to_thread(_release_scratch, folder, owner)
+
+    async def sweep_scratch(self) -> list[Path]:
+        """Remove the scratch folders no live process holds (left by a killed run)."""
+        return await asyncio.to_thread(_sweep_scratch, self.root / "tmp")

@@ -374,3 +374,6 @@ class SupabaseStorage:
     def scratch(self) -> AbstractAsyncContextManager[Path]:
         """A local temporary folder inside the cache (moves into it are renames)."""
         return self.cache.scratch()
+
+    async def sweep_scratch(self) -> list[Path]:
+        return await self.cache.sweep_scratch()

@@ -8,10 +8,11 @@ a poor cut-out makes a plainer video, a refused upload makes none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import cv2
 import numpy as np
+
+from aistudio.artifacts import MaskMethod
 
 WORK_SIDE = 512  # GrabCut is O(pixels x iterations): segment small, upscale the mask
 GRABCUT_ITERATIONS = 4
@@ -19,7 +20,9 @@ MIN_COVERAGE, MAX_COVERAGE = 0.02, 0.95
 # Border pixels further than this (Lab, 75th percentile) from their median mean the photo
 # has a scene behind the product, not a plain backdrop: colour seeds would be noise there.
 BUSY_BORDER = 18.0
-MaskMethod = Literal["alpha", "grabcut", "full"]
+# A hole inside the product whose colour stays this close (max channel, 90th percentile)
+# to the backdrop is the backdrop seen through it, not part of the product.
+BACKDROP_HOLE = 10
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     )
 
 
-def _result(
+def mask_result(
     mask: np.ndarray, method: MaskMethod, background: tuple[int, int, int], note: str = ""
 ) -> MaskResult:
     coverage = float((mask > 127).mean())
@@ -79,7 +82,7 @@ def _result(
 
 
 def _full(shape: tuple[int, ...], background: tuple[int, int, int], note: str) -> MaskResult:
-    return _result(np.full(shape[:2], 255, np.uint8), "full", background, note)
+    return mask_result(np.full(shape[:2], 255, np.uint8), "full", background, note)
 
 
 def _gap(a: np.ndarray, b: np.ndarray) -> int:
@@ -118,7 +121,27 @@ def _largest_parts(binary: np.ndarray) -> np.ndarray:
     return filled
 
 
-def _alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
+def _reopen_backdrop_holes(
+    filled: np.ndarray, kept: np.ndarray, small: np.ndarray, background: tuple[int, int, int]
+) -> np.ndarray:
+    """Holes the fill closed that are the backdrop itself, seen through the product (the
+    frame of a cement mixer, a mug's handle) are holes again; holes of any other colour
+    (a pale label, a highlight on glass) stay filled. Measured: backdrop seen through is
+    within 0-2 of the border colour, pale product within 11-29."""
+    holes = ((filled > 0) & (kept == 0)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(holes, connectivity=4)
+    if count <= 1:
+        return filled
+    distance = np.abs(small.astype(np.int16) - np.array(background, np.int16)).max(axis=2)
+    reopened = filled.copy()
+    for i in range(1, count):
+        where = labels == i
+        if np.percentile(distance[where], 90) <= BACKDROP_HOLE:
+            reopened[where] = 0
+    return reopened
+
+
+def alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
     """The file's own transparency, when it carves out a product; None to segment instead."""
     opaque = alpha > 127
     coverage = float(opaque.mean())
@@ -135,7 +158,7 @@ def _alpha_mask(rgb: np.ndarray, alpha: np.ndarray) -> MaskResult | None:
         background = (int(r), int(g), int(b))
     if coverage < MIN_COVERAGE:
         return _full(rgb.shape, background, "alpha channel is almost empty; using the photo")
-    return _result(alpha.copy(), "alpha", background)
+    return mask_result(alpha.copy(), "alpha", background)
 
 
 def _seed_by_colour(small: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
@@ -168,7 +191,7 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     """Segment the product in an RGB photo (uint8 H x W x 3); see module docstring."""
     h, w = rgb.shape[:2]
     background = border_colour(rgb)
-    if alpha is not None and (found := _alpha_mask(rgb, alpha)) is not None:
+    if alpha is not None and (found := alpha_mask(rgb, alpha)) is not None:
         return found
     scale = min(1.0, WORK_SIDE / max(h, w))
     small = cv2.resize(
@@ -176,8 +199,9 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
     )
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     note = ""
+    busy = _border_spread(small, background) > BUSY_BORDER
     try:
-        if _border_spread(small, background) > BUSY_BORDER:
+        if busy:
             # A scene, not a backdrop: assume the product sits inside a centred rectangle.
             note = "busy backdrop: segmented from a centred rectangle"
             seed = np.zeros(small.shape[:2], np.uint8)
@@ -210,7 +234,10 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
         return _full(rgb.shape, background, "segmentation failed; using the whole photo")
     binary = np.where(np.isin(seed, (cv2.GC_FGD, cv2.GC_PR_FGD)), 255, 0).astype(np.uint8)
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    binary = _largest_parts(binary)
+    filled = _largest_parts(binary)
+    # On a plain backdrop, backdrop-coloured holes are seen through the product; in a scene
+    # the border colour says nothing about what a hole is.
+    binary = filled if busy else _reopen_backdrop_holes(filled, binary, small, background)
     full = cv2.resize(binary, (w, h), interpolation=cv2.INTER_LINEAR)
     # Feather by about one working-resolution pixel so upscaled stair-steps read as an edge.
     feather = max(1, round(1.5 / scale)) | 1
@@ -220,4 +247,4 @@ def product_mask(rgb: np.ndarray, alpha: np.ndarray | None = None) -> MaskResult
         return _full(
             rgb.shape, background, f"segmentation covered {coverage:.0%}; using the whole photo"
         )
-    return _result(full, "grabcut", background, note)
+    return mask_result(full, "grabcut", background, note)

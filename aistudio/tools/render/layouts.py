@@ -1,0 +1,96 @@
+"""Layouts of the local renderer: which one a film uses, and the keyframe each draws.
+
+The entry points:
+
+* `choose_layout(kind, product, cutout_refused=...)`: "cutout" (the product cut out onto a
+  studio set, keyframe.py) or "full_photo" (the whole photo, photo_layout.py). The cut-out
+  is used only when its score passed at ingest, the film is not UGC (a phone films the
+  thing where it stands) and, for fashion, no person is in the photo (a person is kept
+  whole, never cut out of their setting).
+* `draw_keyframe(layout, image, ...)`: the graded keyframe of one shot; `image` is the
+  cut-out (RGBA) for "cutout" and the normalised photo (RGB) for "full_photo".
+* `end_card_subject(layout, image)`: what the end card shows: the cut-out, or the photo
+  as a card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from aistudio.artifacts import Asset, Grade, JobKind, Layout, ProductProfile, ShotRender
+from aistudio.tools.render.grading import apply_grade
+from aistudio.tools.render.keyframe import compose_keyframe, keyframe_size
+from aistudio.tools.render.photo_layout import (
+    Box,
+    PhotoStyle,
+    content_box,
+    draw_photo_keyframe,
+    photo_card,
+    place_photo,
+    union,
+)
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What the full-photo layouts need to know about the photo."""
+
+    focus: Box  # the product's box in the photo
+    keep_whole: tuple[Box, ...] = ()  # people: no crop cuts through them
+    style: PhotoStyle = "card"
+
+
+def choose_layout(
+    kind: JobKind, product: ProductProfile, *, cutout_refused: bool = False
+) -> Layout:
+    """The layout of a film of `kind` about `product` (see module docstring).
+
+    `cutout_refused`: QA sent the plan back because its cut-out failed the check."""
+    if kind == "ugc" or cutout_refused or product.layout == "full_photo":
+        return "full_photo"
+    quality = product.cutout_quality
+    if kind == "fashion" and quality is not None and quality.people > 0:
+        return "full_photo"
+    return "cutout"
+
+
+def layout_source(layout: Layout, product: ProductProfile) -> Asset:
+    """The image a layout draws from: the cut-out, or the normalised photo."""
+    return product.cutout if layout == "cutout" else product.normalized
+
+
+def photo_facts(kind: JobKind, product: ProductProfile) -> PhotoFacts:
+    quality = product.cutout_quality
+    people = quality.person_boxes if quality is not None else ()
+    # A face box is the head only: keep the shoulders below it in frame too.
+    keep = tuple((x, y, w, min(product.height - y, round(h * 1.8))) for x, y, w, h in people)
+    return PhotoFacts(product.bbox, keep, "phone" if kind == "ugc" else "card")
+
+
+def draw_keyframe(
+    layout: Layout,
+    image: Image.Image,
+    shot: ShotRender,
+    frame: tuple[int, int],
+    grade: Grade,
+    headroom: float,
+    facts: PhotoFacts,
+) -> Image.Image:
+    """The RGB keyframe of `shot` (keyframe_size(frame, headroom)), graded."""
+    if layout == "cutout":
+        return compose_keyframe(image.convert("RGBA"), shot, frame, grade, headroom)
+    size = keyframe_size(frame, headroom)
+    focus = facts.focus
+    if facts.style == "phone":  # a phone crop must not lose what the cut-out box missed
+        focus = union(focus, content_box(image))
+    placement = place_photo(image.size, focus, size, shot.framing, facts.style, facts.keep_whole)
+    drawn = draw_photo_keyframe(image.convert("RGB"), placement, size, shot.light_angle_deg)
+    return Image.fromarray(apply_grade(np.asarray(drawn), grade))
+
+
+def end_card_subject(layout: Layout, image: Image.Image) -> Image.Image:
+    """RGBA: the cut-out, or the whole photo as a rounded card."""
+    return image.convert("RGBA") if layout == "cutout" else photo_card(image)
