@@ -1,4 +1,4 @@
-"""`aistudio` command line: generate | serve | api-key | doctor."""
+"""`aistudio` command line: generate | serve | worker | prune | api-key | doctor."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import secrets
 import sys
 import time
 import traceback
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +22,10 @@ from aistudio.cli_display import NodeDisplay, print_result
 from aistudio.errors import AppError
 from aistudio.jobs.runner import JobRunner, validate_job_id
 from aistudio.settings import Settings
+
+if TYPE_CHECKING:
+    from aistudio.jobs.execution import Notifier
+    from aistudio.tools.toolbox import Toolbox
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared, not bound
@@ -95,16 +101,21 @@ def generate(
 
 
 async def _generate(settings: Settings, job: str, brief: Brief, image: Path, out: Path) -> int:
+    from aistudio.jobs.recorder import RunRecorder
+    from aistudio.jobs.store import open_store
     from aistudio.tools.toolbox import build_toolbox  # heavy imports only when generating
 
     console = Console()
     try:
         toolbox = build_toolbox(settings)
-        async with JobRunner(toolbox) as runner:
+        async with open_store(settings.database_url) as store, JobRunner(toolbox) as runner:
             with NodeDisplay(console, job) as display:
-                result = await runner.run(
-                    job, brief=brief, image=image, out_dir=out, on_event=display.handle
-                )
+                # The job's events go to the job store's events table, as a server's do.
+                recorder = RunRecorder(store, job, on_event=display.handle, update_row=False)
+                async with recorder:
+                    result = await runner.run(
+                        job, brief=brief, image=image, out_dir=out, events=recorder
+                    )
     except AppError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2 if exc.http_status < 500 else 1
@@ -175,6 +186,81 @@ def serve(
         timeout_graceful_shutdown=10,
     )
     uvicorn.Server(config).run()
+
+
+@app.command()
+def worker(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    processes: Annotated[
+        int | None, typer.Option("--processes", help="default: AISTUDIO_QUEUE__PROCESSES")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", help="jobs per process; default AISTUDIO_QUEUE__CONCURRENCY"),
+    ] = None,
+) -> None:
+    """Run queued jobs (needs AISTUDIO_QUEUE__URL and the job store the API uses)."""
+    from aistudio.jobs.worker import run_workers
+    from aistudio.server.observability import configure_json_logging
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    overrides = {"processes": processes, "concurrency": concurrency}
+    if given := {k: v for k, v in overrides.items() if v is not None}:
+        if min(given.values()) < 1:
+            raise _fail("--processes and --concurrency take a number of at least 1", 2)
+        settings.queue = settings.queue.model_copy(update=given)
+    if not settings.queue.url:
+        raise _fail(
+            "no queue to work on: set AISTUDIO_QUEUE__URL (postgresql://... or redis://...)", 2
+        )
+    configure_json_logging()
+    run_workers(settings, _toolbox, _webhook_notifier)
+
+
+def _toolbox(settings: Settings) -> Toolbox:
+    from aistudio.tools.toolbox import build_toolbox
+
+    return build_toolbox(settings)
+
+
+def _webhook_notifier(settings: Settings) -> tuple[Notifier, Callable[[], Awaitable[None]]]:
+    """The server's webhook delivery, on a client of the worker's own."""
+    import httpx
+
+    from aistudio.server.app import webhook_notifier
+
+    client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+    return webhook_notifier(settings, client), client.aclose
+
+
+@app.command()
+def prune(
+    older_than: Annotated[str, typer.Option("--older-than", help="e.g. 30d, 12h, 2w")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+) -> None:
+    """Delete the jobs that finished longer ago than --older-than (their records, events,
+    checkpoints, and the stored files no other job shares)."""
+    from aistudio.jobs.retention import parse_age
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    try:
+        age = parse_age(older_than)
+    except AppError as exc:
+        raise _fail(exc.message, 2) from None
+    removed, objects = asyncio.run(_prune(settings, age))
+    print(f"pruned {removed} jobs finished before {older_than} ago ({objects} stored objects)")
+
+
+async def _prune(settings: Settings, age: timedelta) -> tuple[int, int]:
+    from aistudio.jobs.models import utcnow
+    from aistudio.jobs.retention import prune as prune_jobs
+    from aistudio.jobs.store import open_store
+    from aistudio.tools.toolbox import build_toolbox
+
+    toolbox = build_toolbox(settings)
+    async with open_store(settings.database_url) as store, JobRunner(toolbox) as runner:
+        removed = await prune_jobs(store, runner, toolbox.storage, age, utcnow())
+    return len(removed), sum(r.objects for r in removed)
 
 
 api_key_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")

@@ -108,6 +108,40 @@ class ServerSettings(BaseSettings):
     )
     lease_ttl_s: float = Field(default=30.0, gt=0)
     heartbeat_s: float = Field(default=10.0, gt=0)
+    admin_key: SecretStr | None = Field(
+        default=None,
+        description="Opens the queue monitor at /admin/queue (HTTP Basic, any user name, "
+        "this as the password; or an X-Admin-Key header). None: the monitor is not mounted.",
+    )
+
+
+class QueueSettings(BaseModel):
+    """The SAQ job queue. No URL: `aistudio serve` runs jobs itself (the embedded runner).
+    With one, the API enqueues job ids and `aistudio worker` processes run them."""
+
+    url: str | None = Field(
+        default=None,
+        description="postgresql://user@host/db (SAQ's Postgres queue; the job store's URL "
+        "works as it is) or redis://host:6379 (needs the saq[redis] extra).",
+    )
+    name: str = "aistudio"
+    processes: int = Field(default=1, ge=1, description="worker processes per `aistudio worker`")
+    concurrency: int = Field(default=2, ge=1, description="jobs at once per worker process")
+    tenant_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="at most this many of one tenant's jobs run at once (Postgres queue)",
+    )
+    attempts: int = Field(default=3, ge=1, description="runs of a job before it fails")
+    retry_delay_s: float = Field(default=2.0, ge=0)
+    heartbeat_s: int = Field(
+        default=30, ge=2, description="a running job not heard from this long is swept"
+    )
+    sweep_s: int = Field(default=10, ge=1, description="how often workers look for swept jobs")
+    timeout_s: int = Field(default=3600, ge=1, description="longest run of one attempt")
+    shutdown_grace_s: int = Field(
+        default=30, ge=0, description="on SIGTERM, running jobs get this long to finish"
+    )
 
 
 VideoProviderName = Literal["local", "fal", "replicate"]
@@ -230,6 +264,7 @@ class Settings(BaseSettings):
     render: RenderSettings = Field(default_factory=RenderSettings)
     qa: QASettings = Field(default_factory=QASettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     service_type: str | None = Field(
         default=None,

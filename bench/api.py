@@ -3,7 +3,7 @@
 Runs the server (uvicorn, real HTTP on loopback) in a child process whose tools replay the
 result of their first real call (ingest, moderation, ffmpeg probes, QA, one tiny encode),
 so what remains is orchestration: HTTP, validation, the job store, LangGraph + its SQLite
-checkpoints, the journal. This process is the client:
+checkpoints, the events table. This process is the client:
 
   (a) N concurrent submissions -> jobs/s to completion, server CPU ms per job;
   (b) GET /video/status at a fixed request rate (open loop) -> latency p50/p99.

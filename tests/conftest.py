@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +69,19 @@ def sample(name: str) -> Path:
     path = EXAMPLES / name
     assert path.exists(), f"sample {path} is missing (run examples/make_samples.py)"
     return path
+
+
+def stored_events(database: str | Path, job_id: str) -> list[dict[str, Any]]:
+    """A job's events as stored in the job store's events table, in order: `database` is a
+    data folder (its SQLite job store) or a job store URL (SQLite or PostgreSQL)."""
+    query = "SELECT seq, ts, data FROM job_events WHERE job_id = %s ORDER BY seq"
+    url = str(database)
+    if isinstance(database, Path) or url.startswith("sqlite"):
+        path = database / "jobs.sqlite" if isinstance(database, Path) else url.split("///")[1]
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            rows = conn.execute(query.replace("%s", "?"), (job_id,)).fetchall()
+        return [{**json.loads(data), "seq": seq, "ts": ts} for seq, ts, data in rows]
+    _scheme, _, rest = url.partition("://")
+    with psycopg.connect(f"postgresql://{rest}") as conn:
+        rows = conn.execute(query, (job_id,)).fetchall()
+    return [{**data, "seq": seq, "ts": ts} for seq, ts, data in rows]

@@ -190,3 +190,64 @@ async def open_saver(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[An
     else:
         async with sqlite_saver(settings.checkpoint_db) as sqlite:
             yield sqlite
+
+
+# -- retention: what a finished job keeps (see aistudio.jobs.retention) ----------------
+# The kept checkpoints: the thread's last root-graph checkpoint, and the one a node
+# (`fork_node`) last ran from, found through that task's saved writes (their task path
+# ends with the node's name): no checkpoint is deserialised to find them.
+_SQLITE_KEEP = (
+    "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+    " ORDER BY checkpoint_id DESC LIMIT 1",
+    "SELECT checkpoint_id FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
+    " AND task_path LIKE ? ORDER BY checkpoint_id DESC LIMIT 1",
+)
+_PG_KEEP = tuple(q.replace("?", "%s").replace("writes", "checkpoint_writes") for q in _SQLITE_KEEP)
+_PG_TRIM = (
+    "DELETE FROM checkpoint_writes WHERE thread_id = %(t)s"
+    " AND NOT (checkpoint_ns = '' AND checkpoint_id = ANY(%(keep)s))",
+    "DELETE FROM checkpoints WHERE thread_id = %(t)s"
+    " AND NOT (checkpoint_ns = '' AND checkpoint_id = ANY(%(keep)s))",
+    # A blob is a channel's value at one version; kept checkpoints name the ones they use.
+    "DELETE FROM checkpoint_blobs b WHERE b.thread_id = %(t)s AND NOT EXISTS ("
+    " SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id"
+    " AND c.checkpoint_ns = b.checkpoint_ns"
+    " AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)",
+)
+
+
+def _sqlite_trim(saver: SqliteSaver, thread_id: str, fork_node: str) -> list[str]:
+    conn = saver.conn
+    with saver.lock, conn:
+        final = conn.execute(_SQLITE_KEEP[0], (thread_id,)).fetchall()
+        fork = conn.execute(_SQLITE_KEEP[1], (thread_id, f"%{fork_node}")).fetchall()
+        keep = sorted({row[0] for row in (*final, *fork)})
+        if not keep:
+            return []
+        marks = ",".join("?" * len(keep))
+        for table in ("writes", "checkpoints"):
+            conn.execute(
+                f"DELETE FROM {table} WHERE thread_id = ? AND NOT "  # noqa: S608 - our tables
+                f"(checkpoint_ns = '' AND checkpoint_id IN ({marks}))",
+                (thread_id, *keep),
+            )
+        return keep
+
+
+async def trim_thread(saver: BaseCheckpointSaver[Any], thread_id: str, fork_node: str) -> list[str]:
+    """Delete every checkpoint of the thread (subgraphs' included) except its last one and
+    the one `fork_node` last ran from; returns the ids kept."""
+    if isinstance(saver, ThreadedSqliteSaver):
+        return await saver._call(_sqlite_trim, saver, thread_id, fork_node)
+    if not isinstance(saver, AsyncPostgresSaver):
+        raise TypeError(f"cannot trim the checkpoints of a {type(saver).__name__}")
+    async with saver._cursor() as cur, cur.connection.transaction():
+        await cur.execute(_PG_KEEP[0], (thread_id,), prepare=False)
+        final = await cur.fetchall()
+        await cur.execute(_PG_KEEP[1], (thread_id, f"%{fork_node}"), prepare=False)
+        fork = await cur.fetchall()
+        keep = sorted({row["checkpoint_id"] for row in (*final, *fork)})
+        if keep:
+            for sql in _PG_TRIM:
+                await cur.execute(sql, {"t": thread_id, "keep": keep}, prepare=False)
+        return keep

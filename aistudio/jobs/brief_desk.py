@@ -75,6 +75,6 @@ class ThreadDesk:
             row = await self.service.store.get(job_id, self.tenant)
             if row is None or row.thread_id != thread_id:
                 raise NotFound(f"job {job_id} was not rendered from this conversation")
-            return ticket(self.service.with_live_progress(row))
+            return ticket(row)
         rows = await self.service.store.thread_jobs(self.tenant, thread_id, limit=1)
-        return ticket(self.service.with_live_progress(rows[0])) if rows else None
+        return ticket(rows[0]) if rows else None

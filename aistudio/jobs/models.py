@@ -1,8 +1,10 @@
 """Typed SQLAlchemy 2 models of the job store (the Alembic migrations must match them).
 
 The row is the job's public face: what the API lists and reports. The work itself lives in
-the LangGraph checkpoint (thread id = job id) and the journal; the row mirrors its stage,
-progress and outcome as events arrive.
+the LangGraph checkpoint (thread id = job id); its events (what SSE streams) in the
+append-only `job_events` table; the row mirrors its stage, progress and outcome as events
+arrive. `job_assets` records which stored objects each job refers to, so deleting a job
+removes exactly the objects no other job shares (storage is content-addressed).
 """
 
 from __future__ import annotations
@@ -79,6 +81,28 @@ class ApiKeyRow(Base):
     hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JobEventRow(Base):
+    """One event of a job, numbered from 1 per job (the SSE event id)."""
+
+    __tablename__ = "job_events"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event: Mapped[str] = mapped_column(String(40))
+    ts: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column()  # the whole record, seq and ts included
+
+
+class JobAssetRow(Base):
+    """A stored object (storage key) that a job refers to."""
+
+    __tablename__ = "job_assets"
+    __table_args__ = (Index("ix_job_assets_key", "key"),)
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
 
 
 ThreadStatus = Literal["idle", "busy", "interrupted", "error"]

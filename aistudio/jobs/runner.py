@@ -1,31 +1,29 @@
-"""In-process job runner: start or resume a job (a LangGraph thread) and stream its events.
+"""Job runner: start or resume a job (a LangGraph thread) and stream its events.
 
-Every event is appended to the job's journal (`<data>/jobs/<id>/events.jsonl`) with a
-sequence number, so a watcher can resume from the last event it saw and a test can count
-exactly which nodes ran in which process.
+Every event goes to the run's `RunEvents` (the job store's events table, numbered per job),
+so a watcher can resume from the last event it saw and a test can count exactly which
+nodes ran in which process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import re
-import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Protocol, Self, cast
 
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, Durability
 
 from aistudio.artifacts import Asset, Brief, QAReport
 from aistudio.errors import InputError, NotFound
 from aistudio.graph.checkpoint import open_saver
 from aistudio.graph.video import build_video_graph
+from aistudio.jobs.recorder import asset_keys
 from aistudio.pipeline import (
     AWAITING_APPROVAL,
     JobEvent,
@@ -33,7 +31,6 @@ from aistudio.pipeline import (
     JobPaused,
     JobResumed,
     JobStarted,
-    NodeProgress,
     QAVerdict,
     VideoInput,
 )
@@ -42,8 +39,7 @@ from aistudio.tools.toolbox import StudioContext, Toolbox
 
 log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-EventSink = Callable[[JobEvent], None]
-# The QA nodes, whose state updates carry the reports journaled as `qa_verdict` events.
+# The QA nodes, whose state updates carry the reports recorded as `qa_verdict` events.
 _QA_REPORTS = {"qa_plan": "plan_qa", "qa_output": "output_qa"}
 
 
@@ -56,49 +52,21 @@ class JobResult:
     already_finished: bool
 
 
-class Journal:
-    """Append-only JSON-lines event log of one job."""
+class RunEvents(Protocol):
+    """Where a run's events go (`aistudio.jobs.recorder.RunRecorder` writes them to the
+    job store in batches)."""
 
-    def __init__(self, root: Path, job_id: str) -> None:
-        self.path = root / "jobs" / job_id / "events.jsonl"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._seq = self._last_seq()
+    def add(self, event: JobEvent) -> None: ...
 
-    def _last_seq(self) -> int:
-        """The last line's sequence number, read from the file's tail (a long job's journal
-        runs to megabytes, and a journal is opened for every event the service adds)."""
-        try:
-            with self.path.open("rb") as fh:
-                size = fh.seek(0, os.SEEK_END)
-                block = 4096
-                while True:
-                    fh.seek(max(0, size - block))
-                    lines = fh.read().splitlines()
-                    if len(lines) > 1 or block >= size:
-                        break
-                    block *= 4  # one line longer than the block: read more
-        except FileNotFoundError:
-            return 0
-        return int(json.loads(lines[-1])["seq"]) if lines else 0
+    def refer(self, keys: Iterable[str]) -> None: ...
 
-    def append(self, event: JobEvent) -> dict[str, Any]:
-        """Journal one event; the record written (the event with `seq` and `ts`)."""
-        self._seq += 1
-        record = {"seq": self._seq, "ts": round(time.time(), 3), **event.model_dump(mode="json")}
-        line = (json.dumps(record) + "\n").encode()
-        # One O_APPEND write per event: a line lands whole (a reader never sees half of
-        # it), and it skips the buffered text-file layers, a third of an event's cost.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
-        return record
 
-    def read(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+class _Unrecorded:
+    def add(self, event: JobEvent) -> None:
+        return None
+
+    def refer(self, keys: Iterable[str]) -> None:
+        return None
 
 
 def validate_job_id(job_id: str) -> str:
@@ -119,8 +87,13 @@ class JobRunner:
     """Runs jobs on one compiled graph and one checkpoint connection, both opened on
     first use and kept for the runner's life (`async with JobRunner(...)` closes them)."""
 
-    def __init__(self, toolbox: Toolbox) -> None:
+    def __init__(self, toolbox: Toolbox, *, durability: Durability = "async") -> None:
         self.toolbox = toolbox
+        # "sync": a node's checkpoint is written before the next node starts (queue workers:
+        # a node another followed never runs again); "async", LangGraph's default, writes
+        # it while the next node runs (~20 ms less CPU per job in bench/api.py; a crash may
+        # redo the node that had just finished).
+        self.durability: Durability = durability
         self.settings = toolbox.settings
         self._graph: CompiledStateGraph[Any, Any, Any, Any] | None = None
         self._resources = AsyncExitStack()
@@ -177,19 +150,17 @@ class JobRunner:
         image: Path | None = None,
         reference: Asset | None = None,
         out_dir: Path | None = None,
-        on_event: EventSink | None = None,
-        journal: Journal | None = None,
+        events: RunEvents | None = None,
         approved: bool = False,
     ) -> JobResult:
         """Start a new job, resume an unfinished one, or return a finished one as it is.
 
         The photo is either a file (`image`, the CLI) or already in storage (`reference`,
-        the server). A caller that writes its own events into the journal passes it in, so
-        there is one sequence of numbers per job. A job paused for plan approval goes on only
-        when `approved`; otherwise it is returned as it is, still `awaiting_approval`.
+        the server). A job paused for plan approval goes on only when `approved`; otherwise
+        it is returned as it is, still `awaiting_approval`.
         """
         validate_job_id(job_id)
-        journal = journal or Journal(self.settings.data_dir, job_id)
+        events = events or _Unrecorded()
         config: Any = {"configurable": {"thread_id": job_id}, "recursion_limit": 200}
         graph = await self.graph()
         snapshot = await graph.aget_state(config)
@@ -218,11 +189,10 @@ class JobRunner:
             if not approved:
                 return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True, False)
             start = Command(resume={"approved": True})
-        started = JobResumed() if resumed else JobStarted()
-        journal.append(started)
-        if on_event:
-            on_event(started)
-        await self._stream(graph, start, config, journal, on_event)
+        events.add(JobResumed() if resumed else JobStarted())
+        if not resumed:
+            events.refer(asset_keys(start))
+        await self._stream(graph, start, config, events)
         final = await graph.aget_state(config)
         values = dict(final.values)
         paused = bool(final.interrupts)
@@ -232,9 +202,7 @@ class JobRunner:
             if paused
             else JobFinished(status=status, error=values.get("error"))
         )
-        journal.append(ended)
-        if on_event:
-            on_event(ended)
+        events.add(ended)
         return JobResult(job_id, status, values, resumed, False)
 
     async def _stream(
@@ -242,28 +210,29 @@ class JobRunner:
         graph: CompiledStateGraph[Any, Any, Any, Any],
         start: VideoInput | Command[Any] | None,
         config: Any,
-        journal: Journal,
-        on_event: EventSink | None,
+        events: RunEvents,
     ) -> None:
         context = StudioContext.of(self.toolbox)
+        walked: set[int] = set()  # models whose assets were recorded already
         # subgraphs=True: the planning subgraph's nodes report from inside it.
         async for _namespace, mode, chunk in graph.astream(
-            start, config, context=context, stream_mode=["custom", "updates"], subgraphs=True
+            start,
+            config,
+            context=context,
+            stream_mode=["custom", "updates"],
+            subgraphs=True,
+            durability=self.durability,
         ):
             if mode == "updates":
-                events: list[JobEvent] = list(qa_verdicts(chunk))
+                for verdict in qa_verdicts(chunk):
+                    events.add(verdict)
+                events.refer(asset_keys(chunk, walked))
             else:
-                events = [cast(JobEvent, chunk)]  # what our nodes write (NodeEvent)
-            for event in events:
-                # Progress ticks are frequent: they go to the live display, not the journal.
-                if not isinstance(event, NodeProgress):
-                    journal.append(event)
-                if on_event:
-                    on_event(event)
+                events.add(cast(JobEvent, chunk))  # what our nodes write (NodeEvent)
 
 
 def qa_verdicts(update: Any) -> list[QAVerdict]:
-    """The QA reports of one `updates` chunk ({node: partial state}) as journal events.
+    """The QA reports of one `updates` chunk ({node: partial state}) as job events.
     Only the QA nodes' own updates count: a subgraph's update to its parent repeats them."""
     found = []
     for name, key in _QA_REPORTS.items():

@@ -1,9 +1,12 @@
-"""The job service: accept submissions, run them in-process, mirror them into the store.
+"""The job service: accept submissions, hand them to the scheduler, answer for them.
 
-Each job runs as one asyncio task (bounded by a semaphore of `max_concurrent_jobs`) around
-`JobRunner`, whose LangGraph checkpoint makes it resumable: at start-up every job still
-queued or running is picked up again from its last checkpoint. Shutting down leaves rows as
-they are (so the next process resumes them); only `cancel` and deadlines end a job early.
+Two schedulers sit behind one protocol (`Scheduler`):
+* embedded (the default, no queue configured): jobs run as tasks in this process, kept
+  alive across servers by leases on their rows (aistudio.jobs.embedded);
+* queue (`AISTUDIO_QUEUE__URL`): the API only enqueues job ids on SAQ; `aistudio worker`
+  processes run them, and SAQ's heartbeat, sweep and retries decide liveness
+  (aistudio.jobs.queue, aistudio.jobs.worker).
+Either way a job's events live in the job store, so any API instance streams any job.
 """
 
 from __future__ import annotations
@@ -12,55 +15,63 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Protocol, Self
 
-from aistudio.artifacts import Asset, JobKind
-from aistudio.errors import AppError, Conflict, NotFound
-from aistudio.jobs import intake
-from aistudio.jobs.approval import approval_assets, approval_fields
-from aistudio.jobs.lease import Leases
-from aistudio.jobs.mirror import Live, mirror_progress
+from sqlalchemy.exc import SQLAlchemyError
+
+from aistudio.artifacts import JobKind
+from aistudio.errors import Conflict, NotFound
+from aistudio.graph.checkpoint import libpq_url
+from aistudio.jobs import intake, retention
+from aistudio.jobs.events import EventHub
+from aistudio.jobs.execution import JobExecution, Notifier, job_kind
 from aistudio.jobs.models import JobRow, utcnow
-from aistudio.jobs.progress import outcome
 from aistudio.jobs.requests import VideoRequest, fingerprint
-from aistudio.jobs.runner import JobRunner, Journal
 from aistudio.jobs.store import JobStore
 from aistudio.pipeline import (
     ACTIVE_STATUSES,
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     FINAL_STATUSES,
-    OPEN_STATUSES,
-    SUCCESS_STATUSES,
     JobApproved,
-    JobAwaitingApproval,
-    JobEvent,
     JobQueued,
-    JobResultEvent,
 )
 from aistudio.tools.toolbox import Toolbox
 
 log = logging.getLogger("aistudio.jobs")
+__all__ = ["JobService", "Notifier", "Scheduler", "new_job_id"]
 
-# Delivers the finished job's webhook; returns the attempts to record. Injected by the
-# server (jobs must not import it); never raises for a failed delivery.
-Notifier = Callable[[JobRow], Awaitable[list[dict[str, Any]]]]
-CRASH_RETRIES = 2
-CRASH_BACKOFF_S = 2.0
-MIRROR_DRAIN_S = 10.0
-CANCEL_WAIT_S = 10.0
+
+class Scheduler(Protocol):
+    """Where accepted jobs run: in this process, or on queue workers."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def owner(self) -> str | None:
+        """The owner a new row gets (the embedded runner leases it to itself at once)."""
+        ...
+
+    async def schedule(self, row: JobRow) -> None:
+        """Run the (queued) job: a new one, or one whose plan was just approved."""
+        ...
+
+    async def stop(self, job_id: str, reason: str) -> bool:
+        """Stop the run of a job whose row was just cancelled; True when the run goes on
+        stopping elsewhere and cancels its provider requests itself once stopped (a queue
+        worker), False when it has stopped (or never ran) and the caller must."""
+        ...
+
+    async def beat(self) -> None:
+        """Periodic upkeep (the embedded runner's leases; nothing for a queue)."""
+        ...
 
 
 def new_job_id(kind: str) -> str:
     return f"{kind}-{time.strftime('%Y%m%d')}-{secrets.token_hex(6)}"
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class JobService:
@@ -70,30 +81,29 @@ class JobService:
         self.store = store
         self.toolbox = toolbox
         self.settings = toolbox.settings
-        self.runner = JobRunner(toolbox)
-        self._providers_cancelled: set[str] = set()
-        self.notifier = notifier
-        self._slots = asyncio.Semaphore(self.settings.server.max_concurrent_jobs)
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._cancel_reasons: dict[str, str] = {}
-        self._changed: dict[str, asyncio.Event] = {}
-        # (stage, progress) of the jobs running here, fresher than their rows (jobs.mirror).
-        self._live: Live = {}
-        self._ending: set[str] = set()  # jobs whose final status this process is writing
-        self.leases = Leases(store, self.settings)
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._closing = False
+        url = self.settings.server.database_url
+        self.hub = EventHub(libpq_url(url) if url and store.postgres else None)
+        self.execution = JobExecution(store, toolbox, self.hub, notifier=notifier)
+        self.scheduler: Scheduler = self._scheduler()
+        self._upkeep: asyncio.Task[None] | None = None
+
+    def _scheduler(self) -> Scheduler:
+        if self.settings.queue.url:
+            from aistudio.jobs.queue import QueueScheduler
+
+            return QueueScheduler(self.execution)
+        from aistudio.jobs.embedded import EmbeddedScheduler
+
+        return EmbeddedScheduler(self.execution)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        log.info("job service up as %s", await asyncio.to_thread(self.leases.open))
         # Scratch folders of runs killed mid-node (nobody holds their lock any more).
         if swept := await self.toolbox.storage.sweep_scratch():
             log.info("removed %d scratch folders left by killed runs", len(swept))
-        await self._adopt()
-        self._heartbeat = asyncio.create_task(
-            self.leases.heartbeat(self.settings.server.heartbeat_s, self._beat), name="job-leases"
-        )
+        await self.hub.start()
+        await self.scheduler.open()
+        self._upkeep = asyncio.create_task(self._upkeep_loop(), name="job-upkeep")
         return self
 
     async def __aexit__(
@@ -102,90 +112,42 @@ class JobService:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Stop every running job where it is and give its lease up: its checkpoint resumes
-        it on the next start, or at once on another server sharing the store."""
-        self._closing = True
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        tasks = dict(self._tasks)
-        for task in tasks.values():
-            task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
-        await self.leases.release(list(tasks))
-        await self.runner.aclose()
-        self.leases.close()
+        """Stop where we are: unfinished jobs resume from their checkpoints (here on the
+        next start, on another server, or on a queue worker)."""
+        self.execution.closing = True
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+        await self.scheduler.close()
+        await self.execution.aclose()
+        await self.hub.stop()
 
-    def _schedule(self, job_id: str) -> None:
-        if job_id in self._tasks:
-            return
-        task = asyncio.create_task(self._run_job(job_id), name=f"job:{job_id}")
-        self._tasks[job_id] = task
-
-        def forget(done: asyncio.Task[None]) -> None:
-            if self._tasks.get(job_id) is done:  # not a newer run of the same job
-                del self._tasks[job_id]
-
-        task.add_done_callback(forget)
-
-    # -- leases (several servers, one store; see aistudio.jobs.lease) -------------------
-    async def _adopt(self) -> None:
-        """Schedule the queued and running jobs nobody else holds: at start-up this
-        process's own unfinished jobs, later those of a server that died."""
-        for job_id in await self.leases.adoptable():
-            if job_id not in self._tasks and not self._closing:
-                log.info("resuming job %s", job_id, extra={"job_id": job_id})
-                self._schedule(job_id)
-
-    async def _beat(self) -> None:
-        running = [job_id for job_id in self._tasks if job_id not in self._ending]
-        for job_id in await self.leases.renew(running):
-            task = self._tasks.get(job_id)
-            if task is not None and not task.done():  # cancelled or taken over elsewhere
-                log.info(
-                    "job %s ended elsewhere; stopping it here", job_id, extra={"job_id": job_id}
-                )
-                self._cancel_reasons[job_id] = "ended on another server"
-                task.cancel()
-        await self._adopt()
-        # A job paused for approval has no task whose timeout would end it.
-        for job_id in await self.store.overdue_approvals(utcnow()):
-            await self._finish_cancelled(job_id, "deadline exceeded")
+    async def _upkeep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.server.heartbeat_s)
+            try:
+                await self.scheduler.beat()
+                # A job paused for approval has no run whose timeout would end it.
+                for job_id in await self.store.overdue_approvals(utcnow()):
+                    await self.execution.finish_cancelled(job_id, "deadline exceeded")
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("job upkeep failed: %s", exc)
+            except Exception:  # the upkeep task's boundary: logged below
+                # Dead upkeep would let the leases of running jobs lapse, and another server
+                # would run them a second time: log and go on.
+                log.exception("job upkeep failed")
 
     # -- queries ------------------------------------------------------------------------
     async def get(self, tenant: str, job_id: str) -> JobRow:
         row = await self.store.get(job_id, tenant)
         if row is None:
             raise NotFound(f"job {job_id} not found")
-        return self.with_live_progress(row)
-
-    def with_live_progress(self, row: JobRow) -> JobRow:
-        """The row with the stage and progress of its run in this process, which the row
-        itself only catches up with now and then (see aistudio.jobs.mirror)."""
-        live = self._live.get(row.id)
-        if live is not None and row.status == "running":
-            row.stage, row.progress = live[0], max(row.progress, live[1])
         return row
 
-    def journal(self, job_id: str) -> Journal:
-        # Opening reads the file's last line and an append is one small write: both are
-        # done on the loop, as the runner does for every graph event.
-        return Journal(self.settings.data_dir, job_id)
+    async def wait_for_change(self, job_id: str, timeout_s: float | None = None) -> None:
+        """Sleep until the job has new events (or the poll interval passes)."""
+        await self.hub.wait(job_id, timeout_s)
 
-    async def wait_for_change(self, job_id: str, timeout_s: float) -> None:
-        """Sleep until the job journals something new (or the timeout passes)."""
-        changed = self._changed.setdefault(job_id, asyncio.Event())
-        try:
-            async with asyncio.timeout(timeout_s):
-                await changed.wait()
-        except TimeoutError:
-            return
-
-    def _notify(self, job_id: str) -> None:
-        changed = self._changed.pop(job_id, None)
-        if changed is not None:
-            changed.set()
-
-    # -- submit / cancel ----------------------------------------------------------------
+    # -- submit -------------------------------------------------------------------------
     async def submit(
         self,
         tenant: str,
@@ -222,17 +184,7 @@ class JobService:
             idempotency_key=idempotency_key,
             webhook_secret=webhook_secret,
         )
-        row.owner, row.lease_until = self.leases.owner, self.leases.until()
-        inserted = await self.store.insert(row)
-        if inserted is None:  # lost a race with the same key
-            existing = await self._replay(tenant, idempotency_key or "", digest)
-            if existing is None:
-                raise Conflict("the Idempotency-Key is being used by another request")
-            return existing, False
-        log.info("job %s queued", row.id, extra={"job_id": row.id, "tenant": tenant})
-        self.journal(row.id).append(JobQueued(kind=kind))
-        self._schedule(row.id)
-        return inserted, True
+        return await self.enqueue(row)
 
     async def _replay(self, tenant: str, key: str, digest: str) -> JobRow | None:
         existing = await self.store.by_idempotency_key(tenant, key)
@@ -241,58 +193,54 @@ class JobService:
         return existing
 
     async def enqueue(self, row: JobRow) -> tuple[JobRow, bool]:
-        """Insert and schedule a job whose row was built elsewhere (a remix of another
-        job: its photo is already stored, so `submit`'s intake does not apply); (row,
-        created), with `submit`'s Idempotency-Key rules (the key is on the row)."""
+        """Insert and schedule a job whose row is built (by `submit`, or a remix of another
+        job whose photo is already stored); (row, created), with the Idempotency-Key rules
+        of `submit` (the key is on the row)."""
         key = row.idempotency_key
         if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
             return existing, False
-        row.owner, row.lease_until = self.leases.owner, self.leases.until()
-        inserted = await self.store.insert(row)
-        if inserted is None:
+        owner = self.scheduler.owner()
+        if owner is not None:
+            row.owner = owner
+            row.lease_until = utcnow() + self._lease_ttl()
+        queued = JobQueued(kind=job_kind(row), parent_id=row.parent_id)
+        reference = str(row.reference.get("key", ""))
+        inserted = await self.store.insert(
+            row, queued.model_dump(mode="json"), asset_keys=[reference]
+        )
+        if inserted is None:  # lost a race with the same key
             if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
                 return existing, False
             raise Conflict("the Idempotency-Key is being used by another request")
+        self.hub.changed(row.id)
         log.info(
-            "job %s queued (from %s)",
+            "job %s queued",
             row.id,
-            row.parent_id,
-            extra={"job_id": row.id, "tenant": row.tenant},
+            extra={"job_id": row.id, "tenant": row.tenant, "parent_id": row.parent_id},
         )
-        self.journal(row.id).append(JobQueued(kind=_kind(row), parent_id=row.parent_id))
-        self._schedule(row.id)
+        await self.scheduler.schedule(inserted)
         return inserted, True
 
-    # -- plan approval ------------------------------------------------------------------
-    async def _await_approval(self, job_id: str, values: dict[str, Any]) -> None:
-        """The run paused before its first render: show the plan and its storyboard (drawn
-        from the local keyframes, nothing submitted) and wait; no task holds a slot."""
-        fields = approval_fields(values)
-        fields["assets"] = await approval_assets(self.toolbox, values)
-        fields["lease_until"] = None  # whichever server gets the approval runs it on
-        if not await self.store.set_status_if(job_id, ACTIVE_STATUSES, **fields):
-            return  # cancelled meanwhile
-        self.journal(job_id).append(JobAwaitingApproval(assets=sorted(fields["assets"])))
-        self._notify(job_id)
-        log.info("job %s awaits plan approval", job_id, extra={"job_id": job_id})
+    def _lease_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.server.lease_ttl_s)
 
+    # -- plan approval / cancel ---------------------------------------------------------
     async def approve(self, tenant: str, job_id: str) -> JobRow:
         """Resume a job paused for plan approval (409 unless it is waiting)."""
         row = await self.get(tenant, job_id)
-        if not await self.store.set_status_if(
-            job_id, (AWAITING_APPROVAL,), status="queued", stage=APPROVED_STAGE
-        ):
+        changed = await self.store.transition(
+            job_id,
+            (AWAITING_APPROVAL,),
+            JobApproved().model_dump(mode="json"),
+            status="queued",
+            stage=APPROVED_STAGE,
+        )
+        if changed is None:
             raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
-        self.journal(job_id).append(JobApproved())
-        self._notify(job_id)
-        # The run that paused may still be returning (its row already says waiting); a
-        # task still registered would make _schedule a no-op and strand the job queued.
-        if (previous := self._tasks.get(job_id)) is not None:
-            await asyncio.wait({previous})
-            if self._tasks.get(job_id) is previous:
-                del self._tasks[job_id]
-        self._schedule(job_id)
-        return await self.get(tenant, job_id)
+        self.hub.changed(job_id)
+        row = await self.get(tenant, job_id)
+        await self.scheduler.schedule(row)
+        return row
 
     async def cancel(
         self, tenant: str, job_id: str, reason: str = "cancelled by request"
@@ -302,172 +250,21 @@ class JobService:
             if row.status == "cancelled":
                 return row
             raise Conflict(f"job {job_id} already finished ({row.status})")
-        task = self._tasks.get(job_id)
-        if task is not None and not task.done():
-            self._cancel_reasons[job_id] = reason
-            task.cancel()
-            await asyncio.wait({task}, timeout=CANCEL_WAIT_S)
-            if not task.done():
-                log.warning(
-                    "job %s is slow to stop; marked cancelled anyway",
-                    job_id,
-                    extra={"job_id": job_id},
-                )
-        # The task's handler normally records the cancellation; a task cancelled before its
-        # first step never runs it, and a slow one must not keep the caller waiting. The
-        # write is a compare-and-set, so it happens once whoever gets there first.
-        await self._finish_cancelled(job_id, reason)
-        self._cancel_reasons.pop(job_id, None)
+        # The row first (with the terminal event, and the owner cleared so a run still
+        # writing stops at its next write), then the run wherever it is.
+        if await self.execution.finish_cancelled(job_id, reason) and not await self.scheduler.stop(
+            job_id, reason
+        ):
+            await self.execution.cancel_providers(job_id)
         return await self.get(tenant, job_id)
 
-    # -- running ------------------------------------------------------------------------
-    async def _run_job(self, job_id: str) -> None:
-        row = await self.store.get(job_id)
-        if row is None or row.status not in ACTIVE_STATUSES:
-            return
-        remaining = None
-        if row.deadline_at is not None:
-            remaining = (as_utc(row.deadline_at) - utcnow()).total_seconds()
-        deadline = asyncio.timeout(max(remaining, 0.0) if remaining is not None else None)
-        try:
-            async with deadline, self._slots:  # time spent queued counts too
-                await self._execute_with_retries(row)
-        except TimeoutError as exc:
-            if deadline.expired():
-                await self._finish_cancelled(job_id, "deadline exceeded")
-            else:  # some inner timeout nobody handled: a crash like any other
-                await self._crashed(job_id, exc)
-        except asyncio.CancelledError:
-            reason = self._cancel_reasons.pop(job_id, None)
-            if reason is not None:
-                # Our own cancel: record it, and swallow the cancellation (it was ours).
-                await self._finish_cancelled(job_id, reason)
-                return
-            raise
-        except AppError as exc:
-            if not self._closing:
-                await self._finish_failed(job_id, exc.message)
-        except Exception as exc:  # noqa: BLE001 - the job-task boundary, logged in _crashed
-            # A bug in one job must end that job `failed`, not leave it running forever or
-            # take the other jobs down.
-            await self._crashed(job_id, exc)
-
-    async def _crashed(self, job_id: str, exc: Exception) -> None:
-        log.error("job %s crashed", job_id, exc_info=exc, extra={"job_id": job_id})
-        if not self._closing:  # shutting down: leave the row; the next start resumes it
-            await self._finish_failed(job_id, f"internal error ({type(exc).__name__})")
-
-    async def _execute_with_retries(self, row: JobRow) -> None:
-        """Run the job; an unexpected crash (a locked database, a dropped connection) is
-        retried from the last checkpoint a bounded number of times before it counts."""
-        for attempt in range(1, CRASH_RETRIES + 2):
-            try:
-                await self._execute(row)
-            except (AppError, asyncio.CancelledError):
-                raise
-            except Exception:
-                if attempt > CRASH_RETRIES or self._closing:
-                    raise
-                log.warning(
-                    "job %s crashed (attempt %d); resuming from its checkpoint",
-                    row.id,
-                    attempt,
-                    exc_info=True,
-                    extra={"job_id": row.id},
-                )
-                await asyncio.sleep(CRASH_BACKOFF_S * attempt)
-            else:
-                return
-
-    async def _execute(self, row: JobRow) -> None:
-        job_id = row.id
-        if not await self.leases.start(job_id):
-            # Ended (cancelled) while it waited for a slot, or another server runs it.
-            log.info("job %s is not ours to run", job_id, extra={"job_id": job_id})
-            return
-        journal = self.journal(job_id)
-        events: asyncio.Queue[JobEvent | None] = asyncio.Queue()
-        # A plain task, not a TaskGroup: errors of the run must surface as themselves
-        # (an InputError stays an InputError), not wrapped in an ExceptionGroup.
-        mirror = asyncio.create_task(
-            mirror_progress(
-                job_id, events, journal, store=self.store, live=self._live, notify=self._notify
-            )
+    # -- retention ----------------------------------------------------------------------
+    async def delete(self, tenant: str, job_id: str) -> retention.Removed:
+        """Remove a job that is not running (its row, events, checkpoints and the stored
+        objects no other job shares); 409 while it is queued or running."""
+        row = await self.get(tenant, job_id)
+        if row.status in ACTIVE_STATUSES:
+            raise Conflict(f"job {job_id} is {row.status}; cancel it before deleting it")
+        return await retention.delete_job(
+            self.store, self.execution.runner, self.toolbox.storage, job_id
         )
-        try:
-            result = await self.runner.run(
-                job_id,
-                brief=intake.build_brief(_kind(row), _request_of(row), self.settings),
-                reference=Asset.model_validate(row.reference),
-                on_event=events.put_nowait,
-                journal=journal,
-                approved=row.stage == APPROVED_STAGE,  # set by approve() until the run starts
-            )
-        finally:
-            events.put_nowait(None)  # the mirror writes what is left, then ends
-            await asyncio.wait({mirror}, timeout=MIRROR_DRAIN_S)
-            if not mirror.done():
-                mirror.cancel()
-        if not mirror.cancelled() and (error := mirror.exception()) is not None:
-            raise error
-        if result.status == AWAITING_APPROVAL:
-            await self._await_approval(job_id, result.values)
-            return
-        fields = outcome(result.values)
-        if fields["status"] in SUCCESS_STATUSES:
-            fields["progress"] = 100
-        fields["stage"] = "done"
-        await self._finish(job_id, fields)
-
-    # -- endings ------------------------------------------------------------------------
-    async def _finish(self, job_id: str, fields: dict[str, Any]) -> None:
-        fields.setdefault("finished_at", utcnow())
-        self._ending.add(job_id)
-        try:
-            updated = await self.store.set_status_if(
-                job_id, OPEN_STATUSES, lease_until=None, **fields
-            )
-            await self._announce(job_id, updated)
-        finally:
-            self._ending.discard(job_id)
-
-    async def _announce(self, job_id: str, updated: bool) -> None:
-        """Journal the ending and deliver the webhook, once (the writer of the status)."""
-        if not updated or (row := await self.store.get(job_id)) is None:
-            return
-        self.journal(job_id).append(
-            JobResultEvent(
-                status=row.status,
-                error=row.error_message,
-                progress=row.progress,
-                assets=sorted((row.assets or {}).keys()),
-            )
-        )
-        self._notify(job_id)
-        log.info("job %s %s", job_id, row.status, extra={"job_id": job_id, "tenant": row.tenant})
-        if row.webhook_url and self.notifier is not None and not self._closing:
-            attempts = await self.notifier(row)
-            await self.store.update(job_id, webhook_attempts=attempts)
-
-    async def _finish_cancelled(self, job_id: str, reason: str) -> None:
-        # Both the cancel call and the task's own handler come here: cancel providers once.
-        if job_id not in self._providers_cancelled:
-            self._providers_cancelled.add(job_id)
-            await self.runner.cancel_in_flight(job_id)
-        await self._finish(
-            job_id, {"status": "cancelled", "error_message": reason, "stage": "cancelled"}
-        )
-
-    async def _finish_failed(self, job_id: str, message: str) -> None:
-        await self._finish(
-            job_id, {"status": "failed", "error_message": message, "stage": "failed"}
-        )
-
-
-def _request_of(row: JobRow) -> VideoRequest:
-    return VideoRequest.model_validate(row.request)
-
-
-def _kind(row: JobRow) -> JobKind:
-    kinds: dict[str, JobKind] = {"promo": "promo", "fashion": "fashion", "ugc": "ugc"}
-    return kinds[row.kind]

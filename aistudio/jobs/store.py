@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aistudio.errors import InputError
+from aistudio.jobs.events import add_asset_refs, append_events, events_after
 from aistudio.jobs.models import ApiKeyRow, JobRow, utcnow
 from aistudio.pipeline import ACTIVE_STATUSES, AWAITING_APPROVAL, OPEN_STATUSES
 
@@ -107,21 +108,33 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InputError("cursor is not one this API returned") from exc
 
 
+Event = dict[str, Any]
+
+
 class JobStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.postgres = engine.dialect.name == "postgresql"
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     # -- jobs ---------------------------------------------------------------------------
-    async def insert(self, row: JobRow) -> JobRow | None:
-        """Insert a new job; None when (tenant, idempotency key) already exists."""
+    async def insert(
+        self, row: JobRow, event: Event | None = None, asset_keys: Collection[str] = ()
+    ) -> JobRow | None:
+        """Insert a new job with its first event and the stored objects it refers to, in one
+        transaction; None when (tenant, idempotency key) already exists."""
         async with self.sessions() as session:
             session.add(row)
             try:
+                await session.flush()
+                conn = await session.connection()
+                if event is not None:
+                    await append_events(conn, row.id, [event], postgres=self.postgres)
+                await add_asset_refs(conn, row.id, asset_keys, postgres=self.postgres)
                 await session.commit()
             except IntegrityError:
                 await session.rollback()
@@ -159,6 +172,59 @@ class JobStore:
                 update(JobRow).where(JobRow.id == job_id, _status_in(allowed)).values(**values)
             )
         return bool(result.rowcount)
+
+    async def transition(
+        self,
+        job_id: str,
+        allowed: Sequence[str],
+        event: Event | None,
+        *,
+        fence: str | None = None,
+        asset_keys: Collection[str] = (),
+        **values: Any,
+    ) -> list[Event] | None:
+        """`set_status_if` and the event that announces it, in one transaction: the event is
+        written only by whoever made the change (with `fence`: only while the row's owner
+        is that run). None when nothing changed."""
+        values.setdefault("updated_at", utcnow())
+        query = update(JobRow).where(JobRow.id == job_id, _status_in(allowed))
+        if fence is not None:
+            query = query.where(JobRow.owner == fence)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(query.values(**values))
+            if not result.rowcount:
+                return None
+            await add_asset_refs(conn, job_id, asset_keys, postgres=self.postgres)
+            events = [event] if event is not None else []
+            return await append_events(conn, job_id, events, postgres=self.postgres)
+
+    async def record(
+        self,
+        job_id: str,
+        events: Sequence[Event],
+        *,
+        values: dict[str, Any] | None = None,
+        fence: str | None = None,
+        asset_keys: Collection[str] = (),
+    ) -> list[Event] | None:
+        """A running job's batch: its events, the stored objects it now refers to and the
+        row fields (stage, progress) that changed, in one transaction. With `fence` (the
+        run's owner), only while the job is still that run's (a queue may have handed it to
+        another worker): None, and nothing written, when it is not."""
+        async with self.engine.begin() as conn:
+            if values or fence is not None:
+                query = update(JobRow).where(JobRow.id == job_id)
+                if fence is not None:
+                    query = query.where(JobRow.owner == fence)
+                result = await conn.execute(query.values(updated_at=utcnow(), **(values or {})))
+                if fence is not None and not result.rowcount:
+                    return None
+            await add_asset_refs(conn, job_id, asset_keys, postgres=self.postgres)
+            return await append_events(conn, job_id, events, postgres=self.postgres)
+
+    async def events_after(self, job_id: str, after: int, limit: int = 500) -> list[Event]:
+        async with self.engine.connect() as conn:
+            return await events_after(conn, job_id, after, limit)
 
     async def adoptable(self, owner: str, now: datetime) -> list[str]:
         """Queued or running jobs `owner` may take, oldest first: its own, nobody's, and
@@ -214,6 +280,19 @@ class JobStore:
                     .where(JobRow.id.in_(job_ids), JobRow.owner == owner)
                     .values(lease_until=None)
                 )
+
+    async def stale_open_jobs(self, quiet_since: float, limit: int) -> list[JobRow]:
+        """Queued or running jobs whose row has not changed since `quiet_since` (epoch s),
+        oldest first: the ones a queue may have lost."""
+        moment = datetime.fromtimestamp(quiet_since, tz=UTC)
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(JobRow)
+                .where(_status_in(ACTIVE_STATUSES), JobRow.updated_at < moment)
+                .order_by(JobRow.updated_at)
+                .limit(limit)
+            )
+            return list(result.scalars())
 
     async def overdue_approvals(self, now: datetime) -> list[str]:
         """Jobs waiting for plan approval past their deadline (no task watches them)."""

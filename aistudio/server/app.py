@@ -20,11 +20,13 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from aistudio import __version__
 from aistudio.jobs.models import JobRow
 from aistudio.jobs.service import JobService, Notifier
 from aistudio.jobs.store import open_store
+from aistudio.server.admin import queue_monitor
 from aistudio.server.agent_wiring import open_conversations
 from aistudio.server.controllers.agent import AssistantsController, ThreadsController
 from aistudio.server.controllers.agent_runs import RunsController, ThreadJobsController
@@ -152,13 +154,22 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
         path=API_PREFIX,
         route_handlers=[AssetFilesController, ResultFilesController, ProviderWebhookController],
     )
+    handlers: list[ControllerRouterHandler] = [api, files, HealthController, WebStudioController]
+    dependencies = {
+        "service": Provide(provide_service, sync_to_thread=False),
+        "links": Provide(provide_links, sync_to_thread=False),
+    }
+    namespace: dict[str, Any] = {}
+    if settings.queue.url and settings.server.admin_key is not None:
+        monitor = queue_monitor()
+        handlers += monitor.handlers
+        dependencies |= monitor.dependencies
+        namespace = monitor.signature_namespace
     app = Litestar(
-        route_handlers=[api, files, HealthController, WebStudioController],
+        route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={
-            "service": Provide(provide_service, sync_to_thread=False),
-            "links": Provide(provide_links, sync_to_thread=False),
-        },
+        dependencies=dependencies,
+        signature_namespace=namespace,
         exception_handlers={Exception: problem_handler},
         middleware=[request_id_middleware, reject_nul_middleware],
         request_class=ApiRequest,

@@ -56,6 +56,10 @@ class Storage(Protocol):
 
     async def remember(self, memo_key: str, asset: Asset) -> None: ...
 
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Remove stored objects (retention); keys that are gone already are skipped."""
+        ...
+
     def scratch(self) -> AbstractAsyncContextManager[Path]:
         """A temporary folder, removed when the block ends."""
         ...

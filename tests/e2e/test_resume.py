@@ -4,7 +4,6 @@ without redoing the nodes that had finished."""
 from __future__ import annotations
 
 import collections
-import json
 import os
 import signal
 import subprocess
@@ -13,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sample
+from tests.conftest import sample, stored_events
 
 pytestmark = pytest.mark.slow
 
 
 def _journal(data: Path, job: str) -> list[dict[str, object]]:
-    path = data / "jobs" / job / "events.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return stored_events(data, job)
 
 
 def test_sigkill_during_compose_then_resume(

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import sample
+from tests.conftest import sample, stored_events
 from tests.media_assert import measure
 
 pytestmark = pytest.mark.slow
@@ -161,10 +161,7 @@ def test_sigkilled_server_resumes_the_job_on_restart(
         assert rest[-1]["status"] in ("completed", "completed_with_warnings")
         assert httpx.get(f"{base}/api/v1/video/download/{job_id}", timeout=60).status_code == 200
 
-    journal = [
-        json.loads(line)
-        for line in (data / "jobs" / job_id / "events.jsonl").read_text().splitlines()
-    ]
+    journal = stored_events(data, job_id)
     kinds = collections.Counter(e["event"] for e in journal)
     assert kinds["job_started"] == 1 and kinds["job_resumed"] == 1 and kinds["job_result"] == 1
     done = collections.Counter(e["node"] for e in journal if e["event"] == "node_finished")

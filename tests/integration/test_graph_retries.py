@@ -21,12 +21,14 @@ from aistudio.artifacts import (
     ShotList,
     Violation,
 )
-from aistudio.jobs.runner import JobResult, JobRunner, Journal
+from aistudio.jobs.recorder import RunRecorder
+from aistudio.jobs.runner import JobResult, JobRunner
+from aistudio.jobs.store import open_store
 from aistudio.settings import Settings
 from aistudio.tools.render.composer import VideoComposer
 from aistudio.tools.render.stills import StillsRenderer, StoredOverlay
 from aistudio.tools.toolbox import Toolbox, build_toolbox
-from tests.conftest import sample
+from tests.conftest import sample, stored_events
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +44,21 @@ def _brief(**changes: Any) -> Brief:
 
 
 async def _run(toolbox: Toolbox, job: str, brief: Brief, tmp: Path) -> tuple[JobResult, Any]:
-    async with JobRunner(toolbox) as runner:
+    async with (
+        open_store(toolbox.settings.database_url) as store,
+        JobRunner(toolbox) as runner,
+        RunRecorder(store, job, update_row=False) as recorder,
+    ):
         result = await runner.run(
-            job, brief=brief, image=sample("aurum-perfume.png"), out_dir=tmp / "out"
+            job,
+            brief=brief,
+            image=sample("aurum-perfume.png"),
+            out_dir=tmp / "out",
+            events=recorder,
         )
     finished = collections.Counter(
         e["node"]
-        for e in Journal(toolbox.settings.data_dir, job).read()
+        for e in stored_events(toolbox.settings.data_dir, job)
         if e["event"] == "node_finished"
     )
     return result, finished

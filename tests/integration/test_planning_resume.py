@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from aistudio.artifacts import AudioPlan, Brief, Concept, ShotList, Violation
-from aistudio.jobs.runner import JobRunner, Journal
+from aistudio.jobs.recorder import RunRecorder
+from aistudio.jobs.runner import JobRunner
+from aistudio.jobs.store import open_store
 from aistudio.pipeline import AWAITING_APPROVAL, PLANNING_STEPS
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import build_toolbox
-from tests.conftest import sample
+from tests.conftest import sample, stored_events
 
 
 class CrashOnce:
@@ -53,15 +55,24 @@ async def test_a_crash_while_planning_resumes_inside_the_subgraph(tmp_path: Path
         approve_plan=True,
     )
     job = "crash-in-planning"
-    async with JobRunner(toolbox) as runner:
+    url = toolbox.settings.database_url
+    async with open_store(url) as store, JobRunner(toolbox) as runner:
         with pytest.raises(RuntimeError, match="dies here"):
-            await runner.run(job, brief=brief, image=sample("aurum-perfume.png"))
-    async with JobRunner(toolbox) as runner:  # a new process, as after a restart
-        result = await runner.run(job)
+            async with RunRecorder(store, job, update_row=False) as recorder:
+                await runner.run(
+                    job, brief=brief, image=sample("aurum-perfume.png"), events=recorder
+                )
+    # A new process, as after a restart.
+    async with (
+        open_store(url) as store,
+        JobRunner(toolbox) as runner,
+        RunRecorder(store, job, update_row=False) as recorder,
+    ):
+        result = await runner.run(job, events=recorder)
     assert result.resumed and result.status == AWAITING_APPROVAL
     assert result.values["plan_qa"].passed
 
-    events = Journal(toolbox.settings.data_dir, job).read()
+    events = stored_events(toolbox.settings.data_dir, job)
     finished = collections.Counter(e["node"] for e in events if e["event"] == "node_finished")
     assert all(finished[step] == 1 for step in PLANNING_STEPS), finished
     resumed_at = [e["event"] for e in events].index("job_resumed")

@@ -16,9 +16,12 @@ import pytest
 from PIL import Image
 
 from aistudio.artifacts import Brief, Concept, ProductProfile, ShotList, Violation
-from aistudio.jobs.runner import JobResult, JobRunner, Journal
+from aistudio.jobs.recorder import RunRecorder
+from aistudio.jobs.runner import JobResult, JobRunner
+from aistudio.jobs.store import open_store
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox, build_toolbox
+from tests.conftest import stored_events
 
 pytestmark = pytest.mark.slow
 
@@ -28,11 +31,17 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "photos"
 async def _run(
     toolbox: Toolbox, job: str, brief: Brief, photo: str, out: Path
 ) -> tuple[JobResult, collections.Counter[str]]:
-    async with JobRunner(toolbox) as runner:
-        result = await runner.run(job, brief=brief, image=CORPUS / photo, out_dir=out)
+    async with (
+        open_store(toolbox.settings.database_url) as store,
+        JobRunner(toolbox) as runner,
+        RunRecorder(store, job, update_row=False) as recorder,
+    ):
+        result = await runner.run(
+            job, brief=brief, image=CORPUS / photo, out_dir=out, events=recorder
+        )
     finished = collections.Counter(
         e["node"]
-        for e in Journal(toolbox.settings.data_dir, job).read()
+        for e in stored_events(toolbox.settings.data_dir, job)
         if e["event"] == "node_finished"
     )
     return result, finished

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,30 +13,34 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from aistudio.jobs.embedded import EmbeddedScheduler
 from aistudio.jobs.lease import InstanceSlot
 from aistudio.jobs.service import JobService
+from tests.conftest import stored_events
 from tests.server.conftest import AppFactory, Client, finished, new_key, promo_body, wait_for
 
 PROMO = "/api/v1/video/generate-promo-video"
 FAST_LEASES: dict[str, Any] = {"heartbeat_s": 0.2, "lease_ttl_s": 1.5}
 
 
-def service_of(client: Client) -> JobService:
+def service_of(client: Client) -> EmbeddedScheduler:
+    """The app's embedded runner (the scheduler that holds leases)."""
     service: JobService = client.app.state.service
-    return service
+    assert isinstance(service.scheduler, EmbeddedScheduler)
+    return service.scheduler
 
 
-def _events(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
-    journal = data_dir / "jobs" / job_id / "events.jsonl"
-    return [json.loads(line) for line in journal.read_text().splitlines()]
+def upkeep_of(client: Client) -> asyncio.Task[None]:
+    service: JobService = client.app.state.service
+    assert service._upkeep is not None
+    return service._upkeep
 
 
-def started(data_dir: Path, job_id: str) -> collections.Counter[str]:
-    journal = data_dir / "jobs" / job_id / "events.jsonl"
+def started(database: str | Path, job_id: str) -> collections.Counter[str]:
     return collections.Counter(
-        json.loads(line)["event"]
-        for line in journal.read_text().splitlines()
-        if '"job_started"' in line or '"job_resumed"' in line
+        e["event"]
+        for e in stored_events(database, job_id)
+        if e["event"] in ("job_started", "job_resumed")
     )
 
 
@@ -84,17 +87,16 @@ async def test_a_held_job_is_left_alone_then_adopted_when_its_server_dies(
             assert a.leases.owner != b.leases.owner
             await asyncio.sleep(3 * FAST_LEASES["heartbeat_s"])  # b beats, sees a's lease
             assert job_id not in b._tasks
-            assert started(data_dir, job_id) == {"job_started": 1}
+            assert started(db_url, job_id) == {"job_started": 1}
 
             # The first server hangs (no heartbeat, its run stopped, lease kept): once the
             # lease runs out the second adopts the job and finishes it from its checkpoint.
-            assert a._heartbeat is not None
-            a._heartbeat.cancel()
+            upkeep_of(first).cancel()
             a._tasks[job_id].cancel()
             job = await finished(second, job_id, headers)
             assert job["status"] == "completed_with_warnings", job
-            assert started(data_dir, job_id) == {"job_started": 1, "job_resumed": 1}
-            resumed_at = [e for e in _events(data_dir, job_id) if e["event"] == "node_started"]
+            assert started(db_url, job_id) == {"job_started": 1, "job_resumed": 1}
+            resumed_at = [e for e in stored_events(db_url, job_id) if e["event"] == "node_started"]
             assert [e["node"] for e in resumed_at].count("compose") == 2  # nothing else redone
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from aistudio.jobs import service as service_module
+from aistudio.jobs import embedded as service_module
 from aistudio.server.webhooks import verify_webhook
-from tests.conftest import sample
+from tests.conftest import sample, stored_events
 from tests.server.conftest import (
     BRIEF,
     AppFactory,
@@ -28,8 +28,7 @@ PROMO = "/api/v1/video/generate-promo-video"
 
 
 def _journal(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
-    path = data_dir / "jobs" / job_id / "events.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return stored_events(data_dir, job_id)
 
 
 async def test_stopped_mid_job_the_next_app_resumes_it_exactly_once(

@@ -181,7 +181,4 @@ class ThreadJobsController(Controller):
     ) -> list[JobView]:
         row = await agent.thread_row(principal.tenant, thread_id)
         rows = await service.store.thread_jobs(principal.tenant, row.thread_id)
-        return [
-            job_view(service.with_live_progress(job), links.assets(job), links.image_url(job))
-            for job in rows
-        ]
+        return [job_view(job, links.assets(job), links.image_url(job)) for job in rows]

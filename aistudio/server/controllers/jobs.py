@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
@@ -22,18 +21,6 @@ from aistudio.server.openapi import PROBLEMS_OPT
 from aistudio.server.schemas import AssetList, JobPage, JobView, job_view
 
 KEEPALIVE_S = 15.0
-
-
-def _read_since(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
-    """Whole journal lines after byte `offset` (a line still being written waits)."""
-    if not path.exists():
-        return [], offset
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        data = fh.read()
-    end = data.rfind(b"\n") + 1
-    lines = data[:end].decode().splitlines()
-    return [json.loads(line) for line in lines if line.strip()], offset + end
 
 
 def _last_event_id(header: str | None, query: int | None) -> int:
@@ -50,29 +37,30 @@ def _last_event_id(header: str | None, query: int | None) -> int:
 async def _events(
     service: Service, job_id: str, after: int
 ) -> AsyncIterator[ServerSentEventMessage]:
-    path = service.settings.data_dir / "jobs" / job_id / "events.jsonl"
-    offset, quiet = 0, 0.0
+    """The job's events after `after`, as they are written by whichever process runs it."""
+    quiet_since = time.monotonic()
     while True:
-        records, offset = await asyncio.to_thread(_read_since, path, offset)
-        fresh = [r for r in records if int(r.get("seq", 0)) > after]
-        for record in fresh:
+        records = await service.store.events_after(job_id, after)
+        if not records:
+            row = await service.store.get(job_id)
+            if row is None or row.status in FINAL_STATUSES:
+                # The terminal event is written with the final status: read once more.
+                records = await service.store.events_after(job_id, after)
+                if not records:
+                    return
+        for record in records:
             after = int(record["seq"])
             yield ServerSentEventMessage(
                 data=json.dumps(record), event=str(record.get("event", "message")), id=after
             )
             if record.get("event") == TERMINAL_EVENT:
                 return
-        if not fresh:
-            row = await service.store.get(job_id)
-            if row is None or row.status in FINAL_STATUSES:
-                return  # finished before the terminal event existed: nothing more will come
-            quiet += 1.0
-            if quiet >= KEEPALIVE_S:
-                quiet = 0.0
-                yield ServerSentEventMessage(comment="keep-alive")
-        else:
-            quiet = 0.0
-        await service.wait_for_change(job_id, 1.0)
+        if records:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= KEEPALIVE_S:
+            quiet_since = time.monotonic()
+            yield ServerSentEventMessage(comment="keep-alive")
+        await service.wait_for_change(job_id)
 
 
 class JobsController(Controller):
@@ -93,9 +81,8 @@ class JobsController(Controller):
         page = await service.store.list(
             principal.tenant, kind=kind, status=status, cursor=cursor, limit=limit
         )
-        rows = [service.with_live_progress(row) for row in page.items]
         return JobPage(
-            items=[job_view(r, links.assets(r), links.image_url(r)) for r in rows],
+            items=[job_view(r, links.assets(r), links.image_url(r)) for r in page.items],
             next_cursor=page.next_cursor,
         )
 
@@ -109,7 +96,7 @@ class JobsController(Controller):
     @get(
         "/{job_id:str}/events",
         summary="The job's events as Server-Sent Events",
-        description="Every event has an id (its journal sequence number); reconnect with "
+        description="Every event has an id (its sequence number in the job); reconnect with "
         "Last-Event-ID to resume. The stream ends after the `job_result` event.",
     )
     async def events(
@@ -125,6 +112,17 @@ class JobsController(Controller):
         await service.get(principal.tenant, job_id)
         after = _last_event_id(last_event_id_header, last_event_id)
         return ServerSentEvent(_events(service, job_id, after))
+
+    @delete(
+        "/{job_id:str}",
+        status_code=204,
+        summary="Delete a finished job",
+        description="Removes the job's record, events and checkpoints, and its stored files "
+        "that no other job shares. A queued or running job answers 409: cancel it first.",
+        opt={PROBLEMS_OPT: (409,)},
+    )
+    async def delete_job(self, service: Service, principal: Caller, job_id: FromPath[str]) -> None:
+        await service.delete(principal.tenant, job_id)
 
     @post(
         "/{job_id:str}/cancel",

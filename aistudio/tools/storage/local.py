@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -189,6 +189,13 @@ class LocalStorage:
         await asyncio.to_thread(
             _atomic_write, self._memo_path(memo_key), asset.model_dump_json().encode()
         )
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        def _unlink() -> None:
+            for key in keys:
+                (self.root / key).unlink(missing_ok=True)
+
+        await asyncio.to_thread(_unlink)
 
     @asynccontextmanager
     async def scratch(self) -> AsyncIterator[Path]:

@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,6 +313,15 @@ class SupabaseStorage:
     async def export(self, asset: Asset, dest: Path) -> Path:
         await self.path_of(asset)
         return await self.cache.export(asset, dest)
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Remove the objects from the bucket and the local cache."""
+        if keys:
+            await self._call(
+                f"remove {len(keys)} objects", lambda: self._files().remove(list(keys))
+            )
+            self._remote.difference_update(keys)
+        await self.cache.delete(keys)
 
     async def signed_url(self, asset: Asset, ttl_s: int | None = None) -> str:
         """An absolute URL that serves the object without a key until it expires."""
