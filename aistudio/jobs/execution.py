@@ -37,6 +37,7 @@ from aistudio.pipeline import (
     JobResultEvent,
 )
 from aistudio.tools.toolbox import Toolbox
+from aistudio.tools.tracing import RunLabels
 
 log = logging.getLogger("aistudio.jobs")
 
@@ -97,6 +98,7 @@ class JobExecution:
                     reference=Asset.model_validate(row.reference),
                     events=recorder,
                     approved=row.stage == APPROVED_STAGE,  # set by approve() until it runs
+                    labels=RunLabels("video", job_id=job_id, tenant=row.tenant, kind=row.kind),
                 )
         except asyncio.CancelledError:
             if lost:

@@ -36,6 +36,7 @@ from aistudio.pipeline import (
 )
 from aistudio.tools.photo import read_photo_file
 from aistudio.tools.toolbox import StudioContext, Toolbox
+from aistudio.tools.tracing import RunLabels
 
 log = logging.getLogger("aistudio.jobs")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -152,16 +153,23 @@ class JobRunner:
         out_dir: Path | None = None,
         events: RunEvents | None = None,
         approved: bool = False,
+        labels: RunLabels | None = None,
     ) -> JobResult:
         """Start a new job, resume an unfinished one, or return a finished one as it is.
 
         The photo is either a file (`image`, the CLI) or already in storage (`reference`,
         the server). A job paused for plan approval goes on only when `approved`; otherwise
-        it is returned as it is, still `awaiting_approval`.
+        it is returned as it is, still `awaiting_approval`. `labels` name and tag the run
+        for LangSmith (and logs): the caller knows the tenant.
         """
         validate_job_id(job_id)
         events = events or _Unrecorded()
-        config: Any = {"configurable": {"thread_id": job_id}, "recursion_limit": 200}
+        labels = labels or RunLabels("video", job_id=job_id, kind=brief.kind if brief else None)
+        config: Any = {
+            **self.toolbox.tracing.config(labels),
+            "configurable": {"thread_id": job_id},
+            "recursion_limit": 200,
+        }
         graph = await self.graph()
         snapshot = await graph.aget_state(config)
         if snapshot.values and not snapshot.next:
@@ -192,7 +200,10 @@ class JobRunner:
         events.add(JobResumed() if resumed else JobStarted())
         if not resumed:
             events.refer(asset_keys(start))
-        await self._stream(graph, start, config, events)
+        try:
+            await self._stream(graph, start, config, events)
+        finally:
+            await self.toolbox.tracing.flush()  # a no-op unless tracing is on
         final = await graph.aget_state(config)
         values = dict(final.values)
         paused = bool(final.interrupts)

@@ -14,6 +14,7 @@ from langchain_core.tools import tool
 from langgraph.graph import END, START, StateGraph, add_messages
 from langgraph.prebuilt import ToolNode
 from litestar.testing import AsyncTestClient
+from pydantic import SecretStr
 from typing_extensions import TypedDict
 
 from aistudio.server.app import create_app
@@ -24,9 +25,12 @@ from aistudio.tools.tracing import RunLabels, Tracing
 from tests.conftest import sample
 from tests.fakes.asgi import serving, serving_in_thread
 from tests.fakes.langsmith import FakeLangSmith
+from tests.server.conftest import finished, new_key, promo_body, server_settings
+from tests.server.fakes import fast_toolbox
 
 PHOTO = base64.b64encode(bytes(range(256)) * 16).decode()
 KEY = "lsv2_pt_0123456789abcdef0123456789abcdef_0123456789"
+PROMO = "/api/v1/video/generate-promo-video"
 SIGNED = (
     "http://127.0.0.1:8000/api/v1/assets/promo-1/storyboard.png?expires=1700000000&sig=SeCrEtSiG"
 )
@@ -149,3 +153,41 @@ async def test_a_brief_conversation_is_traced_by_thread_and_tenant(data_dir: Pat
     assert b"AURUM Eau de Parfum" in every_byte  # the conversation is there ...
     for secret in (KEY, key.plaintext, photo[:80], photo[-80:]):
         assert secret.encode() not in every_byte, secret[:12]  # ... its secrets are not
+
+
+async def test_a_traced_job_is_tagged_with_its_job_and_tenant(data_dir: Path) -> None:
+    """A video job submitted over the API with a base64 photo: its graph run reaches
+    LangSmith named aistudio.video and tagged with the job id, tenant and kind, the planning
+    agents show as child runs, and neither the photo nor a key nor a link's signature is in
+    any payload."""
+    photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
+    fake = FakeLangSmith()
+    async with serving_in_thread(fake) as base:
+        settings = server_settings(data_dir).model_copy(
+            update={
+                "langsmith_tracing": True,
+                "langsmith_api_key": SecretStr(KEY),
+                "langsmith_endpoint": base,
+            }
+        )
+        tools = fast_toolbox(settings)
+        assert tools.tracing.enabled
+        async with AsyncTestClient(app=create_app(settings, toolbox=tools), timeout=120) as client:
+            headers = await new_key(client, "acme")
+            body = {**promo_body(), "reference_image_b64": photo}
+            submitted = await client.post(PROMO, json=body, headers=headers)
+            assert submitted.status_code == 202, submitted.text
+            job = await finished(client, submitted.json()["job_id"], headers)
+            key = headers["Authorization"].removeprefix("Bearer ")
+            await tools.tracing.flush()
+
+    runs = fake.runs()
+    (root,) = [r for r in runs.values() if r.get("name") == "aistudio.video"]
+    assert {"graph:video", f"job:{job['id']}", "tenant:acme", "kind:promo"} <= set(root["tags"])
+    assert root["extra"]["metadata"]["job_id"] == job["id"]
+    names = {r.get("name") for r in runs.values()}
+    assert {"planning", "concept", "render_submit", "compose", "publish"} <= names
+    every_byte = b"".join(fake.payloads())
+    for secret in (KEY, key, photo[:80], photo[-80:], "test-secret"):
+        assert secret.encode() not in every_byte, secret[:12]
+    assert b"sig=" not in every_byte.replace(b"sig=[redacted]", b"")
