@@ -71,6 +71,9 @@ class JobRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     # The conversation (Agent Protocol thread) that rendered this job, if any.
     thread_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A revise instruction sent at the approval pause, until the run has planned it (stage
+    # `revising`): the queue only carries job ids, so the worker reads it here.
+    revision: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ApiKeyRow(Base):

@@ -1,0 +1,242 @@
+"""Human in the loop on jobs: revise a plan waiting for approval (it plans again and waits
+again, nothing rendered), and revise one shot of a finished job (a child job renders that
+shot alone and reuses every other shot's clip)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from aistudio.artifacts import ShotRender
+from tests.server.conftest import (
+    AppFactory,
+    Client,
+    finished,
+    new_key,
+    promo_body,
+    sse_events,
+    wait_for,
+)
+from tests.server.test_api_approval import PROMO, waiting
+from tests.server.test_api_budget import video_of
+from tests.server.test_api_errors import assert_problem
+
+
+def store_of(client: Client) -> Any:
+    return client.app.state.store
+
+
+async def plan_document(client: Client, job: dict[str, Any]) -> dict[str, Any]:
+    link = next(a["url"] for a in job["assets"] if a["name"] == "plan.json")
+    document: dict[str, Any] = (await client.get(link.removeprefix("http://127.0.0.1:8000"))).json()
+    return document
+
+
+async def keys_of(client: Client, job_id: str) -> dict[str, str]:
+    row = await store_of(client).get(job_id)
+    return {name: record["key"] for name, record in (row.assets or {}).items()}
+
+
+async def events_of(client: Client, job_id: str, headers: dict[str, str]) -> list[str]:
+    text = (await client.get(f"/api/v1/jobs/{job_id}/events", headers=headers)).text
+    return [e["event"] for e in sse_events(text)]
+
+
+async def test_revised_twice_then_approved_renders_only_after_approval(
+    open_app: AppFactory,
+) -> None:
+    async with open_app() as client:
+        alice, bob = await new_key(client, "alice"), await new_key(client, "bob")
+        job_id = (
+            await client.post(PROMO, json=promo_body(approve_plan=True), headers=alice)
+        ).json()["job_id"]
+        job = await wait_for(client, job_id, alice, waiting)
+        first = await plan_document(client, job)
+        boards = [(await keys_of(client, job_id))["storyboard.png"]]
+        revise = f"/api/v1/jobs/{job_id}/revise"
+
+        assert_problem(
+            await client.post(revise, json={"instruction": "x"}, headers=bob), 404, "not-found"
+        )
+        assert_problem(
+            await client.post(revise, json={"instruction": "  "}, headers=alice),
+            422,
+            "invalid-input",
+        )
+        assert_problem(
+            await client.post(revise, json={"instruction": "y" * 501}, headers=alice),
+            422,
+            "invalid-input",
+        )
+        rounds = (
+            "a bit longer, warmer, CTA: Shop the drop",
+            "add a voice-over that mentions free shipping, also vertical",
+        )
+        for instruction in rounds:
+            response = await client.post(revise, json={"instruction": instruction}, headers=alice)
+            assert response.status_code == 202, response.text
+            assert response.json()["status"] in ("queued", "running")
+            # While it plans again it is not waiting: a second revise or approve is a 409.
+            if response.json()["status"] == "queued":
+                again = await client.post(revise, json={"instruction": "shorter"}, headers=alice)
+                assert again.status_code in (202, 409)
+            job = await wait_for(client, job_id, alice, waiting)
+            boards.append((await keys_of(client, job_id))["storyboard.png"])
+            assert video_of(client).submitted == []  # nothing rendered (or paid) yet
+
+        plan = await plan_document(client, job)
+        brief = plan["brief"]
+        assert first["brief"]["duration_s"] == 6 and brief["duration_s"] == 8
+        assert brief["vibe"] == "warm" and brief["voice_over"] is True
+        assert brief["aspect_ratios"] == ["1:1", "9:16"]
+        assert brief["text"].endswith("Shop the drop. Mention free shipping.")
+        assert plan["plan"]["duration_s"] != first["plan"]["duration_s"]
+        assert len(set(boards)) == 3  # a new storyboard for every plan
+        row = await store_of(client).get(job_id)
+        assert row.revision is None and row.stage == "awaiting_approval"
+
+        response = await client.post(f"/api/v1/jobs/{job_id}/approve", headers=alice)
+        assert response.status_code == 200, response.text
+        done = await finished(client, job_id, alice)
+        assert done["status"] in ("completed", "completed_with_warnings"), done
+        assert {"video_1x1.mp4", "video_9x16.mp4"} <= {a["name"] for a in done["assets"]}
+        assert video_of(client).submitted and all(
+            s.startswith(job_id) for s in video_of(client).submitted
+        )
+        assert_problem(
+            await client.post(revise, json={"instruction": "x"}, headers=alice), 409, "conflict"
+        )
+
+        kinds = await events_of(client, job_id, alice)
+        assert kinds.count("job_revised") == 2 and kinds.count("job_awaiting_approval") == 3
+        revised = [i for i, k in enumerate(kinds) if k == "job_revised"]
+        waits = [i for i, k in enumerate(kinds) if k == "job_awaiting_approval"]
+        assert waits[0] < revised[0] < waits[1] < revised[1] < waits[2]
+        assert waits[2] < kinds.index("job_approved") < kinds.index("node_started", waits[2])
+        # The only render submissions came after the approval.
+        submit = [i for i, k in enumerate(kinds) if k == "node_finished"]
+        assert submit and kinds[-1] == "job_result"
+
+
+async def test_revise_then_cancel(open_app: AppFactory) -> None:
+    async with open_app() as client:
+        headers = await new_key(client, "acme")
+        job_id = (
+            await client.post(PROMO, json=promo_body(approve_plan=True), headers=headers)
+        ).json()["job_id"]
+        await wait_for(client, job_id, headers, waiting)
+        response = await client.post(
+            f"/api/v1/jobs/{job_id}/revise", json={"instruction": "square"}, headers=headers
+        )
+        assert response.status_code == 202
+        await wait_for(client, job_id, headers, waiting)
+        response = await client.post(f"/api/v1/jobs/{job_id}/cancel", headers=headers)
+        assert response.json()["status"] == "cancelled"
+        assert video_of(client).submitted == []
+
+
+class SeedRecorder:
+    """Wraps the instant renderer: records every submitted shot's take."""
+
+    def __init__(self, video: Any) -> None:
+        self.video = video
+        self.takes: list[tuple[str, ShotRender]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.video, name)
+
+    async def submit(self, job_id: str, shot: ShotRender, *args: Any) -> Any:
+        self.takes.append((job_id, shot))
+        return await self.video.submit(job_id, shot, *args)
+
+
+async def visuals_of(client: Client, job_id: str) -> dict[tuple[int, str], str]:
+    runner = client.app.state.service.execution.runner
+    graph = await runner.graph()
+    state = await graph.aget_state({"configurable": {"thread_id": job_id}})
+    return {(v.shot_index, v.aspect): v.asset.key for v in state.values["visuals"]}
+
+
+async def test_shot_revise_renders_one_shot_into_a_child_job(open_app: AppFactory) -> None:
+    async with open_app() as client:
+        alice, bob = await new_key(client, "alice"), await new_key(client, "bob")
+        service = client.app.state.service
+        recorder = SeedRecorder(service.toolbox.video)
+        service.toolbox.video = recorder
+        parent_id = (await client.post(PROMO, json=promo_body(), headers=alice)).json()["job_id"]
+        revise = f"/api/v1/jobs/{parent_id}/shots/2/revise"
+        body = {"instruction": "closer on the cap, golden light"}
+        early = await client.post(revise, json=body, headers=alice)  # not finished yet
+        assert early.status_code in (202, 409)
+        parent = await finished(client, parent_id, alice)
+        assert parent["status"] in ("completed", "completed_with_warnings"), parent
+        parent_takes = {shot.shot_index: shot for job, shot in recorder.takes if job == parent_id}
+        shots = len(parent_takes)
+        assert shots >= 2
+
+        assert_problem(await client.post(revise, json=body, headers=bob), 404, "not-found")
+        assert_problem(
+            await client.post(
+                f"/api/v1/jobs/{parent_id}/shots/{shots + 1}/revise", json=body, headers=alice
+            ),
+            404,
+            "not-found",
+        )
+        assert_problem(
+            await client.post(f"/api/v1/jobs/{parent_id}/shots/0/revise", json=body, headers=alice),
+            404,
+            "not-found",
+        )
+        assert_problem(
+            await client.post(revise, json={"instruction": ""}, headers=alice), 422, "invalid-input"
+        )
+
+        submitted_before = len(video_of_recorder(recorder).submitted)
+        response = await client.post(revise, json=body, headers=alice)
+        assert response.status_code == 202, response.text
+        child_id = response.json()["job_id"]
+        assert response.headers["location"] == f"/api/v1/jobs/{child_id}"
+        child = await finished(client, child_id, alice)
+        assert child["status"] in ("completed", "completed_with_warnings"), child
+        assert child["parent_id"] == parent_id
+        assert "video_1x1.mp4" in {a["name"] for a in child["assets"]}
+
+        # Exactly one shot went to the provider, shot 2, as a new take with the words.
+        fresh = video_of_recorder(recorder).submitted[submitted_before:]
+        assert fresh == [f"{child_id}-1"]
+        (_, take) = next((j, s) for j, s in recorder.takes if j == child_id)
+        assert take.seed != parent_takes[1].seed
+        assert "closer on the cap, golden light." in take.prompt
+        # Every other shot is the parent's clip, the same stored object.
+        mine, theirs = await visuals_of(client, child_id), await visuals_of(client, parent_id)
+        assert mine.keys() == theirs.keys()
+        assert all(mine[k] == theirs[k] for k in mine if k[0] != 1)
+        # The child's own bill: the one shot it submitted, not the parent's shots again.
+        assert parent["cost_usd"] == pytest.approx(0.01 * shots)
+        assert child["cost_usd"] == pytest.approx(0.01)
+        kinds = await events_of(client, child_id, alice)
+        assert kinds[0] == "job_queued" and kinds[-1] == "job_result"
+        nodes = [
+            json.loads(e["data"])["node"]
+            for e in sse_events(
+                (await client.get(f"/api/v1/jobs/{child_id}/events", headers=alice)).text
+            )
+            if e["event"] == "node_started"
+        ]
+        # Planned again from the visual agent on (no ingest, no concept), then rendered.
+        assert nodes[:2] == ["revise", "visual"] and "ingest" not in nodes
+        assert "concept" not in nodes and nodes[-1] == "publish"
+
+        # A child of a child: the shot numbering is the same film's.
+        again = await client.post(
+            f"/api/v1/jobs/{child_id}/shots/1/revise", json={"instruction": "slower"}, headers=alice
+        )
+        assert again.status_code == 202
+        grandchild = await finished(client, again.json()["job_id"], alice)
+        assert grandchild["parent_id"] == child_id
+
+
+def video_of_recorder(recorder: SeedRecorder) -> Any:
+    return recorder.video
