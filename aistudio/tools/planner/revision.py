@@ -98,10 +98,11 @@ def revise_brief(brief: Brief, revision: Revision) -> Revised:
     }
     changed = {k: v for k, v in result.changed.items() if k in update}
     # Added list items only (the draft started with empty lists), then the scalars.
+    # In the order the brief agent writes them, the call to action last.
     sentences = [
-        _sentence(_TEXT_FIELDS[name], value)
-        for name, value in result.changed.items()
-        if name in _TEXT_FIELDS
+        _sentence(template, result.changed[name])
+        for name, template in _TEXT_FIELDS.items()
+        if name in result.changed
     ]
     text = " ".join([brief.text.rstrip(), *(s for s in sentences if s)])
     if len(text) > MAX_TEXT:
