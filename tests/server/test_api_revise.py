@@ -5,11 +5,14 @@ shot alone and reuses every other shot's clip)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aistudio.artifacts import ShotRender
+from tests.fakes.asgi import serving_in_thread as serving
+from tests.fakes.fal import FakeFal
 from tests.server.conftest import (
     AppFactory,
     Client,
@@ -22,6 +25,7 @@ from tests.server.conftest import (
 from tests.server.test_api_approval import PROMO, waiting
 from tests.server.test_api_budget import video_of
 from tests.server.test_api_errors import assert_problem
+from tests.server.test_api_providers import _app_on_fal
 
 
 def store_of(client: Client) -> Any:
@@ -44,6 +48,7 @@ async def events_of(client: Client, job_id: str, headers: dict[str, str]) -> lis
     return [e["event"] for e in sse_events(text)]
 
 
+@pytest.mark.slow  # a whole job, and more than one plan or render
 async def test_revised_twice_then_approved_renders_only_after_approval(
     open_app: AppFactory,
 ) -> None:
@@ -159,6 +164,7 @@ async def visuals_of(client: Client, job_id: str) -> dict[tuple[int, str], str]:
     return {(v.shot_index, v.aspect): v.asset.key for v in state.values["visuals"]}
 
 
+@pytest.mark.slow  # a whole job, and more than one plan or render
 async def test_shot_revise_renders_one_shot_into_a_child_job(open_app: AppFactory) -> None:
     async with open_app() as client:
         alice, bob = await new_key(client, "alice"), await new_key(client, "bob")
@@ -240,3 +246,58 @@ async def test_shot_revise_renders_one_shot_into_a_child_job(open_app: AppFactor
 
 def video_of_recorder(recorder: SeedRecorder) -> Any:
     return recorder.video
+
+
+@pytest.mark.slow  # a whole job, and more than one plan or render
+async def test_on_fal_nothing_is_submitted_before_approval_and_a_shot_revise_submits_one(
+    data_dir: Path,
+) -> None:
+    """The same on the wire: the loopback fal.ai through the real fal-client."""
+    fake = FakeFal()
+    async with serving(fake), _app_on_fal(data_dir, fake) as client:
+        headers = await new_key(client, "acme")
+        composed: list[list[str]] = []  # the clips of each compose call, in order
+        composer = client.app.state.service.toolbox.composer
+        compose = composer.compose
+
+        async def recording(plan: Any, product: Any, visuals: Any, *args: Any) -> Any:
+            composed.append(sorted(v.asset.key for v in visuals))
+            return await compose(plan, product, visuals, *args)
+
+        composer.compose = recording
+        body = promo_body(approve_plan=True)
+        job_id = (await client.post(PROMO, json=body, headers=headers)).json()["job_id"]
+        await wait_for(client, job_id, headers, waiting)
+        for instruction in ("warmer", "CTA: Book a tasting"):
+            response = await client.post(
+                f"/api/v1/jobs/{job_id}/revise", json={"instruction": instruction}, headers=headers
+            )
+            assert response.status_code == 202, response.text
+            await wait_for(client, job_id, headers, waiting)
+            assert fake.submissions() == []  # no provider call of any kind before approval
+        await client.post(f"/api/v1/jobs/{job_id}/approve", headers=headers)
+        parent = await finished(client, job_id, headers)
+        assert parent["status"] in ("completed", "completed_with_warnings"), parent
+        shots = len(fake.submissions("video"))
+        assert shots >= 2
+
+        instruction = "slow orbit, the cap catching the light"
+        response = await client.post(
+            f"/api/v1/jobs/{job_id}/shots/{shots}/revise",
+            json={"instruction": instruction},
+            headers=headers,
+        )
+        assert response.status_code == 202, response.text
+        child_id = response.json()["job_id"]
+        child = await finished(client, child_id, headers)
+        assert child["status"] in ("completed", "completed_with_warnings"), child
+        fresh = fake.submissions("video")[shots:]
+        assert len(fresh) == 1 and instruction in fresh[0].json()["prompt"]
+        mine, theirs = await visuals_of(client, child_id), await visuals_of(client, job_id)
+        last = shots - 1
+        assert all(mine[k] == theirs[k] for k in mine if k[0] != last)
+        assert all(mine[k] != theirs[k] for k in mine if k[0] == last)  # a new clip
+        # The child's film was composed from exactly those clips (the new shot, the rest
+        # the parent's), into a new video of its own.
+        assert composed == [sorted(theirs.values()), sorted(mine.values())]
+        assert "video_1x1.mp4" in await keys_of(client, child_id)
