@@ -22,6 +22,8 @@ from tests.server.conftest import (
     sse_events,
     wait_for,
 )
+from tests.server.fakes import fast_toolbox
+from tests.server.queue_fixtures import api, queue_settings, worker
 from tests.server.test_api_approval import PROMO, waiting
 from tests.server.test_api_budget import video_of
 from tests.server.test_api_errors import assert_problem
@@ -301,3 +303,33 @@ async def test_on_fal_nothing_is_submitted_before_approval_and_a_shot_revise_sub
         # the parent's), into a new video of its own.
         assert composed == [sorted(theirs.values()), sorted(mine.values())]
         assert "video_1x1.mp4" in await keys_of(client, child_id)
+
+
+@pytest.mark.slow  # queue mode: PostgreSQL, SAQ, a worker
+async def test_revise_and_shot_revise_in_queue_mode(data_dir: Path, pg_url: str) -> None:
+    """The API forks and records; a SAQ worker runs the revised plan and the child."""
+    settings = queue_settings(data_dir, pg_url)
+    on_worker = fast_toolbox(settings)
+    async with api(settings, fast_toolbox(settings)) as client, worker(settings, on_worker):
+        body = promo_body(approve_plan=True)
+        job_id = (await client.post(PROMO, json=body)).json()["job_id"]
+        await wait_for(client, job_id, {}, waiting)
+        response = await client.post(
+            f"/api/v1/jobs/{job_id}/revise", json={"instruction": "longer, vertical"}
+        )
+        assert response.status_code == 202, response.text
+        job = await wait_for(client, job_id, {}, waiting)
+        assert (await plan_document(client, job))["brief"]["aspect_ratios"] == ["9:16"]
+        submitted = on_worker.video.submitted  # type: ignore[attr-defined]
+        assert submitted == []
+        await client.post(f"/api/v1/jobs/{job_id}/approve")
+        assert (await finished(client, job_id, {}))["status"] != "failed"
+        shots = len(submitted)
+        response = await client.post(
+            f"/api/v1/jobs/{job_id}/shots/1/revise", json={"instruction": "closer"}
+        )
+        assert response.status_code == 202, response.text
+        child_id = response.json()["job_id"]
+        child = await finished(client, child_id, {})
+        assert child["status"] != "failed" and child["parent_id"] == job_id
+        assert submitted[shots:] == [f"{child_id}-0"]
