@@ -1,5 +1,5 @@
 // A finished job: a player per aspect ratio, its files, the QA report (per-check scores,
-// frames of failed per-shot checks) and a remix form.
+// frames of failed per-shot checks), a per-shot revise form and a remix form.
 
 import { ApiError, assetJson, jobs, type AssetInfo, type Job } from "../api";
 import { h, replace } from "../dom";
@@ -12,6 +12,7 @@ import {
   type QaDocument,
   type QaReport,
 } from "../qa";
+import { checkInstruction, MAX_INSTRUCTION, shotChoices } from "../revise";
 import { navigate } from "../router";
 import { ASPECT_LABEL, aspectOf, statusLabel } from "./parts";
 
@@ -200,6 +201,78 @@ function remixForm(job: Job): HTMLElement {
   return form;
 }
 
+/** Make one shot again with an instruction: a child job (the other shots are kept). */
+function shotReviseForm(job: Job): HTMLElement {
+  const form = h("form", { class: "card", id: "revise-shot", "aria-labelledby": "revise-shot-h", hidden: true });
+  void (async () => {
+    const plan = await assetJson<PlanDocument>(job.assets.find((a) => a.name === "plan.json"));
+    const choices = shotChoices(plan);
+    if (!choices.length) return;
+    const select = h(
+      "select",
+      { id: "revise-shot-number" },
+      choices.map((choice) => h("option", { value: choice.number }, choice.label)),
+    );
+    const instruction = h("input", {
+      id: "revise-shot-instruction",
+      type: "text",
+      maxlength: MAX_INSTRUCTION,
+      autocomplete: "off",
+      "aria-describedby": "revise-shot-hint",
+    });
+    const submit = h("button", { type: "submit", class: "primary" }, "Re-make this shot");
+    const error = h("p", { class: "error", role: "alert" });
+    const made = h("p", { class: "status", role: "status" });
+    replace(
+      form,
+      h("h2", { id: "revise-shot-h" }, "Revise a shot"),
+      h("label", { for: "revise-shot-number" }, "Shot"),
+      select,
+      h("label", { for: "revise-shot-instruction" }, "What should change in this shot?"),
+      instruction,
+      h(
+        "p",
+        { id: "revise-shot-hint", class: "hint" },
+        "A new video in which only this shot is made again (e.g. “closer on the cap, slower”); every other shot is kept as it is.",
+      ),
+      error,
+      submit,
+      made,
+    );
+    form.hidden = false;
+    let idempotencyKey = crypto.randomUUID(); // one request, one child, however often sent
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const checked = checkInstruction(instruction.value);
+      if ("error" in checked) {
+        error.textContent = checked.error;
+        instruction.focus();
+        return;
+      }
+      submit.disabled = true;
+      const shot = Number(select.value);
+      try {
+        const child = await jobs.reviseShot(job.id, shot, checked.instruction, idempotencyKey);
+        idempotencyKey = crypto.randomUUID();
+        instruction.value = "";
+        replace(
+          made,
+          `Shot ${shot} is being made again: `,
+          h("a", { href: `/jobs/${encodeURIComponent(child.job_id)}` }, `open the new job ${child.job_id}`),
+          ".",
+        );
+      } catch (failure) {
+        error.textContent = failure instanceof ApiError ? failure.message : String(failure);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    if (location.hash === "#revise-shot") select.focus();
+  })();
+  return form;
+}
+
 export function resultSection(job: Job): HTMLElement[] {
   const qa = h("section", { class: "card", "aria-labelledby": "qa-h", hidden: !job.qa });
   void qaSection(job, qa);
@@ -210,6 +283,7 @@ export function resultSection(job: Job): HTMLElement[] {
     players(job),
     downloads(job),
     qa,
+    job.status === "completed" || job.status === "completed_with_warnings" ? shotReviseForm(job) : null,
     job.status === "cancelled" && !job.assets.length ? null : remixForm(job),
   ];
   return parts.filter((p): p is HTMLElement => p !== null);
