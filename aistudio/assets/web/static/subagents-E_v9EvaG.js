@@ -1,0 +1,1 @@
+export{n as SubagentDiscoveryHandle}from"./agent-HDJ4d6oU.js";
