@@ -539,6 +539,13 @@ async def test_humans_feedback_keeps_brief_details_out_of_promo_prompts() -> Non
             "Shop the collection",
             ("Sage green",),
         ),
+        (  # a possessive belongs to the name: not "the navy naval officer" + "S jacket"
+            "fashion",
+            "Navy naval officer's jacket with gold braid, tailored wool. Shop at uniforms.example",
+            "The navy naval officer's jacket",
+            "Shop at uniforms.example",
+            ("Gold braid", "Tailored wool"),
+        ),
     ],
 )
 def test_brief_parsing(
