@@ -159,11 +159,16 @@ class SeedRecorder:
         return await self.video.submit(job_id, shot, *args)
 
 
-async def visuals_of(client: Client, job_id: str) -> dict[tuple[int, str], str]:
+async def state_of(client: Client, job_id: str) -> dict[str, Any]:
     runner = client.app.state.service.execution.runner
     graph = await runner.graph()
-    state = await graph.aget_state({"configurable": {"thread_id": job_id}})
-    return {(v.shot_index, v.aspect): v.asset.key for v in state.values["visuals"]}
+    snapshot = await graph.aget_state({"configurable": {"thread_id": job_id}})
+    return dict(snapshot.values)
+
+
+async def visuals_of(client: Client, job_id: str) -> dict[tuple[int, str], str]:
+    state = await state_of(client, job_id)
+    return {(v.shot_index, v.aspect): v.asset.key for v in state["visuals"]}
 
 
 @pytest.mark.slow  # a whole job, and more than one plan or render
@@ -221,6 +226,15 @@ async def test_shot_revise_renders_one_shot_into_a_child_job(open_app: AppFactor
         mine, theirs = await visuals_of(client, child_id), await visuals_of(client, parent_id)
         assert mine.keys() == theirs.keys()
         assert all(mine[k] == theirs[k] for k in mine if k[0] != 1)
+        # ... and so is its plan; shot 2's plan carries the words for the provider.
+        old, new = (
+            (await state_of(client, parent_id))["plan"],
+            (await state_of(client, child_id))["plan"],
+        )
+        assert [s for s in new.shots if s.shot_index != 1] == [
+            s for s in old.shots if s.shot_index != 1
+        ]
+        assert new.shots[1].prompt == take.prompt and new.shots[1] != old.shots[1]
         # The child's own bill: the one shot it submitted, not the parent's shots again.
         assert parent["cost_usd"] == pytest.approx(0.01 * shots)
         assert child["cost_usd"] == pytest.approx(0.01)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aistudio.artifacts import Brief, Revision
+from aistudio.graph.planning import pin_shots
 from aistudio.graph.routing import route_after_revise, route_after_submit
 from aistudio.pipeline import VideoState
 from aistudio.tools.planner.feedback import shot_notes
 from aistudio.tools.planner.revision import revise_brief
+from tests.unit.test_timeline import _plan
 
 BRIEF = Brief(kind="promo", text="AURUM Eau de Parfum, amber and vanilla.", duration_s=12)
 
@@ -60,3 +62,25 @@ def test_routing_around_a_revision() -> None:
     assert not isinstance(send, str) and send.arg["replan_from"] == "visual"
     state["status"] = "failed"
     assert route_after_submit(state) == "fail" and route_after_revise(state) == "fail"
+
+
+def test_a_shot_revise_keeps_the_other_shots_as_planned_before() -> None:
+    old = _plan([3.0, 3.0, 2.0], [0.5, 0.5, 0.5])
+    new = old.model_copy(
+        update={
+            "shots": tuple(
+                s.model_copy(update={"camera_move": "orbit", "prompt": f"new {s.shot_index}"})
+                for s in old.shots
+            ),
+            "captions": (),
+        }
+    )
+    pinned = pin_shots(new, old, 1)
+    assert pinned.shots == (old.shots[0], new.shots[1], old.shots[2])
+    assert pinned.captions == ()  # the rest of the new plan (captions, voice) stands
+    # Another shot's length changed: the new timeline stands whole.
+    moved = new.model_copy(
+        update={"shots": (*new.shots[:2], new.shots[2].model_copy(update={"duration_s": 2.5}))}
+    )
+    assert pin_shots(moved, old, 1) == moved
+    assert pin_shots(new.model_copy(update={"shots": new.shots[:2]}), old, 1).shots == new.shots[:2]
