@@ -37,6 +37,7 @@ class JobRow(Base):
         Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
         Index("ix_jobs_status", "status"),
         Index("ix_jobs_thread", "thread_id"),
+        Index("ix_jobs_parent", "parent_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
