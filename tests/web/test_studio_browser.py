@@ -302,6 +302,8 @@ def _shot_revise(page: Page, base: str, key: str, parent: str) -> None:
     page.get_by_role("button", name="Re-make this shot").click()
     link = page.get_by_role("link", name="open the new job")
     expect(link).to_be_visible()
+    # The jobs made from this video: the remix, then this revise.
+    expect(page.locator(".children li")).to_have_count(2)
     capture(page, "07b-shot-revised")
     link.click()
     expect(page.get_by_role("button", name="Cancel job")).to_be_visible()

@@ -158,6 +158,9 @@ export const jobs = {
     return { ...page, items: page.items.map(localJob) };
   },
   get: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}`)),
+  /** The jobs made from this one (its remixes and shot revises), newest first. */
+  children: async (id: string) =>
+    (await request<JobPage>(`jobs?parent_id=${encodeURIComponent(id)}&limit=50`)).items.map(localJob),
   approve: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/approve`, { method: "POST" })),
   cancel: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" })),
   /** Send a plan waiting for approval back to planning with `instruction`. */

@@ -14,7 +14,7 @@ import {
 } from "../qa";
 import { checkInstruction, MAX_INSTRUCTION, shotChoices } from "../revise";
 import { navigate } from "../router";
-import { ASPECT_LABEL, aspectOf, statusLabel } from "./parts";
+import { ASPECT_LABEL, aspectOf, statusBadge, statusLabel } from "./parts";
 
 const FILE_LABEL: Record<string, string> = {
   "storyboard.png": "Storyboard (PNG)",
@@ -201,8 +201,26 @@ function remixForm(job: Job): HTMLElement {
   return form;
 }
 
+function childItem(child: Job): HTMLElement {
+  return h("li", {}, h("a", { href: `/jobs/${encodeURIComponent(child.id)}` }, child.title || child.id), " ", statusBadge(child.status));
+}
+
+/** The jobs made from this one (remixes, shot revises), linked; `add` puts one in. */
+function childrenSection(job: Job): { section: HTMLElement; add: (child: Job) => void } {
+  const list = h("ul", { class: "children" });
+  const section = h("section", { class: "card", "aria-labelledby": "children-h", hidden: true }, h("h2", { id: "children-h" }, "Made from this video"), list);
+  const add = (child: Job): void => {
+    if (list.querySelector(`a[href="/jobs/${encodeURIComponent(child.id)}"]`)) return;
+    list.append(childItem(child));
+    section.hidden = false;
+  };
+  // The list is a convenience: without it the job's own screen stands.
+  void jobs.children(job.id).then((children) => children.forEach(add), () => undefined);
+  return { section, add };
+}
+
 /** Make one shot again with an instruction: a child job (the other shots are kept). */
-function shotReviseForm(job: Job): HTMLElement {
+function shotReviseForm(job: Job, made: (child: Job) => void): HTMLElement {
   const form = h("form", { class: "card", id: "revise-shot", "aria-labelledby": "revise-shot-h", hidden: true });
   void (async () => {
     const plan = await assetJson<PlanDocument>(job.assets.find((a) => a.name === "plan.json"));
@@ -222,7 +240,7 @@ function shotReviseForm(job: Job): HTMLElement {
     });
     const submit = h("button", { type: "submit", class: "primary" }, "Re-make this shot");
     const error = h("p", { class: "error", role: "alert" });
-    const made = h("p", { class: "status", role: "status" });
+    const status = h("p", { class: "status", role: "status" });
     replace(
       form,
       h("h2", { id: "revise-shot-h" }, "Revise a shot"),
@@ -237,7 +255,7 @@ function shotReviseForm(job: Job): HTMLElement {
       ),
       error,
       submit,
-      made,
+      status,
     );
     form.hidden = false;
     let idempotencyKey = crypto.randomUUID(); // one request, one child, however often sent
@@ -255,9 +273,10 @@ function shotReviseForm(job: Job): HTMLElement {
       try {
         const child = await jobs.reviseShot(job.id, shot, checked.instruction, idempotencyKey);
         idempotencyKey = crypto.randomUUID();
+        void jobs.get(child.job_id).then(made, () => undefined);
         instruction.value = "";
         replace(
-          made,
+          status,
           `Shot ${shot} is being made again: `,
           h("a", { href: `/jobs/${encodeURIComponent(child.job_id)}` }, `open the new job ${child.job_id}`),
           ".",
@@ -274,6 +293,7 @@ function shotReviseForm(job: Job): HTMLElement {
 }
 
 export function resultSection(job: Job): HTMLElement[] {
+  const children = childrenSection(job);
   const qa = h("section", { class: "card", "aria-labelledby": "qa-h", hidden: !job.qa });
   void qaSection(job, qa);
   const parts: Array<HTMLElement | null> = [
@@ -283,7 +303,8 @@ export function resultSection(job: Job): HTMLElement[] {
     players(job),
     downloads(job),
     qa,
-    job.status === "completed" || job.status === "completed_with_warnings" ? shotReviseForm(job) : null,
+    job.status === "completed" || job.status === "completed_with_warnings" ? shotReviseForm(job, children.add) : null,
+    children.section,
     job.status === "cancelled" && !job.assets.length ? null : remixForm(job),
   ];
   return parts.filter((p): p is HTMLElement => p !== null);

@@ -1,1 +1,0 @@
-export{n as SubagentDiscoveryHandle}from"./agent-HDJ4d6oU.js";
