@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aistudio.artifacts import Brief, Revision
+from aistudio.artifacts import Brief, Revision, Violation
 from aistudio.graph.planning import pin_shots
 from aistudio.graph.routing import route_after_revise, route_after_submit
 from aistudio.pipeline import VideoState
 from aistudio.tools.planner.feedback import shot_notes
+from aistudio.tools.planner.prompts import feedback_text
 from aistudio.tools.planner.revision import revise_brief
 from tests.unit.test_timeline import _plan
 
@@ -84,3 +85,13 @@ def test_a_shot_revise_keeps_the_other_shots_as_planned_before() -> None:
     )
     assert pin_shots(moved, old, 1) == moved
     assert pin_shots(new.model_copy(update={"shots": new.shots[:2]}), old, 1).shots == new.shots[:2]
+
+
+def test_an_llm_agent_reads_a_revision_as_a_request_not_a_qa_failure() -> None:
+    qa = Violation(check="caption_length", stage="plan", detail="caption 2 too long")
+    asked = revise_brief(BRIEF, Revision(instruction="closer on the cap", round=1, shot_index=1))
+    text = feedback_text((qa, asked.violation))
+    failed, _, requested = text.partition("The person reviewing the plan asked")
+    assert "failed QA" in failed and "caption 2 too long" in failed
+    assert "closer" not in failed and "shot 2: closer on the cap" in requested
+    assert "failed QA" not in feedback_text((asked.violation,))
