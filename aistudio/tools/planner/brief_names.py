@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from aistudio.tools.planner import cta as cta_text
 from aistudio.tools.planner.brief_fields import (
     HASHTAGS,
+    unquote_names,
     PROMPT_WORDS,
     clean,
     field,
     field_label,
     fields,
 )
+from aistudio.tools.planner.brief_product import SIZE, salient_noun_phrase
 from aistudio.tools.planner.brief_words import (
     BRAND_LABELS,
     COMMON_ACRONYMS,
@@ -39,6 +41,7 @@ _INTRO = re.compile(
     rf"\b(?:for|introducing|meet|called|named|presenting|launching|launch of|about)\s+"
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
+_PLACING = frozenset({"at", "from", "by", "on", "in", "to", "near", "with"})
 _TIME_WORDS = frozenset({"next", "last", "today", "tonight", "tomorrow", "week", "weekend"})
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
 _NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(PRODUCT_NOUNS)) + r"))\b")
@@ -146,7 +149,7 @@ def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
 def _brand_like(word: str) -> bool:
     """ALL CAPS ("LUMA") or a capitalised model code ("X100"); not "40-hour" or "No."."""
     bare = word.strip(".,'’")
-    if bare.lower() in COMMON_ACRONYMS:
+    if bare.lower() in COMMON_ACRONYMS or SIZE.match(bare):  # "A3", "S-XXL": sizes
         return False
     shouted = bare.isupper() and sum(c.isalpha() for c in bare) > 1
     return shouted or (bare[:1].isupper() and any(c.isdigit() for c in bare))
@@ -154,7 +157,9 @@ def _brand_like(word: str) -> bool:
 
 def _lead_name(text: str, _label: Sequence[str]) -> str | None:
     """The first capitalised phrase with a brand in it ("the LUMA concealer"), else the
-    first capitalised phrase at all (a sentence may open on "Honestly" or "Get")."""
+    first Title Case name of two words or more ("Hand Cream No. 5") that no preposition
+    puts somewhere else ("at Hollow Oak Bakery", "from Maison Lune"). A lone capitalised
+    word is no name: a sentence may open on "Honestly", "Soft" or "I'm"."""
     phrases = []
     for match in _CAP_PHRASE.finditer(text):
         words = match.group(0).split()
@@ -171,14 +176,30 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             words.pop(0)
         if not words:
             continue
+        if len(words) > 2 and words[1] == "the":  # "Trying the Sunrise": a verb opens it
+            words = words[2:]
         start = match.start() + match.group(0).index(words[0])
-        name = _name(text, start, match.end())
-        if len(name.split()) <= 6:
-            phrases.append((branded, name))
+        before = re.findall(r"[\w']+", text[:start].lower())[-2:]
+        placed = any(w in _PLACING for w in before)
+        capitals = sum(w[:1].isupper() for w in words)  # "Tried the" is one capital word
+        titled = capitals >= 2 and not words[-1].endswith(".") and not placed
+        if branded or titled:
+            name = _name(text, start, match.end())
+            if len(name.split()) <= 6:
+                phrases.append((branded, name))
     with_brand = [name for brand, name in phrases if brand]
     if with_brand:
         return with_brand[0]
     return _generic(phrases[0][1]) if phrases else None
+
+
+def _salient_name(text: str, _label: Sequence[str]) -> str | None:
+    phrase = salient_noun_phrase(cta_text.segments(text))
+    if not phrase:
+        return None
+    # Written as the brief writes it: lowercase is a thing ("the cement mixer"), a capital
+    # a name ("Kyoto pagoda photo print", "Daisy sundress").
+    return f"The {phrase}" if phrase[:1].islower() else clean(phrase)
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:
@@ -192,7 +213,15 @@ def _noun_name(text: str, _label: Sequence[str]) -> str | None:
     return f"The {generic}" if generic else None
 
 
-_NAME_FINDERS = (_quoted_name, _heading_name, _intro_name, _label_name, _lead_name, _noun_name)
+_NAME_FINDERS = (
+    _quoted_name,
+    _heading_name,
+    _intro_name,
+    _label_name,
+    _lead_name,
+    _salient_name,
+    _noun_name,
+)
 
 
 def _scrubbed(text: str, found: cta_text.FoundCta | None) -> str:
@@ -201,7 +230,7 @@ def _scrubbed(text: str, found: cta_text.FoundCta | None) -> str:
     if found:
         text = text.replace(found.segment, " ")
     lines = [line for line in text.splitlines() if field_label(line) is None]
-    return HASHTAGS.sub(" ", URL.sub(" ", "\n".join(lines)))
+    return unquote_names(HASHTAGS.sub(" ", URL.sub(" ", "\n".join(lines))))
 
 
 def product_name(text: str, detected_text: Sequence[str] = ()) -> str:

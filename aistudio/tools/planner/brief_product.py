@@ -1,0 +1,162 @@
+"""The product a brief talks about when no capitalised brand or label names it (pure).
+
+Ordinary briefs name the product with a common noun phrase ("ok so this lightbulb changes
+colour", "We took the cement mixer to the allotment", "cordless drill, 18V, 2 batteries").
+Every simple noun phrase of the brief is a candidate; the grammar finds them
+(`grammar.np_ends`), so a candidate never crosses a sentence end or a comma and never ends
+on an adjective, a pronoun or a contraction. Candidates that name people, pets, places,
+times, sizes or the video itself are no product; among the rest the brief's cues decide:
+"this/these X", "using/trying X", the noun phrase a brief opens with, a product noun.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aistudio.tools.planner.brief_words import PRODUCT_NOUNS
+from aistudio.tools.planner.grammar import Token, np_ends, tokens
+from aistudio.tools.planner.lexicon import FUNCTION_WORDS, in_lexicon
+
+# Heads that name no product: people and pets, places and times, amounts and sizes, the
+# video itself, and words for "a thing".
+NOT_PRODUCTS = frozenset(
+    """cat cats dog dogs puppy kitten pet pets kid kids child children baby daughter son
+    sister brother mum mom dad mother father wife husband partner family friend friends
+    grandma grandpa everyone someone people women men girl boy customer customers team
+    farm shop store cafe bakery market studio place flat house home kitchen garden
+    allotment corner office gym bath city street way life back pain skin hair face eyes
+    teeth body morning evening night day days week weeks month months year years hour
+    hours minute minutes mins time today tonight weekend summer winter spring autumn
+    sale sales discount deal offer code price shipping returns size sizes colour
+    colours color colors age ages batch drop restock launch range collection line
+    video promo ad clip reel review content vibe pov routine thing things stuff one lot
+    bit kind type food lunch breakfast dinner wedding weddings party parties holidays
+    holiday course courses group groups breed breeds water milk checkout link bio ok okay
+    lol omg wow yes hi hey please how why what when where monday tuesday wednesday
+    thursday friday saturday sunday january february march april may june july august
+    september october november december""".split()
+)
+# Words that praise the product rather than name it ("the perfect pizza oven").
+_PRAISE = frozenset(
+    """perfect best new all-new brand-new favourite favorite go-to bestselling best-selling
+    ultimate amazing awesome fave beloved iconic famous latest""".split()
+)
+_DEMONSTRATIVES = frozenset({"this", "these", "those"})  # "that" is mostly "which"
+_TRYING = frozenset(
+    {"using", "use", "trying", "tried", "try", "testing", "tested", "reviewing", "unboxing"}
+)
+_SUBJECTS = frozenset({"i", "we", "you", "they", "he", "she", "please", "just"})
+_QUANTIFIERS = frozenset({"every", "each", "all", "any", "some", "no", "another", "more"})
+_OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})
+SIZE = re.compile(r"^(?:[A-Z]\d{1,2}|X{0,3}[SML]|\d*XL|[SML]-X*[SML]|[\d.,x×/-]+\w{0,3})$")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    words: tuple[Token, ...]
+    score: float
+    position: int
+
+
+def _is_size(tok: Token) -> bool:
+    return "NUM" in tok.tags or bool(SIZE.match(tok.text))
+
+
+def _bare_possessor(word: str) -> str:
+    return re.sub(r"['’]s?$", "", word.lower())
+
+
+def _candidates(segment: str, first: bool, position: int) -> list[_Candidate]:
+    toks = tokens(segment)
+    out: list[_Candidate] = []
+    i = 0
+    while i < len(toks):
+        ends = [e for e in np_ends(toks, i, phrases=False) if e > i]
+        if not ends or not toks[i].is_word:
+            i += 1
+            continue
+        end = max(ends)
+        nxt = toks[end] if end < len(toks) else None
+        if nxt is not None and nxt.lower.endswith("er") and nxt.has("NOUN"):
+            end += toks[end - 1].has("NOUN") and not toks[end - 1].has("ADJ")  # "foam cleaner"
+        before = toks[i - 1].lower if i else ""
+        det = toks[i] if toks[i].has("DET", "POSS") else None
+        words = list(toks[i + (det is not None) : end])
+        if det is None and before in _OWNERS | _DEMONSTRATIVES | {"the", "a", "an"}:
+            det = toks[i - 1]
+            before = toks[i - 2].lower if i > 1 else ""
+        # "my daughter's new scooter": the owner is no part of the product's name;
+        # "Grandma's strawberry jam" (no determiner) is the product's own name.
+        if det is not None and det.lower in _OWNERS and len(words) > 1:
+            if re.search(r"['’]s?$", words[0].text) or words[0].lower in ("kids", "dog", "cat"):
+                words = words[1:]
+        while len(words) > 1 and (words[0].lower in _PRAISE or words[0].has("ADV")):
+            words = words[1:]
+            if len(words) > 1 and words[0].lower == "selling":  # "best selling"
+                words = words[1:]
+        if before in _SUBJECTS and det is None and words and words[0].has("VB", "VBD", "VBZ"):
+            words = words[1:]  # "We rent out ...", "I made pancakes": a verb, no modifier
+        singular = det is not None and det.lower in ("this", "that", "a", "an", "each", "every")
+        for k in range(1, len(words) - 1):  # "this lightbulb changes colour": a verb
+            after_product = words[k - 1].lower in PRODUCT_NOUNS  # "the CLIP lamp saves space"
+            verb = words[k].has("VBZ") and not words[k - 1].lower.endswith("s")
+            if verb and (singular or after_product):
+                if words[k].lower not in PRODUCT_NOUNS:
+                    words = words[:k]
+                    break
+        # "puppy training classes start again": a plural subject and its verb
+        if len(words) > 2 and words[-2].lower.endswith("s") and words[-1].has("VB"):
+            if words[-1].lower not in PRODUCT_NOUNS:
+                words = words[:-1]
+        head = words[-1] if words else None
+        i = end
+        if head is None or _is_size(head) or head.has("PRON", "AUX"):
+            continue
+        if _bare_possessor(head.text) in NOT_PRODUCTS or head.lower in FUNCTION_WORDS:
+            continue
+        if len(words) == 1 and head.tags <= {"VBG", "NOUN", "VB"} and head.lower.endswith("ing"):
+            continue  # "unboxing", "packing": what the creator does
+        det_word = det.lower if det is not None else ""
+        score = 0.0
+        if det_word in _DEMONSTRATIVES:
+            score += 6
+        if before in _TRYING:
+            score += 2
+        if before in ("at", "from", "by") and head.has("NAME"):
+            score -= 3  # "at Hollow Oak Bakery", "from Leafy Labs": the seller
+        if head.lower in PRODUCT_NOUNS:
+            score += 1
+        if first and not out and det_word not in _QUANTIFIERS:
+            score += 4  # the noun phrase a brief opens with: "cordless drill, 18V, ..."
+        out.append(_Candidate(tuple(words), score, position))
+    return out
+
+
+def _said(words: Sequence[Token], sentence_start: bool) -> str:
+    """The candidate as a name: a word capitalised only because it opens the sentence is
+    written in lowercase; names keep their capitals ("Kyoto pagoda photo print")."""
+    out = []
+    for k, tok in enumerate(words):
+        text = tok.text
+        opening = k == 0 and sentence_start
+        if opening and text[1:].islower() and in_lexicon(text.lower()) and "NAME" not in tok.tags:
+            text = text.lower()
+        out.append(text)
+    return " ".join(out)
+
+
+def salient_noun_phrase(segments: Sequence[str]) -> str | None:
+    """The noun phrase the brief's segments (sentences, lines, comma parts) most likely
+    name the product with, written as the brief writes it, or None."""
+    found: list[tuple[_Candidate, bool]] = []
+    for position, segment in enumerate(segments):
+        first = not any(c for c, _ in found)
+        for cand in _candidates(segment, first, position):
+            opening = segment.lstrip().startswith(cand.words[0].text)
+            found.append((cand, opening))
+    if not found:
+        return None
+    best, opening = max(found, key=lambda f: (f[0].score, -f[0].position))
+    return _said(best.words, opening)

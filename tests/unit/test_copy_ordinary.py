@@ -1,0 +1,93 @@
+"""The ordinary-brief corpus (tests/corpus/briefs/ordinary.yaml): briefs written the way
+users type them. For every brief the offline plan names the product with a noun phrase the
+brief means, keeps the brief's call to action verbatim on the end card, writes voice lines
+and captions the copy grammar passes, and keeps the brief's proper names capitalised.
+Planning only, no renders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from aistudio.artifacts import Brief, JobKind
+from aistudio.tools.planner.brief_text import parse_brief
+from aistudio.tools.planner.copy_checks import caption_fit, copy_quality
+from aistudio.tools.planner.grammar import classify, problems
+from tests.unit.test_planner import make_plan
+
+CORPUS = Path(__file__).parents[1] / "corpus" / "briefs" / "ordinary.yaml"
+ITEMS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+KINDS: tuple[JobKind, ...] = ("promo", "fashion", "ugc")
+
+
+def _bare(name: str) -> str:
+    name = re.sub(r"['\"“”‘’]", "", name.lower()).strip()
+    return name[4:] if name.startswith("the ") else name
+
+
+def test_the_corpus_is_ordinary_and_varied() -> None:
+    for kind in KINDS:
+        items = [i for i in ITEMS if i["kind"] == kind]
+        assert len(items) >= 20, kind
+        assert 5 <= sum("cta" in i for i in items) < len(items), kind  # some state none
+    texts = [i["text"] for i in ITEMS]
+    assert len(set(texts)) == len(texts)
+    assert sum(t[:1].islower() for t in texts) >= 15  # typed in lowercase
+    assert sum(any(ord(c) > 0x2600 for c in t) for t in texts) >= 5  # emoji
+    assert any("\n" in t for t in texts)  # "Product: ..." fields and bullet lists
+    assert sum(len(t.split()) <= 2 for t in texts) >= 2  # "red sneakers"
+
+
+def _proper_names(text: str) -> set[str]:
+    """Words the brief writes capitalised in the middle of a sentence and never in
+    lowercase: names ("Kyoto", "BuildHire", "Cafe au Lait")."""
+    capital: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+|[•:]", text):
+        words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
+        capital |= {w for w in words[1:] if w[:1].isupper() and w != "I" and "'" not in w}
+    lower = {w.lower() for w in re.findall(r"[a-z][\w'’-]*", text) if w[:1].islower()}
+    return {w for w in capital if w.lower() not in lower}
+
+
+CASES = [(i, item) for i, item in enumerate(ITEMS)]
+
+
+@pytest.mark.parametrize(("index", "item"), CASES, ids=[f"{i['kind']}-{n}" for n, i in CASES])
+async def test_every_ordinary_brief_plans_copy_a_person_would_post(
+    index: int, item: dict[str, Any]
+) -> None:
+    kind: JobKind = item["kind"]
+    brief = Brief(kind=kind, text=item["text"], voice_over=True, duration_s=12.0)
+    plan = await make_plan(brief)
+    name = plan.concept.product_name
+    assert _bare(name) in {_bare(n) for n in item["names"]}, (name, item["names"])
+    assert classify(name) == "np", name
+
+    quality = copy_quality(brief, plan.concept, plan.shots, plan.audio, plan.render)
+    assert quality.passed, quality.violation
+    assert caption_fit(plan.shots, plan.render, plan.concept).passed
+    lines = [line.text for line in plan.audio.script] + [c.text for c in plan.render.captions]
+    for line in lines + [plan.render.end_card.headline]:
+        assert not problems(line), (line, problems(line))
+
+    expected = item.get("cta")
+    card = plan.render.end_card.call_to_action
+    if expected:
+        assert expected[1:] in card and card.lower().startswith(expected[:1].lower()), card
+    else:
+        assert not parse_brief(item["text"], kind).cta_explicit, card
+
+    for word in _proper_names(item["text"]):  # said, a name keeps its capital
+        for line in lines:
+            for said in re.findall(rf"\b{re.escape(word)}\b", line, flags=re.I):
+                assert said == word, (line, word)
+
+    points = plan.concept.selling_points
+    if len(item["text"].split()) >= 10:  # a brief with something to say gets it said
+        assert points, item["text"]
+        spoken = " ".join(lines).lower()
+        assert any(p.lower().split()[-1] in spoken for p in points), (points, lines)
