@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from aistudio.tools.planner.copy_rules import problems
 from aistudio.tools.planner.cta import end_card_cta, find_cta
 from aistudio.tools.planner.grammar import (
     classify,
     head_noun_phrase,
     is_truncation,
-    problems,
     shorter_forms,
 )
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from aistudio.tools.planner import cta as cta_text
 from aistudio.tools.planner.brief_fields import (
     HASHTAGS,
-    unquote_names,
     PROMPT_WORDS,
     clean,
     field,
     field_label,
     fields,
+    unquote_names,
 )
 from aistudio.tools.planner.brief_product import SIZE, salient_noun_phrase
 from aistudio.tools.planner.brief_words import (

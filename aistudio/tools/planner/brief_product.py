@@ -36,12 +36,12 @@ NOT_PRODUCTS = frozenset(
     holiday course courses group groups breed breeds water milk checkout link bio ok okay
     lol omg wow yes hi hey please how why what when where monday tuesday wednesday
     thursday friday saturday sunday january february march april may june july august
-    september october november december""".split()
+    september october november december""".split()  # noqa: SIM905 - a word list
 )
 # Words that praise the product rather than name it ("the perfect pizza oven").
 _PRAISE = frozenset(
     """perfect best new all-new brand-new favourite favorite go-to bestselling best-selling
-    ultimate amazing awesome fave beloved iconic famous latest""".split()
+    ultimate amazing awesome fave beloved iconic famous latest""".split()  # noqa: SIM905
 )
 _DEMONSTRATIVES = frozenset({"this", "these", "those"})  # "that" is mostly "which"
 _TRYING = frozenset(
@@ -50,6 +50,7 @@ _TRYING = frozenset(
 _SUBJECTS = frozenset({"i", "we", "you", "they", "he", "she", "please", "just"})
 _QUANTIFIERS = frozenset({"every", "each", "all", "any", "some", "no", "another", "more"})
 _OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})
+_SINGULAR = frozenset({"this", "that", "a", "an", "each", "every"})
 SIZE = re.compile(r"^(?:[A-Z]\d{1,2}|X{0,3}[SML]|\d*XL|[SML]-X*[SML]|[\d.,x×/-]+\w{0,3})$")
 
 
@@ -60,12 +61,60 @@ class _Candidate:
     position: int
 
 
-def _is_size(tok: Token) -> bool:
-    return "NUM" in tok.tags or bool(SIZE.match(tok.text))
+def _phrase_end(toks: Sequence[Token], i: int, ends: set[int]) -> int:
+    end = max(ends)
+    nxt = toks[end] if end < len(toks) else None
+    if nxt is not None and nxt.lower.endswith("er") and nxt.has("NOUN"):
+        end += toks[end - 1].has("NOUN") and not toks[end - 1].has("ADJ")  # "foam cleaner"
+    return end
 
 
-def _bare_possessor(word: str) -> str:
-    return re.sub(r"['’]s?$", "", word.lower())
+def _trimmed(words: list[Token], det: Token | None, before: str) -> list[Token]:
+    """The words of a noun phrase that name the product: without its owner ("my
+    daughter's"), praise ("the perfect"), a verb read as a modifier ("We rent out")."""
+    owner = det is not None and det.lower in _OWNERS
+    if owner and len(words) > 1 and re.search(r"['’]s?$|^kids$", words[0].text):
+        words = words[1:]  # "Grandma's strawberry jam" (no determiner) is a name
+    while len(words) > 1 and (words[0].lower in _PRAISE or words[0].has("ADV")):
+        words = words[1:]
+        if len(words) > 1 and words[0].lower == "selling":  # "best selling"
+            words = words[1:]
+    if before in _SUBJECTS and det is None and words and words[0].has("VB", "VBD", "VBZ"):
+        words = words[1:]  # "We rent out ...", "I made pancakes"
+    singular = det is not None and det.lower in _SINGULAR
+    for k in range(1, len(words) - 1):  # "this lightbulb changes colour": a verb
+        after_product = words[k - 1].lower in PRODUCT_NOUNS  # "the CLIP lamp saves space"
+        verb = words[k].has("VBZ") and not words[k - 1].lower.endswith("s")
+        if verb and (singular or after_product) and words[k].lower not in PRODUCT_NOUNS:
+            return words[:k]
+    # "puppy training classes start again": a plural subject and its verb
+    plural_subject = len(words) > 2 and words[-2].lower.endswith("s")
+    if plural_subject and words[-1].has("VB") and words[-1].lower not in PRODUCT_NOUNS:
+        words = words[:-1]
+    return words
+
+
+def _names_no_product(words: Sequence[Token]) -> bool:
+    head = words[-1] if words else None
+    if head is None or head.has("PRON", "AUX") or head.lower in FUNCTION_WORDS:
+        return True
+    if "NUM" in head.tags or SIZE.match(head.text):
+        return True
+    if re.sub(r"['’]s?$", "", head.lower) in NOT_PRODUCTS:
+        return True
+    # "unboxing", "packing": what the creator does
+    return len(words) == 1 and head.tags <= {"VBG", "NOUN", "VB"} and head.lower.endswith("ing")
+
+
+def _score(det: str, before: str, head: Token, opens: bool) -> float:
+    score = 6.0 if det in _DEMONSTRATIVES else 0.0
+    score += 2 * (before in _TRYING)
+    if before in ("at", "from", "by") and head.has("NAME"):
+        score -= 3  # "at Hollow Oak Bakery", "from Leafy Labs": the seller
+    score += head.lower in PRODUCT_NOUNS
+    if opens and det not in _QUANTIFIERS:
+        score += 4  # the noun phrase a brief opens with: "cordless drill, 18V, ..."
+    return score
 
 
 def _candidates(segment: str, first: bool, position: int) -> list[_Candidate]:
@@ -73,63 +122,23 @@ def _candidates(segment: str, first: bool, position: int) -> list[_Candidate]:
     out: list[_Candidate] = []
     i = 0
     while i < len(toks):
-        ends = [e for e in np_ends(toks, i, phrases=False) if e > i]
+        ends = {e for e in np_ends(toks, i, phrases=False) if e > i}
         if not ends or not toks[i].is_word:
             i += 1
             continue
-        end = max(ends)
-        nxt = toks[end] if end < len(toks) else None
-        if nxt is not None and nxt.lower.endswith("er") and nxt.has("NOUN"):
-            end += toks[end - 1].has("NOUN") and not toks[end - 1].has("ADJ")  # "foam cleaner"
+        end = _phrase_end(toks, i, ends)
         before = toks[i - 1].lower if i else ""
         det = toks[i] if toks[i].has("DET", "POSS") else None
         words = list(toks[i + (det is not None) : end])
         if det is None and before in _OWNERS | _DEMONSTRATIVES | {"the", "a", "an"}:
             det = toks[i - 1]
             before = toks[i - 2].lower if i > 1 else ""
-        # "my daughter's new scooter": the owner is no part of the product's name;
-        # "Grandma's strawberry jam" (no determiner) is the product's own name.
-        if det is not None and det.lower in _OWNERS and len(words) > 1:
-            if re.search(r"['’]s?$", words[0].text) or words[0].lower in ("kids", "dog", "cat"):
-                words = words[1:]
-        while len(words) > 1 and (words[0].lower in _PRAISE or words[0].has("ADV")):
-            words = words[1:]
-            if len(words) > 1 and words[0].lower == "selling":  # "best selling"
-                words = words[1:]
-        if before in _SUBJECTS and det is None and words and words[0].has("VB", "VBD", "VBZ"):
-            words = words[1:]  # "We rent out ...", "I made pancakes": a verb, no modifier
-        singular = det is not None and det.lower in ("this", "that", "a", "an", "each", "every")
-        for k in range(1, len(words) - 1):  # "this lightbulb changes colour": a verb
-            after_product = words[k - 1].lower in PRODUCT_NOUNS  # "the CLIP lamp saves space"
-            verb = words[k].has("VBZ") and not words[k - 1].lower.endswith("s")
-            if verb and (singular or after_product):
-                if words[k].lower not in PRODUCT_NOUNS:
-                    words = words[:k]
-                    break
-        # "puppy training classes start again": a plural subject and its verb
-        if len(words) > 2 and words[-2].lower.endswith("s") and words[-1].has("VB"):
-            if words[-1].lower not in PRODUCT_NOUNS:
-                words = words[:-1]
-        head = words[-1] if words else None
+        words = _trimmed(words, det, before)
         i = end
-        if head is None or _is_size(head) or head.has("PRON", "AUX"):
+        if _names_no_product(words):
             continue
-        if _bare_possessor(head.text) in NOT_PRODUCTS or head.lower in FUNCTION_WORDS:
-            continue
-        if len(words) == 1 and head.tags <= {"VBG", "NOUN", "VB"} and head.lower.endswith("ing"):
-            continue  # "unboxing", "packing": what the creator does
         det_word = det.lower if det is not None else ""
-        score = 0.0
-        if det_word in _DEMONSTRATIVES:
-            score += 6
-        if before in _TRYING:
-            score += 2
-        if before in ("at", "from", "by") and head.has("NAME"):
-            score -= 3  # "at Hollow Oak Bakery", "from Leafy Labs": the seller
-        if head.lower in PRODUCT_NOUNS:
-            score += 1
-        if first and not out and det_word not in _QUANTIFIERS:
-            score += 4  # the noun phrase a brief opens with: "cordless drill, 18V, ..."
+        score = _score(det_word, before, words[-1], first and not out)
         out.append(_Candidate(tuple(words), score, position))
     return out
 

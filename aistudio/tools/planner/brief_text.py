@@ -22,6 +22,7 @@ from aistudio.tools.planner.brief_fields import (
     field,
     field_label,
     fields,
+    unquote_names,
 )
 from aistudio.tools.planner.brief_names import brand, product_name
 from aistudio.tools.planner.brief_words import (
@@ -47,7 +48,8 @@ _AUDIENCE = re.compile(
 _CLAUSE_SPLIT = re.compile(
     r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
     r"|\s+(?=(?:with|featuring|plus|including)\s)"
-    r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our)\s)",
+    r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our|she|he)\s"
+    r"|(?:i|we|you|they|she|he)['’](?:m|ve|re|s|d|ll)\s)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
@@ -56,6 +58,18 @@ _LEADING_FILLER = re.compile(
     r"now with|made with|made from|made of|in)\s+)+",
     re.IGNORECASE,
 )
+
+
+# What may stand before the product's name in a clause about it: "ok so this lightbulb
+# changes colour", "the perfect pizza oven for ...".
+_NAME_LEAD = re.compile(
+    r"^(?:(?:ok|okay|so|honestly|me|been|with|using|trying|tried|testing|reviewing|unboxing|"
+    r"this|these|my|our|the|a|an|new|perfect|best|favourite|favorite|go-to|bestselling)"
+    r"\s+)+$",
+    re.IGNORECASE,
+)
+# Chat that trails a phrase: "it's so creamy honestly", "I'm kind of addicted lol".
+_TRAILING_CHAT = re.compile(r"(?:\s+(?:honestly|lol|tbh|haha|omg|tho|though|btw))+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,8 @@ def _strip_name(clause: str, name: str) -> str:
     at = clause.lower().find(core.lower()) if core else -1
     lead = re.sub(r"\b(?:new|all-new|brand new)\b", " ", clause[:at], flags=re.I) if at > 0 else ""
     owner = at >= 0 and re.match(r"['’]s\b", clause[at + len(core) :])  # "officer's jacket"
-    if at >= 0 and not owner and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
+    filler = not _LEADING_FILLER.sub("", lead.strip() + " ").strip() or _NAME_LEAD.match(lead)
+    if at >= 0 and not owner and filler:
         clause = clause[at + len(core) :]
     return clause.strip(" ,.;:!?-")
 
@@ -128,7 +143,7 @@ def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
                 continue
             segment = segment.split(":", 1)[1]
         if segment.strip():
-            sources.append(HASHTAGS.sub(" ", URL.sub(" ", segment)))
+            sources.append(unquote_names(HASHTAGS.sub(" ", URL.sub(" ", segment))))
     return sources
 
 
@@ -150,8 +165,10 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
             if PROMPT_WORDS.search(raw):
                 continue
             clause = _strip_name(raw.strip(), name)
-            clause = _LEADING_FILLER.sub("", cta_text.trim(clause))
-            clause = cta_text.trim(clause)
+            whole = cta_text.trim(_TRAILING_CHAT.sub("", cta_text.trim(clause)))
+            clause = cta_text.trim(_LEADING_FILLER.sub("", whole))
+            if classify(clause) is None and classify(whole) == "clause":
+                clause = whole  # "it actually made laying the path easy": a whole clause
             words = clause.split()
             if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 6):
                 continue

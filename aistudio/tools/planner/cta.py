@@ -81,6 +81,8 @@ STRONG_CTA_VERBS = (
 )
 WEAK_CTA_VERBS = (
     "try",
+    "rent",
+    "hire",
     "discover",
     "explore",
     "find",

@@ -302,7 +302,9 @@ def open_classes(word: str) -> Tags:
             tags.add("NAME")
     if word in ADJECTIVE_NOUNS:
         tags.add("ADJ")
-    if word in NOUN_ADJECTIVES | MISSING_NOUNS or "VBG" in tags:  # "amber notes", "sizing", "stitching"
+    if (
+        word in NOUN_ADJECTIVES | MISSING_NOUNS or "VBG" in tags
+    ):  # "amber notes", "sizing", "stitching"
         tags.add("NOUN")
     return frozenset(tags) if tags else _guessed_classes(word)
 

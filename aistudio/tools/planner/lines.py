@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from aistudio.artifacts import JobKind
-from aistudio.tools.planner.grammar import Kind, classify, problems, shorter_forms, tokens
+from aistudio.tools.planner.copy_rules import problems
+from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
@@ -37,13 +38,29 @@ def lower_first(text: str) -> str:
     """Lowercase the first letter unless it starts a name ("AURUM", "I", "iPhone")."""
     if not text:
         return text
-    first = text.split(maxsplit=1)[0]
+    words = text.split()
+    first = words[0]
     keep = (
         first[:2].isupper()
         or first in {"I", "I'm", "I've", "I'd"}
         or first[1:] != first[1:].lower()
+        or is_name_phrase(text)
     )
     return text if keep else text[:1].lower() + text[1:]
+
+
+_NAME_LINKS = frozenset({"au", "de", "du", "la", "le", "of", "&", "and"})
+
+
+def is_name_phrase(text: str) -> bool:
+    """Whether `text` opens with a name of several capitalised words ("Cafe au Lait",
+    "Midnight Plum scented candle"): its first capital is no sentence case."""
+    words = text.split()[:4]
+    k = 1
+    while k < len(words) - 1 and words[k] in _NAME_LINKS:
+        k += 1
+    nxt = words[k] if k < len(words) else ""
+    return nxt[:1].isupper() and nxt not in {"I", "I'm", "I've", "I'd"}
 
 
 def upper_first(text: str) -> str:
@@ -101,7 +118,10 @@ def limit_words(text: str, max_words: int) -> str:
 def _bare(kind: Kind | None, point: str) -> bool:
     """Whether a noun phrase reads after "the": no determiner of its own, not a name."""
     toks = [t for t in tokens(point) if t.is_word]
-    return kind == "np" and bool(toks) and not toks[0].has("DET", "POSS", "NAME", "NUM")
+    named = is_name_phrase(point)  # "Cafe au Lait" is said as written, without "the"
+    return (
+        kind == "np" and bool(toks) and not named and not toks[0].has("DET", "POSS", "NAME", "NUM")
+    )
 
 
 def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
