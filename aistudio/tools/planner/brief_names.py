@@ -184,7 +184,8 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
         capitals = sum(w[:1].isupper() for w in words)  # "Tried the" is one capital word
         titled = capitals >= 2 and not words[-1].endswith(".") and not placed
         if branded or titled:
-            name = _name(text, start, match.end())
+            end = text.index(words[-1], start) + len(words[-1])  # "CRUNCH." ends the name
+            name = _name(text, start, end)
             if len(name.split()) <= 6:
                 phrases.append((branded, name))
     with_brand = [name for brand, name in phrases if brand]
