@@ -198,9 +198,9 @@ def _salient_name(text: str, _label: Sequence[str]) -> str | None:
     phrase = salient_noun_phrase(cta_text.segments(text))
     if not phrase:
         return None
-    # Written as the brief writes it: lowercase is a thing ("the cement mixer"), a capital
-    # a name ("Kyoto pagoda photo print", "Daisy sundress").
-    return f"The {phrase}" if phrase[:1].islower() else clean(phrase)
+    # A thing, written as the brief writes it: "the cement mixer"; a capital stays a name
+    # inside it ("the Kyoto pagoda photo print", not "Kyoto" for short).
+    return f"The {phrase}"
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:

@@ -299,3 +299,11 @@ def is_truncation(short: str, source: str) -> bool:
     if following is None or not following.is_word:
         return False
     return following.lower not in NP_PREPOSITIONS | {"and", "or", "that", "which", "who"}
+
+
+def problems(line: str) -> list[str]:
+    """`copy_rules.problems`, kept here for callers that read the rules as the grammar's."""
+    # Imported here: the rules are built on this module's tokens and phrases.
+    from aistudio.tools.planner.copy_rules import problems as rules
+
+    return rules(line)

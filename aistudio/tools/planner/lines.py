@@ -149,6 +149,12 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
     ]
 
 
+def _participle_phrase(point: str) -> bool:
+    """A participle with what it takes: "picked this morning", "signed by the artist"."""
+    toks = [t for t in tokens(point) if t.is_word]
+    return len(toks) > 1 and toks[0].has("VBN") and not toks[0].has("ADJ")
+
+
 def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
     """Ways to say one selling point, by what the grammar says it is: full sentences, then
     the point as written, then its shorter whole forms."""
@@ -168,6 +174,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
             if kind == "ugc"
             else [("it", f"It {p}."), ("every-time", f"It {p}, every time.")]
         )
+    elif form == "adjp" and _participle_phrase(point):
+        rich = []  # "Picked this morning." reads; "Simply picked this morning." does not
     elif form == "adjp":
         last = point.rsplit(maxsplit=1)[-1].lower()
         gradable = is_gradable(last) or adjective_preferred(last)
