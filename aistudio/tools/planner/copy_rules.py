@@ -92,7 +92,9 @@ def _headless(words: Sequence[Token], k: int) -> bool:
         for j, t in enumerate(run)
     )
     # "the perfect for the holidays": an adjective phrase where the noun phrase belongs
-    then_phrase = len(run) < len(rest) and rest[len(run)].lower in NP_PREPOSITIONS
+    then_phrase = 0 < len(run) < len(rest) and rest[len(run)].lower in NP_PREPOSITIONS
+    # A superlative heads a phrase of its own: "the best of the season"
+    then_phrase = then_phrase and not re.search(r"(?:best|worst|most|least|est)$", run[-1].lower)
     return participle_then_phrase or (no_head and (len(run) == len(rest) or then_phrase))
 
 
