@@ -15,7 +15,7 @@ from aistudio.tools.planner.brief_fields import (
     fields,
     unquote_names,
 )
-from aistudio.tools.planner.brief_product import SIZE, salient_noun_phrase
+from aistudio.tools.planner.brief_product import SIZE, common_first, salient_noun_phrase
 from aistudio.tools.planner.brief_words import (
     BRAND_LABELS,
     COMMON_ACRONYMS,
@@ -199,8 +199,9 @@ def _salient_name(text: str, _label: Sequence[str]) -> str | None:
     if not phrase:
         return None
     # A thing, written as the brief writes it: "the cement mixer"; a capital stays a name
-    # inside it ("the Kyoto pagoda photo print", not "Kyoto" for short).
-    return f"The {phrase}"
+    # inside it ("the Kyoto pagoda photo print", not "Kyoto" for short). A name's
+    # possessive takes no article: "Grandma's strawberry jam".
+    return phrase if re.match(r"[A-Z]\w*['’]s\b", phrase) else f"The {phrase}"
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:
@@ -239,8 +240,9 @@ def product_name(text: str, detected_text: Sequence[str] = ()) -> str:
     name, a heading before a colon, "for/introducing X", a word printed on the label that
     the brief repeats, the first capitalised phrase, then the first product noun."""
     labelled = field(fields(text), NAME_LABELS)
-    if labelled:
-        return clean(cta_text.trim(labelled))
+    if labelled:  # "Product: Cold brew concentrate" reads "the cold brew concentrate"
+        name = " ".join(common_first(clean(cta_text.trim(labelled)).split()))
+        return f"The {name}" if name[:1].islower() else name
     scrubbed = _scrubbed(text, cta_text.find_cta(text))
     for finder in _NAME_FINDERS:
         name = finder(scrubbed, detected_text)

@@ -143,17 +143,26 @@ def _candidates(segment: str, first: bool, position: int) -> list[_Candidate]:
     return out
 
 
+def common_first(words: Sequence[str]) -> list[str]:
+    """The words with a first capital that only opens the sentence dropped: "Cold brew
+    concentrate", "Gold-plated hoop earrings", "Beanie". A capital stays where the phrase
+    holds a name ("Hand Cream No. 5", "AURUM ...") or a word the lexicon does not know
+    modifies the rest ("Kyoto pagoda photo print", "Sunday roast delivery")."""
+    first, rest = words[0], list(words[1:])
+    sentence_case = first[:1].isupper() and first[1:] == first[1:].lower()
+    if not sentence_case or any(w[:1].isupper() for w in rest):
+        return [first, *rest]
+    known = all(in_lexicon(part) for part in first.lower().split("-") if part)
+    return [first.lower(), *rest] if known or not rest else [first, *rest]
+
+
 def _said(words: Sequence[Token], sentence_start: bool) -> str:
     """The candidate as a name: a word capitalised only because it opens the sentence is
     written in lowercase; names keep their capitals ("Kyoto pagoda photo print")."""
-    out = []
-    for k, tok in enumerate(words):
-        text = tok.text
-        opening = k == 0 and sentence_start
-        if opening and text[1:].islower() and in_lexicon(text.lower()) and "NAME" not in tok.tags:
-            text = text.lower()
-        out.append(text)
-    return " ".join(out)
+    texts = [t.text for t in words]
+    if sentence_start and "NAME" not in words[0].tags:
+        texts = common_first(texts)
+    return " ".join(texts)
 
 
 def salient_noun_phrase(segments: Sequence[str]) -> str | None:

@@ -68,6 +68,7 @@ _NAME_LEAD = re.compile(
     r"\s+)+$",
     re.IGNORECASE,
 )
+_SUBJECT = re.compile(r"(?:i|you|we|they|she|he)\s", re.IGNORECASE)
 # Chat that trails a phrase: "it's so creamy honestly", "I'm kind of addicted lol".
 _TRAILING_CHAT = re.compile(r"(?:\s+(?:honestly|lol|tbh|haha|omg|tho|though|btw))+$", re.I)
 
@@ -165,6 +166,8 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
             if PROMPT_WORDS.search(raw):
                 continue
             clause = _strip_name(raw.strip(), name)
+            if clause != raw.strip(" ,.;:!?-") and _SUBJECT.match(clause):
+                continue  # "The robot vacuum I got for my flat does ...": a relative clause
             whole = cta_text.trim(_TRAILING_CHAT.sub("", cta_text.trim(clause)))
             clause = cta_text.trim(_LEADING_FILLER.sub("", whole))
             if classify(clause) is None and classify(whole) == "clause":

@@ -50,6 +50,13 @@ def _article_problem(a: Token, b: Token) -> str | None:
     return None
 
 
+# Adverbs that modify a whole phrase, never a noun: "the just fruit" is no phrase.
+FOCUS_ADVERBS = frozenset(
+    {"just", "simply", "also", "even", "actually", "basically", "literally", "honestly"}
+)
+_NAME_POSSESSIVE = re.compile(r"[a-z]['’]s$")
+
+
 def _pair_problems(words: Sequence[Token]) -> list[str]:
     """Rules on two neighbouring words."""
     found: list[str] = []
@@ -59,6 +66,10 @@ def _pair_problems(words: Sequence[Token]) -> list[str]:
             found.append(f"two determiners {pair}")
         elif a.lower in ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "NAME"}:
             found.append(f"a verb after a determiner {pair}")
+        elif a.lower in ARTICLES | POSSESSIVES and b.lower in FOCUS_ADVERBS:
+            found.append(f"an adverb after a determiner {pair}")  # "the just fruit"
+        elif a.lower in ARTICLES and b.text[:1].isupper() and _NAME_POSSESSIVE.search(b.text):
+            found.append(f"an article before a name's possessive {pair}")  # "the Grandma's"
         elif a.lower in ("i", "we", "they", "he", "she") and b.has("DET", "POSS"):
             if b.lower not in ("that", "all", "both"):
                 found.append(f"a determiner after a subject {pair}")

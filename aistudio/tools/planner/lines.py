@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from aistudio.artifacts import JobKind
-from aistudio.tools.planner.copy_rules import problems
+from aistudio.tools.planner.copy_rules import FOCUS_ADVERBS, problems
 from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
@@ -74,6 +74,8 @@ def in_sentence(name: str) -> str:
     if name.startswith("The "):
         return "the" + name[3:]
     words = name.split()
+    if re.search(r"[a-z]['’]s$", words[0]):  # "Grandma's strawberry jam" takes no article
+        return name
     return f"the {name}" if len(words) > 1 and words[-1].islower() else name
 
 
@@ -119,9 +121,9 @@ def _bare(kind: Kind | None, point: str) -> bool:
     """Whether a noun phrase reads after "the": no determiner of its own, not a name."""
     toks = [t for t in tokens(point) if t.is_word]
     named = is_name_phrase(point)  # "Cafe au Lait" is said as written, without "the"
-    return (
-        kind == "np" and bool(toks) and not named and not toks[0].has("DET", "POSS", "NAME", "NUM")
-    )
+    if not toks or named or toks[0].lower in FOCUS_ADVERBS:  # not "the just fruit"
+        return False
+    return kind == "np" and not toks[0].has("DET", "POSS", "NAME", "NUM")
 
 
 def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
@@ -152,7 +154,7 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
 def _participle_phrase(point: str) -> bool:
     """A participle with what it takes: "picked this morning", "signed by the artist"."""
     toks = [t for t in tokens(point) if t.is_word]
-    return len(toks) > 1 and toks[0].has("VBN") and not toks[0].has("ADJ")
+    return bool(toks) and toks[0].has("VBN") and not toks[0].has("ADJ")  # "Sprayed."
 
 
 def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
