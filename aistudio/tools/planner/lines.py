@@ -203,6 +203,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
 def spare_point(kind: JobKind, point: str) -> str | None:
     """A selling point said in passing, after a line with words to spare."""
     form, p = classify(point), lower_first(point)
+    if form == "adjp" and _participle_phrase(point):
+        return None  # "Sprayed. And it's rinsed.": what the creator did, not what it is
     if form == "pred":
         return f"And it {p}."
     if form == "clause":
