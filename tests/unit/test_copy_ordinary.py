@@ -17,11 +17,20 @@ from aistudio.artifacts import Brief, JobKind
 from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.copy_checks import caption_fit, copy_quality
 from aistudio.tools.planner.copy_rules import name_problems, problems
+from aistudio.tools.planner.grammar import classify
 from tests.unit.test_planner import make_plan
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "briefs" / "ordinary.yaml"
 ITEMS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
 KINDS: tuple[JobKind, ...] = ("promo", "fashion", "ugc")
+
+
+# The copywriter's noun-phrase templates (lines.py): what fills them must be a noun phrase.
+NP_SLOTS = re.compile(
+    r"(?:^|\. )(?:Notice|Discover|Meet|Introducing|I love|I tried|I've been using"
+    r"|I'm obsessed with|What I love is|This is|These are) (.+?)(?:,| for a week| every "
+    r"single day|\.|$)"
+)
 
 
 def _bare(name: str) -> str:
@@ -86,6 +95,11 @@ async def test_every_ordinary_brief_plans_copy_a_person_would_post(
     lines = [line.text for line in plan.audio.script] + [c.text for c in plan.render.captions]
     for line in [*lines, plan.render.end_card.headline]:
         assert not problems(line), (line, problems(line))
+
+    for line in lines:  # a noun-phrase slot holds a noun phrase, never an adjective or clause
+        for slot in NP_SLOTS.finditer(line):
+            said = slot.group(1)
+            assert said in ("this", "it") or classify(said) == "np", (line, said)
 
     expected = item.get("cta")
     card = plan.render.end_card.call_to_action
