@@ -238,11 +238,12 @@ def _scrubbed(text: str, found: cta_text.FoundCta | None) -> str:
 def product_name(text: str, detected_text: Sequence[str] = ()) -> str:
     """The product's name, by how surely the brief states it: a "Product:" field, a quoted
     name, a heading before a colon, "for/introducing X", a word printed on the label that
-    the brief repeats, the first capitalised phrase, then the first product noun."""
-    labelled = field(fields(text), NAME_LABELS)
+    the brief repeats, a capitalised brand or Title Case name, the noun phrase the brief
+    names the product with, then the first product noun."""
+    labelled = clean(cta_text.trim(field(fields(text), NAME_LABELS) or "")).split()
     if labelled:  # "Product: Cold brew concentrate" reads "the cold brew concentrate"
-        name = " ".join(common_first(clean(cta_text.trim(labelled)).split()))
-        return f"The {name}" if name[:1].islower() else name
+        written = " ".join(common_first(labelled))
+        return f"The {written}" if written[:1].islower() else written
     scrubbed = _scrubbed(text, cta_text.find_cta(text))
     for finder in _NAME_FINDERS:
         name = finder(scrubbed, detected_text)
