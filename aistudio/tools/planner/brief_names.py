@@ -15,7 +15,12 @@ from aistudio.tools.planner.brief_fields import (
     fields,
     unquote_names,
 )
-from aistudio.tools.planner.brief_product import SIZE, common_first, salient_noun_phrase
+from aistudio.tools.planner.brief_product import (
+    NOT_PRODUCTS,
+    SIZE,
+    common_first,
+    salient_noun_phrase,
+)
 from aistudio.tools.planner.brief_words import (
     BRAND_LABELS,
     COMMON_ACRONYMS,
@@ -41,7 +46,8 @@ _INTRO = re.compile(
     rf"\b(?:for|introducing|meet|called|named|presenting|launching|launch of|about)\s+"
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
-_PLACING = frozenset({"at", "from", "by", "on", "in", "to", "near", "with"})
+_PLACING = frozenset({"at", "from", "by", "on", "in", "near"})
+_CODE_WORDS = frozenset({"code", "coupon", "voucher", "promo"})  # "with code VEG50"
 _TIME_WORDS = frozenset({"next", "last", "today", "tonight", "tomorrow", "week", "weekend"})
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
 _NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(PRODUCT_NOUNS)) + r"))\b")
@@ -92,9 +98,15 @@ def _heading_name(text: str, label: Sequence[str]) -> str | None:
     while words and words[0].lower() in NOT_NAMES:
         words.pop(0)
     heading = " ".join(words)
-    if not colon or not 1 <= len(words) <= 6 or PROMPT_WORDS.search(head):
-        return None
-    if head.strip().lower() in FIELD_LABELS or "\n" in head:
+    subject = re.split(r"\s+(?:with|of|for|in|on|at)\s+", heading, maxsplit=1)[0].split()
+    if (
+        not colon
+        or not 1 <= len(words) <= 6
+        or PROMPT_WORDS.search(head)
+        or head.strip().lower() in FIELD_LABELS
+        or "\n" in head
+        or (subject and subject[-1].lower() in NOT_PRODUCTS)  # "3 weeks with the Kindle"
+    ):
         return None
     kind = classify(heading)
     short = len(words) <= 3 and words[-1].isalpha()  # "Juice cleanse": nouns verbs share
@@ -169,6 +181,8 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
                 break
         while words and words[0].lower().strip(".,") in NOT_NAMES | COMMON_ACRONYMS:
             words.pop(0)
+        opened_placed = bool(words) and words[0].lower() in _PLACING  # "From Maison Lune"
+        words = words[1:] if opened_placed else words
         branded = any(_brand_like(w) for w in words)
         if words and not branded and words[0][:1].isdigit():  # "4 pack", "50 hours": no name
             continue
@@ -176,11 +190,14 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             words.pop(0)
         if not words:
             continue
+        lead = re.findall(r"[\w']+", text[: match.start() + match.group(0).index(words[0])])
+        if lead and lead[-1].lower() in _CODE_WORDS:
+            continue  # a discount code, not a brand
         if len(words) > 2 and words[1] == "the":  # "Trying the Sunrise": a verb opens it
             words = words[2:]
         start = match.start() + match.group(0).index(words[0])
         before = re.findall(r"[\w']+", text[:start].lower())[-2:]
-        placed = any(w in _PLACING for w in before)
+        placed = opened_placed or any(w in _PLACING for w in before)
         capitals = sum(w[:1].isupper() for w in words)  # "Tried the" is one capital word
         titled = capitals >= 2 and not words[-1].endswith(".") and not placed
         if branded or titled:

@@ -32,7 +32,7 @@ NOT_PRODUCTS = frozenset(
     sale sales discount deal offer code price shipping returns size sizes colour
     colours color colors age ages batch drop restock launch range collection line
     video promo ad clip reel review content vibe pov routine thing things stuff one lot
-    bit kind type food lunch breakfast dinner wedding weddings party parties holidays
+    bit kind type condition food lunch breakfast dinner wedding weddings party parties holidays
     holiday course courses group groups breed breeds water milk checkout link bio ok okay
     lol omg wow yes hi hey please how why what when where monday tuesday wednesday
     thursday friday saturday sunday january february march april may june july august

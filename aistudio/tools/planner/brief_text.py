@@ -49,7 +49,8 @@ _CLAUSE_SPLIT = re.compile(
     r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
     r"|\s+(?=(?:with|featuring|plus|including)\s)"
     r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our|she|he)\s"
-    r"|(?:i|we|you|they|she|he)['’](?:m|ve|re|s|d|ll)\s)",
+    r"|(?:i|we|you|they|she|he)['’](?:m|ve|re|s|d|ll)\s"
+    r"|(?:now|then|so)\s+(?:i|we|you|they|she|he|it)\s)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
@@ -63,7 +64,7 @@ _LEADING_FILLER = re.compile(
 # What may stand before the product's name in a clause about it: "ok so this lightbulb
 # changes colour", "the perfect pizza oven for ...".
 _NAME_LEAD = re.compile(
-    r"^(?:(?:ok|okay|so|honestly|me|been|with|using|trying|tried|testing|reviewing|unboxing|"
+    r"^(?:(?:ok|okay|so|honestly|me|been|with|using|bought|got|trying|tried|testing|reviewing|unboxing|"
     r"this|these|my|our|the|a|an|new|perfect|best|favourite|favorite|go-to|bestselling)"
     r"\s+)+$",
     re.IGNORECASE,

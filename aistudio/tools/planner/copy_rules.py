@@ -64,7 +64,13 @@ def _pair_problems(words: Sequence[Token]) -> list[str]:
         pair = f"'{a.text} {b.text}'"
         if a.lower in ARTICLES | POSSESSIVES and b.has("DET", "POSS") and b.lower != "own":
             found.append(f"two determiners {pair}")
-        elif a.lower in ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "NAME"}:
+        elif (
+            a.lower in ARTICLES | POSSESSIVES
+            and b.tags <= {"VB", "VBZ", "NAME"}
+            and (
+                "NAME" not in b.tags or b.text[:1].islower()  # "the Kindle" is a name
+            )
+        ):
             found.append(f"a verb after a determiner {pair}")
         elif a.lower in ARTICLES | POSSESSIVES and b.lower in FOCUS_ADVERBS:
             found.append(f"an adverb after a determiner {pair}")  # "the just fruit"
@@ -195,6 +201,7 @@ def name_problems(name: str) -> list[str]:
         found.append(f"the name {name!r} is a size or code")
     elif name.rsplit(maxsplit=1)[-1].lower() in ("one", "ones", "it", "this", "that"):
         found.append(f"the name {name!r} ends on a pro-form, not a noun")
-    elif classify(name) != "np":
+    # Read mid-sentence, where a capital marks a name ("the Kindle Paperwhite")
+    elif classify(name if name.startswith("The ") else f"the {name}") != "np":
         found.append(f"the name {name!r} is no noun phrase")
     return found

@@ -55,6 +55,9 @@ _TIME_NOUNS = frozenset(
     {"morning", "afternoon", "evening", "night", "day", "week", "weekend", "month", "season"}
 )
 
+# Plurals that modify a noun ("kids raincoat", "sports bra"); never a verb opening a predicate.
+_PLURAL_MODIFIERS = frozenset({"kids", "sports", "mens", "womens", "girls", "boys", "babies"})
+
 Kind = Literal["np", "adjp", "pred", "clause", "imperative"]
 
 
@@ -221,7 +224,8 @@ def classify(text: str) -> Kind | None:
     if not toks or not _complete(toks):
         return None
     n, first = len(toks), toks[0]
-    verb_first = first.has("VBZ") and first.lower not in FUNCTION_WORDS
+    plural_modifier = first.lower in _PLURAL_MODIFIERS or (n > 1 and toks[1].text in "'’")
+    verb_first = first.has("VBZ") and first.lower not in FUNCTION_WORDS and not plural_modifier
     predicate = verb_first and (n == 1 or toks[1].lower != "of")  # not "notes of amber"
     rules: tuple[tuple[Kind, Callable[[], bool]], ...] = (
         ("pred", lambda: predicate and n > 1),  # "blends smoothies in 30 seconds"

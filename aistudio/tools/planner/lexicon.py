@@ -18,6 +18,8 @@ from typing import Final
 
 import lemminflect
 
+from aistudio.tools.planner.brief_words import PRODUCT_NOUNS
+
 # -- closed classes ------------------------------------------------------------------------
 
 DETERMINERS: Final = frozenset(
@@ -302,9 +304,9 @@ def open_classes(word: str) -> Tags:
             tags.add("NAME")
     if word in ADJECTIVE_NOUNS:
         tags.add("ADJ")
-    if (
-        word in NOUN_ADJECTIVES | MISSING_NOUNS or "VBG" in tags
-    ):  # "amber notes", "sizing", "stitching"
+    # "amber notes", "sizing", "stitching"; product nouns the lexicon knows only as verbs
+    # ("a leather tote", "a cast iron pan")
+    if word in NOUN_ADJECTIVES | MISSING_NOUNS | PRODUCT_NOUNS or "VBG" in tags:
         tags.add("NOUN")
     return frozenset(tags) if tags else _guessed_classes(word)
 
