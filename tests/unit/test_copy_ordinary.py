@@ -92,7 +92,9 @@ async def test_every_ordinary_brief_plans_copy_a_person_would_post(
     quality = copy_quality(brief, plan.concept, plan.shots, plan.audio, plan.render)
     assert quality.passed, quality.violation
     assert caption_fit(plan.shots, plan.render, plan.concept).passed
-    lines = [line.text for line in plan.audio.script] + [c.text for c in plan.render.captions]
+    voice = [line.text for line in plan.audio.script]
+    assert len(set(voice)) == len(voice), voice  # no line said twice
+    lines = voice + [c.text for c in plan.render.captions]
     for line in [*lines, plan.render.end_card.headline]:
         assert not problems(line), (line, problems(line))
 

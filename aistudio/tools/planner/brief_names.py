@@ -47,6 +47,7 @@ _INTRO = re.compile(
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
 _PLACING = frozenset({"at", "from", "by", "on", "in", "near"})
+_CATEGORY_OWNERS = frozenset({"men", "women", "kids", "children", "girls", "boys", "baby"})
 _CODE_WORDS = frozenset({"code", "coupon", "voucher", "promo"})  # "with code VEG50"
 _TIME_WORDS = frozenset({"next", "last", "today", "tonight", "tomorrow", "week", "weekend"})
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
@@ -179,7 +180,7 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             if word.endswith(".") and word.lower() != "no.":
                 words = words[: k + 1]
                 break
-        while words and words[0].lower().strip(".,") in NOT_NAMES | COMMON_ACRONYMS:
+        while words and words[0].lower().strip(".,:;!") in NOT_NAMES | COMMON_ACRONYMS:
             words.pop(0)
         opened_placed = bool(words) and words[0].lower() in _PLACING  # "From Maison Lune"
         words = words[1:] if opened_placed else words
@@ -218,7 +219,10 @@ def _salient_name(text: str, _label: Sequence[str]) -> str | None:
     # A thing, written as the brief writes it: "the cement mixer"; a capital stays a name
     # inside it ("the Kyoto pagoda photo print", not "Kyoto" for short). A name's
     # possessive takes no article: "Grandma's strawberry jam".
-    return phrase if re.match(r"[A-Z]\w*['’]s\b", phrase) else f"The {phrase}"
+    owner = re.match(r"([A-Z]\w*)['’]s?\b", phrase)
+    if owner and owner.group(1).lower() in _CATEGORY_OWNERS:  # "Men's chinos": a category
+        return f"The {phrase[:1].lower()}{phrase[1:]}"
+    return phrase if owner else f"The {phrase}"
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:

@@ -32,7 +32,7 @@ NOT_PRODUCTS = frozenset(
     sale sales discount deal offer code price shipping returns size sizes colour
     colours color colors age ages batch drop restock launch range collection line
     video promo ad clip reel review content vibe pov routine thing things stuff one lot
-    bit kind type condition food lunch breakfast dinner wedding weddings party parties holidays
+    bit kind type condition new food lunch breakfast dinner wedding weddings party parties holidays
     holiday course courses group groups breed breeds water milk checkout link bio ok okay
     lol omg wow yes hi hey please how why what when where monday tuesday wednesday
     thursday friday saturday sunday january february march april may june july august
@@ -59,6 +59,10 @@ class _Candidate:
     words: tuple[Token, ...]
     score: float
     position: int
+
+
+def _verb_at(toks: Sequence[Token], k: int) -> bool:
+    return k < len(toks) and toks[k].has("VB", "VBZ", "VBD", "VBN", "VBG")
 
 
 def _phrase_end(toks: Sequence[Token], i: int, ends: set[int]) -> int:
@@ -109,7 +113,7 @@ def _names_no_product(words: Sequence[Token]) -> bool:
 def _score(det: str, before: str, head: Token, opens: bool) -> float:
     score = 6.0 if det in _DEMONSTRATIVES else 0.0
     score += 2 * (before in _TRYING)
-    if before in ("at", "from", "by") and head.has("NAME"):
+    if before in ("at", "from", "by", "in") and head.has("NAME"):
         score -= 3  # "at Hollow Oak Bakery", "from Leafy Labs": the seller
     score += head.lower in PRODUCT_NOUNS
     if opens and det not in _QUANTIFIERS:
@@ -126,17 +130,24 @@ def _candidates(segment: str, first: bool, position: int) -> list[_Candidate]:
         if not ends or not toks[i].is_word:
             i += 1
             continue
-        end = _phrase_end(toks, i, ends)
         before = toks[i - 1].lower if i else ""
         det = toks[i] if toks[i].has("DET", "POSS") else None
-        words = list(toks[i + (det is not None) : end])
         if det is None and before in _OWNERS | _DEMONSTRATIVES | {"the", "a", "an"}:
             det = toks[i - 1]
             before = toks[i - 2].lower if i > 1 else ""
-        words = _trimmed(words, det, before)
+        # The longest reading that names a product: "Fresh flowers" of "Fresh flowers
+        # delivered same day", whose longest reading ends on a time.
+        end = _phrase_end(toks, i, ends)
+        start = i + (toks[i] is det)
+        # The longest reading first; a shorter one only where a verb cut it ("Fresh
+        # flowers delivered same day"), not a noun ("Hollow Oak Bakery" is no "Hollow Oak").
+        ordered = [e for e in sorted(ends | {end}, reverse=True) if e == end or _verb_at(toks, e)]
+        readings = [_trimmed(list(toks[start:e]), det, before) for e in ordered]
         i = end
-        if _names_no_product(words):
+        named = [w for w in readings if not _names_no_product(w)]
+        if not named:
             continue
+        words = named[0]
         det_word = det.lower if det is not None else ""
         score = _score(det_word, before, words[-1], first and not out)
         out.append(_Candidate(tuple(words), score, position))

@@ -64,10 +64,13 @@ _LEADING_FILLER = re.compile(
 # What may stand before the product's name in a clause about it: "ok so this lightbulb
 # changes colour", "the perfect pizza oven for ...".
 _NAME_LEAD = re.compile(
-    r"^(?:(?:ok|okay|so|honestly|me|been|with|using|bought|got|trying|tried|testing|reviewing|unboxing|"
-    r"this|these|my|our|the|a|an|new|perfect|best|favourite|favorite|go-to|bestselling)"
-    r"\s+)+$",
+    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|been|with|using|bought|got|found|"
+    r"trying|tried|testing|reviewing|unboxing|you|finally|this|these|my|our|the|a|an|new|"
+    r"perfect|best|favourite|favorite|go-to|bestselling)\s+)+$",
     re.IGNORECASE,
+)
+_AUXILIARIES = frozenset(
+    "is isn't was wasn't has hasn't does doesn't are aren't were have do don't".split()  # noqa: SIM905
 )
 _SUBJECT = re.compile(r"(?:i|you|we|they|she|he)\s", re.IGNORECASE)
 # Chat that trails a phrase: "it's so creamy honestly", "I'm kind of addicted lol".
@@ -117,7 +120,21 @@ def _strip_name(clause: str, name: str) -> str:
     filler = not _LEADING_FILLER.sub("", lead.strip() + " ").strip() or _NAME_LEAD.match(lead)
     if at >= 0 and not owner and filler:
         clause = clause[at + len(core) :]
+        # What the name was said with goes too: its seller ("from Boots is ...") and a
+        # relative pronoun ("that doesn't leak ...").
+        clause = re.sub(r"^\s*(?:from\s+(?:[A-Z][\w&'’]*\s*)+|(?:that|which)\s+)", "", clause)
+        return _about_it(clause.strip(" ,.;:!?-"))
     return clause.strip(" ,.;:!?-")
+
+
+def _about_it(rest: str) -> str:
+    """A verb left without its subject, the product, gets it back: "doesn't leak in your
+    bag" -> "It doesn't leak in your bag", "stack in my fridge" -> "They stack ..."."""
+    first = rest.split(maxsplit=1)[0].lower() if rest.split() else ""
+    if classify(rest) is not None or first not in _AUXILIARIES:
+        return rest
+    subject = "They" if first in ("are", "were", "have", "do", "don't", "aren't") else "It"
+    return f"{subject} {rest}"
 
 
 def _chunks(source: str) -> list[str]:
@@ -163,7 +180,8 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
                 source,
                 flags=re.I,
             )
-        for raw in _chunks(source):
+        for chunk in _chunks(source):
+            raw = re.sub(r"^\s*pov\b:?\s*", "", chunk, flags=re.I)  # "POV you finally found ..."
             if PROMPT_WORDS.search(raw):
                 continue
             clause = _strip_name(raw.strip(), name)

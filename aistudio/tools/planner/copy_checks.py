@@ -81,6 +81,10 @@ def copy_quality(
     ]
     if found := name_problems(concept.product_name):  # the name every line is built on
         bad.append(f"product name {concept.product_name!r}: {'; '.join(found)}")
+    said = [line.text.strip().lower() for line in audio.script]
+    bad += [
+        f"voice line {line!r} said twice" for line in sorted({x for x in said if said.count(x) > 1})
+    ]
     if stated and not _contains_verbatim(plan.end_card.call_to_action, stated):
         bad.append(
             f"call to action not verbatim: the end card says {plan.end_card.call_to_action!r}, "

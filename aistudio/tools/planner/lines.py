@@ -248,7 +248,9 @@ def pick(
         pool = [c for c in pool if word_count(c[1]) == fewest]
     top = max(word_count(c[1]) for c in pool)
     near = [c for c in pool if word_count(c[1]) >= top - 1]  # about as rich as the best
-    key, text = next((c for c in near if c[0] not in used), near[0])
+    # A form not said yet, the richest first; a line said twice reads as a glitch.
+    fresh = [c for c in near if c[0] not in used] or [c for c in pool if c[0] not in used]
+    key, text = (fresh or near)[0]
     used.add(key)
     return text
 
