@@ -189,7 +189,9 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
                 continue  # "The robot vacuum I got for my flat does ...": a relative clause
             whole = cta_text.trim(_TRAILING_CHAT.sub("", cta_text.trim(clause)))
             clause = cta_text.trim(_LEADING_FILLER.sub("", whole))
-            if classify(clause) is None and classify(whole) == "clause":
+            restored = whole.split()[:2]  # "It is back for summer", not "Back for summer"
+            kept = len(restored) == 2 and restored[1].lower() in _AUXILIARIES
+            if (classify(clause) is None or kept) and classify(whole) == "clause":
                 clause = whole  # "it actually made laying the path easy": a whole clause
             words = clause.split()
             if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 6):
