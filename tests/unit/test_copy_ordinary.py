@@ -58,6 +58,7 @@ def _proper_names(text: str) -> set[str]:
     for sentence in re.split(r"(?<=[.!?])\s+|\n+|[•:]", text):
         words = re.findall(r"[A-Za-z][\w'’-]*", sentence)
         capital |= {w for w in words[1:] if w[:1].isupper() and w != "I" and "'" not in w}
+    capital -= {"The", "A", "An", "Of", "And"}  # "at The Copper Pot": the name is the rest
     lower = {w.lower() for w in re.findall(r"[a-z][\w'’-]*", text) if w[:1].islower()}
     return {w for w in capital if w.lower() not in lower}
 

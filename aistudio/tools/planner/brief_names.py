@@ -16,6 +16,7 @@ from aistudio.tools.planner.brief_fields import (
     unquote_names,
 )
 from aistudio.tools.planner.brief_product import (
+    LETTER_SIZE,
     NOT_PRODUCTS,
     SIZE,
     common_first,
@@ -106,7 +107,8 @@ def _heading_name(text: str, label: Sequence[str]) -> str | None:
         or PROMPT_WORDS.search(head)
         or head.strip().lower() in FIELD_LABELS
         or "\n" in head
-        or (subject and subject[-1].lower() in NOT_PRODUCTS)  # "3 weeks with the Kindle"
+        # "3 weeks with the Kindle", "Day 10 with the Oura ring": a time, not the product
+        or any(w.lower() in NOT_PRODUCTS for w in subject[-2:] if not w[:1].isdigit())
     ):
         return None
     kind = classify(heading)
@@ -187,6 +189,8 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
         branded = any(_brand_like(w) for w in words)
         if words and not branded and words[0][:1].isdigit():  # "4 pack", "50 hours": no name
             continue
+        if words and (words[0].lower() in NOT_PRODUCTS or LETTER_SIZE.match(words[-1])):
+            continue  # "Sizes XS to XL", "XS-XXL": sizes, no name
         while branded and not _brand_like(words[0]):  # "Testing the BOLT 3" -> "BOLT 3"
             words.pop(0)
         if not words:

@@ -51,7 +51,9 @@ _SUBJECTS = frozenset({"i", "we", "you", "they", "he", "she", "please", "just"})
 _QUANTIFIERS = frozenset({"every", "each", "all", "any", "some", "no", "another", "more"})
 _OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})
 _SINGULAR = frozenset({"this", "that", "a", "an", "each", "every"})
-SIZE = re.compile(r"^(?:[A-Z]\d{1,2}|X{0,3}[SML]|\d*XL|[SML]-X*[SML]|[\d.,x×/-]+\w{0,3})$")
+_LETTER = r"(?:X{0,3}[SML]|\d?X{1,3}L)"
+LETTER_SIZE = re.compile(rf"^{_LETTER}(?:-{_LETTER})?$")  # "XS", "S-XXL", "XS-XXL", "2XL"
+SIZE = re.compile(rf"^(?:[A-Z]\d{{1,2}}|{_LETTER}(?:-{_LETTER})?|[\d.,x×/-]+\w{{0,3}})$")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def _trimmed(words: list[Token], det: Token | None, before: str) -> list[Token]:
     owner = det is not None and det.lower in _OWNERS
     if owner and len(words) > 1 and re.search(r"['’]s?$|^kids$", words[0].text):
         words = words[1:]  # "Grandma's strawberry jam" (no determiner) is a name
+    if len(words) > 1 and words[0].lower in _TRYING:  # "testing viral pimple patches"
+        words = words[1:]
     while len(words) > 1 and (words[0].lower in _PRAISE or words[0].has("ADV")):
         words = words[1:]
         if len(words) > 1 and words[0].lower == "selling":  # "best selling"

@@ -31,7 +31,7 @@ from aistudio.tools.planner.brief_words import (
     TONE_LABELS,
     TONE_WORDS,
 )
-from aistudio.tools.planner.grammar import URL, classify
+from aistudio.tools.planner.grammar import URL, classify, tokens
 from aistudio.tools.planner.house_rules import RULES
 
 _AUDIENCE = re.compile(
@@ -72,6 +72,7 @@ _NAME_LEAD = re.compile(
 _AUXILIARIES = frozenset(
     "is isn't was wasn't has hasn't does doesn't are aren't were have do don't".split()  # noqa: SIM905
 )
+_OWN_SUBJECTS = frozenset({"they", "we", "you", "i"})
 _SUBJECT = re.compile(r"(?:i|you|we|they|she|he)\s", re.IGNORECASE)
 # Chat that trails a phrase: "it's so creamy honestly", "I'm kind of addicted lol".
 _TRAILING_CHAT = re.compile(r"(?:\s+(?:honestly|lol|tbh|haha|omg|tho|though|btw))+$", re.I)
@@ -137,13 +138,24 @@ def _about_it(rest: str) -> str:
     return f"{subject} {rest}"
 
 
+def _open_noun_phrase(chunk: str) -> bool:
+    """Whether a chunk stops inside a noun phrase: an article and adjectives only after it
+    ("Brews a clean"), so the comma that follows joins coordinated adjectives."""
+    words = [t for t in tokens(chunk) if t.is_word]
+    at = max((k for k, t in enumerate(words) if t.lower in ("a", "an", "the")), default=-1)
+    rest = words[at + 1 :]
+    return at >= 0 and bool(rest) and all(t.has("ADJ") and not t.has("NAME") for t in rest)
+
+
 def _chunks(source: str) -> list[str]:
     """The source split where one point ends and the next begins; a lone verb is not a
     point of its own ("works" + "with every streaming service")."""
     out: list[str] = []
-    for raw in _CLAUSE_SPLIT.split(source):
+    for raw in _CLAUSE_SPLIT.split(re.sub(r"\s*\([^()]*(?:\)|$)", "", source)):  # no asides
         if out and re.fullmatch(r"\w+", out[-1].strip()) and classify(out[-1]) == "pred":
             out[-1] = f"{out[-1].strip()} {raw.strip()}"
+        elif out and _open_noun_phrase(out[-1]):  # "a clean, bright cup": one phrase
+            out[-1] = f"{out[-1].rstrip()}, {raw.strip()}"
         else:
             out.append(raw)
     return out
@@ -188,9 +200,12 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
             if clause != raw.strip(" ,.;:!?-") and _SUBJECT.match(clause):
                 continue  # "The robot vacuum I got for my flat does ...": a relative clause
             whole = cta_text.trim(_TRAILING_CHAT.sub("", cta_text.trim(clause)))
+            whole = re.sub(r"^(?:and|but|so)\s+", "", whole, flags=re.I)  # ", and they ..."
             clause = cta_text.trim(_LEADING_FILLER.sub("", whole))
             restored = whole.split()[:2]  # "It is back for summer", not "Back for summer"
             kept = len(restored) == 2 and restored[1].lower() in _AUXILIARIES
+            # "they look sick": a subject the templates' "it" cannot stand for stays
+            kept = kept or (len(restored) == 2 and restored[0].lower() in _OWN_SUBJECTS)
             if (classify(clause) is None or kept) and classify(whole) == "clause":
                 clause = whole  # "it actually made laying the path easy": a whole clause
             words = clause.split()

@@ -271,5 +271,16 @@ COMMON_ACRONYMS = frozenset(
         "bogo",
         "rgb",
         "pr",
+        # technical specs that stand beside a product's name ("HEPA filter", "BPA free")
+        "hepa",
+        "bpa",
+        "upf",
+        "gps",
+        "lcd",
+        "oled",
+        "hdmi",
+        "nfc",
+        "hd",
+        "ip",
     ]
 )

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from aistudio.tools.planner.grammar import URL, classify
+from aistudio.tools.planner.lexicon import open_classes
 
 # Verbs that ask the viewer to act now; "strong" ones are calls to action on their own,
 # weak ones ("discover", "meet") only with an address, an urgency word or at the end.
@@ -171,6 +172,16 @@ def _opening_verb(clause: str) -> tuple[str, bool] | None:
     return None
 
 
+def _manner_after(clause: str, verb: str) -> bool:
+    """Whether the verb is followed by an adjective or adverb of manner ("start slow",
+    "go easy"), not by what to act on ("try it", "rent one") or when ("try today")."""
+    rest = _LEAD.sub("", clause.lower())[len(verb) :].split()
+    if not rest or _URGENCY.match(rest[0]):
+        return False
+    classes = open_classes(rest[0].strip(",.!"))
+    return "ADJ" in classes and "NOUN" not in classes
+
+
 def opens_with_cta_verb(clause: str) -> bool:
     return _opening_verb(clause) is not None
 
@@ -198,6 +209,8 @@ def find_cta(text: str) -> FoundCta | None:
             verb = _opening_verb(clause)
             if verb is not None and not verb[1] and classify(clause) == "clause":
                 verb = None  # "Gift cards available now": a subject, not "gift it"
+            if verb is not None and not verb[1] and _manner_after(clause, verb[0]):
+                verb = None  # "start slow, 2 nights a week": advice, not a call to action
             phrase = bool(CTA_PHRASES.match(clause))
             if verb is None and not phrase:
                 continue

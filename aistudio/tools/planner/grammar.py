@@ -21,6 +21,7 @@ from typing import Literal
 from aistudio.tools.planner.lexicon import (
     DANGLING_END,
     FUNCTION_WORDS,
+    LINKING_VERBS,
     POSSESSIVES,
     PREDETERMINERS,
     adjective_preferred,
@@ -35,6 +36,7 @@ URL = re.compile(
 )
 _TOKEN = re.compile(
     rf"(?P<url>{URL.pattern})|(?P<handle>[@#][\w.]*\w)|(?P<numbered>\bNo\.\s?\d+\b)"
+    r"|(?P<compound>\b\d+(?:[.,]\d+)?(?:-[A-Za-z]+)+\b)"  # "4-pack", "3-pair", "30-day"
     r"|(?P<num>[$€£]?\d+(?:[.,:/-]\d+)*(?:%|[a-zA-Z]+\d*)?)"
     r"|(?P<word>[A-Za-z]+(?:['’-][A-Za-z0-9]+)*)"
     r"|(?P<punct>[.,;:!?()\"“”‘’'&+/–—|-])",
@@ -86,6 +88,9 @@ def tokens(text: str) -> list[Token]:
         kind, value = match.lastgroup, match.group(0)
         if kind == "url":
             tags = frozenset({"URL", "NOUN", "NAME"})
+        elif kind == "compound":  # a number-word compound is the word it ends on
+            last = value.rsplit("-", 1)[1]
+            tags = word_classes(last, sentence_start=False) - {"NAME"} or frozenset({"NOUN"})
         elif kind in ("handle", "numbered"):  # "@brand", "No. 5": names
             tags = frozenset({"NAME", "NOUN"})
         else:
@@ -174,8 +179,9 @@ def _adjp_ends(toks: Sequence[Token], i: int, depth: int = 0) -> set[int]:
         if toks[k].has("ADJ", "VBN"):
             break
         k += 1  # "ultra light", "100% vegan"
-    if k < len(toks) and toks[k].has("NOUN") and k + 1 < len(toks) and toks[k + 1].has("ADJ"):
-        k += 1  # "grain free", "dishwasher safe", "sage green"
+    compound = k < len(toks) and toks[k].has("NOUN") and toks[k].lower not in LINKING_VERBS
+    if compound and k + 1 < len(toks) and toks[k + 1].has("ADJ"):
+        k += 1  # "grain free", "dishwasher safe", "sage green"; not "look sick", a verb
     ends: set[int] = set()
     while k < len(toks) and toks[k].lower not in FUNCTION_WORDS and toks[k].has("ADJ", "VBN"):
         k += 1

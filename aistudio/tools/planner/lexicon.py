@@ -180,6 +180,12 @@ DISCOURSE_MARKERS: Final = frozenset(
         "also",
     ]
 )
+# Verbs that link a subject to an adjective ("they look sick", "it feels soft"): a closed
+# class, so "look sick" is a predicate, never a compound like "dishwasher safe".
+LINKING_VERBS: Final = frozenset(
+    "look looks feel feels seem seems sound sounds smell smells taste tastes stay stays "
+    "become becomes appear appears remain remains get gets go goes turn turns".split()
+)
 # Sentence-level adverbs that stand alone in copy ("Order today", "Out now").
 TIME_ADVERBS: Final = frozenset(
     [
@@ -315,6 +321,8 @@ def _guessed_classes(word: str) -> Tags:
     """Classes of a word outside the lexicon, from its spelling."""
     if "-" in word:  # a compound takes the classes of its last part ("cruelty-free")
         last = word.rsplit("-", 1)[1]
+        if last in PARTICLES | PREPOSITIONS:  # "leave-in", "pull-on": a noun or adjective
+            return frozenset({"NOUN", "ADJ"})
         return (open_classes(last) if last else frozenset()) or frozenset({"NOUN", "ADJ"})
     for suffix, tags in (("ly", {"ADV"}), ("ed", {"VBN", "ADJ"}), ("ing", {"VBG", "NOUN"})):
         if word.endswith(suffix):
