@@ -170,6 +170,13 @@ def _brand_like(word: str) -> bool:
     return shouted or (bare[:1].isupper() and any(c.isdigit() for c in bare))
 
 
+def _no_name(words: Sequence[str], branded: bool) -> bool:
+    """A capitalised phrase that is a measure, not a name: "4 pack", "50 hours", "Sizes XS
+    to XL", "XS-XXL"."""
+    counted = not branded and words[0][:1].isdigit()
+    return counted or words[0].lower() in NOT_PRODUCTS or bool(LETTER_SIZE.match(words[-1]))
+
+
 def _lead_name(text: str, _label: Sequence[str]) -> str | None:
     """The first capitalised phrase with a brand in it ("the LUMA concealer"), else the
     first Title Case name of two words or more ("Hand Cream No. 5") that no preposition
@@ -187,10 +194,8 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
         opened_placed = bool(words) and words[0].lower() in _PLACING  # "From Maison Lune"
         words = words[1:] if opened_placed else words
         branded = any(_brand_like(w) for w in words)
-        if words and not branded and words[0][:1].isdigit():  # "4 pack", "50 hours": no name
+        if words and _no_name(words, branded):
             continue
-        if words and (words[0].lower() in NOT_PRODUCTS or LETTER_SIZE.match(words[-1])):
-            continue  # "Sizes XS to XL", "XS-XXL": sizes, no name
         while branded and not _brand_like(words[0]):  # "Testing the BOLT 3" -> "BOLT 3"
             words.pop(0)
         if not words:

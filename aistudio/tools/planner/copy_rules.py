@@ -28,6 +28,7 @@ from aistudio.tools.planner.lexicon import (
     DANGLING_END,
     DISCOURSE_MARKERS,
     FUNCTION_WORDS,
+    LINKING_VERBS,
     POSSESSIVES,
     adjective_preferred,
     is_gradable,
@@ -57,6 +58,15 @@ FOCUS_ADVERBS = frozenset(
 _NAME_POSSESSIVE = re.compile(r"[a-z]['’]s$")
 
 
+_BE_CONTRACTION = re.compile(r"^[a-z]+['’](?:s|re|m)$")
+
+
+def _is_be(tok: Token) -> bool:
+    """ "is", "are", "am" or a pronoun's contraction of them ("it's", "they're", "I'm")."""
+    contracted = tok.has("PRON") and bool(_BE_CONTRACTION.match(tok.lower))
+    return contracted or tok.lower in ("is", "are", "am")
+
+
 def _pair_problems(words: Sequence[Token]) -> list[str]:
     """Rules on two neighbouring words."""
     found: list[str] = []
@@ -81,6 +91,8 @@ def _pair_problems(words: Sequence[Token]) -> list[str]:
                 found.append(f"a determiner after a subject {pair}")
         elif a.lower == b.lower and a.text.isalpha() and a.lower not in ("very", "so", "had"):
             found.append(f"a repeated word {pair}")
+        elif _is_be(a) and b.has("VB") and (b.tags <= {"VB"} or b.lower in LINKING_VERBS):
+            found.append(f"a bare verb after 'be' {pair}")  # "it's look sick"
         problem = _article_problem(a, b) if a.lower in ("a", "an") else None
         if problem:
             found.append(problem)
@@ -185,9 +197,21 @@ def problems(line: str) -> list[str]:
 
 
 # A size, spec or code stands beside a product's name, never as it: "A3", "S-XXL", "18V".
+_LETTER = r"(?:X{0,3}[SML]|\d?X{1,3}L)"
+LETTER_SIZE = re.compile(rf"^{_LETTER}(?:-{_LETTER})?$")  # "XS", "S-XXL", "XS-XXL", "2XL"
 _SIZE_OR_CODE = re.compile(
     r"^(?:[A-Z]\d{1,2}|X{0,3}[SML]|\d*XL|[SML]-X*[SML]|[\d.,x×/-]+\w{0,3}|SPF ?\d*)$"
 )
+
+
+_SIZE_LABELS = frozenset({"size", "sizes", "age", "ages", "colour", "colours", "color", "colors"})
+
+
+def _sized(name: str) -> bool:
+    """A size label or a letter size as the name's head: "Sizes XS", "Ages 2-10", "XS-XXL"."""
+    words = name.split()
+    first = words[1] if words[0] == "The" and len(words) > 1 else words[0]
+    return first.lower() in _SIZE_LABELS or bool(LETTER_SIZE.match(words[-1]))
 
 
 def name_problems(name: str) -> list[str]:
@@ -197,7 +221,7 @@ def name_problems(name: str) -> list[str]:
     found = problems(name)
     if re.search(r"(?<!\bNo)[.!?]\s+\S", name):
         found.append(f"the name {name!r} runs across a sentence end")
-    elif _SIZE_OR_CODE.match(name.strip()):
+    elif _SIZE_OR_CODE.match(name.strip()) or _sized(name):
         found.append(f"the name {name!r} is a size or code")
     elif name.rsplit(maxsplit=1)[-1].lower() in ("one", "ones", "it", "this", "that"):
         found.append(f"the name {name!r} ends on a pro-form, not a noun")

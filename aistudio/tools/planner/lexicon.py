@@ -183,8 +183,8 @@ DISCOURSE_MARKERS: Final = frozenset(
 # Verbs that link a subject to an adjective ("they look sick", "it feels soft"): a closed
 # class, so "look sick" is a predicate, never a compound like "dishwasher safe".
 LINKING_VERBS: Final = frozenset(
-    "look looks feel feels seem seems sound sounds smell smells taste tastes stay stays "
-    "become becomes appear appears remain remains get gets go goes turn turns".split()
+    """look looks feel feels seem seems sound sounds smell smells taste tastes stay stays
+    become becomes appear appears remain remains get gets go goes turn turns""".split()  # noqa: SIM905
 )
 # Sentence-level adverbs that stand alone in copy ("Order today", "Out now").
 TIME_ADVERBS: Final = frozenset(
