@@ -9,7 +9,8 @@ import pytest
 from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.copy_rules import name_problems, problems
 from aistudio.tools.planner.cta import find_cta
-from aistudio.tools.planner.grammar import classify, tokens
+from aistudio.tools.planner.grammar import classify, shorter_forms, tokens
+from aistudio.tools.planner.lines import point_candidates
 
 DRIPPER = (
     "New! Ceramic pour-over coffee dripper in matte black. Brews a clean, bright cup in "
@@ -158,3 +159,50 @@ def test_a_weak_verb_with_an_adjective_of_manner_is_no_call_to_action(
 ) -> None:
     found = find_cta(text)
     assert (found.text if found else None) == cta
+
+
+def test_an_adverb_grades_an_adjective_never_heads_a_noun_phrase() -> None:
+    assert any("without a noun" in p for p in problems("Notice the fully insured."))
+    for line in (
+        "Notice the fully insured team.",
+        "The fully lined jacket.",
+        "The really good stuff.",
+    ):
+        assert not problems(line), problems(line)
+    assert classify("Fully insured") == "adjp"
+
+
+def test_a_shorter_name_keeps_an_adjective_with_the_noun_it_modifies() -> None:
+    forms = shorter_forms("Limited edition gingerbread latte syrup")
+    assert "Edition gingerbread latte syrup" not in forms
+    assert "Gingerbread latte syrup" in forms
+    assert "Air purifier" in shorter_forms("Compact air purifier")
+    assert "Recycled shell" in shorter_forms("Waterproof recycled shell")
+
+
+@pytest.mark.parametrize(
+    ("text", "point"),
+    [
+        ("our juices are here!! green, beet and citrus, no added sugar", "Green, beet and citrus"),
+        (
+            "Puffer vest, packable. Available in navy, khaki and rust",
+            "Available in navy, khaki and rust",
+        ),
+        ("Co-ord set - cropped cardigan. Oat, sage or charcoal.", "Oat, sage or charcoal"),
+    ],
+)
+def test_a_list_is_one_point(text: str, point: str) -> None:
+    assert point in parse_brief(text, "promo").selling_points
+
+
+def test_separate_points_stay_separate() -> None:
+    text = "Summer linen trousers, wide leg, elastic waist, in sand and olive."
+    points = parse_brief(text, "fashion").selling_points
+    assert {"Wide leg", "Elastic waist"} <= set(points)
+
+
+def test_a_one_word_adjective_is_said_as_one() -> None:
+    lines = point_candidates("fashion", "Lightweight")
+    said = [text for tier in lines for _, text in tier]
+    assert not any("the lightweight" in t for t in said), said
+    assert "Lightweight." in said

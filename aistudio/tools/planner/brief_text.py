@@ -147,6 +147,20 @@ def _open_noun_phrase(chunk: str) -> bool:
     return at >= 0 and bool(rest) and all(t.has("ADJ") and not t.has("NAME") for t in rest)
 
 
+_SERIES_END = re.compile(r"[\w'-]+ (?:and|or) [\w'-]+")
+
+
+def _series(out: list[str], last: str) -> str:
+    """A list "A, B and C" said whole: the single words before its last pair are taken off
+    `out`, and a short phrase that leads into it ("Available in navy, khaki and rust")."""
+    items = [last]
+    while out and re.fullmatch(r"[\w'-]+", out[-1].strip()):
+        items.insert(0, out.pop().strip())
+    if len(items) == 1 and out and len(out[-1].split()) <= 3:
+        items.insert(0, out.pop().strip())
+    return ", ".join(items)
+
+
 def _chunks(source: str) -> list[str]:
     """The source split where one point ends and the next begins; a lone verb is not a
     point of its own ("works" + "with every streaming service")."""
@@ -156,6 +170,8 @@ def _chunks(source: str) -> list[str]:
             out[-1] = f"{out[-1].strip()} {raw.strip()}"
         elif out and _open_noun_phrase(out[-1]):  # "a clean, bright cup": one phrase
             out[-1] = f"{out[-1].rstrip()}, {raw.strip()}"
+        elif out and _SERIES_END.fullmatch(raw.strip()):  # "green, beet and citrus"
+            out.append(_series(out, raw.strip()))
         else:
             out.append(raw)
     return out

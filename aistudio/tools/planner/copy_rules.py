@@ -19,6 +19,7 @@ from aistudio.tools.planner.grammar import (
     NP_PREPOSITIONS,
     VERBISH,
     Token,
+    after_adverb,
     can_head,
     classify,
     sentences,
@@ -99,6 +100,17 @@ def _pair_problems(words: Sequence[Token]) -> list[str]:
     return found
 
 
+def _heads(run: Sequence[Token], j: int) -> bool:
+    """Whether run[j], in a run of modifiers after an article, can be its noun."""
+    t = run[j]
+    if t.has("NAME", "NUM"):
+        return True
+    if j > 0 and after_adverb(run[j - 1], t):  # "the fully insured": no noun yet
+        return False
+    noun = t.has("NOUN") and not is_gradable(t.lower) and not adjective_preferred(t.lower)
+    return noun or (j > 0 and can_head(t, run[j - 1].has("ADJ", "VBN")))
+
+
 def _headless(words: Sequence[Token], k: int) -> bool:
     """Whether the article at words[k] has no noun: only adjectives follow it to the end
     ("the simple."), or a bare participle and then another phrase ("the roasted this")."""
@@ -114,12 +126,7 @@ def _headless(words: Sequence[Token], k: int) -> bool:
         and len(rest) > 1
         and rest[1].has("DET", "POSS", "PRON")
     )
-    no_head = bool(run) and not any(
-        t.has("NAME", "NUM")
-        or (t.has("NOUN") and not is_gradable(t.lower) and not adjective_preferred(t.lower))
-        or (j > 0 and can_head(t, run[j - 1].has("ADJ", "VBN")))
-        for j, t in enumerate(run)
-    )
+    no_head = bool(run) and not any(_heads(run, j) for j in range(len(run)))
     # "the perfect for the holidays": an adjective phrase where the noun phrase belongs
     then_phrase = 0 < len(run) < len(rest) and rest[len(run)].lower in NP_PREPOSITIONS
     # A superlative heads a phrase of its own: "the best of the season"

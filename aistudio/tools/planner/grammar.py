@@ -25,6 +25,7 @@ from aistudio.tools.planner.lexicon import (
     POSSESSIVES,
     PREDETERMINERS,
     adjective_preferred,
+    open_classes,
     word_classes,
 )
 
@@ -119,6 +120,12 @@ def can_head(tok: Token, after_modifier: bool = False) -> bool:
     return tok.has("NAME", "NUM") or after_modifier or not adjective_preferred(tok.lower)
 
 
+def after_adverb(prev: Token, tok: Token) -> bool:
+    """Whether `tok` is an adjective or participle graded by the adverb before it ("fully
+    insured", "super lightweight"): an adverb modifies no noun, so no noun phrase ends here."""
+    return prev.tags <= {"ADV"} and tok.has("ADJ", "VBN")
+
+
 def _agent_noun(tok: Token) -> bool:
     return tok.lower.endswith("er") and "NOUN" in tok.tags
 
@@ -161,7 +168,10 @@ def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = Tr
             behind = behind or (
                 k > s and _agent_noun(toks[k]) and toks[k - 1].tags <= {"NOUN", "VB"}
             )
-            if can_head(toks[k], behind and not _ADJECTIVE_SHAPE.search(toks[k].lower)):
+            graded = k > s and after_adverb(toks[k - 1], toks[k])  # "fully insured"
+            if not graded and can_head(
+                toks[k], behind and not _ADJECTIVE_SHAPE.search(toks[k].lower)
+            ):
                 ends.add(k + 1)
             k += 1
     for end in list(ends) if phrases else ():
@@ -273,12 +283,21 @@ def shorter_forms(text: str) -> list[str]:
         for m in range(1, len(words)):
             rest = " ".join(words[m:])
             number_cut = any(ch.isdigit() for ch in words[m - 1])  # keep "80 km" together
+            # "Limited edition ...", "Stainless steel ...": a pure adjective before a noun
+            # modifier modifies that noun, so they go together
+            pair = _pure_adjective(words[m - 1]) and "ADJ" not in open_classes(words[m].lower())
+            number_cut = number_cut or (pair and m < len(words) - 1)
             single = len(words) - m == 1 and (len(rest) < 3 or adjective_preferred(rest.lower()))
             if not number_cut and not single and classify(rest) == "np":
                 forms.append(rest)
     out = [f.strip(" ,;:") for f in forms]
     out = [f[:1].upper() + f[1:] for f in out if f and f.lower() != text.lower()]
     return sorted(dict.fromkeys(out), key=len, reverse=True)
+
+
+def _pure_adjective(word: str) -> bool:
+    classes = open_classes(word.lower())
+    return bool(classes & {"ADJ", "VBN"}) and "NOUN" not in classes
 
 
 def _join(toks: Sequence[Token]) -> str:

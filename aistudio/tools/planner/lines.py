@@ -16,7 +16,13 @@ from typing import Literal
 
 from aistudio.artifacts import JobKind
 from aistudio.tools.planner.copy_rules import FOCUS_ADVERBS, problems
-from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
+from aistudio.tools.planner.grammar import (
+    NP_PREPOSITIONS,
+    Kind,
+    classify,
+    shorter_forms,
+    tokens,
+)
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
@@ -132,6 +138,8 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
         return []  # "80 km range" takes no article of its own: said as written
     if not _bare("np", point):  # "our head barista", "this Saturday": said as written
         return []
+    if len(point.split()) == 1 and "ADJ" in first.tags:  # "Lightweight": not "the lightweight"
+        return []
     if kind == "ugc":
         return [
             ("what-i-love", f"What I love is the {p}."),
@@ -187,6 +195,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
             else [("by-design", f"{upper_first(point)}, by design.")]
             + ([] if p.startswith("simpl") else [("simply", f"Simply {p}.")])  # "Simply simple"
         )
+        if kind != "ugc" and NP_PREPOSITIONS & set(p.lower().split()):
+            rich = []  # "Available in navy" is said as written, not "Simply available in ..."
         if kind == "ugc" and gradable and len(point.split()) == 1:
             rich.append(("so", f"Honestly, it's so {p}."))
     elif form == "clause" and kind == "ugc":
