@@ -206,3 +206,26 @@ def test_a_one_word_adjective_is_said_as_one() -> None:
     said = [text for tier in lines for _, text in tier]
     assert not any("the lightweight" in t for t in said), said
     assert "Lightweight." in said
+
+
+def test_a_verb_and_its_adjective_are_no_compound_adjective() -> None:
+    assert classify("start slow") != "adjp"  # "Honestly, it's start slow" came of it
+    assert classify("go crazy") != "adjp"
+    for compound in ("Grain free", "Dishwasher safe", "Plastic free"):
+        assert classify(compound) == "adjp", compound
+
+
+def test_a_phrase_without_its_intensifiers_is_a_shorter_form() -> None:
+    forms = shorter_forms("My skin texture is so much smoother")
+    assert "My skin texture is smoother" in forms
+    assert not any(f.endswith(("so", "much")) for f in forms)
+
+
+def test_getting_the_product_or_counting_days_is_no_selling_point() -> None:
+    text = "I got the cordless stick vacuum from Tidyhome and it picks up all the cat hair"
+    points = parse_brief(text, "ugc").selling_points
+    assert points == ("Picks up all the cat hair",), points
+    oura = parse_brief("Day 10 with the Oura ring: sleep score went up", "ugc").selling_points
+    assert oura == ("Sleep score went up",), oura
+    # a number with what it counts is a point
+    assert "8 hours battery" in parse_brief("Earbuds. 8 hours battery", "ugc").selling_points

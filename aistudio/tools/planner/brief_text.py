@@ -64,7 +64,7 @@ _LEADING_FILLER = re.compile(
 # What may stand before the product's name in a clause about it: "ok so this lightbulb
 # changes colour", "the perfect pizza oven for ...".
 _NAME_LEAD = re.compile(
-    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|been|with|using|bought|got|found|"
+    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|i|we|been|with|using|bought|got|found|"
     r"trying|tried|testing|reviewing|unboxing|you|finally|this|these|my|our|the|a|an|new|"
     r"perfect|best|favourite|favorite|go-to|bestselling)\s+)+$",
     re.IGNORECASE,
@@ -194,6 +194,16 @@ def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
     return sources
 
 
+_TIME_UNITS = frozenset("day days week weeks month months year years".split())  # noqa: SIM905
+
+
+def _says_nothing(point: str, name: str) -> bool:
+    """A point that only counts time ("Day 10", "3 months") or repeats the name."""
+    words = point.lower().split()
+    counted = all(w.isdigit() or w in _TIME_UNITS for w in words)
+    return counted or point.lower() == re.sub(r"^the ", "", name.lower())
+
+
 def selling_points(text: str, name: str, audience_text: str | None = None) -> tuple[str, ...]:
     """The brief's phrases that say what is good about the product, in the brief's order,
     deduplicated, each one the copy grammar recognises."""
@@ -230,7 +240,7 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
             kind = classify(clause)
             if kind == "imperative" and cta_text.opens_with_cta_verb(clause):
                 continue  # "Get ready with me", "Shop the look": asks, not selling points
-            if kind is not None:
+            if kind is not None and not _says_nothing(clause, name):
                 points.append(clean(clause))
     return tuple(dict.fromkeys(points))
 

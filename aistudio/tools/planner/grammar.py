@@ -182,6 +182,21 @@ def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = Tr
     return ends
 
 
+# Adjectives that form compounds with a noun before them ("grain free", "dishwasher safe",
+# "water resistant", "sage green"); after a word that can be a verb, any other adjective is
+# the verb's complement ("start slow", "go crazy").
+_COMPOUND_ADJECTIVES = frozenset(
+    """free safe proof resistant friendly ready tight washable repellent resistant
+    green blue red black white grey gray pink yellow brown purple orange""".split()  # noqa: SIM905
+)
+
+
+def _compound_adjective(noun: Token, adjective: Token) -> bool:
+    if not adjective.has("ADJ"):
+        return False
+    return not noun.has("VB") or adjective.lower in _COMPOUND_ADJECTIVES
+
+
 def _adjp_ends(toks: Sequence[Token], i: int, depth: int = 0) -> set[int]:
     """ADV* (NOUN)? (ADJ|VBN)+ ((and|,) ADJP)? (PP)?: "grain free", "soft and light"."""
     k = i
@@ -190,7 +205,7 @@ def _adjp_ends(toks: Sequence[Token], i: int, depth: int = 0) -> set[int]:
             break
         k += 1  # "ultra light", "100% vegan"
     compound = k < len(toks) and toks[k].has("NOUN") and toks[k].lower not in LINKING_VERBS
-    if compound and k + 1 < len(toks) and toks[k + 1].has("ADJ"):
+    if compound and k + 1 < len(toks) and _compound_adjective(toks[k], toks[k + 1]):
         k += 1  # "grain free", "dishwasher safe", "sage green"; not "look sick", a verb
     ends: set[int] = set()
     while k < len(toks) and toks[k].lower not in FUNCTION_WORDS and toks[k].has("ADJ", "VBN"):
@@ -290,9 +305,26 @@ def shorter_forms(text: str) -> list[str]:
             single = len(words) - m == 1 and (len(rest) < 3 or adjective_preferred(rest.lower()))
             if not number_cut and not single and classify(rest) == "np":
                 forms.append(rest)
+    # Without its intensifiers, a phrase says the same in fewer words: "My skin texture is
+    # so much smoother" -> "My skin texture is smoother"
+    words = text.split()
+    graded = [  # an intensifier before the adjective or adverb it grades, not "so you can"
+        w.lower() in _INTENSIFIERS
+        and k + 1 < len(words)
+        and bool(open_classes(words[k + 1].lower().strip(".,!?")) & {"ADJ", "ADV"})
+        for k, w in enumerate(words)
+    ]
+    plain = " ".join(w for w, drop in zip(words, graded, strict=True) if not drop)
+    if plain != text and classify(plain) == classify(text):
+        forms.append(plain)
     out = [f.strip(" ,;:") for f in forms]
     out = [f[:1].upper() + f[1:] for f in out if f and f.lower() != text.lower()]
     return sorted(dict.fromkeys(out), key=len, reverse=True)
+
+
+_INTENSIFIERS = frozenset(
+    "so very really super much literally actually basically totally truly".split()  # noqa: SIM905
+)
 
 
 def _pure_adjective(word: str) -> bool:

@@ -138,7 +138,7 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
         return []  # "80 km range" takes no article of its own: said as written
     if not _bare("np", point):  # "our head barista", "this Saturday": said as written
         return []
-    if len(point.split()) == 1 and "ADJ" in first.tags:  # "Lightweight": not "the lightweight"
+    if len(point.split()) == 1 and first is not None and first.has("ADJ"):  # not "the lightweight"
         return []
     if kind == "ugc":
         return [
