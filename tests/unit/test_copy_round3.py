@@ -229,3 +229,27 @@ def test_getting_the_product_or_counting_days_is_no_selling_point() -> None:
     assert oura == ("Sleep score went up",), oura
     # a number with what it counts is a point
     assert "8 hours battery" in parse_brief("Earbuds. 8 hours battery", "ugc").selling_points
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("New season trench coats - water repellent, belted", "The trench coats"),
+        ("high waisted running leggings with side pockets", "The high waisted running leggings"),
+        ("Glass spray bottles, set of 4. Free UK delivery.", "The glass spray bottles"),
+    ],
+)
+def test_fourth_round_names(text: str, name: str) -> None:
+    assert parse_brief(text, "fashion").product_name == name
+
+
+def test_a_phone_number_to_text_is_a_call_to_action() -> None:
+    found = find_cta("we come to you, no stress for your pup. text 07700 900123 to book")
+    assert found is not None and found.text == "Text 07700 900123 to book"
+
+
+def test_an_article_after_a_comma_starts_a_new_point() -> None:
+    points = parse_brief(
+        "Sleep mask: it blocks all the light, a bit warm tho", "ugc"
+    ).selling_points
+    assert not any("light, a bit" in p for p in points), points

@@ -208,7 +208,8 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
         start = match.start() + match.group(0).index(words[0])
         before = re.findall(r"[\w']+", text[:start].lower())[-2:]
         placed = opened_placed or any(w in _PLACING for w in before)
-        capitals = sum(w[:1].isupper() for w in words)  # "Tried the" is one capital word
+        # "Tried the" is one capital word; so is "Free UK delivery" (an acronym is no name)
+        capitals = sum(w[:1].isupper() and w.lower() not in COMMON_ACRONYMS for w in words)
         titled = capitals >= 2 and not words[-1].endswith(".") and not placed
         if branded or titled:
             end = text.index(words[-1], start) + len(words[-1])  # "CRUNCH." ends the name

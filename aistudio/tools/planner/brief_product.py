@@ -83,8 +83,11 @@ def _trimmed(words: list[Token], det: Token | None, before: str) -> list[Token]:
         words = words[1:]  # "Grandma's strawberry jam" (no determiner) is a name
     if len(words) > 1 and words[0].lower in _TRYING:  # "testing viral pimple patches"
         words = words[1:]
-    while len(words) > 1 and (words[0].lower in _PRAISE or words[0].has("ADV")):
+    while len(words) > 1 and (words[0].lower in _PRAISE or words[0].tags <= {"ADV", "VB"}):
+        praised = words[0].lower in _PRAISE
         words = words[1:]
+        if praised and len(words) > 1 and words[0].lower == "season":  # "new season coats"
+            words = words[1:]
         if len(words) > 1 and words[0].lower == "selling":  # "best selling"
             words = words[1:]
     if before in _SUBJECTS and det is None and words and words[0].has("VB", "VBD", "VBZ"):

@@ -64,7 +64,7 @@ _LEADING_FILLER = re.compile(
 # What may stand before the product's name in a clause about it: "ok so this lightbulb
 # changes colour", "the perfect pizza oven for ...".
 _NAME_LEAD = re.compile(
-    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|i|we|been|with|using|bought|got|found|"
+    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|i|we|do|offer|sell|been|with|using|bought|got|found|"
     r"trying|tried|testing|reviewing|unboxing|you|finally|this|these|my|our|the|a|an|new|"
     r"perfect|best|favourite|favorite|go-to|bestselling)\s+)+$",
     re.IGNORECASE,
@@ -161,6 +161,11 @@ def _series(out: list[str], last: str) -> str:
     return ", ".join(items)
 
 
+def _adjective_first(chunk: str) -> bool:
+    words = [t for t in tokens(chunk) if t.is_word]
+    return bool(words) and words[0].has("ADJ") and not words[0].has("DET", "POSS")
+
+
 def _chunks(source: str) -> list[str]:
     """The source split where one point ends and the next begins; a lone verb is not a
     point of its own ("works" + "with every streaming service")."""
@@ -168,7 +173,7 @@ def _chunks(source: str) -> list[str]:
     for raw in _CLAUSE_SPLIT.split(re.sub(r"\s*\([^()]*(?:\)|$)", "", source)):  # no asides
         if out and re.fullmatch(r"\w+", out[-1].strip()) and classify(out[-1]) == "pred":
             out[-1] = f"{out[-1].strip()} {raw.strip()}"
-        elif out and _open_noun_phrase(out[-1]):  # "a clean, bright cup": one phrase
+        elif out and _open_noun_phrase(out[-1]) and _adjective_first(raw):  # "a clean, bright cup"
             out[-1] = f"{out[-1].rstrip()}, {raw.strip()}"
         elif out and _SERIES_END.fullmatch(raw.strip()):  # "green, beet and citrus"
             out.append(_series(out, raw.strip()))

@@ -105,6 +105,8 @@ WEAK_CTA_VERBS = (
     "swap",
     "test",
     "comment",
+    "text",
+    "whatsapp",
     "let us know",
     "tell us",
 )

@@ -272,7 +272,7 @@ ADJECTIVE_NOUNS: Final = frozenset(
 # Colours and materials the lexicon knows only as adjectives, though copy names them.
 NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic", "audio"})
 # Nouns the lexicon knows only as verbs ("a cast iron pan", "a juice cleanse").
-MISSING_NOUNS: Final = frozenset({"pan", "cleanse"})
+MISSING_NOUNS: Final = frozenset({"pan", "cleanse", "edit"})  # "shop the edit"
 _ADJECTIVE_SUFFIX = re.compile(r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE)
 _WORDISH = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
