@@ -43,7 +43,7 @@ class QASettings(BaseSettings):
     max_words_per_second: float = 2.6
     voice_tail_s: float = 0.3
     duration_tolerance_s: float = 0.25
-    lufs_tolerance: float = 1.0
+    lufs_tolerance: float = 0.5  # every output within ±0.5 LU of the target
     min_fidelity_inliers: int = 12
     min_caption_similarity: float = 0.6
     min_sharpness: float = 35.0

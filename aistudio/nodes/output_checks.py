@@ -3,10 +3,11 @@
 Each check, named by its `CheckName`, says what was measured, whether it passed, and which
 node is the cheapest that can fix it (`redo`); the planner acts on the name and the fields.
 
-Checks of the FFmpeg stages (container, timing, loudness, silence) name no redo target:
-composing is deterministic, so running it again on the same inputs would give the same
-file. Such a failure is a defect to report (the job ends completed_with_warnings), not
-something a retry can fix.
+Checks of the FFmpeg stages (container, timing, silence) name no redo target: composing is
+deterministic, so running it again on the same inputs would give the same file. Such a
+failure is a defect to report (the job ends completed_with_warnings), not something a
+retry can fix. Loudness is the exception: it redoes compose, which then measures the
+delivered file again and corrects its audio from the master (tools/ffmpeg/mastering.py).
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def analysis_checks(
                 0.0,
                 "not measured",
                 "loudness could not be measured",
-                None,
+                "compose",
                 aspect,
             )
         )
@@ -161,8 +162,8 @@ def analysis_checks(
                 1 - off / 6,
                 f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
                 f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
-                f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)",
-                None,
+                f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.1f}, TP ≤ -1)",
+                "compose",
                 aspect,
                 value=loud.integrated_lufs,
             )

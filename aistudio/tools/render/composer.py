@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from aistudio.tools.protocols import Storage
 from aistudio.tools.render.stills import StillsRenderer
 from aistudio.tools.render.timeline import PlacedOverlay, ShotMaterial, build_compose_spec
 
-COMPOSER_VERSION = "compose-v3"  # v3: shots in pieces, 4:2:0 fades, centred zooms, poster
+COMPOSER_VERSION = "compose-v4"  # v4: loudness mastered on the encoded file
 
 
 def compose_memo_key(spec: ComposeSpec) -> str:
@@ -109,6 +110,8 @@ class VideoComposer:
             poster = None if video is None else await self.storage.recall("poster:" + key)
             if video is None:
                 await self.ffmpeg.compose(spec, on_progress=on_progress)  # + the poster
+                if spec.audio is not None:
+                    await self._master(spec.output, spec.audio, plan.duration_s)
                 video = await self.storage.put_file(
                     spec.output,
                     kind="video",
@@ -129,6 +132,37 @@ class VideoComposer:
                 )
                 await self.storage.remember("poster:" + key, poster)
         return Output(aspect=aspect, video=video, poster=poster)
+
+    async def _master(self, video: Path, audio: Path, duration_s: float) -> None:
+        settings = self.render_settings
+        await self.ffmpeg.master_output(
+            video,
+            audio,
+            target_lufs=settings.target_lufs,
+            true_peak_db=settings.true_peak_db,
+            bitrate=settings.audio_bitrate,
+            duration_s=duration_s,
+        )
+
+    async def remaster(self, output: Output, audio: Path, plan: RenderPlan) -> Output:
+        """Output QA measured a loudness miss: measure this file again and correct its audio
+        from the master (the picture is copied). The result is a new stored video."""
+        async with self.storage.scratch() as scratch:
+            work = scratch / "remaster.mp4"
+            await asyncio.to_thread(
+                shutil.copyfile, await self.storage.path_of(output.video), work
+            )
+            await self._master(work, audio, plan.duration_s)
+            video = await self.storage.put_file(
+                work,
+                kind="video",
+                mime="video/mp4",
+                ext="mp4",
+                duration_s=plan.duration_s,
+                width=output.video.width,
+                height=output.video.height,
+            )
+        return output.model_copy(update={"video": video})
 
     async def storyboard(
         self, visuals: Sequence[ShotVisual], plan: RenderPlan, shots: ShotList, title: str
