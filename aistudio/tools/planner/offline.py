@@ -21,6 +21,7 @@ from aistudio.artifacts import (
     EndCard,
     Framing,
     JobKind,
+    MusicMood,
     ProductProfile,
     QAReport,
     RenderPlan,
@@ -31,7 +32,7 @@ from aistudio.artifacts import (
     Violation,
     VoiceLine,
 )
-from aistudio.tools.planner import copy
+from aistudio.tools.planner import copy, variety
 from aistudio.tools.planner.brief_text import audience, parse_brief
 from aistudio.tools.planner.feedback import Retry
 from aistudio.tools.planner.house_rules import (
@@ -39,6 +40,7 @@ from aistudio.tools.planner.house_rules import (
     FOCUS,
     MAX_CAPTION_CHARS,
     MAX_PRODUCT_SCALE,
+    MIN_CAPTION_S,
     RULES,
     SCALE_BY_FRAMING,
     Timeline,
@@ -92,6 +94,21 @@ class OfflinePlanner:
         self.max_wps = max_words_per_second
         self.voice_tail_s = voice_tail_s
         self.fps = fps
+
+    def _bpm(self, brief: Brief, mood: MusicMood) -> int:
+        # The audio agent's first draw: the visual agent cuts to the tempo it will choose.
+        return self._rng(brief, "audio").randint(*BPM_BY_MOOD[mood])
+
+    def _on_the_beat(self, brief: Brief, concept: Concept, timeline: Timeline) -> Timeline:
+        """The timeline with its cuts moved onto the music bed's beats (variety.py)."""
+        fps = self.fps
+        frames = [round(s * fps) for s in timeline.shot_s]
+        fades = [round(f * fps) for f in timeline.transition_s]
+        minimum = min(*frames, 2 * max(fades) + fps)
+        beats = variety.beat_frames(self._bpm(brief, concept.music_mood), fps, brief.duration_s)
+        snapped = variety.snap_cuts_to_beats(frames, fades, beats, minimum)
+        shots = tuple(round(f / fps, 6) for f in snapped)
+        return Timeline(shots, timeline.transition_s, timeline.end_card_s)
 
     @staticmethod
     def _rng(brief: Brief, salt: str) -> random.Random:
@@ -154,7 +171,9 @@ class OfflinePlanner:
         )
         count = timing_rng.randint(*shot_count_bounds(brief.kind, brief.duration_s))
         weights = [timing_rng.uniform(0.85, 1.2) for _ in range(count)]
-        timeline = plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
+        timeline = self._on_the_beat(
+            brief, concept, plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
+        )
         # After a people-in-promo report nothing from the brief goes into a promo prompt.
         strict = brief.kind == "promo" and retry.product_only
         moves: Sequence[CameraMove] = rules.moves
@@ -162,6 +181,9 @@ class OfflinePlanner:
             moves = ("push_in", "parallax")  # moves that keep the whole product in frame
         move_list = _no_repeats(moves, count, moves_rng)
         framings = _framings(brief.kind, count, framing_rng)
+        pan = None if retry.steady_camera else variety.label_pan_shot(brief.kind, framings, product)
+        if pan is not None:  # the close-up travels along the label's text
+            move_list[pan] = moves_rng.choice(("pan_left", "pan_right"))
         caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
         points = concept.selling_points
         captions = copy.captions(
@@ -207,7 +229,6 @@ class OfflinePlanner:
                     caption=captions[i],
                 )
             )
-        # A cut-out QA refused is not offered again: the film shows the whole photo.
         # A cut-out QA refused is not offered again: the film shows the whole photo.
         layout = choose_layout(brief.kind, product, cutout_refused=retry.whole_photo)
         return ShotList(shots=tuple(shots), layout=layout)
@@ -279,11 +300,26 @@ class OfflinePlanner:
         enlarge = retry.larger_product
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
+        # Sets and sizes vary shot to shot; a shot_variety report reshuffles and spreads
+        # them further (variety.py).
+        styles = variety.backdrop_styles(
+            len(shots.shots), self._rng(brief, f"assembly.sets.{retry.more_variety}")
+        )
+        framings = [s.framing for s in shots.shots]
+        sweep = variety.sweep_shot(framings)
+        hook = self._hook(concept, fits)
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
             scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15**boosts
+            scale *= variety.scale_spread(shot.framing, retry.more_variety)
             offset = (round(rng.uniform(-0.04, 0.04), 3), round(rng.uniform(-0.03, 0.02), 3))
+            colours = vary_backdrop(backdrop, dominant, rng)
+            if styles[i] == "duotone":
+                colours = variety.duotone_colours(colours, product.palette)
+            focus = (
+                None if boosts else variety.detail_focus(shot.framing, shot.camera_move, product)
+            )
             renders.append(
                 ShotRender(
                     shot_index=shot.index,
@@ -292,22 +328,26 @@ class OfflinePlanner:
                     framing=shot.framing,
                     product_scale=round(min(MAX_PRODUCT_SCALE, scale), 3),
                     product_offset=(0.0, 0.0) if boosts else offset,  # centred when in doubt
-                    backdrop=vary_backdrop(backdrop, dominant, rng),
+                    backdrop=colours,
                     light_angle_deg=round(rng.uniform(20.0, 65.0), 1),
                     prompt=shot.provider_prompt,
                     seed=rng.randrange(1 << 31),
+                    backdrop_style=styles[i],
+                    focus=focus,
+                    travel=variety.TRAVEL if focus and shot.framing == "close" else 1.0,
+                    light_sweep=i == sweep and brief.kind != "ugc",
                 )
             )
             text = copy.fit_text(shot.caption, fits) if shot.caption.strip() else None
             if text:  # a caption that no longer fits at this size is rewritten shorter
                 start, end = timeline.settled(i)
-                captions.append(
-                    Caption(
-                        start_s=round(start + (0.25 if i == 0 else 0.1), 3),
-                        end_s=round(end - 0.1, 3),
-                        text=text,
+                start = start + (0.25 if i == 0 else 0.1)
+                if hook is not None:  # the first caption waits for the hook card
+                    start = max(start, hook.end_s + 0.1)
+                if end - 0.1 - start >= MIN_CAPTION_S:
+                    captions.append(
+                        Caption(start_s=round(start, 3), end_s=round(end - 0.1, 3), text=text)
                     )
-                )
         transitions = tuple(
             Transition(
                 kind=rng.choice(
@@ -335,7 +375,14 @@ class OfflinePlanner:
             seed=brief.seed,
             kind=brief.kind,
             layout=shots.layout or choose_layout(brief.kind, product),
+            hook=hook,
         )
+
+    @staticmethod
+    def _hook(concept: Concept, fits: copy.Fits) -> Caption | None:
+        """The opening hook card: the tagline, held over the first HOOK_S seconds."""
+        text = copy.fit_text(concept.tagline, fits) if concept.tagline.strip() else None
+        return Caption(start_s=0.0, end_s=variety.HOOK_S, text=text) if text else None
 
     async def review(
         self,

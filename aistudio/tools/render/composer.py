@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aistudio.artifacts import (
+    ASPECT_SIZES,
     AspectRatio,
     Asset,
     Output,
@@ -26,7 +27,12 @@ from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.spec import ComposeSpec
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.stills import StillsRenderer
-from aistudio.tools.render.timeline import PlacedOverlay, ShotMaterial, build_compose_spec
+from aistudio.tools.render.timeline import (
+    PlacedOverlay,
+    ShotMaterial,
+    build_compose_spec,
+    sweep_window,
+)
 
 COMPOSER_VERSION = "compose-v4"  # v4: loudness mastered on the encoded file
 
@@ -36,6 +42,11 @@ def compose_memo_key(spec: ComposeSpec) -> str:
     # its output paths identifies the video completely.
     anonymous = dataclasses.replace(spec, output=Path("-"), poster=None)
     return "video:" + hashlib.sha256(f"{COMPOSER_VERSION}{anonymous!r}".encode()).hexdigest()
+
+
+def material_is_still(visuals: Sequence[ShotVisual], shot_index: int, aspect: str) -> bool:
+    """A light sweep belongs on a still the compositor made; a hosted clip has its own light."""
+    return any(v.is_still for v in visuals if v.shot_index == shot_index and v.aspect == aspect)
 
 
 class VideoComposer:
@@ -73,6 +84,21 @@ class VideoComposer:
             PlacedOverlay(await storage.path_of(c.asset), c.x, c.y, c.start_s, c.end_s)
             for c in captions
         ]
+        width = ASPECT_SIZES[aspect][0]
+        for index, shot in enumerate(plan.shots):
+            if shot.light_sweep and material_is_still(visuals, shot.shot_index, aspect):
+                band = await self.stills.light_band(aspect)
+                start, end = sweep_window(plan, index)
+                band_w = band.width or width // 2
+                path = await storage.path_of(band)
+                overlays.insert(0, PlacedOverlay(path, -band_w, 0, start, end, x_end=width))
+        if plan.hook is not None:
+            hook = await self.stills.hook(plan.hook, aspect, plan.grade)
+            overlays.append(
+                PlacedOverlay(
+                    await storage.path_of(hook.asset), hook.x, hook.y, hook.start_s, hook.end_s
+                )
+            )
         return build_compose_spec(
             plan,
             aspect,
@@ -149,9 +175,7 @@ class VideoComposer:
         from the master (the picture is copied). The result is a new stored video."""
         async with self.storage.scratch() as scratch:
             work = scratch / "remaster.mp4"
-            await asyncio.to_thread(
-                shutil.copyfile, await self.storage.path_of(output.video), work
-            )
+            await asyncio.to_thread(shutil.copyfile, await self.storage.path_of(output.video), work)
             await self._master(work, audio, plan.duration_s)
             video = await self.storage.put_file(
                 work,

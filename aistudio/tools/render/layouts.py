@@ -22,25 +22,34 @@ from PIL import Image
 
 from aistudio.artifacts import Asset, Grade, JobKind, Layout, ProductProfile, ShotRender
 from aistudio.tools.render.grading import apply_grade
-from aistudio.tools.render.keyframe import compose_keyframe, keyframe_size
+from aistudio.tools.render.keyframe import (
+    MACRO_SPAN,
+    TRAVEL_SPAN,
+    compose_keyframe,
+    keyframe_size,
+    shot_keyframe_size,
+)
 from aistudio.tools.render.photo_layout import (
     Box,
     PhotoStyle,
     content_box,
     draw_photo_keyframe,
+    focus_placement,
     photo_card,
     place_photo,
     union,
 )
+from aistudio.tools.vision.ingest import expand_box
 
 
 @dataclass(frozen=True)
 class PhotoFacts:
-    """What the full-photo layouts need to know about the photo."""
+    """What the layouts need to know about the photo."""
 
     focus: Box  # the product's box in the photo
     keep_whole: tuple[Box, ...] = ()  # people: no crop cuts through them
     style: PhotoStyle = "card"
+    cutout_origin: tuple[int, int] = (0, 0)  # the cut-out's top-left corner in the photo
 
 
 def choose_layout(
@@ -67,7 +76,9 @@ def photo_facts(kind: JobKind, product: ProductProfile) -> PhotoFacts:
     people = quality.person_boxes if quality is not None else ()
     # A face box is the head only: keep the shoulders below it in frame too.
     keep = tuple((x, y, w, min(product.height - y, round(h * 1.8))) for x, y, w, h in people)
-    return PhotoFacts(product.bbox, keep, "phone" if kind == "ugc" else "card")
+    # The cut-out is the product's box grown by 2 % (ingest.cutout_rgba).
+    x0, y0, _, _ = expand_box(product.bbox, (product.width, product.height), 0.02)
+    return PhotoFacts(product.bbox, keep, "phone" if kind == "ugc" else "card", (x0, y0))
 
 
 def draw_keyframe(
@@ -81,12 +92,25 @@ def draw_keyframe(
 ) -> Image.Image:
     """The RGB keyframe of `shot` (keyframe_size(frame, headroom)), graded."""
     if layout == "cutout":
-        return compose_keyframe(image.convert("RGBA"), shot, frame, grade, headroom)
-    size = keyframe_size(frame, headroom)
+        detail = None
+        if shot.focus is not None:
+            x, y, w, h = shot.focus
+            detail = (x - facts.cutout_origin[0], y - facts.cutout_origin[1], w, h)
+        return compose_keyframe(image.convert("RGBA"), shot, frame, grade, headroom, detail)
+    size = shot_keyframe_size(frame, headroom, shot)
     focus = facts.focus
     if facts.style == "phone":  # a phone crop must not lose what the cut-out box missed
         focus = union(focus, content_box(image))
-    placement = place_photo(image.size, focus, size, shot.framing, facts.style, facts.keep_whole)
+    if shot.focus is not None and not facts.keep_whole:
+        # A detail of the photo edge to edge: a label line across more than the frame's
+        # width (the pan travels along it), or a macro's detail over most of its height.
+        travel = size[0] > keyframe_size(frame, headroom)[0]
+        span = (TRAVEL_SPAN * frame[0] / size[0], 0.0) if travel else (0.0, MACRO_SPAN * 0.85)
+        placement = focus_placement(image.size, shot.focus, size, span)
+    else:
+        placement = place_photo(
+            image.size, focus, size, shot.framing, facts.style, facts.keep_whole
+        )
     drawn = draw_photo_keyframe(image.convert("RGB"), placement, size, shot.light_angle_deg)
     return Image.fromarray(apply_grade(np.asarray(drawn), grade))
 

@@ -177,6 +177,29 @@ def place_photo(
     return PhotoPlacement(_whole(photo), _centred(size, keyframe), fill=True, card=True)
 
 
+def focus_placement(
+    photo: tuple[int, int], focus: Box, keyframe: tuple[int, int], span: tuple[float, float]
+) -> PhotoPlacement:
+    """A detail of the photo edge to edge: the keyframe-shaped window in which `focus`
+    spans `span` (of the window's width, of its height; 0: no demand), centred on it,
+    inside the photo and never enlarged past MAX_UPSCALE."""
+    kw, kh = keyframe
+    aspect = kw / kh
+    _, _, fw, fh = focus
+    w = max(
+        fw / span[0] if span[0] else 0.0,
+        fh * aspect / span[1] if span[1] else 0.0,
+        kw / MAX_UPSCALE,
+    )
+    w = min(w, photo[0], photo[1] * aspect)
+    h = w / aspect
+    cx, cy = focus[0] + fw / 2, focus[1] + fh / 2
+    x = min(max(cx - w / 2, 0.0), photo[0] - w)
+    y = min(max(cy - h / 2, 0.0), photo[1] - h)
+    crop = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+    return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
+
+
 def blurred_fill(photo: Image.Image, size: tuple[int, int]) -> Image.Image:
     """The photo scaled to cover `size`, blurred and dimmed: an extension of the scene.
 

@@ -1,0 +1,128 @@
+"""Shots that differ: what the offline planner varies from shot to shot, as pure functions.
+
+* cuts on the beat: the music bed is synthesised here at a known tempo, its beats at
+  k x 60/bpm from the film's start, so the cuts between shots are moved (frame-exact,
+  a shot's frames given to its neighbour) to the nearest beat the shots' minimum lengths
+  allow; the film's and the end card's lengths do not change;
+* a set per shot: the backdrop's style (sweep, spotlight, duotone split, soft texture)
+  never repeats while there are styles left, and the duotone's second colour is the
+  palette's accent;
+* a detail per shot: a macro frames the product's most detailed region (ingest's keypoint
+  density), a close-up pans along the label's widest text line (ingest's OCR boxes);
+* an opening hook card over the first HOOK_S seconds; one shot a light sweep crosses.
+
+On a `shot_variety` retry (`more`) the scales spread further apart and the sets reshuffle.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import random
+from collections.abc import Sequence
+
+from aistudio.artifacts import BackdropStyle, CameraMove, Framing, JobKind, ProductProfile
+
+HOOK_S = 1.5  # the opening hook card holds this long
+STYLES: tuple[BackdropStyle, ...] = ("sweep", "spotlight", "duotone", "texture")
+TRAVEL = 1.7  # a label pan's keyframe is this much wider than usual
+MIN_TEXT_SHARE = 0.25  # a label line narrower than this share of the product is no pan
+Box = tuple[int, int, int, int]
+
+
+def beat_frames(bpm: int, fps: int, duration_s: float) -> list[float]:
+    beat = 60.0 / bpm
+    return [k * beat * fps for k in range(int(duration_s / beat) + 2)]
+
+
+def snap_cuts_to_beats(
+    shot_frames: Sequence[int], fade_frames: Sequence[int], beats: Sequence[float], minimum: int
+) -> list[int]:
+    """Shot lengths (frames) whose cuts (the middle of each transition between two shots)
+    sit on the nearest beat that leaves both neighbours at least `minimum` frames.
+
+    Moving cut i changes shots i and i+1 by opposite amounts: every other cut, the film's
+    length and the end card stay where they were."""
+    frames = list(shot_frames)
+    start = 0.0
+    for i in range(len(frames) - 1):
+        cut = start + frames[i] - fade_frames[i] / 2
+        best: int | None = None
+        for beat in beats:
+            delta = round(beat - cut)
+            if frames[i] + delta < minimum or frames[i + 1] - delta < minimum:
+                continue
+            if best is None or abs(delta) < abs(best):
+                best = delta
+        if best is not None:
+            frames[i] += best
+            frames[i + 1] -= best
+        start += frames[i] - fade_frames[i]
+    return frames
+
+
+def backdrop_styles(count: int, rng: random.Random) -> list[BackdropStyle]:
+    """`count` styles, none repeated until all four are used, never twice in a row."""
+    out: list[BackdropStyle] = []
+    while len(out) < count:
+        batch = list(STYLES)
+        rng.shuffle(batch)
+        if out and batch[0] == out[-1]:
+            batch.append(batch.pop(0))
+        out += batch
+    return out[:count]
+
+
+def _accent(palette: Sequence[str], fallback: str) -> str:
+    return palette[1] if len(palette) > 1 else palette[0] if palette else fallback
+
+
+def duotone_colours(backdrop: tuple[str, str], palette: Sequence[str]) -> tuple[str, str]:
+    """The split's two sides: the set's deep colour and the palette's accent, darkened to
+    the set's brightness so the product keeps its contrast against both."""
+    accent = _accent(palette, backdrop[1]).lstrip("#")
+    base = backdrop[0].lstrip("#")
+    rgb = [int(accent[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    h, s, _ = colorsys.rgb_to_hsv(*rgb)
+    _, _, v = colorsys.rgb_to_hsv(*(int(base[i : i + 2], 16) / 255 for i in (0, 2, 4)))
+    r, g, b = colorsys.hsv_to_rgb(h, min(1.0, s * 0.9 + 0.1), max(0.05, min(1.0, v * 1.15)))
+    return backdrop[0], "#" + "".join(f"{round(c * 255):02x}" for c in (r, g, b))
+
+
+def scale_spread(framing: Framing, more: int) -> float:
+    """How much further from the medium size a framing's product goes on each retry."""
+    return {"wide": 0.85, "medium": 1.0, "close": 1.12, "macro": 1.12}[framing] ** more
+
+
+def label_line(product: ProductProfile) -> Box | None:
+    """The widest label line worth a pan: wide enough on the product to travel along."""
+    for box in product.text_boxes:
+        if box[2] >= MIN_TEXT_SHARE * product.bbox[2]:
+            return box
+    return None
+
+
+def detail_focus(framing: Framing, move: CameraMove, product: ProductProfile) -> Box | None:
+    """What a shot frames tight: a macro the product's most detailed region, a panning
+    close-up its label line; None: the whole product."""
+    if framing == "macro":
+        return product.detail_box
+    if framing == "close" and move in ("pan_left", "pan_right"):
+        return label_line(product)
+    return None
+
+
+def label_pan_shot(
+    kind: JobKind, framings: Sequence[Framing], product: ProductProfile
+) -> int | None:
+    """The close-up (the first) that pans along the label, if the label has a line."""
+    if kind == "ugc" or label_line(product) is None:
+        return None  # a phone is hand-held: no dolly along a label
+    return next((i for i, f in enumerate(framings) if f == "close"), None)
+
+
+def sweep_shot(framings: Sequence[Framing]) -> int:
+    """The shot a light sweep crosses: the last medium or wide (the product whole)."""
+    for i in range(len(framings) - 1, -1, -1):
+        if framings[i] in ("medium", "wide"):
+            return i
+    return len(framings) - 1
