@@ -276,3 +276,24 @@ def moderation_check(allowed: bool, categories: Sequence[str]) -> QACheck:
         None,
         None,
     )
+
+
+def shot_variety_check(
+    similarity: float, pair: tuple[int, int] | None, aspect: AspectRatio, qa: QASettings
+) -> QACheck:
+    """The two most alike shots (tools/vision/variety.py) must not look the same: a film of
+    one picture four times is what a viewer scrolls past. Visual plans them apart again."""
+    ok = pair is None or similarity <= qa.max_shot_similarity
+    where = f"shots {pair[0] + 1} and {pair[1] + 1}" if pair else "fewer than two shots"
+    return _check(
+        "shot_variety",
+        ok,
+        1 - similarity,
+        f"{where}: similarity {similarity:.2f}",
+        f"shots look alike: {where} have similarity {similarity:.2f} "
+        f"(at most {qa.max_shot_similarity:.2f})",
+        "visual",
+        aspect,
+        value=similarity,
+        shot_index=pair[1] if pair else None,
+    )

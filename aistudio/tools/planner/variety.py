@@ -89,8 +89,10 @@ def duotone_colours(backdrop: tuple[str, str], palette: Sequence[str]) -> tuple[
 
 
 def scale_spread(framing: Framing, more: int) -> float:
-    """How much further from the medium size a framing's product goes on each retry."""
-    return {"wide": 0.85, "medium": 1.0, "close": 1.12, "macro": 1.12}[framing] ** more
+    """A framing's product size against the house scale: wides smaller, close-ups larger,
+    and further apart on each shot_variety retry."""
+    spread = {"wide": 0.8, "medium": 1.0, "close": 1.2, "macro": 1.2}[framing]
+    return spread * ({"wide": 0.85, "medium": 1.0, "close": 1.12, "macro": 1.12}[framing] ** more)
 
 
 def label_line(product: ProductProfile) -> Box | None:

@@ -132,7 +132,7 @@ def _mottle(image: np.ndarray, seed: int) -> np.ndarray:
     h, w = image.shape[:2]
     coarse = rng.normal(0.0, 1.0, (max(2, h // 10), max(2, w // 10))).astype(np.float32)
     field = np.asarray(
-        Image.fromarray(coarse, mode="F").resize((w, h), Image.Resampling.BICUBIC),
+        Image.fromarray(coarse).resize((w, h), Image.Resampling.BICUBIC),
         dtype=np.float32,
     )
     shaded = image.astype(np.float32) * (1 + 0.05 * field[..., None])
