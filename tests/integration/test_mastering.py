@@ -22,16 +22,20 @@ def _make(ffmpeg: str, tmp: Path, master_db: float, encoded_db: float) -> tuple[
     )
     master = tmp / "master.wav"
     subprocess.run(
-        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", sound, "-ac", "2"]
-        + ["-af", f"volume={master_db}dB", "-c:a", "pcm_s16le", str(master)],
+        [
+            *(ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", sound, "-ac", "2"),
+            *("-af", f"volume={master_db}dB", "-c:a", "pcm_s16le", str(master)),
+        ],
         check=True,
     )
     video = tmp / "video.mp4"
     subprocess.run(
-        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:d=3"]
-        + ["-i", str(master), "-af", f"volume={encoded_db - master_db}dB"]
-        + ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "192k"]
-        + ["-t", "3", str(video)],
+        [
+            *(ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=10:d=3"),
+            *("-i", str(master), "-af", f"volume={encoded_db - master_db}dB"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "192k"),
+            *("-t", "3", str(video)),
+        ],
         check=True,
     )
     return video, master
