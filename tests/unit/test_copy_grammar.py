@@ -71,6 +71,8 @@ def test_a_noun_phrase_without_its_trailing_phrase() -> None:
         ("Shop now now.", "a repeated word"),
         ("Made with (love.", "unbalanced"),
         ("Available in black and.", "ends on 'and'"),
+        ("Honestly, I'm.", "ends on 'I'm'"),
+        ("Trust me, it’s.", "ends on 'it’s'"),
     ],
 )
 def test_broken_copy_is_flagged(line: str, problem: str) -> None:
@@ -97,6 +99,9 @@ def test_broken_copy_is_flagged(line: str, problem: str) -> None:
         "An hour of light, a euro a day, an SUV.",
         "The knitted vest.",
         "Worth the hype?",
+        "It isn't.",
+        "It's Maria's.",
+        "Here's why.",
     ],
 )
 def test_good_copy_passes(line: str) -> None:

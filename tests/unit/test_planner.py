@@ -29,7 +29,7 @@ from aistudio.artifacts import (
 from aistudio.tools.planner.brief_text import parse_brief
 from aistudio.tools.planner.feedback import Retry, as_violations, checks_named
 from aistudio.tools.planner.fit import caption_fits
-from aistudio.tools.planner.grammar import is_truncation
+from aistudio.tools.planner.grammar import is_truncation, problems
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,
@@ -380,6 +380,19 @@ async def test_rate_feedback_shortens_the_script() -> None:
     assert before.render.captions == once.render.captions
 
 
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_voice_cut_short_twice_still_speaks_whole_sentences(kind: JobKind) -> None:
+    # Two reports that the voice ran long leave slots of a word or two: what goes there
+    # is a whole line, never a cut one ("Honestly, I'm.").
+    b = brief(kind, "I switched to this little bulb for my reading lamp and the light is so warm")
+    b = b.model_copy(update={"duration_s": 8.0})
+    feedback = (failed("voice_tail", value=7.9), failed("voice_tail", 1, value=7.9))
+    plan = await make_plan(b, feedback=feedback)
+    assert plan.audio.script
+    for line in plan.audio.script:
+        assert problems(line.text) == [], line.text
+
+
 def test_feedback_in_words_is_understood() -> None:
     def note(text: str) -> Violation:
         return Violation(check="note", detail=text)
@@ -525,6 +538,13 @@ async def test_humans_feedback_keeps_brief_details_out_of_promo_prompts() -> Non
             "The linen dress",
             "Shop the collection",
             ("Sage green",),
+        ),
+        (  # a possessive belongs to the name: not "the navy naval officer" + "S jacket"
+            "fashion",
+            "Navy naval officer's jacket with gold braid, tailored wool. Shop at uniforms.example",
+            "The navy naval officer's jacket",
+            "Shop at uniforms.example",
+            ("Gold braid", "Tailored wool"),
         ),
     ],
 )

@@ -50,9 +50,12 @@ def _extend_with_noun(text: str, end: int) -> int:
     a verb ("Kettle Pro 2 boils a litre") or an activity ("CAMPFIRE stove camping")."""
     best = position = end
     for _ in range(3):
-        word = re.match(r"\s+([a-z][\w-]*)", text[position:])
+        word = re.match(r"\s+([a-z][\w-]*)(['’]s\b)?", text[position:])
         if not word or word.group(1) in FUNCTION_WORDS | _TIME_WORDS:  # "... at mug", "next week"
             break
+        if word.group(2):  # "naval officer's jacket": a possessive goes on to its noun
+            position += word.end(2)
+            continue
         classes = open_classes(word.group(1))
         if not classes & {"NOUN", "ADJ"} and word.group(1) != "de":
             break

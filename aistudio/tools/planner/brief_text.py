@@ -97,7 +97,8 @@ def _strip_name(clause: str, name: str) -> str:
     core = name[4:] if name.startswith("The ") else name
     at = clause.lower().find(core.lower()) if core else -1
     lead = re.sub(r"\b(?:new|all-new|brand new)\b", " ", clause[:at], flags=re.I) if at > 0 else ""
-    if at >= 0 and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
+    owner = at >= 0 and re.match(r"['’]s\b", clause[at + len(core) :])  # "officer's jacket"
+    if at >= 0 and not owner and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
         clause = clause[at + len(core) :]
     return clause.strip(" ,.;:!?-")
 

@@ -339,9 +339,18 @@ def _headless(words: Sequence[Token], k: int) -> bool:
     return participle_then_phrase or (no_head and len(run) == len(rest))
 
 
+# A contracted auxiliary needs what follows it: "I am." ends a sentence, "I'm." does not.
+_CONTRACTED_AUX = re.compile(r"[a-z]['’](?:m|s|re|ve|ll|d)$")
+
+
+def _dangles(word: Token) -> bool:
+    contracted = "AUX" in word.tags and bool(_CONTRACTED_AUX.search(word.lower))
+    return word.lower in DANGLING_END or contracted
+
+
 def _sentence_problems(sent: Sequence[Token]) -> list[str]:
     words = [t for t in sent if t.is_word]
-    found = [f"ends on '{words[-1].text}'"] if words and words[-1].lower in DANGLING_END else []
+    found = [f"ends on '{words[-1].text}'"] if words and _dangles(words[-1]) else []
     found += _pair_problems(words)
     found += [
         f"a determiner without a noun ('{tok.text} {words[k + 1].text}')"

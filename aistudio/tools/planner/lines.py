@@ -15,11 +15,13 @@ from collections.abc import Sequence
 from typing import Literal
 
 from aistudio.artifacts import JobKind
-from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
+from aistudio.tools.planner.grammar import Kind, classify, problems, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
 Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
+# What a slot too short for any real line says: whole sentences, never a cut one.
+TINY_LINES = ("Love it.", "So good.", "Wow.")
 Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
 
 
@@ -199,7 +201,11 @@ def pick(
         spoken_as_i = [[c for c in pool if is_first_person(c[1])] for pool in pools]
         pools = [pool for pool in spoken_as_i if pool] or pools
     if not pools:
-        return limit_words(min((c[1] for c in everything), key=word_count), budget)
+        cut = limit_words(min((c[1] for c in everything), key=word_count), budget)
+        if not problems(cut):
+            return cut
+        # A cut that stops on a dangling word ("Honestly, I'm.") is no line at all.
+        return next((t for t in TINY_LINES if word_count(t) <= budget), TINY_LINES[-1])
     pool = pools[0]  # content before stock: "prefer" picks the first person within a tier
     if first_person == "prefer" and any(is_first_person(c[1]) for c in pool):
         pool = [c for c in pool if is_first_person(c[1])]
