@@ -13,8 +13,9 @@ Two measures, each cheap and each catching what the other misses:
 A pair's similarity is the structure weighted by the colour overlap,
 structure x (1 + colour) / 2: the same framing on a wholly different set is half as
 alike, on a set a touch lighter hardly less. The film's is its most alike pair, because
-one repeated shot is what a viewer notices. Only the top 70 % of each frame is compared: the lower third carries captions,
-which differ shot to shot and would hide a repeated picture.
+one repeated shot is what a viewer notices. Only the top 70 % of each frame is compared:
+the lower third carries captions, which differ shot to shot and would hide a repeated
+picture.
 """
 
 from __future__ import annotations
