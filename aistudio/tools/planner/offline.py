@@ -106,7 +106,9 @@ class OfflinePlanner:
         fades = [round(f * fps) for f in timeline.transition_s]
         minimum = min(*frames, 2 * max(fades) + fps)
         beats = variety.beat_frames(self._bpm(brief, concept.music_mood), fps, brief.duration_s)
-        snapped = variety.snap_cuts_to_beats(frames, fades, beats, minimum)
+        snapped = variety.snap_cuts_to_beats(
+            frames, fades, beats, minimum, round(variety.MAX_CUT_SHIFT_S * fps)
+        )
         shots = tuple(round(f / fps, 6) for f in snapped)
         return Timeline(shots, timeline.transition_s, timeline.end_card_s)
 
@@ -308,6 +310,8 @@ class OfflinePlanner:
         framings = [s.framing for s in shots.shots]
         sweep = variety.sweep_shot(framings)
         hook = self._hook(concept, fits)
+        if hook is not None and timeline.settled(0)[1] - hook.end_s - 0.2 < MIN_CAPTION_S:
+            hook = None  # a short film's first shot keeps its own caption instead
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from aistudio.artifacts import BackdropStyle, CameraMove, Framing, JobKind, ProductProfile
 
 HOOK_S = 1.5  # the opening hook card holds this long
+MAX_CUT_SHIFT_S = 0.25  # a cut moves at most this far to land on a beat (QA's tolerance)
 STYLES: tuple[BackdropStyle, ...] = ("sweep", "spotlight", "duotone", "texture")
 TRAVEL = 1.7  # a label pan's keyframe is this much wider than usual
 MIN_TEXT_SHARE = 0.25  # a label line narrower than this share of the product is no pan
@@ -35,10 +36,16 @@ def beat_frames(bpm: int, fps: int, duration_s: float) -> list[float]:
 
 
 def snap_cuts_to_beats(
-    shot_frames: Sequence[int], fade_frames: Sequence[int], beats: Sequence[float], minimum: int
+    shot_frames: Sequence[int],
+    fade_frames: Sequence[int],
+    beats: Sequence[float],
+    minimum: int,
+    max_shift: int,
 ) -> list[int]:
     """Shot lengths (frames) whose cuts (the middle of each transition between two shots)
-    sit on the nearest beat that leaves both neighbours at least `minimum` frames.
+    sit on the nearest beat that leaves both neighbours at least `minimum` frames and is
+    at most `max_shift` frames away (the timing tolerance: what the shots were planned
+    for, the voice lines' budgets among it, must still hold).
 
     Moving cut i changes shots i and i+1 by opposite amounts: every other cut, the film's
     length and the end card stay where they were."""
@@ -49,6 +56,8 @@ def snap_cuts_to_beats(
         best: int | None = None
         for beat in beats:
             delta = round(beat - cut)
+            if abs(delta) > max_shift:
+                continue
             if frames[i] + delta < minimum or frames[i + 1] - delta < minimum:
                 continue
             if best is None or abs(delta) < abs(best):
