@@ -102,6 +102,7 @@ def test_broken_copy_is_flagged(line: str, problem: str) -> None:
         "It isn't.",
         "It's Maria's.",
         "Here's why.",
+        "I've been using the RENEW night cream.",  # a brand in capitals, not a verb
     ],
 )
 def test_good_copy_passes(line: str) -> None:

@@ -302,7 +302,11 @@ def _pair_problems(words: Sequence[Token]) -> list[str]:
         pair = f"'{a.text} {b.text}'"
         if a.lower in _ARTICLES | POSSESSIVES and b.has("DET", "POSS") and b.lower != "own":
             found.append(f"two determiners {pair}")
-        elif a.lower in _ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "NAME"}:
+        elif (
+            a.lower in _ARTICLES | POSSESSIVES
+            and b.tags <= {"VB", "VBZ", "NAME"}
+            and not (b.text.isupper() and len(b.text) > 1)  # a brand: "the RENEW cream"
+        ):
             found.append(f"a verb after a determiner {pair}")
         elif a.lower in ("i", "we", "they", "he", "she") and b.has("DET", "POSS"):
             if b.lower not in ("that", "all", "both"):
