@@ -100,17 +100,8 @@ class OfflinePlanner:
         return self._rng(brief, "audio").randint(*BPM_BY_MOOD[mood])
 
     def _on_the_beat(self, brief: Brief, concept: Concept, timeline: Timeline) -> Timeline:
-        """The timeline with its cuts moved onto the music bed's beats (variety.py)."""
-        fps = self.fps
-        frames = [round(s * fps) for s in timeline.shot_s]
-        fades = [round(f * fps) for f in timeline.transition_s]
-        minimum = min(*frames, 2 * max(fades) + fps)
-        beats = variety.beat_frames(self._bpm(brief, concept.music_mood), fps, brief.duration_s)
-        snapped = variety.snap_cuts_to_beats(
-            frames, fades, beats, minimum, round(variety.MAX_CUT_SHIFT_S * fps)
-        )
-        shots = tuple(round(f / fps, 6) for f in snapped)
-        return Timeline(shots, timeline.transition_s, timeline.end_card_s)
+        bpm = self._bpm(brief, concept.music_mood)
+        return variety.on_the_beat(timeline, bpm, self.fps, brief.duration_s)
 
     @staticmethod
     def _rng(brief: Brief, salt: str) -> random.Random:

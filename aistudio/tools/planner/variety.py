@@ -21,6 +21,7 @@ import random
 from collections.abc import Sequence
 
 from aistudio.artifacts import BackdropStyle, CameraMove, Framing, JobKind, ProductProfile
+from aistudio.tools.planner.house_rules import Timeline
 
 HOOK_S = 1.5  # the opening hook card holds this long
 MAX_CUT_SHIFT_S = 0.25  # a cut moves at most this far to land on a beat (QA's tolerance)
@@ -67,6 +68,19 @@ def snap_cuts_to_beats(
             frames[i + 1] -= best
         start += frames[i] - fade_frames[i]
     return frames
+
+
+def on_the_beat(timeline: Timeline, bpm: int, fps: int, duration_s: float) -> Timeline:
+    """`timeline` with its cuts between shots moved onto the bed's beats (module docstring);
+    no shot gets shorter than the shortest planned or than its fades and a second."""
+    frames = [round(s * fps) for s in timeline.shot_s]
+    fades = [round(f * fps) for f in timeline.transition_s]
+    minimum = min(*frames, 2 * max(fades) + fps)
+    snapped = snap_cuts_to_beats(
+        frames, fades, beat_frames(bpm, fps, duration_s), minimum, round(MAX_CUT_SHIFT_S * fps)
+    )
+    shots = tuple(round(f / fps, 6) for f in snapped)
+    return Timeline(shots, timeline.transition_s, timeline.end_card_s)
 
 
 def backdrop_styles(count: int, rng: random.Random) -> list[BackdropStyle]:
