@@ -54,6 +54,7 @@ from aistudio.tools.planner.rules import check_plan
 from aistudio.tools.render.layouts import choose_layout
 
 PLANNER_NAME = "offline-planner-v2"
+PANS = ("pan_left", "pan_right")
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
 
 
@@ -329,7 +330,7 @@ class OfflinePlanner:
                     seed=rng.randrange(1 << 31),
                     backdrop_style=styles[i],
                     focus=focus,
-                    travel=variety.TRAVEL if focus and shot.framing == "close" else 1.0,
+                    travel=variety.TRAVEL if focus and shot.camera_move in PANS else 1.0,
                     light_sweep=i == sweep and brief.kind != "ugc",
                 )
             )

@@ -131,9 +131,19 @@ def detail_focus(framing: Framing, move: CameraMove, product: ProductProfile) ->
     close-up its label line; None: the whole product."""
     if framing == "macro":
         return product.detail_box
-    if framing == "close" and move in ("pan_left", "pan_right"):
+    if framing != "close":
+        return None
+    if move in ("pan_left", "pan_right"):
         return label_line(product)
-    return None
+    if product.detail_box is None:
+        return None
+    # A close-up: twice the macro's window around the same detail, inside the product.
+    x, y, w, h = product.detail_box
+    bx, by, bw, bh = product.bbox
+    side = min(2 * w, bw, bh)
+    left = min(max(x + w // 2 - side // 2, bx), bx + bw - side)
+    top = min(max(y + h // 2 - side // 2, by), by + bh - side)
+    return left, top, side, side
 
 
 def label_pan_shot(

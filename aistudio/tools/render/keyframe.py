@@ -23,6 +23,7 @@ SAFE_FRACTION = 0.74
 PRODUCT_CENTRE_Y = 0.43
 PAN_MOVES = frozenset({"pan_left", "pan_right"})
 MAX_UPSCALE = 1.8  # keyframe pixels per photo pixel a detail may ask for (stays sharp)
+MEDIUM_SCALE = 0.55  # the house medium shot's product height, of the frame's
 MACRO_SPAN = 0.62  # a macro's detail window fills this much of the frame's height
 TRAVEL_SPAN = 1.15  # a label line spans this many frame widths (the pan reveals it)
 
@@ -43,17 +44,30 @@ def shot_keyframe_size(
     return kw, kh
 
 
+def sharp_limit(cutout_h: int, frame: tuple[int, int]) -> float:
+    """The most keyframe pixels per cut-out pixel a close shot may use: MAX_UPSCALE, or
+    what the medium shot already uses on a small photo. A close-up is then never softer
+    than the film's medium shot (an icon-sized photo stays as sharp as it was)."""
+    return max(MAX_UPSCALE, 1.15 * MEDIUM_SCALE * frame[1] / max(cutout_h, 1))
+
+
 def fit_product(
-    cutout_size: tuple[int, int], frame: tuple[int, int], headroom: float, product_scale: float
+    cutout_size: tuple[int, int],
+    frame: tuple[int, int],
+    headroom: float,
+    product_scale: float,
+    close: bool = False,
 ) -> tuple[int, int]:
     """Pixel size of the product in the keyframe: `product_scale` of the frame height,
-    clamped so it fits the safe region with a margin."""
+    clamped so it fits the safe region with a margin (and, `close`, stays sharp)."""
     cw, ch = cutout_size
     fh = frame[1]
     kw, kh = keyframe_size(frame, headroom)
     target_h = product_scale * fh
     max_w, max_h = SAFE_FRACTION * kw * 0.92, SAFE_FRACTION * kh * 0.8
     scale = min(target_h / ch, max_w / cw, max_h / ch)
+    if close:
+        scale = min(scale, max(sharp_limit(ch, frame), MEDIUM_SCALE * fh / ch))
     return max(2, round(cw * scale)), max(2, round(ch * scale))
 
 
@@ -93,17 +107,19 @@ def _shadow(
     return mask.resize(size, Image.Resampling.BILINEAR)
 
 
-def focus_scale(focus: tuple[int, int, int, int], frame: tuple[int, int], travel: bool) -> float:
+def focus_scale(
+    focus: tuple[int, int, int, int], frame: tuple[int, int], travel: bool, limit: float
+) -> float:
     """Keyframe pixels per cut-out pixel for a shot framing `focus`: a label line spans
     more than the frame's width (the pan travels along it), a detail most of its height;
-    never more than MAX_UPSCALE, so the picture stays sharp."""
+    never more than `limit` (sharp_limit), so the picture stays sharp."""
     _, _, w, h = focus
     fw, fh = frame
     if travel:
         wanted = TRAVEL_SPAN * fw / max(w, 1)
     else:
         wanted = min(MACRO_SPAN * fh / max(h, 1), 0.9 * fw / max(w, 1))
-    return min(wanted, MAX_UPSCALE)
+    return min(wanted, limit)
 
 
 def _focused_keyframe(
@@ -118,7 +134,7 @@ def _focused_keyframe(
     (cut-out pixels) in the middle; only the visible part of the cut-out is resized."""
     kw, kh = size
     travel = size[0] > keyframe_size(frame, 1.0)[0] * 1.3
-    scale = focus_scale(focus, frame, travel)
+    scale = focus_scale(focus, frame, travel, sharp_limit(cutout.height, frame))
     fx, fy = focus[0] + focus[2] / 2, focus[1] + focus[3] / 2
     centre_y = kh * (0.5 if travel else PRODUCT_CENTRE_Y + 0.04)
     left, top = kw / 2 - fx * scale, centre_y - fy * scale  # cut-out origin, keyframe px
@@ -154,7 +170,8 @@ def compose_keyframe(
         return _focused_keyframe(cutout, shot, focus, frame, size, grade)
     kw, kh = size
     fw, fh = frame
-    pw, ph = fit_product(cutout.size, frame, headroom, shot.product_scale)
+    close = shot.framing in ("close", "macro")
+    pw, ph = fit_product(cutout.size, frame, headroom, shot.product_scale, close)
     product = cutout.resize((pw, ph), Image.Resampling.LANCZOS)
     cx = kw / 2 + shot.product_offset[0] * fw
     cy = kh / 2 + (PRODUCT_CENTRE_Y - 0.5) * fh + shot.product_offset[1] * fh
