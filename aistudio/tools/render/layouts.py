@@ -26,12 +26,13 @@ from aistudio.tools.render.keyframe import (
     MACRO_SPAN,
     TRAVEL_SPAN,
     compose_keyframe,
-    keyframe_size,
     shot_keyframe_size,
 )
 from aistudio.tools.render.photo_layout import (
     Box,
+    PhotoPlacement,
     PhotoStyle,
+    contains,
     content_box,
     draw_photo_keyframe,
     focus_placement,
@@ -101,18 +102,43 @@ def draw_keyframe(
     focus = facts.focus
     if facts.style == "phone":  # a phone crop must not lose what the cut-out box missed
         focus = union(focus, content_box(image))
-    if shot.focus is not None and not facts.keep_whole:
-        # A detail of the photo edge to edge: a label line across more than the frame's
-        # width (the pan travels along it), or a macro's detail over most of its height.
-        travel = size[0] > keyframe_size(frame, headroom)[0]
-        span = (TRAVEL_SPAN * frame[0] / size[0], 0.0) if travel else (0.0, MACRO_SPAN * 0.85)
-        placement = focus_placement(image.size, shot.focus, size, span)
-    else:
+    placement = _detail_placement(image.size, facts, shot, size, frame[0])
+    if placement is None:
         placement = place_photo(
             image.size, focus, size, shot.framing, facts.style, facts.keep_whole
         )
     drawn = draw_photo_keyframe(image.convert("RGB"), placement, size, shot.light_angle_deg)
     return Image.fromarray(apply_grade(np.asarray(drawn), grade))
+
+
+def _detail_placement(
+    photo: tuple[int, int], facts: PhotoFacts, shot: ShotRender, size: tuple[int, int], fw: int
+) -> PhotoPlacement | None:
+    """A part of the photo edge to edge, or None (the shot shows the whole photo):
+
+    * a label line across more than the frame's width (the pan travels along it), or a
+      macro's detail over most of the frame's height;
+    * with people in the photo, the detail together with every person, never cut;
+    * a card film's medium shot: the product filling most of the frame, a step closer
+      than the wide shot's card (when the photo's shape allows it whole)."""
+    keep = facts.keep_whole
+    if shot.focus is not None:
+        travel = shot.travel > 1.0 and shot.camera_move in ("pan_left", "pan_right")
+        region, span = shot.focus, (0.0, MACRO_SPAN * 0.85)
+        if travel:
+            span = (TRAVEL_SPAN * fw / size[0], 0.0)
+        if keep:  # the person stays whole: the detail and the people, as close as that goes
+            for box in keep:
+                region = union(region, box)
+            span = (0.92, 0.92)
+        placement = focus_placement(photo, region, size, span)
+    elif shot.framing == "medium" and facts.style == "card" and not keep:
+        placement = focus_placement(photo, facts.focus, size, (0.85, 0.7))
+        if not contains(placement.crop, facts.focus):
+            return None
+    else:
+        return None
+    return placement if all(contains(placement.crop, box) for box in keep) else None
 
 
 def end_card_subject(layout: Layout, image: Image.Image) -> Image.Image:

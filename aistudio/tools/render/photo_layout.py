@@ -64,6 +64,11 @@ def _contains(crop: Box, box: Box, margin: float) -> bool:
     return cx <= x0 + 1 and cy <= y0 + 1 and cx + cw >= x1 - 1 and cy + ch >= y1 - 1
 
 
+def contains(crop: Box, box: Box) -> bool:
+    """`box` lies wholly inside `crop` (photo pixels)."""
+    return _contains(crop, box, 0.0)
+
+
 def _in_view(crop: Box, box: Box) -> bool:
     """`box` lies in the middle of `crop` that a hand-held camera keeps in view."""
     x, y, w, h = crop
