@@ -42,6 +42,8 @@ from aistudio.tools.render.photo_layout import (
 )
 from aistudio.tools.vision.ingest import expand_box
 
+PHONE_STEP = 1.25  # a phone's medium shot: this much closer than the whole photo
+
 
 @dataclass(frozen=True)
 class PhotoFacts:
@@ -102,7 +104,7 @@ def draw_keyframe(
     focus = facts.focus
     if facts.style == "phone":  # a phone crop must not lose what the cut-out box missed
         focus = union(focus, content_box(image))
-    placement = _detail_placement(image.size, facts, shot, size, frame[0])
+    placement = _detail_placement(image.size, facts, focus, shot, size, frame[0])
     if placement is None:
         placement = place_photo(
             image.size, focus, size, shot.framing, facts.style, facts.keep_whole
@@ -112,15 +114,21 @@ def draw_keyframe(
 
 
 def _detail_placement(
-    photo: tuple[int, int], facts: PhotoFacts, shot: ShotRender, size: tuple[int, int], fw: int
+    photo: tuple[int, int],
+    facts: PhotoFacts,
+    product: Box,
+    shot: ShotRender,
+    size: tuple[int, int],
+    fw: int,
 ) -> PhotoPlacement | None:
     """A part of the photo edge to edge, or None (the shot shows the whole photo):
 
     * a label line across more than the frame's width (the pan travels along it), or a
       macro's detail over most of the frame's height;
     * with people in the photo, the detail together with every person, never cut;
-    * a card film's medium shot: the product filling most of the frame, a step closer
-      than the wide shot's card (when the photo's shape allows it whole)."""
+    * a medium shot: the product filling most of the frame, a step closer than the wide
+      shot (a card film: only when the photo's shape allows the product whole; a phone
+      steps PHONE_STEP closer regardless)."""
     keep = facts.keep_whole
     if shot.focus is not None:
         travel = shot.travel > 1.0 and shot.camera_move in ("pan_left", "pan_right")
@@ -132,10 +140,16 @@ def _detail_placement(
                 region = union(region, box)
             span = (0.92, 0.92)
         placement = focus_placement(photo, region, size, span)
-    elif shot.framing == "medium" and facts.style == "card" and not keep:
-        placement = focus_placement(photo, facts.focus, size, (0.85, 0.7))
-        if not contains(placement.crop, facts.focus):
-            return None
+    elif shot.framing == "medium" and not keep:
+        placement = focus_placement(photo, product, size, (0.85, 0.7))
+        whole = min(photo[0], photo[1] * size[0] / size[1])
+        # The phone's wide shot already shows the photo edge to edge: it must step closer.
+        closer = facts.style == "card" or placement.crop[2] < 0.95 * whole
+        if not (closer and contains(placement.crop, product)):
+            if facts.style == "card":
+                return None
+            # A phone simply steps closer, even if the product's edges leave the frame.
+            placement = focus_placement(photo, product, size, (0.0, 0.0), PHONE_STEP)
     else:
         return None
     return placement if all(contains(placement.crop, box) for box in keep) else None

@@ -38,6 +38,7 @@ CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "m
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
 PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
 MAX_UPSCALE = 2.0  # keyframe pixels per photo pixel a crop may ask for
+DETAIL_ZOOM = 1.4  # a small photo's detail: at most this much closer than the whole photo
 SAME_SHAPE = 1.15  # photo and frame aspect ratios this close: fill the frame edge to edge
 FOCUS_MARGIN = 0.08  # of the product box, kept around it in any crop
 CORNER = 0.025  # card corner radius, of the keyframe's short side
@@ -183,20 +184,26 @@ def place_photo(
 
 
 def focus_placement(
-    photo: tuple[int, int], focus: Box, keyframe: tuple[int, int], span: tuple[float, float]
+    photo: tuple[int, int],
+    focus: Box,
+    keyframe: tuple[int, int],
+    span: tuple[float, float],
+    zoom: float = DETAIL_ZOOM,
 ) -> PhotoPlacement:
     """A detail of the photo edge to edge: the keyframe-shaped window in which `focus`
     spans `span` (of the window's width, of its height; 0: no demand), centred on it,
-    inside the photo and never enlarged past MAX_UPSCALE."""
+    inside the photo and never enlarged past MAX_UPSCALE, or, on a photo too small for
+    that, never more than `zoom` closer than the whole photo shown edge to edge."""
     kw, kh = keyframe
     aspect = kw / kh
     _, _, fw, fh = focus
+    whole = min(photo[0], photo[1] * aspect)
     w = max(
         fw / span[0] if span[0] else 0.0,
         fh * aspect / span[1] if span[1] else 0.0,
-        kw / MAX_UPSCALE,
+        min(kw / MAX_UPSCALE, whole / zoom),
     )
-    w = min(w, photo[0], photo[1] * aspect)
+    w = min(w, whole)
     h = w / aspect
     cx, cy = focus[0] + fw / 2, focus[1] + fh / 2
     x = min(max(cx - w / 2, 0.0), photo[0] - w)
