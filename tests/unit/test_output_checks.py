@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from aistudio.artifacts import QAReport
 from aistudio.nodes import output_checks as oc
+from aistudio.nodes.compose import loudness_misses
 from aistudio.settings import QASettings
 from aistudio.tools.ffmpeg.spec import Interval, LoudnessStats, MediaAnalysis, ProbeResult
 
@@ -110,3 +112,19 @@ def test_fidelity_caption_people_voice_carry_what_the_planner_acts_on() -> None:
 def test_sharpness_threshold() -> None:
     assert not oc.sharpness_check(0, 10.0, "9:16", QA).passed
     assert oc.sharpness_check(0, 300.0, "9:16", QA).passed
+
+
+def test_a_loudness_miss_sends_compose_to_remaster_that_aspect_only() -> None:
+    quiet = MediaAnalysis(loudness=LoudnessStats(-15.2, -3.0))
+    fine = MediaAnalysis(loudness=LoudnessStats(-14.1, -3.0))
+    checks = (
+        *oc.analysis_checks(quiet, "9:16", -14.0, QA),
+        *oc.analysis_checks(fine, "1:1", -14.0, QA),
+    )
+    report = QAReport(stage="output", checks=checks)
+    assert report.redo == "compose"
+    assert loudness_misses(report) == {"9:16"}
+    # A report whose earliest redo is an earlier node: the pictures change, compose anew.
+    blurry = oc.sharpness_check(0, 5.0, "9:16", QA)
+    assert loudness_misses(report.model_copy(update={"checks": (*checks, blurry)})) == set()
+    assert loudness_misses(None) == set()
