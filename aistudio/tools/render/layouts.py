@@ -29,6 +29,7 @@ from aistudio.tools.render.keyframe import (
     shot_keyframe_size,
 )
 from aistudio.tools.render.photo_layout import (
+    DETAIL_ZOOM,
     Box,
     PhotoPlacement,
     PhotoStyle,
@@ -139,9 +140,12 @@ def _detail_placement(
             for box in keep:
                 region = union(region, box)
             span = (0.92, 0.92)
-        placement = focus_placement(photo, region, size, span)
+        # A phone zooms in digitally on a small photo (DETAIL_ZOOM); a card film's detail
+        # never enlarges the photo past MAX_UPSCALE (zoom 1: at most the whole photo).
+        zoom = DETAIL_ZOOM if facts.style == "phone" else 1.0
+        placement = focus_placement(photo, region, size, span, zoom)
     elif shot.framing == "medium" and not keep:
-        placement = focus_placement(photo, product, size, (0.85, 0.7))
+        placement = focus_placement(photo, product, size, (0.85, 0.7), 1.0)
         whole = min(photo[0], photo[1] * size[0] / size[1])
         # The phone's wide shot already shows the photo edge to edge: it must step closer.
         closer = facts.style == "card" or placement.crop[2] < 0.95 * whole
