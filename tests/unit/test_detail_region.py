@@ -36,7 +36,7 @@ def test_a_mask_keeps_the_corners_of_the_backdrop_out() -> None:
     image = _product_with_a_detailed_corner()
     mask = np.zeros(image.shape[:2], np.uint8)
     mask[50:400, 100:500] = 255  # the detailed corner is not part of this product
-    x, y, w, h = detail_region(image, (100, 50, 400, 600), mask)
+    _, y, _, h = detail_region(image, (100, 50, 400, 600), mask)
     assert y + h / 2 < 430  # not on the checkerboard
 
 
