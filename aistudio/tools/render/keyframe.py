@@ -22,7 +22,7 @@ SAFE_FRACTION = 0.74
 # Product centre sits a little above the frame centre: captions live in the lower third.
 PRODUCT_CENTRE_Y = 0.43
 PAN_MOVES = frozenset({"pan_left", "pan_right"})
-MAX_UPSCALE = 1.8  # keyframe pixels per photo pixel a detail may ask for (stays sharp)
+MAX_UPSCALE = 2.4  # keyframe pixels per photo pixel a detail may ask for (stays sharp)
 MEDIUM_SCALE = 0.55  # the house medium shot's product height, of the frame's
 MACRO_SPAN = 0.62  # a macro's detail window fills this much of the frame's height
 TRAVEL_SPAN = 1.15  # a label line spans this many frame widths (the pan reveals it)
