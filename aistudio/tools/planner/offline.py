@@ -54,7 +54,7 @@ from aistudio.tools.planner.rules import check_plan
 from aistudio.tools.render.layouts import choose_layout
 
 PLANNER_NAME = "offline-planner-v2"
-PANS = ("pan_left", "pan_right")
+PANS: tuple[CameraMove, ...] = ("pan_left", "pan_right")
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
 
 
@@ -177,7 +177,8 @@ class OfflinePlanner:
         framings = _framings(brief.kind, count, framing_rng)
         pan = None if retry.steady_camera else variety.label_pan_shot(brief.kind, framings, product)
         if pan is not None:  # the close-up travels along the label's text
-            move_list[pan] = moves_rng.choice(("pan_left", "pan_right"))
+            beside = {move_list[j] for j in (pan - 1, pan + 1) if 0 <= j < count}
+            move_list[pan] = moves_rng.choice([m for m in PANS if m not in beside] or PANS)
         caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
         points = concept.selling_points
         captions = copy.captions(
@@ -301,9 +302,7 @@ class OfflinePlanner:
         )
         framings = [s.framing for s in shots.shots]
         sweep = variety.sweep_shot(framings)
-        hook = self._hook(concept, fits)
-        if hook is not None and timeline.settled(0)[1] - hook.end_s - 0.2 < MIN_CAPTION_S:
-            hook = None  # a short film's first shot keeps its own caption instead
+        hook = variety.hook_card(concept.tagline, fits, timeline.settled(0)[1])
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
@@ -316,6 +315,7 @@ class OfflinePlanner:
             focus = (
                 None if boosts else variety.detail_focus(shot.framing, shot.camera_move, product)
             )
+            pans_label = shot.framing == "close" and shot.camera_move in PANS
             renders.append(
                 ShotRender(
                     shot_index=shot.index,
@@ -330,7 +330,7 @@ class OfflinePlanner:
                     seed=rng.randrange(1 << 31),
                     backdrop_style=styles[i],
                     focus=focus,
-                    travel=variety.TRAVEL if focus and shot.camera_move in PANS else 1.0,
+                    travel=variety.TRAVEL if focus and pans_label else 1.0,
                     light_sweep=i == sweep and brief.kind != "ugc",
                 )
             )
@@ -373,12 +373,6 @@ class OfflinePlanner:
             layout=shots.layout or choose_layout(brief.kind, product),
             hook=hook,
         )
-
-    @staticmethod
-    def _hook(concept: Concept, fits: copy.Fits) -> Caption | None:
-        """The opening hook card: the tagline, held over the first HOOK_S seconds."""
-        text = copy.fit_text(concept.tagline, fits) if concept.tagline.strip() else None
-        return Caption(start_s=0.0, end_s=variety.HOOK_S, text=text) if text else None
 
     async def review(
         self,

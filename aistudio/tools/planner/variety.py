@@ -20,8 +20,16 @@ import colorsys
 import random
 from collections.abc import Sequence
 
-from aistudio.artifacts import BackdropStyle, CameraMove, Framing, JobKind, ProductProfile
-from aistudio.tools.planner.house_rules import Timeline
+from aistudio.artifacts import (
+    BackdropStyle,
+    CameraMove,
+    Caption,
+    Framing,
+    JobKind,
+    ProductProfile,
+)
+from aistudio.tools.planner.copy import Fits, fit_text
+from aistudio.tools.planner.house_rules import MIN_CAPTION_S, Timeline
 
 HOOK_S = 1.5  # the opening hook card holds this long
 MAX_CUT_SHIFT_S = 0.25  # a cut moves at most this far to land on a beat (QA's tolerance)
@@ -161,3 +169,13 @@ def sweep_shot(framings: Sequence[Framing]) -> int:
         if framings[i] in ("medium", "wide"):
             return i
     return len(framings) - 1
+
+
+def hook_card(tagline: str, fits: Fits, first_shot_end_s: float) -> Caption | None:
+    """The opening hook card: the tagline (rewritten shorter if it does not fit), held over
+    the first HOOK_S seconds; none when the first shot would then have no time left for
+    its own caption (a short film)."""
+    text = fit_text(tagline, fits) if tagline.strip() else None
+    if not text or first_shot_end_s - HOOK_S - 0.2 < MIN_CAPTION_S:
+        return None
+    return Caption(start_s=0.0, end_s=HOOK_S, text=text)
