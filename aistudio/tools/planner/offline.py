@@ -307,7 +307,8 @@ class OfflinePlanner:
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
             scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15**boosts
-            scale *= variety.scale_spread(shot.framing, retry.more_variety)
+            repeats = framings[:i].count(shot.framing)
+            scale *= variety.scale_spread(shot.framing, retry.more_variety, repeats)
             offset = (round(rng.uniform(-0.04, 0.04), 3), round(rng.uniform(-0.03, 0.02), 3))
             colours = vary_backdrop(backdrop, dominant, rng)
             if styles[i] == "duotone":

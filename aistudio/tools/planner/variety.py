@@ -119,11 +119,16 @@ def duotone_colours(backdrop: tuple[str, str], palette: Sequence[str]) -> tuple[
     return backdrop[0], "#" + "".join(f"{round(c * 255):02x}" for c in (r, g, b))
 
 
-def scale_spread(framing: Framing, more: int) -> float:
+REPEAT_STEP = 1.18  # a framing the film already used comes this much closer each time
+
+
+def scale_spread(framing: Framing, more: int, repeats: int = 0) -> float:
     """A framing's product size against the house scale: wides smaller, close-ups larger,
-    and further apart on each shot_variety retry."""
+    and further apart on each shot_variety retry; a framing used `repeats` times before
+    steps closer (a second medium is not the first one again)."""
     spread = {"wide": 0.8, "medium": 1.0, "close": 1.2, "macro": 1.2}[framing]
-    return spread * ({"wide": 0.85, "medium": 1.0, "close": 1.12, "macro": 1.12}[framing] ** more)
+    further = {"wide": 0.85, "medium": 1.0, "close": 1.12, "macro": 1.12}[framing] ** more
+    return spread * further * REPEAT_STEP ** (repeats * (1 + more))
 
 
 def label_line(product: ProductProfile) -> Box | None:
