@@ -95,6 +95,9 @@ CheckName = Literal[
     "output_moderation",
     # words from a person (or an older checkpoint's text): the agents read what they say
     "note",
+    # a person's instruction on a plan or a finished shot (a revise): read like a note, and
+    # the brief edits it names are applied to the brief before the agents plan again
+    "user_revision",
 ]
 
 ASPECT_SIZES: dict[AspectRatio, tuple[int, int]] = {
@@ -335,6 +338,20 @@ class Violation(Frozen):
     value: float | None = None  # the measured value (words/s, inliers, OCR similarity ...)
     detail: str = ""  # the human sentence (for an LLM agent's prompt, logs, the API)
     redo: RedoTarget | None = None
+
+
+MAX_INSTRUCTION = 500  # a revise instruction: a sentence or two, not a new brief
+
+
+class Revision(Frozen):
+    """A person's instruction on a job's plan (while it awaits approval) or on one shot of a
+    finished job (a child job re-makes that shot). The job's graph applies it in its
+    `revise` node: brief edits in plain language, and a `user_revision` Violation that the
+    planning agents read as feedback."""
+
+    instruction: str = Field(min_length=1, max_length=MAX_INSTRUCTION)
+    round: int = Field(ge=1)  # the job's n-th revision (a child continues its parent's count)
+    shot_index: int | None = None  # 0-based; None: the whole film
 
 
 class QACheck(Frozen):

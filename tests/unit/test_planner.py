@@ -27,9 +27,10 @@ from aistudio.artifacts import (
     Violation,
 )
 from aistudio.tools.planner.brief_text import parse_brief
+from aistudio.tools.planner.copy_rules import problems
 from aistudio.tools.planner.feedback import Retry, as_violations, checks_named
 from aistudio.tools.planner.fit import caption_fits
-from aistudio.tools.planner.grammar import is_truncation, problems
+from aistudio.tools.planner.grammar import is_truncation
 from aistudio.tools.planner.house_rules import (
     FIRST_PERSON_WORDS,
     GARMENT_FIDELITY_CLAUSE,

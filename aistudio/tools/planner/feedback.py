@@ -70,7 +70,7 @@ PHRASES: Mapping[CheckName, tuple[str, ...]] = {
     "cutout_quality": ("torn cut-out", "cut-out torn", "use the whole photo", "cutout-poor"),
     "shot_variety": ("shots look alike", "same shot", "shots too similar", "repetitive"),
 }
-IN_WORDS: frozenset[CheckName] = frozenset({"llm_judge", "note"})
+IN_WORDS: frozenset[CheckName] = frozenset({"llm_judge", "note", "user_revision"})
 
 
 def as_violations(items: Iterable[Violation | str]) -> tuple[Violation, ...]:
@@ -144,6 +144,16 @@ class Retry:
             whole_photo=reports.get("whole_photo", 0) > 0,
             more_variety=reports.get("more_variety", 0),
         )
+
+
+def shot_notes(feedback: Sequence[Violation], shot_index: int) -> tuple[str, ...]:
+    """What a person asked of one shot (shot revises), oldest first: the visual agent puts it
+    into that shot's provider prompt, and nothing into any other shot's."""
+    return tuple(
+        v.detail
+        for v in feedback
+        if v.check == "user_revision" and v.shot_index == shot_index and v.detail
+    )
 
 
 def describe(violation: Violation) -> str:

@@ -34,7 +34,7 @@ from aistudio.artifacts import (
 )
 from aistudio.tools.planner import copy, variety
 from aistudio.tools.planner.brief_text import audience, parse_brief
-from aistudio.tools.planner.feedback import Retry
+from aistudio.tools.planner.feedback import Retry, shot_notes
 from aistudio.tools.planner.house_rules import (
     BPM_BY_MOOD,
     FOCUS,
@@ -213,6 +213,8 @@ class OfflinePlanner:
                 style,
                 setting,
             )
+            if notes := shot_notes(feedback, i):  # a shot revise: the person's words, verbatim
+                prompt = " ".join((prompt.rstrip(), *(f"{n.rstrip('.')}." for n in notes)))
             shots.append(
                 Shot(
                     index=i,
