@@ -5,9 +5,10 @@ Two looks, chosen by the kind of film (see layouts.py):
 * "card" (promo, fashion): the photo framed as a card with rounded corners and a soft
   shadow, over a blurred, extended copy of itself that fills whatever the card leaves of
   the frame. When the photo already has the frame's shape, it fills the frame edge to edge
-  instead. Close and macro shots show a tighter part of the photo around the product
-  (never through a person: with people in the photo every shot shows all of it). The
-  camera moves then run over the keyframe: Ken Burns on the whole photo.
+  instead. Close and macro shots show a tighter part of the photo around the product's
+  detail (`focus_placement`, chosen in layouts.py); with people in the photo the crop
+  keeps every person's head and shoulders (photo_facts' keep boxes), never cutting
+  through one. The camera moves then run over the keyframe: Ken Burns on the photo.
 * "phone" (UGC): what a phone would film: the photo edge to edge, cropped to the frame's
   shape around the product and moved hand-held; a photo whose product would not survive
   that crop is shown whole across the frame over its blurred extension, with no card.
