@@ -87,3 +87,28 @@ async def test_the_offline_plan_varies_its_shots() -> None:
         t += shot.duration_s - transition.duration_s
     again = plan_timeline("promo", 12.0, [s.duration_s for s in shots.shots], plan.fps)
     assert again.shot_s == tuple(s.duration_s for s in plan.shots)
+
+
+def test_a_close_up_beside_a_macro_frames_the_other_side() -> None:
+    # On a small photo the macro and the close-up reach the same sharpness-capped zoom:
+    # around the same detail they were one picture twice (a fire truck's pump panel).
+    product = ProductProfile(
+        normalized=_asset("normalized"),
+        cutout=_asset("cutout"),
+        width=800,
+        height=331,
+        bbox=(40, 60, 720, 240),
+        palette=("#c0302a",),
+        background="#ffffff",
+        detail_box=(470, 120, 100, 100),
+    )
+    alone = variety.detail_focus("close", "orbit", product)
+    beside = variety.detail_focus("close", "orbit", product, beside_macro=True)
+    assert alone is not None and beside is not None
+    macro_cx = 470 + 50
+    assert abs(alone[0] + alone[2] / 2 - macro_cx) < 1  # the same detail, twice the window
+    # mirrored through the product's centre (x 400): the other end of the truck
+    assert beside[0] + beside[2] / 2 < 400 < macro_cx
+    bx, by, bw, bh = product.bbox
+    assert bx <= beside[0] and beside[0] + beside[2] <= bx + bw
+    assert by <= beside[1] and beside[1] + beside[3] <= by + bh

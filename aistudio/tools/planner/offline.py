@@ -316,7 +316,11 @@ class OfflinePlanner:
             if styles[i] == "duotone":
                 colours = variety.duotone_colours(colours, product.palette)
             focus = (
-                None if boosts else variety.detail_focus(shot.framing, shot.camera_move, product)
+                None
+                if boosts
+                else variety.detail_focus(
+                    shot.framing, shot.camera_move, product, beside_macro="macro" in framings
+                )
             )
             pans_label = shot.framing == "close" and shot.camera_move in PANS
             renders.append(

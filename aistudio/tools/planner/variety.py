@@ -139,9 +139,13 @@ def label_line(product: ProductProfile) -> Box | None:
     return None
 
 
-def detail_focus(framing: Framing, move: CameraMove, product: ProductProfile) -> Box | None:
+def detail_focus(
+    framing: Framing, move: CameraMove, product: ProductProfile, *, beside_macro: bool = False
+) -> Box | None:
     """What a shot frames tight: a macro the product's most detailed region, a panning
-    close-up its label line; None: the whole product."""
+    close-up its label line; None: the whole product. A close-up in a film that also has
+    a macro frames the product's other side: on a small photo both come to the same
+    sharpness-capped zoom, and around the same detail they were the same picture."""
     if framing == "macro":
         return product.detail_box
     if framing != "close":
@@ -154,8 +158,11 @@ def detail_focus(framing: Framing, move: CameraMove, product: ProductProfile) ->
     x, y, w, h = product.detail_box
     bx, by, bw, bh = product.bbox
     side = min(2 * w, bw, bh)
-    left = min(max(x + w // 2 - side // 2, bx), bx + bw - side)
-    top = min(max(y + h // 2 - side // 2, by), by + bh - side)
+    cx, cy = x + w // 2, y + h // 2
+    if beside_macro:  # the detail's centre mirrored through the product's
+        cx, cy = 2 * (bx + bw // 2) - cx, 2 * (by + bh // 2) - cy
+    left = min(max(cx - side // 2, bx), bx + bw - side)
+    top = min(max(cy - side // 2, by), by + bh - side)
     return left, top, side, side
 
 
