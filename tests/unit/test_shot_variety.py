@@ -81,3 +81,17 @@ def test_similarity_ignores_the_caption_band_and_brightness() -> None:
     assert pair_similarity(frame, brighter) > 0.8
     macro = _frame(_shot(framing="macro"), focus=(20, 110, 80, 80))
     assert pair_similarity(frame, macro) < 0.5 < pair_similarity(frame, brighter)
+
+
+def test_one_photo_filmed_hand_held_three_times_fails() -> None:
+    # A phone film of a photo too small to crop: the same picture in every shot, only the
+    # hand-held drift moving it a few per cent between the sampled frames.
+    frame = _frame(_shot(framing="macro"), focus=(20, 110, 80, 80))
+    h, w = frame.shape[:2]
+    drifted = [
+        np.roll(frame, (round(dy * h), round(dx * w)), axis=(0, 1))
+        for dx, dy in ((0.0, 0.0), (0.04, -0.02), (-0.03, 0.03))
+    ]
+    similarity, pair = most_alike(drifted)
+    assert similarity > QA.max_shot_similarity, similarity
+    assert not shot_variety_check(similarity, pair, "9:16", QA).passed

@@ -30,6 +30,7 @@ from aistudio.tools.render.keyframe import (
 )
 from aistudio.tools.render.photo_layout import (
     DETAIL_ZOOM,
+    PHONE_MAX_UPSCALE,
     Box,
     PhotoPlacement,
     PhotoStyle,
@@ -156,6 +157,8 @@ def _detail_placement(
             placement = focus_placement(photo, product, size, (0.0, 0.0), PHONE_STEP)
     else:
         return None
+    if facts.style == "phone" and size[0] / placement.crop[2] > PHONE_MAX_UPSCALE:
+        return None  # a digital zoom that far is a blur: place_photo films the whole photo
     return placement if all(contains(placement.crop, box) for box in keep) else None
 
 

@@ -38,6 +38,14 @@ CARD_SCALE: dict[Framing, float] = {"wide": 0.86, "medium": 1.0, "close": 1.0, "
 CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "macro": 1.9}
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
 PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
+# A phone crop edge to edge may enlarge the photo this much (keyframe px per photo px):
+# a 451x300 photo cut to 9:16 was 169 px wide, enlarged 7x, and failed sharpness (Laplacian
+# variance 9-16 against 35); a 452x650 one enlarged ~3.5x passes.
+PHONE_MAX_UPSCALE = 4.0
+# Past that, the whole photo across the frame, smaller for a wide shot and larger for
+# closer framings, up to PHONE_FALLBACK_UPSCALE: whole photos blur less than crops do.
+PHONE_GROW: dict[Framing, float] = {"wide": 0.85, "medium": 1.0, "close": 1.15, "macro": 1.3}
+PHONE_FALLBACK_UPSCALE = 5.5
 MAX_UPSCALE = 2.0  # keyframe pixels per photo pixel a crop may ask for
 DETAIL_ZOOM = 1.4  # a small photo's detail: at most this much closer than the whole photo
 SAME_SHAPE = 1.15  # photo and frame aspect ratios this close: fill the frame edge to edge
@@ -161,14 +169,18 @@ def place_photo(
     same_shape = abs(math.log(photo_aspect / frame_aspect)) < math.log(SAME_SHAPE)
     if style == "phone":
         keep = (focus, *keep_whole)
+        blurry = False
         for zoom in dict.fromkeys((1.0 if keep_whole else PHONE_ZOOM[framing], 1.0)):
             crop = _zoomed_crop(photo, frame_aspect, zoom, focus, kw)
-            if all(_in_view(crop, box) for box in keep):
+            if kw / crop[2] > PHONE_MAX_UPSCALE:
+                blurry = True
+            elif all(_in_view(crop, box) for box in keep):
                 return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
-        # The product does not survive the phone's crop: the whole photo across the frame.
-        return PhotoPlacement(
-            _whole(photo), _centred(_fit(photo, keyframe), keyframe), fill=True, card=False
-        )
+        # The crop would be a blur (the photo is too small for it), or it would lose the
+        # product or a person: the whole photo across the frame; closer framings a little
+        # larger when only sharpness stood in the way.
+        grow = None if blurry and not keep_whole else 1.0
+        return phone_whole_photo(photo, focus, keyframe, grow, framing)
     safe = (SAFE_FRACTION * kw, SAFE_FRACTION * kh)
     if framing in ("close", "macro") and not keep_whole:
         safe_aspect = safe[0] / safe[1]
@@ -182,6 +194,30 @@ def place_photo(
     scale = CARD_SCALE[framing]
     size = _fit(photo, (safe[0] * scale, safe[1] * scale))
     return PhotoPlacement(_whole(photo), _centred(size, keyframe), fill=True, card=True)
+
+
+def phone_whole_photo(
+    photo: tuple[int, int],
+    focus: Box,
+    keyframe: tuple[int, int],
+    grow: float | None,
+    framing: Framing,
+) -> PhotoPlacement:
+    """The whole photo across the frame over its blurred fill, scaled by PHONE_GROW[framing]
+    (`grow` overrides; never enlarged past PHONE_FALLBACK_UPSCALE by the growth), the product
+    as central as the photo allows: a film of a photo too small to crop still varies."""
+    kw, kh = keyframe
+    fit_w, fit_h = _fit(photo, keyframe)
+    wanted = PHONE_GROW[framing] if grow is None else grow
+    factor = min(wanted, max(1.0, PHONE_FALLBACK_UPSCALE * photo[0] / fit_w))
+    w, h = fit_w * factor, fit_h * factor
+    fx = (focus[0] + focus[2] / 2) * w / photo[0]
+    fy = (focus[1] + focus[3] / 2) * h / photo[1]
+    # Where the photo is wider (taller) than the frame it covers it; else it is centred.
+    x = min(0.0, max(kw - w, kw / 2 - fx)) if w >= kw else (kw - w) / 2
+    y = min(0.0, max(kh - h, kh / 2 - fy)) if h >= kh else (kh - h) / 2
+    rect = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+    return PhotoPlacement(_whole(photo), rect, fill=True, card=False)
 
 
 def focus_placement(
