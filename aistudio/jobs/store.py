@@ -41,10 +41,19 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+# Held while one process migrates: an API and its workers starting together on a new
+# database would otherwise create the same tables at once, and all but one fail.
+MIGRATE_LOCK = "aistudio:migrate"
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision (idempotent; run at every start-up)."""
     # Alembic reads a handful of small revision files here; this runs once, before serving.
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # DDL is transactional: held to the commit
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": MIGRATE_LOCK}
+            )
         await conn.run_sync(_upgrade)
 
 
