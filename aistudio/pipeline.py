@@ -37,6 +37,7 @@ from aistudio.artifacts import (
     QAReport,
     RedoTarget,
     RenderPlan,
+    Revision,
     ShotList,
     ShotVisual,
     Violation,
@@ -56,9 +57,10 @@ PlanningAgent = Literal["concept", "visual", "audio", "assembly"]
 # The paid half, in order, after the plan passed QA (and was approved, when asked).
 RenderStep = Literal["render_submit", "render_await", "compose", "qa_output", "publish"]
 # Every node function (nodes/ decorate them with `@node(name)`): the steps, `fail`, which
-# ends a job with its reason, and `store_photo`, the first step of a LangGraph Studio run
-# (it stores the photo a path or URL names; a job's photo is stored before it starts).
-NodeName = PlanningStep | RenderStep | Literal["fail", "store_photo"]
+# ends a job with its reason, `store_photo`, the first step of a LangGraph Studio run
+# (it stores the photo a path or URL names; a job's photo is stored before it starts), and
+# `revise`, which applies a person's instruction before the plan is made again.
+NodeName = PlanningStep | RenderStep | Literal["fail", "store_photo", "revise"]
 # The planning subgraph as one node of the video graph (and the name of its graph).
 PLANNING: Final = "planning"
 GraphNode = NodeName | Literal["planning"]
@@ -68,7 +70,7 @@ PLANNING_AGENTS: Final[tuple[PlanningAgent, ...]] = get_args(PlanningAgent)
 RENDER_STEPS: Final[tuple[RenderStep, ...]] = get_args(RenderStep)
 # What a job runs, in order (a QA retry goes back; `fail` ends it early).
 PIPELINE: Final[tuple[PlanningStep | RenderStep, ...]] = (*PLANNING_STEPS, *RENDER_STEPS)
-NODE_NAMES: Final[frozenset[str]] = frozenset((*PIPELINE, "fail", "store_photo"))
+NODE_NAMES: Final[frozenset[str]] = frozenset((*PIPELINE, "fail", "store_photo", "revise"))
 
 # Share of the whole job each step takes (roughly its CPU time on the local renderer). A QA
 # retry sends the run back; reported progress never goes backwards.
@@ -129,8 +131,13 @@ AWAITING_APPROVAL: Final = "awaiting_approval"
 OPEN_STATUSES: Final[tuple[JobStatus, ...]] = (*ACTIVE_STATUSES, AWAITING_APPROVAL)
 # The stage of an approved job until it runs again: the durable record of the approval.
 APPROVED_STAGE: Final = "approved"
+# The stage of a job sent back to planning from its approval pause, until it runs again
+# (the instruction waits in the row's `revision`).
+REVISING_STAGE: Final = "revising"
 # A job row's `stage`: the node running, or where the job stands outside the graph.
-JobStage = NodeName | Literal["approved", "awaiting_approval", "done", "failed", "cancelled"]
+JobStage = (
+    NodeName | Literal["approved", "revising", "awaiting_approval", "done", "failed", "cancelled"]
+)
 
 
 # -- graph state ----------------------------------------------------------------------------
@@ -170,6 +177,10 @@ class VideoState(VideoInput, total=False):
     plan_qa: QAReport
     plan_attempts: Annotated[int, operator.add]
     plan_approved: bool  # set once a brief with approve_plan was approved (see render_submit)
+    # The latest instruction a person gave (a revise at approval, or a shot revise), and how
+    # many revisions the `revise` node has applied: one is pending while revised < round.
+    revision: Revision
+    revised: int
     # Violations handed to the agents on a retry; they accumulate, so a problem that comes
     # back twice is fixed harder the second time (e.g. captions enlarged again).
     feedback: Annotated[tuple[Violation, ...], concat]
@@ -303,6 +314,14 @@ class JobApproved(_Event):
     event: Literal["job_approved"] = "job_approved"
 
 
+class JobRevised(_Event):
+    """A person sent the plan back with an instruction; it is planned again and waits for
+    approval again (`job_awaiting_approval` follows with the new storyboard)."""
+
+    event: Literal["job_revised"] = "job_revised"
+    instruction: str
+
+
 class JobResultEvent(_Event):
     """The last event of every job: its final status (the SSE stream ends after it)."""
 
@@ -328,6 +347,7 @@ JobEvent = Annotated[
     | JobProgress
     | JobAwaitingApproval
     | JobApproved
+    | JobRevised
     | JobResultEvent,
     Field(discriminator="event"),
 ]

@@ -50,6 +50,7 @@ from aistudio.nodes.common import Node
 from aistudio.nodes.ingest import ingest, store_photo
 from aistudio.nodes.moderation import moderate_input
 from aistudio.nodes.qa import qa_plan
+from aistudio.nodes.render import revised_shot
 from aistudio.pipeline import (
     ACCUMULATED_KEYS,
     PLANNING,
@@ -153,6 +154,21 @@ def subgraph_update(before: Mapping[str, Any], after: Mapping[str, Any]) -> Upda
     return update
 
 
+def pin_shots(new: RenderPlan, old: RenderPlan, shot: int) -> RenderPlan:
+    """A shot revise's plan: the new plan's shot `shot` and the earlier plan's other shots,
+    whose clips are kept (an agent planning again may have changed them too: an LLM's
+    wording, or a camera move after output-QA feedback). When the re-plan moved the
+    timeline (another shot's length changed) the new plan stands whole."""
+    others = [(a, b) for a, b in zip(new.shots, old.shots, strict=False) if a.shot_index != shot]
+    if len(new.shots) != len(old.shots) or any(
+        a.shot_index != b.shot_index or abs(a.duration_s - b.duration_s) > 1e-6 for a, b in others
+    ):
+        return new
+    kept = {b.shot_index: b for _, b in others}
+    shots = tuple(kept.get(s.shot_index, s) for s in new.shots)
+    return new.model_copy(update={"shots": shots})
+
+
 def planning_node(max_qa_retries: int) -> PlanningNode:
     """The video graph's `planning` node: the planning subgraph, run under the job's config
     (its checkpointer, its stream: the steps report from inside it)."""
@@ -160,7 +176,11 @@ def planning_node(max_qa_retries: int) -> PlanningNode:
 
     async def planning(state: PlanningState, config: RunnableConfig) -> Update:
         values: dict[str, Any] = await subgraph.ainvoke(state, config)
-        return subgraph_update(state, values)
+        update = subgraph_update(state, values)
+        shot = revised_shot(state)
+        if shot is not None and "plan" in state and isinstance(update.get("plan"), RenderPlan):
+            update["plan"] = pin_shots(update["plan"], state["plan"], shot)
+        return update
 
     return planning
 

@@ -23,6 +23,8 @@ PlanRoute = PlanningAgent | Literal["render_submit", "fail"]
 PlannedRoute = Literal["render_submit", "fail"]
 # In the video graph, after output QA; a redo of a planning agent is a Send to `planning`.
 OutputRoute = Literal["render_submit", "compose", "publish", "fail"]
+# After render_submit: the renders went out, or a revision came instead (no render).
+SubmitRoute = Literal["render_await", "revise", "fail"]
 
 # Plan QA names only planning agents: a plan that asks for a render or compose again is not
 # fixable by planning, and fails.
@@ -88,6 +90,27 @@ def route_after_planning(state: VideoState) -> PlannedRoute:
     """Out of the planning subgraph: render the plan that passed QA, else end the job."""
     report = state.get("plan_qa")
     return "render_submit" if not failed(state) and report and report.passed else "fail"
+
+
+def revision_pending(state: VideoState) -> bool:
+    """A revision was asked (at the approval pause, or by a shot revise's fork) and the
+    `revise` node has not applied it yet."""
+    revision = state.get("revision")
+    return revision is not None and revision.round > state.get("revised", 0)
+
+
+def route_after_submit(state: VideoState) -> SubmitRoute:
+    if failed(state):
+        return "fail"
+    return "revise" if revision_pending(state) else "render_await"
+
+
+def route_after_revise(state: VideoState) -> Send | Literal["fail"]:
+    """Plan again with the revised brief and the instruction as feedback: the whole film
+    from the concept on, or one shot from the visual agent on (the concept stays)."""
+    if failed(state):
+        return "fail"
+    return replan(state, "concept" if state["revision"].shot_index is None else "visual")
 
 
 def route_after_output_qa(state: VideoState, max_retries: int) -> OutputRoute | Send:

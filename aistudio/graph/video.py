@@ -2,7 +2,9 @@
 
 planning (the subgraph: ingest → moderate_input → concept → visual → audio → assembly →
 qa_plan ⟲) → render_submit → render_await → compose → qa_output ⟲ → publish; any step can
-end the job in `fail`. Output QA sends a failing film back to the cheapest step that can
+end the job in `fail`. A revision (a person's instruction at the approval pause in
+render_submit, or a shot revise forked there from a finished job) goes render_submit →
+revise → planning → render_submit. Output QA sends a failing film back to the cheapest step that can
 fix it: a planning agent (into the planning subgraph, at that agent), a shot's render, or
 compose.
 """
@@ -20,6 +22,8 @@ from aistudio.graph.routing import (
     next_or_fail,
     route_after_output_qa,
     route_after_planning,
+    route_after_revise,
+    route_after_submit,
 )
 from aistudio.nodes.common import Node
 from aistudio.nodes.compose import compose
@@ -27,6 +31,7 @@ from aistudio.nodes.ingest import store_photo
 from aistudio.nodes.publish import fail, publish
 from aistudio.nodes.qa import qa_output
 from aistudio.nodes.render import render_await, render_submit
+from aistudio.nodes.revise import revise
 from aistudio.pipeline import PLANNING, RENDER_STEPS, PhotoInput, VideoInput, VideoState
 from aistudio.tools.toolbox import StudioContext
 
@@ -46,7 +51,7 @@ def build_video_graph(
         input_schema=PhotoInput if photo_input else VideoInput,
     )
     graph.add_node(PLANNING, planning_node(max_qa_retries))
-    for step in (*_STEPS, fail):
+    for step in (*_STEPS, revise, fail):
         policy = PROVIDER_RETRY if step.node_name in _PROVIDER_STEPS else None
         graph.add_node(step.node_name, step, retry_policy=policy)
 
@@ -61,8 +66,17 @@ def build_video_graph(
     graph.add_conditional_edges(
         PLANNING, as_coroutine(route_after_planning), ["render_submit", "fail"]
     )
-    # render_submit → render_await → compose → qa_output; qa_output routes itself.
-    for source, target in itertools.pairwise(RENDER_STEPS[:-1]):
+    # render_submit → render_await (or, on a revision, → revise → planning); then
+    # → compose → qa_output; qa_output routes itself.
+    graph.add_conditional_edges(
+        "render_submit",
+        as_coroutine(route_after_submit),
+        ["render_await", revise.node_name, "fail"],
+    )
+    graph.add_conditional_edges(
+        revise.node_name, as_coroutine(route_after_revise), [PLANNING, "fail"]
+    )
+    for source, target in itertools.pairwise(RENDER_STEPS[1:-1]):
         graph.add_conditional_edges(
             source, as_coroutine(next_or_fail, nxt=target), [target, "fail"]
         )

@@ -32,6 +32,7 @@ from aistudio.pipeline import (
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     OPEN_STATUSES,
+    REVISING_STAGE,
     SUCCESS_STATUSES,
     JobAwaitingApproval,
     JobResultEvent,
@@ -98,6 +99,8 @@ class JobExecution:
                     reference=Asset.model_validate(row.reference),
                     events=recorder,
                     approved=row.stage == APPROVED_STAGE,  # set by approve() until it runs
+                    # set by revise() until the run has planned again
+                    revision=row.revision if row.stage == REVISING_STAGE else None,
                     labels=RunLabels("video", job_id=job_id, tenant=row.tenant, kind=row.kind),
                 )
         except asyncio.CancelledError:
@@ -121,6 +124,7 @@ class JobExecution:
         fields = approval_fields(values)
         fields["assets"] = await approval_assets(self.toolbox, values)
         fields["lease_until"] = None  # whichever server gets the approval runs it on
+        fields["revision"] = None  # a revision that brought it here has been planned
         event = JobAwaitingApproval(assets=sorted(fields["assets"])).model_dump(mode="json")
         keys = [record["key"] for record in fields["assets"].values()]
         if await self.store.transition(

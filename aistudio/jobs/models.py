@@ -37,6 +37,7 @@ class JobRow(Base):
         Index("ix_jobs_tenant_created", "tenant", "created_at", "id"),
         Index("ix_jobs_status", "status"),
         Index("ix_jobs_thread", "thread_id"),
+        Index("ix_jobs_parent", "parent_id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -71,6 +72,9 @@ class JobRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     # The conversation (Agent Protocol thread) that rendered this job, if any.
     thread_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # A revise instruction sent at the approval pause, until the run has planned it (stage
+    # `revising`): the queue only carries job ids, so the worker reads it here.
+    revision: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ApiKeyRow(Base):

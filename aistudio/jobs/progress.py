@@ -76,7 +76,11 @@ def outcome(values: dict[str, Any]) -> dict[str, Any]:
     """The row fields a finished graph run fills in."""
     concept = values.get("concept")
     plan = values.get("plan")
-    jobs = values.get("render_jobs") or []
+    # What this job paid for: its submissions (a shot revise inherits its parent's renders,
+    # not their bill); a checkpoint without them, the current take of each shot.
+    paid = values.get("submissions") or [
+        r for job in values.get("render_jobs") or [] for r in job.paid
+    ]
     prompt = plan.shots[0].prompt if plan is not None and plan.shots else None
     return {
         "status": values.get("status", "failed"),
@@ -86,6 +90,6 @@ def outcome(values: dict[str, Any]) -> dict[str, Any]:
         "video_prompt": prompt or getattr(concept, "logline", None),
         "qa": qa_summary(values),
         "assets": asset_records(values.get("published") or {}),
-        # each shot's clip and the scenes made for its first frame
-        "cost_usd": round(sum(r.cost_usd for job in jobs for r in job.paid), 4),
+        # each clip and the scenes made for its first frame, counted once per request
+        "cost_usd": round(sum({(r.provider, r.request_id): r.cost_usd for r in paid}.values()), 4),
     }

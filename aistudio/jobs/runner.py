@@ -153,13 +153,15 @@ class JobRunner:
         out_dir: Path | None = None,
         events: RunEvents | None = None,
         approved: bool = False,
+        revision: str | None = None,
         labels: RunLabels | None = None,
     ) -> JobResult:
         """Start a new job, resume an unfinished one, or return a finished one as it is.
 
         The photo is either a file (`image`, the CLI) or already in storage (`reference`,
-        the server). A job paused for plan approval goes on only when `approved`; otherwise
-        it is returned as it is, still `awaiting_approval`. `labels` name and tag the run
+        the server). A job paused for plan approval goes on only when `approved`, or plans
+        again with a `revision` (an instruction) and pauses again; otherwise it is returned
+        as it is, still `awaiting_approval`. `labels` name and tag the run
         for LangSmith (and logs): the caller knows the tenant.
         """
         validate_job_id(job_id)
@@ -194,9 +196,12 @@ class JobRunner:
         elif snapshot.interrupts:
             # Paused for plan approval (render_submit). Not approved (say the process
             # died between the pause and recording it): never go on to a paid render.
-            if not approved:
+            if revision:
+                start = Command(resume={"revise": revision})
+            elif approved:
+                start = Command(resume={"approved": True})
+            else:
                 return JobResult(job_id, AWAITING_APPROVAL, dict(snapshot.values), True, False)
-            start = Command(resume={"approved": True})
         events.add(JobResumed() if resumed else JobStarted())
         if not resumed:
             events.refer(asset_keys(start))

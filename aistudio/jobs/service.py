@@ -15,6 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -24,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from aistudio.artifacts import JobKind
 from aistudio.errors import Conflict, NotFound
 from aistudio.graph.checkpoint import libpq_url
-from aistudio.jobs import intake, retention
+from aistudio.jobs import intake, retention, revise
 from aistudio.jobs.events import EventHub
 from aistudio.jobs.execution import JobExecution, Notifier, job_kind
 from aistudio.jobs.models import JobRow, utcnow
@@ -35,8 +36,10 @@ from aistudio.pipeline import (
     APPROVED_STAGE,
     AWAITING_APPROVAL,
     FINAL_STATUSES,
+    REVISING_STAGE,
     JobApproved,
     JobQueued,
+    JobRevised,
 )
 from aistudio.tools.toolbox import Toolbox
 
@@ -192,10 +195,11 @@ class JobService:
             raise Conflict("this Idempotency-Key was used with a different request body")
         return existing
 
-    async def enqueue(self, row: JobRow) -> tuple[JobRow, bool]:
+    async def enqueue(self, row: JobRow, refer: Iterable[str] = ()) -> tuple[JobRow, bool]:
         """Insert and schedule a job whose row is built (by `submit`, or a remix of another
         job whose photo is already stored); (row, created), with the Idempotency-Key rules
-        of `submit` (the key is on the row)."""
+        of `submit` (the key is on the row). `refer`: stored objects it uses besides its
+        photo (a shot revise's inherited renders)."""
         key = row.idempotency_key
         if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
             return existing, False
@@ -206,7 +210,7 @@ class JobService:
         queued = JobQueued(kind=job_kind(row), parent_id=row.parent_id)
         reference = str(row.reference.get("key", ""))
         inserted = await self.store.insert(
-            row, queued.model_dump(mode="json"), asset_keys=[reference]
+            row, queued.model_dump(mode="json"), asset_keys=sorted({reference, *refer})
         )
         if inserted is None:  # lost a race with the same key
             if key and (existing := await self._replay(row.tenant, key, row.request_hash)):
@@ -241,6 +245,58 @@ class JobService:
         row = await self.get(tenant, job_id)
         await self.scheduler.schedule(row)
         return row
+
+    async def revise(self, tenant: str, job_id: str, instruction: str) -> JobRow:
+        """Send a job paused for plan approval back to planning with `instruction`; it
+        pauses again with a new plan (409 unless it is waiting)."""
+        instruction = revise.instruction_of(instruction)
+        row = await self.get(tenant, job_id)
+        changed = await self.store.transition(
+            job_id,
+            (AWAITING_APPROVAL,),
+            JobRevised(instruction=instruction).model_dump(mode="json"),
+            status="queued",
+            stage=REVISING_STAGE,
+            revision=instruction,
+        )
+        if changed is None:
+            raise Conflict(f"job {job_id} is not awaiting approval ({row.status})")
+        self.hub.changed(job_id)
+        row = await self.get(tenant, job_id)
+        await self.scheduler.schedule(row)
+        return row
+
+    async def revise_shot(
+        self,
+        tenant: str,
+        job_id: str,
+        shot: int,
+        instruction: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> tuple[JobRow, bool]:
+        """A child job that makes shot `shot` (1-based) of a finished job again with
+        `instruction` and keeps every other shot (aistudio.jobs.revise); (child, created).
+        409 unless the job finished with a video; 404 for a shot it does not have."""
+        instruction = revise.instruction_of(instruction)
+        parent = await self.get(tenant, job_id)
+        runner = self.execution.runner
+        values = await revise.parent_values(runner, parent, shot)
+        row = revise.shot_revise_row(
+            parent, new_job_id(parent.kind), shot, instruction, idempotency_key=idempotency_key
+        )
+        if idempotency_key and (
+            existing := await self._replay(tenant, idempotency_key, row.request_hash)
+        ):
+            return existing, False
+        # The thread first: a worker that picks the row up finds it ready.
+        refer = await revise.fork(
+            runner, row.id, revise.forked_values(values, row.id, shot, instruction)
+        )
+        child, created = await self.enqueue(row, refer)
+        if not created:
+            await revise.unfork(runner, row.id)
+        return child, created
 
     async def cancel(
         self, tenant: str, job_id: str, reason: str = "cancelled by request"

@@ -336,11 +336,15 @@ class JobStore:
         *,
         kind: str | None = None,
         status: str | None = None,
+        parent_id: str | None = None,
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page:
-        """Newest first; the cursor is the (created_at, id) of the last row of a page."""
+        """Newest first; the cursor is the (created_at, id) of the last row of a page.
+        `parent_id`: only the jobs made from that one (remixes, shot revises)."""
         query = select(JobRow).where(JobRow.tenant == tenant)
+        if parent_id:
+            query = query.where(JobRow.parent_id == parent_id)
         if kind:
             query = query.where(JobRow.kind == kind)
         if status:

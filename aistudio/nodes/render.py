@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from aistudio.artifacts import ProviderJob, QAReport, ShotRender, ShotVisual
+from aistudio.artifacts import ProviderJob, QAReport, Revision, ShotRender, ShotVisual
 from aistudio.errors import AppError, BudgetExceeded
 from aistudio.nodes.common import Update, node, progress, toolbox
 from aistudio.pipeline import VideoState
@@ -25,6 +25,7 @@ log = logging.getLogger("aistudio.render")
 
 
 RESEED = 7919  # a remade shot asks for a different take: seed + RESEED * attempt
+REVISION_RESEED = 104729  # and a revised shot another: + REVISION_RESEED * revision round
 
 
 def shots_to_remake(report: QAReport | None, have_jobs: bool) -> set[int] | None:
@@ -41,8 +42,43 @@ def shots_to_remake(report: QAReport | None, have_jobs: bool) -> set[int] | None
     return {c.shot_index for c in failing if c.shot_index is not None}
 
 
-def take(shot: ShotRender, attempt: int, remade: bool) -> ShotRender:
-    return shot.model_copy(update={"seed": shot.seed + RESEED * attempt}) if remade else shot
+def revised_shot(state: VideoState) -> int | None:
+    """The shot a shot revise makes again (aistudio.jobs.revise): until the child job's own
+    output QA has run, it alone is rendered; every other shot keeps its clip."""
+    revision = state.get("revision")
+    if revision is None or revision.shot_index is None or state.get("output_qa") is not None:
+        return None
+    return revision.shot_index
+
+
+def remade_shots(state: VideoState, have_jobs: bool) -> set[int] | None:
+    """The shots this render makes again (None: all of them)."""
+    shot = revised_shot(state)
+    if shot is not None and have_jobs:
+        return {shot}
+    return shots_to_remake(state.get("output_qa"), have_jobs)
+
+
+def take(shot: ShotRender, attempt: int, remade: bool, revision: int = 0) -> ShotRender:
+    if not remade:
+        return shot
+    return shot.model_copy(
+        update={"seed": shot.seed + RESEED * attempt + REVISION_RESEED * revision}
+    )
+
+
+def shot_take(state: VideoState, shot: ShotRender, remade: bool) -> ShotRender:
+    """The take render_submit asks for and render_await expects (the same, always)."""
+    revision = state.get("revision")
+    rounds = revision.round if shot.shot_index == revised_shot(state) and revision else 0
+    return take(shot, state.get("output_attempts", 0), remade, rounds)
+
+
+def revision_answer(answer: object, state: VideoState) -> Revision | None:
+    """The approval pause's answer as a revision, when it is one ({"revise": instruction})."""
+    if isinstance(answer, dict) and isinstance(answer.get("revise"), str):
+        return Revision(instruction=answer["revise"], round=state.get("revised", 0) + 1)
+    return None
 
 
 def spent_usd(submissions: Sequence[ProviderJob]) -> float:
@@ -94,18 +130,21 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
         # Human in the loop, before anything is paid for: the run stops here (checkpointed)
         # and the job service resumes it with Command(resume=...) once the plan is approved;
         # this node then starts again from the top and interrupt() returns the answer.
-        # Approved once is enough: a later output-QA remake does not ask again.
-        interrupt({"awaiting": "plan_approval", "job_id": state["job_id"]})
+        # Approved once is enough: a later output-QA remake does not ask again. The answer
+        # may instead be a revision: nothing is submitted, the plan is made again (the
+        # `revise` node, then planning) and this node asks again.
+        answer = interrupt({"awaiting": "plan_approval", "job_id": state["job_id"]})
+        if (revision := revision_answer(answer, state)) is not None:
+            return {"revision": revision}
         approval = {"plan_approved": True}
     plan, product = state["plan"], state["product"]
     previous = state.get("render_jobs") or []
-    remake = shots_to_remake(state.get("output_qa"), bool(previous))
-    attempt = state.get("output_attempts", 0)
+    remake = remade_shots(state, bool(previous))
     if remake is None:
         targets = list(plan.shots)
         kept: list[ProviderJob] = []
     else:
-        targets = [take(s, attempt, True) for s in plan.shots if s.shot_index in remake]
+        targets = [shot_take(state, s, True) for s in plan.shots if s.shot_index in remake]
         kept = [j for j in previous if j.shot_index not in remake]
         log.info(
             "job %s: remaking shot(s) %s alone; %d shot(s) kept",
@@ -145,8 +184,7 @@ async def render_submit(state: VideoState, *, runtime: Runtime[StudioContext]) -
 async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) -> Update:
     tools = toolbox(runtime)
     plan, product = state["plan"], state["product"]
-    remade = shots_to_remake(state.get("output_qa"), True) is not None
-    attempt = state.get("output_attempts", 0)
+    remade = remade_shots(state, True) is not None
     shots = {shot.shot_index: shot for shot in plan.shots}
     pending = [job for job in state["render_jobs"] if job.status == "submitted"]
     waiting = {job.shot_index for job in pending}
@@ -154,7 +192,7 @@ async def render_await(state: VideoState, *, runtime: Runtime[StudioContext]) ->
 
     async def _await(job: ProviderJob) -> list[ShotVisual]:
         nonlocal done
-        shot = take(shots[job.shot_index], attempt, remade)
+        shot = shot_take(state, shots[job.shot_index], remade)
         visuals = await tools.video.await_result(job, shot, plan, product)
         done += 1
         progress(runtime, "render_await", done / len(pending), f"shot {job.shot_index + 1}")

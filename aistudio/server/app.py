@@ -37,6 +37,7 @@ from aistudio.server.controllers.providers import ProviderWebhookController, fal
 from aistudio.server.controllers.quote import QuoteController
 from aistudio.server.controllers.refine import RefineController
 from aistudio.server.controllers.remix import RemixController
+from aistudio.server.controllers.revise import ReviseController
 from aistudio.server.controllers.video import VideoController
 from aistudio.server.deps import (
     API_PREFIX,
@@ -141,6 +142,7 @@ def create_app(settings: Settings, *, toolbox: Toolbox | None = None) -> Litesta
             RemixController,
             RefineController,
             ApprovalController,
+            ReviseController,
             AssistantsController,
             ThreadsController,
             RunsController,

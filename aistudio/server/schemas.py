@@ -93,7 +93,9 @@ class StatusView(BaseModel):
     qa: QASummary | None
     assets: list[AssetInfo]
     cost_usd: float
-    parent_id: str | None = Field(default=None, description="The job this one remixes.")
+    parent_id: str | None = Field(
+        default=None, description="The job this one remixes, or one of whose shots it revises."
+    )
 
 
 class JobPage(BaseModel):

@@ -79,6 +79,15 @@ async def test_piper_speaks_a_line(tmp_path: Path) -> None:
     assert slower > seconds * 1.1
 
 
+async def test_a_piper_line_lasts_as_long_on_every_run(tmp_path: Path) -> None:
+    # The planner fits lines into slots from their length: a length that drifted between
+    # runs (noisy durations) made a fitting line overflow on another run.
+    voice = PiperVoiceSynth()
+    line = "I switched to this little bulb for my reading lamp and the light is so warm."
+    lengths = {await voice.synthesize(line, tmp_path / f"{i}.wav") for i in range(4)}
+    assert max(lengths) - min(lengths) < 0.02, sorted(lengths)
+
+
 async def test_mix_hits_loudness_and_keeps_the_bed_after_the_voice(
     ffmpeg: FFmpeg, ffmpeg_exe: str, tmp_path: Path
 ) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from aistudio.tools.planner.copy_rules import name_problems, problems
 from aistudio.tools.planner.cta import end_card_cta, find_cta
 from aistudio.tools.planner.grammar import (
     classify,
     head_noun_phrase,
     is_truncation,
-    problems,
     shorter_forms,
 )
 
@@ -71,6 +71,15 @@ def test_a_noun_phrase_without_its_trailing_phrase() -> None:
         ("Shop now now.", "a repeated word"),
         ("Made with (love.", "unbalanced"),
         ("Available in black and.", "ends on 'and'"),
+        ("Honestly, I'm.", "ends on 'I'm'"),
+        ("Trust me, it’s.", "ends on 'it’s'"),
+        # What ordinary briefs made the copywriter write (issue 9):
+        ("Discover the perfect for the holidays.", "a determiner without a noun"),
+        ("This is the soft.", "a determiner without a noun ('the soft')"),
+        ("The soft. Shop the collection.", "a determiner without a noun"),
+        ("I've been using I'm every single day.", "a clause where a noun phrase belongs"),
+        ("Meet the it's.", "a clause where a noun phrase belongs"),
+        ("Discover the cafe au Lait.", "a name without its capital"),
     ],
 )
 def test_broken_copy_is_flagged(line: str, problem: str) -> None:
@@ -97,10 +106,58 @@ def test_broken_copy_is_flagged(line: str, problem: str) -> None:
         "An hour of light, a euro a day, an SUV.",
         "The knitted vest.",
         "Worth the hype?",
+        "It isn't.",
+        "It's Maria's.",
+        "Here's why.",
+        "Perfect for the holidays.",
+        "The perfect gift for the holidays.",
+        "Simply perfect for the holidays.",
+        "Discover Cafe au Lait.",
+        "I think I'm in love.",
+        "Honestly, it's grain free.",
+        "And it actually made laying the path easy.",
+        "Picked this morning.",
+        "Notice the foam cleaner.",
+        "AURUM Eau de Parfum.",
+        "The best of the season.",
+        "I've been using the RENEW night cream.",  # a brand in capitals, not a verb
     ],
 )
 def test_good_copy_passes(line: str) -> None:
     assert problems(line) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("Whiskerly. Grain", "runs across a sentence end"),
+        ("The soft", "no noun phrase"),
+        ("I'm", "no noun phrase"),
+        ("A3", "a size or code"),
+        ("S-XXL", "a size or code"),
+        ("The rent one", "a pro-form"),
+        ("March. Six weeks", "runs across a sentence end"),
+    ],
+)
+def test_a_product_name_that_names_no_product_is_flagged(name: str, problem: str) -> None:
+    assert any(problem in p for p in name_problems(name)), name_problems(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "The cement mixer",
+        "AURUM Eau de Parfum",
+        "Hand Cream No. 5",
+        "BOLT 3",
+        "OSCAR & FINN",
+        "The Kyoto pagoda photo print",
+        "The foam cleaner",
+        "The navy naval officer's jacket",
+    ],
+)
+def test_product_names_pass(name: str) -> None:
+    assert name_problems(name) == []
 
 
 # -- shortening without cutting ----------------------------------------------------------

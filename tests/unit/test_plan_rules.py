@@ -177,7 +177,11 @@ async def test_missing_script_when_voice_over_was_asked() -> None:
 
 async def test_ugc_script_in_the_third_person() -> None:
     brief, plan = await planned("ugc", SERUM)
-    script = tuple(line.model_copy(update={"text": "It works."}) for line in plan.audio.script)
+    said = ("It works.", "It helps.", "It lasts.", "It fits.", "It sells.", "It ships.")
+    script = tuple(
+        line.model_copy(update={"text": said[i % len(said)]})
+        for i, line in enumerate(plan.audio.script)
+    )
     assert_fires(run(brief, with_script(plan, script)), "first_person", "audio")
 
 

@@ -27,6 +27,7 @@ from aistudio.artifacts import (
     Violation,
 )
 from aistudio.tools.planner.brief_text import parse_brief
+from aistudio.tools.planner.copy_rules import problems
 from aistudio.tools.planner.feedback import Retry, as_violations, checks_named
 from aistudio.tools.planner.fit import caption_fits
 from aistudio.tools.planner.grammar import is_truncation
@@ -343,9 +344,15 @@ async def test_luxurious_is_darker_than_fresh_behind_a_light_product() -> None:
 
 async def test_product_scale_follows_framing() -> None:
     plan = await make_plan(brief("promo", PERFUME, duration_s=30.0))
-    expected = {"wide": 0.45, "medium": 0.55, "close": 0.68, "macro": 0.8}
+    # The house scale, spread apart so wides and close-ups differ (planner/variety.py).
+    # A framing used again comes a step closer each time (capped at MAX_PRODUCT_SCALE).
+    expected = {"wide": 0.36, "medium": 0.55, "close": 0.816, "macro": 0.92}
+    seen: list[str] = []
     for shot in plan.render.shots:
-        assert shot.product_scale == pytest.approx(expected[shot.framing], rel=0.04)
+        again = 1.18 ** seen.count(shot.framing)
+        seen.append(shot.framing)
+        wanted = min(MAX_PRODUCT_SCALE, expected[shot.framing] * again)
+        assert shot.product_scale == pytest.approx(wanted, rel=0.04)
         assert abs(shot.product_offset[0]) <= 0.05
         assert abs(shot.product_offset[1]) <= 0.05
 
@@ -378,6 +385,19 @@ async def test_rate_feedback_shortens_the_script() -> None:
     assert before.audio.words > once.audio.words > twice.audio.words
     assert before.shots == once.shots  # only the agent that can fix it changes anything
     assert before.render.captions == once.render.captions
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_voice_cut_short_twice_still_speaks_whole_sentences(kind: JobKind) -> None:
+    # Two reports that the voice ran long leave slots of a word or two: what goes there
+    # is a whole line, never a cut one ("Honestly, I'm.").
+    b = brief(kind, "I switched to this little bulb for my reading lamp and the light is so warm")
+    b = b.model_copy(update={"duration_s": 8.0})
+    feedback = (failed("voice_tail", value=7.9), failed("voice_tail", 1, value=7.9))
+    plan = await make_plan(b, feedback=feedback)
+    assert plan.audio.script
+    for line in plan.audio.script:
+        assert problems(line.text) == [], line.text
 
 
 def test_feedback_in_words_is_understood() -> None:
@@ -525,6 +545,13 @@ async def test_humans_feedback_keeps_brief_details_out_of_promo_prompts() -> Non
             "The linen dress",
             "Shop the collection",
             ("Sage green",),
+        ),
+        (  # a possessive belongs to the name: not "the navy naval officer" + "S jacket"
+            "fashion",
+            "Navy naval officer's jacket with gold braid, tailored wool. Shop at uniforms.example",
+            "The navy naval officer's jacket",
+            "Shop at uniforms.example",
+            ("Gold braid", "Tailored wool"),
         ),
     ],
 )

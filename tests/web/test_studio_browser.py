@@ -4,10 +4,10 @@ embedded default): from an empty page to a downloaded, playable MP4 through the 
 Sign in with a key, drop a photo, change the brief in two chat turns and once by hand,
 preview the storyboard and price, render, watch the job's live progress, play the video,
 download the MP4 and measure it with PyAV. Then the studio again (the conversation and
-its renders), the gallery, a remix from it, and a job waiting for plan approval
-(approve, then cancel). Every screen is captured at desktop and
-phone widths into out/screenshots/ and scanned with axe-core (no serious or critical
-violation).
+its renders), the gallery, a remix from it, a revise of one of its shots (a child job),
+and a job waiting for plan approval (revised by keyboard, approved, then cancelled).
+Every screen is captured at desktop and phone widths into out/screenshots/ and scanned
+with axe-core (no serious or critical violation).
 """
 
 from __future__ import annotations
@@ -249,6 +249,21 @@ def _approval(page: Page, base: str, key: str) -> None:
     )
     expect(page.locator(".storyboard")).to_be_visible()
     capture(page, "08-job-awaiting-approval")
+    first_board = page.locator(".storyboard").get_attribute("src")
+    # Revise, by keyboard: the instruction field, then Enter. The plan is made again and
+    # waits again, with the instruction listed and a new storyboard.
+    field = page.get_by_label("What should change in the plan?")
+    field.focus()
+    page.keyboard.type("square and vertical, a bit longer")
+    page.keyboard.press("Enter")
+    expect(page.locator(".revisions li")).to_have_text(
+        ["square and vertical, a bit longer"], timeout=120_000
+    )
+    expect(page.locator(".storyboard")).to_be_visible()
+    assert page.locator(".storyboard").get_attribute("src") != first_board
+    capture(page, "08b-job-revised")
+    plan = httpx.get(f"{base}/api/v1/jobs/{job_id}", headers=headers, timeout=30).json()
+    assert plan["status"] == "awaiting_approval"
     page.get_by_role("button", name="Approve and render").click()
     expect(page.get_by_role("button", name="Approve and render")).to_have_count(0)
     page.get_by_role("button", name="Cancel job").click()
@@ -268,6 +283,33 @@ def _remix(page: Page, base: str, key: str, parent: str) -> None:
     expect(page.get_by_role("button", name="Cancel job")).to_be_visible()
     child = page.url.rsplit("/", 1)[-1]
     assert child != parent
+    page.get_by_role("button", name="Cancel job").click()
+    expect(page.locator(".badge").first).to_have_text("Cancelled", timeout=60_000)
+    status = httpx.get(f"{base}/api/v1/jobs/{child}", headers={"X-API-Key": key}, timeout=30)
+    assert status.json()["parent_id"] == parent
+
+
+def _shot_revise(page: Page, base: str, key: str, parent: str) -> None:
+    """From the gallery: make shot 2 of the video again; the new job is linked, and
+    stopped (its render is not needed)."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Videos").click()
+    card = page.locator(".job-card", has=page.locator(f"a[href='/jobs/{parent}']"))
+    card.get_by_role("link", name="Revise a shot").click()
+    shot = page.get_by_label("Shot", exact=True)
+    expect(shot).to_be_focused()
+    shot.select_option("2")
+    page.get_by_label("What should change in this shot?").fill("closer on the cap")
+    page.get_by_role("button", name="Re-make this shot").click()
+    link = page.get_by_role("link", name="open the new job")
+    expect(link).to_be_visible()
+    # The jobs made from this video: the remix, then this revise.
+    expect(page.locator(".children li")).to_have_count(2)
+    capture(page, "07b-shot-revised")
+    link.click()
+    expect(page.get_by_role("button", name="Cancel job")).to_be_visible()
+    child = page.url.rsplit("/", 1)[-1]
+    assert child != parent
+    expect(page.locator(".facts")).to_contain_text(parent)  # "Made from" the parent
     page.get_by_role("button", name="Cancel job").click()
     expect(page.locator(".badge").first).to_have_text("Cancelled", timeout=60_000)
     status = httpx.get(f"{base}/api/v1/jobs/{child}", headers={"X-API-Key": key}, timeout=30)
@@ -326,6 +368,7 @@ def test_studio_from_empty_page_to_downloaded_mp4(
         _back_to_the_studio(page, job_id)
         _gallery(page, job_id)
         _remix(page, base, key, job_id)
+        _shot_revise(page, base, key, job_id)
         _approval(page, base, key)
         context.close()
         assert not errors, errors

@@ -1,4 +1,4 @@
-// The REST half of the public API (jobs, assets, approval, remix) and the API key.
+// The REST half of the public API (jobs, assets, approval, revise, remix) and the API key.
 // The key lives in sessionStorage (gone with the tab) and goes out as X-API-Key.
 
 export const API = "/api/v1";
@@ -158,8 +158,21 @@ export const jobs = {
     return { ...page, items: page.items.map(localJob) };
   },
   get: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}`)),
+  /** The jobs made from this one (its remixes and shot revises), newest first. */
+  children: async (id: string) =>
+    (await request<JobPage>(`jobs?parent_id=${encodeURIComponent(id)}&limit=50`)).items.map(localJob),
   approve: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/approve`, { method: "POST" })),
   cancel: async (id: string) => localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" })),
+  /** Send a plan waiting for approval back to planning with `instruction`. */
+  revise: async (id: string, instruction: string) =>
+    localJob(await request<Job>(`jobs/${encodeURIComponent(id)}/revise`, { method: "POST", json: { instruction } })),
+  /** Make shot `shot` (1-based) of a finished job again: a child job. */
+  reviseShot: (id: string, shot: number, instruction: string, idempotencyKey: string) =>
+    request<Submitted>(`jobs/${encodeURIComponent(id)}/shots/${shot}/revise`, {
+      method: "POST",
+      json: { instruction },
+      headers: { "Idempotency-Key": idempotencyKey },
+    }),
   remix: (id: string, prompt: string, idempotencyKey: string) =>
     request<Submitted>("video/remix-video", {
       method: "POST",

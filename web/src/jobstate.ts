@@ -16,6 +16,8 @@ export const STAGES: ReadonlyArray<readonly [node: string, label: string]> = [
   ["publish", "Publishing"],
 ];
 const ORDER = new Map(STAGES.map(([node], index) => [node, index]));
+/** Every node's label: the stages, and `revise` (a person's instruction being applied). */
+export const NODE_LABELS = new Map<string, string>([...STAGES, ["revise", "Applying your revision"]]);
 
 export type StageState = "pending" | "active" | "done" | "failed";
 export type ShotState = "planned" | "rendering" | "rendered" | "composing" | "checking" | "done";
@@ -46,6 +48,8 @@ export interface JobLive {
   etaAt: number | null;
   finished: boolean;
   lastSeq: number;
+  /** The instructions the plan was revised with, oldest first (`job_revised` events). */
+  revisions: string[];
 }
 
 export function initialJob(status = "queued", stage: string | null = null, progress = 0): JobLive {
@@ -64,6 +68,7 @@ export function initialJob(status = "queued", stage: string | null = null, progr
     etaAt: null,
     finished: FINAL_STATUSES.has(status),
     lastSeq: 0,
+    revisions: [],
   };
   return stage ? enterStage(live, stage) : live;
 }
@@ -117,6 +122,11 @@ export function reduceJob(live: JobLive, event: JobEvent, nowS: number): JobLive
     case "job_queued":
     case "job_approved":
       return { ...next, status: "queued", finished: false };
+    case "job_revised": {
+      // Back to planning: the plan shown is no longer the one that will be approved.
+      const instruction = typeof event.instruction === "string" ? event.instruction : "";
+      return { ...next, status: "queued", finished: false, assets: [], revisions: [...next.revisions, instruction] };
+    }
     case "job_started":
     case "job_resumed":
       return { ...next, status: "running", startedAt: ts ?? next.startedAt, finished: false };

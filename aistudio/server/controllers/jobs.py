@@ -67,7 +67,11 @@ class JobsController(Controller):
     path = "/jobs"
     tags = ["jobs"]  # noqa: RUF012 - Litestar reads it
 
-    @get("/", summary="The caller's jobs, newest first")
+    @get(
+        "/",
+        summary="The caller's jobs, newest first",
+        description="`parent_id` lists the jobs made from that one: its remixes and shot revises.",
+    )
     async def list_jobs(
         self,
         service: Service,
@@ -75,11 +79,17 @@ class JobsController(Controller):
         links: SignedLinks,
         kind: FromQuery[JobKind | None] = None,
         status: FromQuery[JobStatus | None] = None,
+        parent_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> JobPage:
         page = await service.store.list(
-            principal.tenant, kind=kind, status=status, cursor=cursor, limit=limit
+            principal.tenant,
+            kind=kind,
+            status=status,
+            parent_id=parent_id,
+            cursor=cursor,
+            limit=limit,
         )
         return JobPage(
             items=[job_view(r, links.assets(r), links.image_url(r)) for r in page.items],

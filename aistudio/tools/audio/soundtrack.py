@@ -19,6 +19,7 @@ from aistudio.tools.ffmpeg.spec import AudioMixSpec, LoudnessStats, VoicePlaceme
 from aistudio.tools.protocols import MusicSynth, Storage, VoiceSynth
 
 SOUNDTRACK_VERSION = "soundtrack-v2"  # v2: ebur128 measure, pure-gain path
+VOICE_VERSION = "voice-v2"  # v2: Piper lines with noise-free (repeatable) durations
 
 
 def _digest(*parts: object) -> str:
@@ -65,7 +66,7 @@ class Soundtrack:
         return asset
 
     async def _line(self, text: str) -> Asset:
-        memo = "voice:" + _digest(self.voice.name, self.voice.voice_id, text)
+        memo = "voice:" + _digest(VOICE_VERSION, self.voice.name, self.voice.voice_id, text)
         if (cached := await self.storage.recall(memo)) is not None:
             return cached
         async with self.storage.scratch() as scratch:

@@ -67,8 +67,11 @@ class PiperVoiceSynth:
         spoken = normalise_for_speech(text)
         if not spoken:
             raise ValueError("nothing to say: the line has no speakable words")
-        # Fixed noise settings: the same line sounds the same on every render.
-        config = SynthesisConfig(length_scale=length_scale, noise_scale=0.4, noise_w_scale=0.5)
+        # The model draws its phoneme durations with noise (noise_w) from an unseeded generator
+        # inside the ONNX graph, so a line's length varied by ±3 % between runs and a line
+        # planned to fit its slot sometimes did not. noise_w 0 takes the predicted mean
+        # durations: the same line always lasts as long; noise_scale only colours the timbre.
+        config = SynthesisConfig(length_scale=length_scale, noise_scale=0.4, noise_w_scale=0.0)
         with self._synth_lock:
             chunks = list(voice.synthesize(spoken, syn_config=config))
         rate = chunks[0].sample_rate

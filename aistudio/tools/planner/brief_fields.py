@@ -21,6 +21,13 @@ PROMPT_WORDS = re.compile(
     re.IGNORECASE,
 )
 HASHTAGS = re.compile(r"(?:^|\s)[#@][\w.]+")
+# A name in single quotes: "Dahlia bulbs, 'Cafe au Lait'", "our 'Midnight Plum' candle".
+_SINGLE_QUOTED = re.compile(r"(?<![\w'’])['‘]([A-Z][^'’‘\n]{0,38}?\w)['’](?![\w'’])")
+
+
+def unquote_names(text: str) -> str:
+    """Single quotes around a name taken off: they are no part of the words."""
+    return _SINGLE_QUOTED.sub(r"\1", text)
 
 
 def clean(text: str) -> str:

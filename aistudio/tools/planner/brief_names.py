@@ -13,6 +13,13 @@ from aistudio.tools.planner.brief_fields import (
     field,
     field_label,
     fields,
+    unquote_names,
+)
+from aistudio.tools.planner.brief_product import (
+    NOT_PRODUCTS,
+    SIZE,
+    common_first,
+    salient_noun_phrase,
 )
 from aistudio.tools.planner.brief_words import (
     BRAND_LABELS,
@@ -39,6 +46,9 @@ _INTRO = re.compile(
     rf"\b(?:for|introducing|meet|called|named|presenting|launching|launch of|about)\s+"
     rf"(?:the\s+|our\s+|my\s+|a\s+|an\s+)?({_CAPWORD}(?:\s+(?:{_CAPWORD}|(?:de|of|&)(?!\S)))*)"
 )
+_PLACING = frozenset({"at", "from", "by", "on", "in", "near"})
+_CATEGORY_OWNERS = frozenset({"men", "women", "kids", "children", "girls", "boys", "baby"})
+_CODE_WORDS = frozenset({"code", "coupon", "voucher", "promo"})  # "with code VEG50"
 _TIME_WORDS = frozenset({"next", "last", "today", "tonight", "tomorrow", "week", "weekend"})
 _CONNECTORS = frozenset({"de", "du", "la", "le", "of", "the", "&"})
 _NOUN_PHRASE = re.compile(r"\b((?:[a-z][\w-]+\s+)?(?:" + "|".join(sorted(PRODUCT_NOUNS)) + r"))\b")
@@ -50,9 +60,12 @@ def _extend_with_noun(text: str, end: int) -> int:
     a verb ("Kettle Pro 2 boils a litre") or an activity ("CAMPFIRE stove camping")."""
     best = position = end
     for _ in range(3):
-        word = re.match(r"\s+([a-z][\w-]*)", text[position:])
+        word = re.match(r"\s+([a-z][\w-]*)(['’]s\b)?", text[position:])
         if not word or word.group(1) in FUNCTION_WORDS | _TIME_WORDS:  # "... at mug", "next week"
             break
+        if word.group(2):  # "naval officer's jacket": a possessive goes on to its noun
+            position += word.end(2)
+            continue
         classes = open_classes(word.group(1))
         if not classes & {"NOUN", "ADJ"} and word.group(1) != "de":
             break
@@ -86,9 +99,15 @@ def _heading_name(text: str, label: Sequence[str]) -> str | None:
     while words and words[0].lower() in NOT_NAMES:
         words.pop(0)
     heading = " ".join(words)
-    if not colon or not 1 <= len(words) <= 6 or PROMPT_WORDS.search(head):
-        return None
-    if head.strip().lower() in FIELD_LABELS or "\n" in head:
+    subject = re.split(r"\s+(?:with|of|for|in|on|at)\s+", heading, maxsplit=1)[0].split()
+    if (
+        not colon
+        or not 1 <= len(words) <= 6
+        or PROMPT_WORDS.search(head)
+        or head.strip().lower() in FIELD_LABELS
+        or "\n" in head
+        or (subject and subject[-1].lower() in NOT_PRODUCTS)  # "3 weeks with the Kindle"
+    ):
         return None
     kind = classify(heading)
     short = len(words) <= 3 and words[-1].isalpha()  # "Juice cleanse": nouns verbs share
@@ -143,7 +162,7 @@ def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
 def _brand_like(word: str) -> bool:
     """ALL CAPS ("LUMA") or a capitalised model code ("X100"); not "40-hour" or "No."."""
     bare = word.strip(".,'’")
-    if bare.lower() in COMMON_ACRONYMS:
+    if bare.lower() in COMMON_ACRONYMS or SIZE.match(bare):  # "A3", "S-XXL": sizes
         return False
     shouted = bare.isupper() and sum(c.isalpha() for c in bare) > 1
     return shouted or (bare[:1].isupper() and any(c.isdigit() for c in bare))
@@ -151,7 +170,9 @@ def _brand_like(word: str) -> bool:
 
 def _lead_name(text: str, _label: Sequence[str]) -> str | None:
     """The first capitalised phrase with a brand in it ("the LUMA concealer"), else the
-    first capitalised phrase at all (a sentence may open on "Honestly" or "Get")."""
+    first Title Case name of two words or more ("Hand Cream No. 5") that no preposition
+    puts somewhere else ("at Hollow Oak Bakery", "from Maison Lune"). A lone capitalised
+    word is no name: a sentence may open on "Honestly", "Soft" or "I'm"."""
     phrases = []
     for match in _CAP_PHRASE.finditer(text):
         words = match.group(0).split()
@@ -159,8 +180,10 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             if word.endswith(".") and word.lower() != "no.":
                 words = words[: k + 1]
                 break
-        while words and words[0].lower().strip(".,") in NOT_NAMES | COMMON_ACRONYMS:
+        while words and words[0].lower().strip(".,:;!") in NOT_NAMES | COMMON_ACRONYMS:
             words.pop(0)
+        opened_placed = bool(words) and words[0].lower() in _PLACING  # "From Maison Lune"
+        words = words[1:] if opened_placed else words
         branded = any(_brand_like(w) for w in words)
         if words and not branded and words[0][:1].isdigit():  # "4 pack", "50 hours": no name
             continue
@@ -168,14 +191,38 @@ def _lead_name(text: str, _label: Sequence[str]) -> str | None:
             words.pop(0)
         if not words:
             continue
+        lead = re.findall(r"[\w']+", text[: match.start() + match.group(0).index(words[0])])
+        if lead and lead[-1].lower() in _CODE_WORDS:
+            continue  # a discount code, not a brand
+        if len(words) > 2 and words[1] == "the":  # "Trying the Sunrise": a verb opens it
+            words = words[2:]
         start = match.start() + match.group(0).index(words[0])
-        name = _name(text, start, match.end())
-        if len(name.split()) <= 6:
-            phrases.append((branded, name))
+        before = re.findall(r"[\w']+", text[:start].lower())[-2:]
+        placed = opened_placed or any(w in _PLACING for w in before)
+        capitals = sum(w[:1].isupper() for w in words)  # "Tried the" is one capital word
+        titled = capitals >= 2 and not words[-1].endswith(".") and not placed
+        if branded or titled:
+            end = text.index(words[-1], start) + len(words[-1])  # "CRUNCH." ends the name
+            name = _name(text, start, end)
+            if len(name.split()) <= 6:
+                phrases.append((branded, name))
     with_brand = [name for brand, name in phrases if brand]
     if with_brand:
         return with_brand[0]
     return _generic(phrases[0][1]) if phrases else None
+
+
+def _salient_name(text: str, _label: Sequence[str]) -> str | None:
+    phrase = salient_noun_phrase(cta_text.segments(text))
+    if not phrase:
+        return None
+    # A thing, written as the brief writes it: "the cement mixer"; a capital stays a name
+    # inside it ("the Kyoto pagoda photo print", not "Kyoto" for short). A name's
+    # possessive takes no article: "Grandma's strawberry jam".
+    owner = re.match(r"([A-Z]\w*)['’]s?\b", phrase)
+    if owner and owner.group(1).lower() in _CATEGORY_OWNERS:  # "Men's chinos": a category
+        return f"The {phrase[:1].lower()}{phrase[1:]}"
+    return phrase if owner else f"The {phrase}"
 
 
 def _noun_name(text: str, _label: Sequence[str]) -> str | None:
@@ -189,7 +236,15 @@ def _noun_name(text: str, _label: Sequence[str]) -> str | None:
     return f"The {generic}" if generic else None
 
 
-_NAME_FINDERS = (_quoted_name, _heading_name, _intro_name, _label_name, _lead_name, _noun_name)
+_NAME_FINDERS = (
+    _quoted_name,
+    _heading_name,
+    _intro_name,
+    _label_name,
+    _lead_name,
+    _salient_name,
+    _noun_name,
+)
 
 
 def _scrubbed(text: str, found: cta_text.FoundCta | None) -> str:
@@ -198,16 +253,18 @@ def _scrubbed(text: str, found: cta_text.FoundCta | None) -> str:
     if found:
         text = text.replace(found.segment, " ")
     lines = [line for line in text.splitlines() if field_label(line) is None]
-    return HASHTAGS.sub(" ", URL.sub(" ", "\n".join(lines)))
+    return unquote_names(HASHTAGS.sub(" ", URL.sub(" ", "\n".join(lines))))
 
 
 def product_name(text: str, detected_text: Sequence[str] = ()) -> str:
     """The product's name, by how surely the brief states it: a "Product:" field, a quoted
     name, a heading before a colon, "for/introducing X", a word printed on the label that
-    the brief repeats, the first capitalised phrase, then the first product noun."""
-    labelled = field(fields(text), NAME_LABELS)
-    if labelled:
-        return clean(cta_text.trim(labelled))
+    the brief repeats, a capitalised brand or Title Case name, the noun phrase the brief
+    names the product with, then the first product noun."""
+    labelled = clean(cta_text.trim(field(fields(text), NAME_LABELS) or "")).split()
+    if labelled:  # "Product: Cold brew concentrate" reads "the cold brew concentrate"
+        written = " ".join(common_first(labelled))
+        return f"The {written}" if written[:1].islower() else written
     scrubbed = _scrubbed(text, cta_text.find_cta(text))
     for finder in _NAME_FINDERS:
         name = finder(scrubbed, detected_text)

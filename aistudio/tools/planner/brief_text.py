@@ -22,6 +22,7 @@ from aistudio.tools.planner.brief_fields import (
     field,
     field_label,
     fields,
+    unquote_names,
 )
 from aistudio.tools.planner.brief_names import brand, product_name
 from aistudio.tools.planner.brief_words import (
@@ -47,7 +48,9 @@ _AUDIENCE = re.compile(
 _CLAUSE_SPLIT = re.compile(
     r"(?<!\bno\.)(?<=[.!?;])\s+|\s*[:–—]\s+|\s+-\s+|,\s+|\s*\+\s+|\s*/\s+"
     r"|\s+(?=(?:with|featuring|plus|including)\s)"
-    r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our)\s)",
+    r"|\s+and\s+(?=(?:a|an|the|it|its|it's|they|you|your|my|i|we|our|she|he)\s"
+    r"|(?:i|we|you|they|she|he)['’](?:m|ve|re|s|d|ll)\s"
+    r"|(?:now|then|so)\s+(?:i|we|you|they|she|he|it)\s)",
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
@@ -56,6 +59,22 @@ _LEADING_FILLER = re.compile(
     r"now with|made with|made from|made of|in)\s+)+",
     re.IGNORECASE,
 )
+
+
+# What may stand before the product's name in a clause about it: "ok so this lightbulb
+# changes colour", "the perfect pizza oven for ...".
+_NAME_LEAD = re.compile(
+    r"^(?:(?:ok|okay|so|honestly|ngl|tbh|lowkey|pov|me|been|with|using|bought|got|found|"
+    r"trying|tried|testing|reviewing|unboxing|you|finally|this|these|my|our|the|a|an|new|"
+    r"perfect|best|favourite|favorite|go-to|bestselling)\s+)+$",
+    re.IGNORECASE,
+)
+_AUXILIARIES = frozenset(
+    "is isn't was wasn't has hasn't does doesn't are aren't were have do don't".split()  # noqa: SIM905
+)
+_SUBJECT = re.compile(r"(?:i|you|we|they|she|he)\s", re.IGNORECASE)
+# Chat that trails a phrase: "it's so creamy honestly", "I'm kind of addicted lol".
+_TRAILING_CHAT = re.compile(r"(?:\s+(?:honestly|lol|tbh|haha|omg|tho|though|btw))+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -97,9 +116,25 @@ def _strip_name(clause: str, name: str) -> str:
     core = name[4:] if name.startswith("The ") else name
     at = clause.lower().find(core.lower()) if core else -1
     lead = re.sub(r"\b(?:new|all-new|brand new)\b", " ", clause[:at], flags=re.I) if at > 0 else ""
-    if at >= 0 and not _LEADING_FILLER.sub("", lead.strip() + " ").strip():
+    owner = at >= 0 and re.match(r"['’]s\b", clause[at + len(core) :])  # "officer's jacket"
+    filler = not _LEADING_FILLER.sub("", lead.strip() + " ").strip() or _NAME_LEAD.match(lead)
+    if at >= 0 and not owner and filler:
         clause = clause[at + len(core) :]
+        # What the name was said with goes too: its seller ("from Boots is ...") and a
+        # relative pronoun ("that doesn't leak ...").
+        clause = re.sub(r"^\s*(?:from\s+(?:[A-Z][\w&'’]*\s*)+|(?:that|which)\s+)", "", clause)
+        return _about_it(clause.strip(" ,.;:!?-"))
     return clause.strip(" ,.;:!?-")
+
+
+def _about_it(rest: str) -> str:
+    """A verb left without its subject, the product, gets it back: "doesn't leak in your
+    bag" -> "It doesn't leak in your bag", "stack in my fridge" -> "They stack ..."."""
+    first = rest.split(maxsplit=1)[0].lower() if rest.split() else ""
+    if classify(rest) is not None or first not in _AUXILIARIES:
+        return rest
+    subject = "They" if first in ("are", "were", "have", "do", "don't", "aren't") else "It"
+    return f"{subject} {rest}"
 
 
 def _chunks(source: str) -> list[str]:
@@ -127,7 +162,7 @@ def _point_sources(text: str, found: cta_text.FoundCta | None) -> list[str]:
                 continue
             segment = segment.split(":", 1)[1]
         if segment.strip():
-            sources.append(HASHTAGS.sub(" ", URL.sub(" ", segment)))
+            sources.append(unquote_names(HASHTAGS.sub(" ", URL.sub(" ", segment))))
     return sources
 
 
@@ -145,12 +180,19 @@ def selling_points(text: str, name: str, audience_text: str | None = None) -> tu
                 source,
                 flags=re.I,
             )
-        for raw in _chunks(source):
+        for chunk in _chunks(source):
+            raw = re.sub(r"^\s*pov\b:?\s*", "", chunk, flags=re.I)  # "POV you finally found ..."
             if PROMPT_WORDS.search(raw):
                 continue
             clause = _strip_name(raw.strip(), name)
-            clause = _LEADING_FILLER.sub("", cta_text.trim(clause))
-            clause = cta_text.trim(clause)
+            if clause != raw.strip(" ,.;:!?-") and _SUBJECT.match(clause):
+                continue  # "The robot vacuum I got for my flat does ...": a relative clause
+            whole = cta_text.trim(_TRAILING_CHAT.sub("", cta_text.trim(clause)))
+            clause = cta_text.trim(_LEADING_FILLER.sub("", whole))
+            restored = whole.split()[:2]  # "It is back for summer", not "Back for summer"
+            kept = len(restored) == 2 and restored[1].lower() in _AUXILIARIES
+            if (classify(clause) is None or kept) and classify(whole) == "clause":
+                clause = whole  # "it actually made laying the path easy": a whole clause
             words = clause.split()
             if not words or len(words) > 14 or (len(words) == 1 and len(clause) < 6):
                 continue

@@ -1,6 +1,6 @@
 """Plan-QA checks on the words a viewer reads and hears (pure).
 
-* `copy_quality`: the copy grammar's rules (`grammar.problems`) on every caption, voice line,
+* `copy_quality`: the copy grammar's rules (`copy_rules.problems`) on every caption, voice line,
   the tagline and the end card, and the brief's own call to action verbatim on the end
   card -> redo concept.
 * `caption_fit`: every caption fits two lines at its planned size and the end card shows
@@ -26,8 +26,9 @@ from aistudio.artifacts import (
     ShotList,
 )
 from aistudio.tools.planner.brief_text import parse_brief
+from aistudio.tools.planner.copy_rules import name_problems, problems
 from aistudio.tools.planner.fit import END_CARD_LINES, CardPart, caption_lines, end_card_lines
-from aistudio.tools.planner.grammar import is_truncation, problems
+from aistudio.tools.planner.grammar import is_truncation
 from aistudio.tools.planner.lexicon import in_lexicon
 from aistudio.tools.planner.lines import short_name
 from aistudio.tools.render.captions import MAX_LINES
@@ -77,6 +78,12 @@ def copy_quality(
         f"{where} {text!r}: {'; '.join(found)}"
         for where, text in items
         if (found := problems(text))
+    ]
+    if found := name_problems(concept.product_name):  # the name every line is built on
+        bad.append(f"product name {concept.product_name!r}: {'; '.join(found)}")
+    said = [line.text.strip().lower() for line in audio.script]
+    bad += [
+        f"voice line {line!r} said twice" for line in sorted({x for x in said if said.count(x) > 1})
     ]
     if stated and not _contains_verbatim(plan.end_card.call_to_action, stated):
         bad.append(

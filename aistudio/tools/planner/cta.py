@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aistudio.tools.planner.grammar import URL
+from aistudio.tools.planner.grammar import URL, classify
 
 # Verbs that ask the viewer to act now; "strong" ones are calls to action on their own,
 # weak ones ("discover", "meet") only with an address, an urgency word or at the end.
@@ -81,6 +81,8 @@ STRONG_CTA_VERBS = (
 )
 WEAK_CTA_VERBS = (
     "try",
+    "rent",
+    "hire",
     "discover",
     "explore",
     "find",
@@ -107,7 +109,7 @@ WEAK_CTA_VERBS = (
 )
 # Calls to action that are not imperatives.
 CTA_PHRASES = re.compile(
-    r"^(?:link in (?:bio|profile)\b.*"
+    r"^(?:(?:[\w'’]+ ){0,3}link in (?:bio|profile)\b.*"  # "Etsy shop link in bio"
     r"|(?:now )?available (?:now|today|online|in stores?|at|from)\b.*"
     r"|out now\b.*|in stores? (?:now|today)\b.*|now (?:available|open|live)\b.*)$",
     re.IGNORECASE,
@@ -194,6 +196,8 @@ def find_cta(text: str) -> FoundCta | None:
             if not clause or len(words) > MAX_CTA_WORDS:
                 continue
             verb = _opening_verb(clause)
+            if verb is not None and not verb[1] and classify(clause) == "clause":
+                verb = None  # "Gift cards available now": a subject, not "gift it"
             phrase = bool(CTA_PHRASES.match(clause))
             if verb is None and not phrase:
                 continue

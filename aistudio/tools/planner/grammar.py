@@ -13,7 +13,6 @@ Two uses, one set of rules:
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,12 +20,10 @@ from typing import Literal
 
 from aistudio.tools.planner.lexicon import (
     DANGLING_END,
-    DISCOURSE_MARKERS,
     FUNCTION_WORDS,
     POSSESSIVES,
     PREDETERMINERS,
     adjective_preferred,
-    is_gradable,
     word_classes,
 )
 
@@ -45,13 +42,21 @@ _TOKEN = re.compile(
 )
 _SENTENCE_END = frozenset(".!?")
 _BOUNDARY = frozenset('.!?,;:()"“”–—|')
-_NP_PREPOSITIONS = frozenset({"with", "in", "for", "of", "from", "on", "without", "at", "by"})
-_ARTICLES = frozenset({"a", "an", "the", "every", "each"})
+NP_PREPOSITIONS = frozenset({"with", "in", "for", "of", "from", "on", "without", "at", "by"})
+ARTICLES = frozenset({"a", "an", "the", "every", "each"})
 _HEAD_CLASSES = frozenset({"NOUN", "NAME", "NUM"})
-_MODIFIER_CLASSES = frozenset({"ADJ", "NOUN", "NAME", "NUM", "VBN", "VBG", "ADV"})
+MODIFIER_CLASSES = frozenset({"ADJ", "NOUN", "NAME", "NUM", "VBN", "VBG", "ADV"})
 _ADJECTIVE_SHAPE = re.compile(r"(?:proof|free|safe|able|ible|ful|less|ous|ive|ish)$")
 _FINITE = frozenset({"VB", "VBZ", "VBD", "AUX", "MODAL"})
-_VERBISH = frozenset({"VB", "VBZ", "VBD", "VBN", "VBG", "AUX", "MODAL"})
+VERBISH = frozenset({"VB", "VBZ", "VBD", "VBN", "VBG", "AUX", "MODAL"})
+
+_TIME_ADVERBS = frozenset({"today", "tonight", "tomorrow", "daily", "overnight", "noon"})
+_TIME_NOUNS = frozenset(
+    {"morning", "afternoon", "evening", "night", "day", "week", "weekend", "month", "season"}
+)
+
+# Plurals that modify a noun ("kids raincoat", "sports bra"); never a verb opening a predicate.
+_PLURAL_MODIFIERS = frozenset({"kids", "sports", "mens", "womens", "girls", "boys", "babies"})
 
 Kind = Literal["np", "adjp", "pred", "clause", "imperative"]
 
@@ -101,7 +106,7 @@ def sentences(toks: Sequence[Token]) -> list[list[Token]]:
     return [s for s in out if any(t.is_word for t in s)]
 
 
-def _can_head(tok: Token, after_modifier: bool = False) -> bool:
+def can_head(tok: Token, after_modifier: bool = False) -> bool:
     """Whether a word can end a noun phrase. A word that is mostly an adjective heads one
     only behind a modifier that is not an adverb ("relaxed fit", not "the simple")."""
     if tok.lower in FUNCTION_WORDS or not tok.has(*_HEAD_CLASSES):
@@ -109,8 +114,24 @@ def _can_head(tok: Token, after_modifier: bool = False) -> bool:
     return tok.has("NAME", "NUM") or after_modifier or not adjective_preferred(tok.lower)
 
 
+def _agent_noun(tok: Token) -> bool:
+    return tok.lower.endswith("er") and "NOUN" in tok.tags
+
+
+def _time_end(toks: Sequence[Token], i: int) -> int | None:
+    """End of a time phrase at i ("this morning", "by tonight", "every day"), or None:
+    what a participle may take ("picked this morning", "delivered by tonight")."""
+    k = i + (i < len(toks) and toks[i].lower in ("by", "before", "within", "in", "until"))
+    if k < len(toks) and toks[k].lower in _TIME_ADVERBS:
+        return k + 1
+    timed = k + 1 < len(toks) and toks[k + 1].lower in _TIME_NOUNS
+    if timed and toks[k].lower in ("this", "every", "each", "last", "next", "the"):
+        return k + 2
+    return None
+
+
 def _is_modifier(tok: Token) -> bool:
-    return tok.lower not in FUNCTION_WORDS and tok.has(*_MODIFIER_CLASSES)
+    return tok.lower not in FUNCTION_WORDS and tok.has(*MODIFIER_CLASSES)
 
 
 def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = True) -> set[int]:
@@ -131,11 +152,15 @@ def np_ends(toks: Sequence[Token], i: int, depth: int = 0, *, phrases: bool = Tr
         while k < len(toks) and _is_modifier(toks[k]):
             # "relaxed fit", "washed black": a noun behind an adjective; not "grain free"
             behind = k > s and toks[k - 1].has("ADJ", "VBN") and toks[k - 1].lower not in ("grain",)
-            if _can_head(toks[k], behind and not _ADJECTIVE_SHAPE.search(toks[k].lower)):
+            # "foam cleaner", "hair dryer": an agent noun in -er behind a noun
+            behind = behind or (
+                k > s and _agent_noun(toks[k]) and toks[k - 1].tags <= {"NOUN", "VB"}
+            )
+            if can_head(toks[k], behind and not _ADJECTIVE_SHAPE.search(toks[k].lower)):
                 ends.add(k + 1)
             k += 1
     for end in list(ends) if phrases else ():
-        if end < len(toks) and toks[end].lower in _NP_PREPOSITIONS:
+        if end < len(toks) and toks[end].lower in NP_PREPOSITIONS:
             ends |= np_ends(toks, end + 1, depth + 1)
         if end < len(toks) and toks[end].lower in ("and", "or", "&", ","):
             ends |= np_ends(toks, end + 1, depth + 1)
@@ -156,9 +181,12 @@ def _adjp_ends(toks: Sequence[Token], i: int, depth: int = 0) -> set[int]:
         k += 1
         ends.add(k)
     for end in list(ends):
+        timed = _time_end(toks, end) if toks[end - 1].has("VBN") else None
+        if timed:
+            ends.add(timed)
         if depth < 2 and end < len(toks) and toks[end].lower in ("and", "or", ","):
             ends |= _adjp_ends(toks, end + 1, depth + 1)
-        if depth < 2 and end < len(toks) and toks[end].lower in _NP_PREPOSITIONS:
+        if depth < 2 and end < len(toks) and toks[end].lower in NP_PREPOSITIONS:
             ends |= np_ends(toks, end + 1, depth + 1)
     return ends
 
@@ -196,7 +224,8 @@ def classify(text: str) -> Kind | None:
     if not toks or not _complete(toks):
         return None
     n, first = len(toks), toks[0]
-    verb_first = first.has("VBZ") and first.lower not in FUNCTION_WORDS
+    plural_modifier = first.lower in _PLURAL_MODIFIERS or (n > 1 and toks[1].text in "'’")
+    verb_first = first.has("VBZ") and first.lower not in FUNCTION_WORDS and not plural_modifier
     predicate = verb_first and (n == 1 or toks[1].lower != "of")  # not "notes of amber"
     rules: tuple[tuple[Kind, Callable[[], bool]], ...] = (
         ("pred", lambda: predicate and n > 1),  # "blends smoothies in 30 seconds"
@@ -228,7 +257,7 @@ def shorter_forms(text: str) -> list[str]:
     toks = tokens(text)
     forms: list[str] = []
     for k, tok in enumerate(toks):
-        if k and (tok.text in _BOUNDARY or tok.lower in _NP_PREPOSITIONS | {"and", "or", "that"}):
+        if k and (tok.text in _BOUNDARY or tok.lower in NP_PREPOSITIONS | {"and", "or", "that"}):
             prefix = toks[:k]
             if _complete(prefix) and classify(_join(prefix)) is not None:
                 forms.append(_join(prefix))
@@ -273,100 +302,12 @@ def is_truncation(short: str, source: str) -> bool:
     following = b_toks[at + 1] if at + 1 < len(b_toks) else None
     if following is None or not following.is_word:
         return False
-    return following.lower not in _NP_PREPOSITIONS | {"and", "or", "that", "which", "who"}
-
-
-# -- the grammar rules of copy_quality -------------------------------------------------------
-
-_A_EXCEPTIONS = re.compile(r"^(?:one|once|eu|ew|uni|use|usu|ut|ur(?!ban)|uk)", re.IGNORECASE)
-_AN_EXCEPTIONS = re.compile(r"^(?:hour|honest|honou?r|heir|herb)", re.IGNORECASE)
-
-
-def _article_problem(a: Token, b: Token) -> str | None:
-    word = b.text
-    if not b.is_word or "NUM" in b.tags or word.isupper() or not word[:1].isalpha():
-        return None
-    vowel = word[:1].lower() in "aeio"
-    if a.lower == "a" and vowel and not _A_EXCEPTIONS.match(word):
-        return f"'a {word}' should be 'an {word}'"
-    consonant = word[:1].lower() not in "aeiou"
-    if a.lower == "an" and consonant and not _AN_EXCEPTIONS.match(word):
-        return f"'an {word}' should be 'a {word}'"
-    return None
-
-
-def _pair_problems(words: Sequence[Token]) -> list[str]:
-    """Rules on two neighbouring words."""
-    found: list[str] = []
-    for a, b in itertools.pairwise(words):
-        pair = f"'{a.text} {b.text}'"
-        if a.lower in _ARTICLES | POSSESSIVES and b.has("DET", "POSS") and b.lower != "own":
-            found.append(f"two determiners {pair}")
-        elif a.lower in _ARTICLES | POSSESSIVES and b.tags <= {"VB", "VBZ", "NAME"}:
-            found.append(f"a verb after a determiner {pair}")
-        elif a.lower in ("i", "we", "they", "he", "she") and b.has("DET", "POSS"):
-            if b.lower not in ("that", "all", "both"):
-                found.append(f"a determiner after a subject {pair}")
-        elif a.lower == b.lower and a.text.isalpha() and a.lower not in ("very", "so", "had"):
-            found.append(f"a repeated word {pair}")
-        problem = _article_problem(a, b) if a.lower in ("a", "an") else None
-        if problem:
-            found.append(problem)
-    return found
-
-
-def _headless(words: Sequence[Token], k: int) -> bool:
-    """Whether the article at words[k] has no noun: only adjectives follow it to the end
-    ("the simple."), or a bare participle and then another phrase ("the roasted this")."""
-    rest = words[k + 1 :]
-    run: list[Token] = []
-    for nxt in rest:
-        if nxt.lower in FUNCTION_WORDS or not nxt.has(*_MODIFIER_CLASSES):
-            break
-        run.append(nxt)
-    participle_then_phrase = (
-        len(run) == 1
-        and run[0].tags <= {"VBD", "VBN"}
-        and len(rest) > 1
-        and rest[1].has("DET", "POSS", "PRON")
-    )
-    no_head = bool(run) and not any(
-        t.has("NAME", "NUM")
-        or (t.has("NOUN") and not is_gradable(t.lower))
-        or (j > 0 and _can_head(t, run[j - 1].has("ADJ", "VBN")))
-        for j, t in enumerate(run)
-    )
-    return participle_then_phrase or (no_head and len(run) == len(rest))
-
-
-def _sentence_problems(sent: Sequence[Token]) -> list[str]:
-    words = [t for t in sent if t.is_word]
-    found = [f"ends on '{words[-1].text}'"] if words and words[-1].lower in DANGLING_END else []
-    found += _pair_problems(words)
-    found += [
-        f"a determiner without a noun ('{tok.text} {words[k + 1].text}')"
-        for k, tok in enumerate(words)
-        if tok.lower in _ARTICLES and "NAME" not in tok.tags and _headless(words, k)
-    ]
-    if len(words) > 1 and words[0].lower in DISCOURSE_MARKERS and sent[1].text == ",":
-        rest = words[1:]
-        if rest[0].lower in POSSESSIVES and not any(t.has(*_VERBISH) for t in rest):
-            found.append("a fragment with no verb after '" + words[0].text + ",'")
-    for that, it, after in zip(words, words[1:], words[2:], strict=False):
-        pair = (that.lower, it.lower) == ("that", "it")
-        if pair and after.has("DET", "POSS") and not after.has(*_VERBISH):
-            found.append(f"no verb after 'that it' ('it {after.text}')")
-    return found
+    return following.lower not in NP_PREPOSITIONS | {"and", "or", "that", "which", "who"}
 
 
 def problems(line: str) -> list[str]:
-    """What is certainly wrong in one line of copy (empty when nothing is)."""
-    toks = tokens(line)
-    if not any(t.is_word for t in toks):
-        return ["no words"]
-    found: list[str] = []
-    if line.count("(") != line.count(")") or line.count('"') % 2:
-        found.append("unbalanced brackets or quotes")
-    for sent in sentences(toks):
-        found += _sentence_problems(sent)
-    return found
+    """`copy_rules.problems`, kept here for callers that read the rules as the grammar's."""
+    # Imported here: the rules are built on this module's tokens and phrases.
+    from aistudio.tools.planner.copy_rules import problems as rules
+
+    return rules(line)

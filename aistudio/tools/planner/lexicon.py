@@ -18,6 +18,8 @@ from typing import Final
 
 import lemminflect
 
+from aistudio.tools.planner.brief_words import PRODUCT_NOUNS
+
 # -- closed classes ------------------------------------------------------------------------
 
 DETERMINERS: Final = frozenset(
@@ -255,10 +257,16 @@ ADJECTIVE_NOUNS: Final = frozenset(
         "everyday",
         "cruelty-free",
         "organic",
+        "perfect",  # the lexicon's noun reading ("the perfect") is no noun in copy
+        "ideal",
+        "favourite",
+        "favorite",
     ]
 )
 # Colours and materials the lexicon knows only as adjectives, though copy names them.
 NOUN_ADJECTIVES: Final = frozenset({"amber", "tan", "ceramic", "audio"})
+# Nouns the lexicon knows only as verbs ("a cast iron pan", "a juice cleanse").
+MISSING_NOUNS: Final = frozenset({"pan", "cleanse"})
 _ADJECTIVE_SUFFIX = re.compile(r"(?:proof|free|able|ible|ful|less|ous|ive|ic|ish)$", re.IGNORECASE)
 _WORDISH = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
@@ -296,7 +304,9 @@ def open_classes(word: str) -> Tags:
             tags.add("NAME")
     if word in ADJECTIVE_NOUNS:
         tags.add("ADJ")
-    if word in NOUN_ADJECTIVES or "VBG" in tags:  # "amber notes", "sizing", "stitching"
+    # "amber notes", "sizing", "stitching"; product nouns the lexicon knows only as verbs
+    # ("a leather tote", "a cast iron pan")
+    if word in NOUN_ADJECTIVES | MISSING_NOUNS | PRODUCT_NOUNS or "VBG" in tags:
         tags.add("NOUN")
     return frozenset(tags) if tags else _guessed_classes(word)
 

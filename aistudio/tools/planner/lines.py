@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from typing import Literal
 
 from aistudio.artifacts import JobKind
+from aistudio.tools.planner.copy_rules import FOCUS_ADVERBS, problems
 from aistudio.tools.planner.grammar import Kind, classify, shorter_forms, tokens
 from aistudio.tools.planner.house_rules import FIRST_PERSON_WORDS, MOOD_LINES
 from aistudio.tools.planner.lexicon import adjective_preferred, in_lexicon, is_gradable
 
 Candidate = tuple[str, str]  # (form id, text): the id lets lines avoid repeating a form
+# What a slot too short for any real line says: whole sentences, never a cut one.
+TINY_LINES = ("Love it.", "So good.", "Wow.")
 Tiers = Sequence[Sequence[Candidate]]  # best tier first: content before stock phrases
 
 
@@ -35,13 +38,29 @@ def lower_first(text: str) -> str:
     """Lowercase the first letter unless it starts a name ("AURUM", "I", "iPhone")."""
     if not text:
         return text
-    first = text.split(maxsplit=1)[0]
+    words = text.split()
+    first = words[0]
     keep = (
         first[:2].isupper()
         or first in {"I", "I'm", "I've", "I'd"}
         or first[1:] != first[1:].lower()
+        or is_name_phrase(text)
     )
     return text if keep else text[:1].lower() + text[1:]
+
+
+_NAME_LINKS = frozenset({"au", "de", "du", "la", "le", "of", "&", "and"})
+
+
+def is_name_phrase(text: str) -> bool:
+    """Whether `text` opens with a name of several capitalised words ("Cafe au Lait",
+    "Midnight Plum scented candle"): its first capital is no sentence case."""
+    words = text.split()[:4]
+    k = 1
+    while k < len(words) - 1 and words[k] in _NAME_LINKS:
+        k += 1
+    nxt = words[k] if k < len(words) else ""
+    return nxt[:1].isupper() and nxt not in {"I", "I'm", "I've", "I'd"}
 
 
 def upper_first(text: str) -> str:
@@ -55,6 +74,8 @@ def in_sentence(name: str) -> str:
     if name.startswith("The "):
         return "the" + name[3:]
     words = name.split()
+    if re.search(r"[a-z]['’]s$", words[0]):  # "Grandma's strawberry jam" takes no article
+        return name
     return f"the {name}" if len(words) > 1 and words[-1].islower() else name
 
 
@@ -99,7 +120,10 @@ def limit_words(text: str, max_words: int) -> str:
 def _bare(kind: Kind | None, point: str) -> bool:
     """Whether a noun phrase reads after "the": no determiner of its own, not a name."""
     toks = [t for t in tokens(point) if t.is_word]
-    return kind == "np" and bool(toks) and not toks[0].has("DET", "POSS", "NAME", "NUM")
+    named = is_name_phrase(point)  # "Cafe au Lait" is said as written, without "the"
+    if not toks or named or toks[0].lower in FOCUS_ADVERBS:  # not "the just fruit"
+        return False
+    return kind == "np" and not toks[0].has("DET", "POSS", "NAME", "NUM")
 
 
 def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
@@ -127,6 +151,12 @@ def _np_candidates(kind: JobKind, point: str, p: str) -> list[Candidate]:
     ]
 
 
+def _participle_phrase(point: str) -> bool:
+    """A participle with what it takes: "picked this morning", "signed by the artist"."""
+    toks = [t for t in tokens(point) if t.is_word]
+    return bool(toks) and toks[0].has("VBN") and not toks[0].has("ADJ")  # "Sprayed."
+
+
 def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
     """Ways to say one selling point, by what the grammar says it is: full sentences, then
     the point as written, then its shorter whole forms."""
@@ -146,6 +176,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
             if kind == "ugc"
             else [("it", f"It {p}."), ("every-time", f"It {p}, every time.")]
         )
+    elif form == "adjp" and _participle_phrase(point):
+        rich = []  # "Picked this morning." reads; "Simply picked this morning." does not
     elif form == "adjp":
         last = point.rsplit(maxsplit=1)[-1].lower()
         gradable = is_gradable(last) or adjective_preferred(last)
@@ -171,6 +203,8 @@ def point_candidates(kind: JobKind, point: str) -> list[list[Candidate]]:
 def spare_point(kind: JobKind, point: str) -> str | None:
     """A selling point said in passing, after a line with words to spare."""
     form, p = classify(point), lower_first(point)
+    if form == "adjp" and _participle_phrase(point):
+        return None  # "Sprayed. And it's rinsed.": what the creator did, not what it is
     if form == "pred":
         return f"And it {p}."
     if form == "clause":
@@ -199,7 +233,11 @@ def pick(
         spoken_as_i = [[c for c in pool if is_first_person(c[1])] for pool in pools]
         pools = [pool for pool in spoken_as_i if pool] or pools
     if not pools:
-        return limit_words(min((c[1] for c in everything), key=word_count), budget)
+        cut = limit_words(min((c[1] for c in everything), key=word_count), budget)
+        if not problems(cut):
+            return cut
+        # A cut that stops on a dangling word ("Honestly, I'm.") is no line at all.
+        return next((t for t in TINY_LINES if word_count(t) <= budget), TINY_LINES[-1])
     pool = pools[0]  # content before stock: "prefer" picks the first person within a tier
     if first_person == "prefer" and any(is_first_person(c[1]) for c in pool):
         pool = [c for c in pool if is_first_person(c[1])]
@@ -210,7 +248,9 @@ def pick(
         pool = [c for c in pool if word_count(c[1]) == fewest]
     top = max(word_count(c[1]) for c in pool)
     near = [c for c in pool if word_count(c[1]) >= top - 1]  # about as rich as the best
-    key, text = next((c for c in near if c[0] not in used), near[0])
+    # A form not said yet, the richest first; a line said twice reads as a glitch.
+    fresh = [c for c in near if c[0] not in used] or [c for c in pool if c[0] not in used]
+    key, text = (fresh or near)[0]
     used.add(key)
     return text
 

@@ -117,13 +117,29 @@ def product_facts(brief: Brief, product: ProductProfile) -> str:
     return "\n".join(facts)
 
 
+def _asked(revision: Violation) -> str:
+    where = "" if revision.shot_index is None else f"shot {revision.shot_index + 1}: "
+    return f"{where}{revision.detail}"
+
+
 def feedback_text(feedback: Sequence[Violation]) -> str:
-    if not feedback:
-        return ""
-    return (
-        "\n\nThe previous plan failed QA. Fix exactly these problems and keep what was "
-        f"fine:\n{_lines([describe(v) for v in feedback])}"
-    )
+    """QA's violations, and apart from them what a person asked for (a revise): the one is a
+    failure to fix, the other a change to make."""
+    failed = [v for v in feedback if v.check != "user_revision"]
+    asked = [v for v in feedback if v.check == "user_revision"]
+    text = ""
+    if failed:
+        text += (
+            "\n\nThe previous plan failed QA. Fix exactly these problems and keep what was "
+            f"fine:\n{_lines([describe(v) for v in failed])}"
+        )
+    if asked:
+        text += (
+            "\n\nThe person reviewing the plan asked for these changes, in their words (make "
+            "them, and keep everything they did not ask to change; a shot named is that shot "
+            f"alone):\n{_lines([_asked(v) for v in asked])}"
+        )
+    return text
 
 
 def concept_prompt(

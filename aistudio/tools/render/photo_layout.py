@@ -5,9 +5,10 @@ Two looks, chosen by the kind of film (see layouts.py):
 * "card" (promo, fashion): the photo framed as a card with rounded corners and a soft
   shadow, over a blurred, extended copy of itself that fills whatever the card leaves of
   the frame. When the photo already has the frame's shape, it fills the frame edge to edge
-  instead. Close and macro shots show a tighter part of the photo around the product
-  (never through a person: with people in the photo every shot shows all of it). The
-  camera moves then run over the keyframe: Ken Burns on the whole photo.
+  instead. Close and macro shots show a tighter part of the photo around the product's
+  detail (`focus_placement`, chosen in layouts.py); with people in the photo the crop
+  keeps every person's head and shoulders (photo_facts' keep boxes), never cutting
+  through one. The camera moves then run over the keyframe: Ken Burns on the photo.
 * "phone" (UGC): what a phone would film: the photo edge to edge, cropped to the frame's
   shape around the product and moved hand-held; a photo whose product would not survive
   that crop is shown whole across the frame over its blurred extension, with no card.
@@ -38,6 +39,7 @@ CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "m
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
 PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
 MAX_UPSCALE = 2.0  # keyframe pixels per photo pixel a crop may ask for
+DETAIL_ZOOM = 1.4  # a small photo's detail: at most this much closer than the whole photo
 SAME_SHAPE = 1.15  # photo and frame aspect ratios this close: fill the frame edge to edge
 FOCUS_MARGIN = 0.08  # of the product box, kept around it in any crop
 CORNER = 0.025  # card corner radius, of the keyframe's short side
@@ -62,6 +64,11 @@ def _contains(crop: Box, box: Box, margin: float) -> bool:
     x0, y0, x1, y1 = _grow(box, margin)
     cx, cy, cw, ch = crop
     return cx <= x0 + 1 and cy <= y0 + 1 and cx + cw >= x1 - 1 and cy + ch >= y1 - 1
+
+
+def contains(crop: Box, box: Box) -> bool:
+    """`box` lies wholly inside `crop` (photo pixels)."""
+    return _contains(crop, box, 0.0)
 
 
 def _in_view(crop: Box, box: Box) -> bool:
@@ -175,6 +182,35 @@ def place_photo(
     scale = CARD_SCALE[framing]
     size = _fit(photo, (safe[0] * scale, safe[1] * scale))
     return PhotoPlacement(_whole(photo), _centred(size, keyframe), fill=True, card=True)
+
+
+def focus_placement(
+    photo: tuple[int, int],
+    focus: Box,
+    keyframe: tuple[int, int],
+    span: tuple[float, float],
+    zoom: float = DETAIL_ZOOM,
+) -> PhotoPlacement:
+    """A detail of the photo edge to edge: the keyframe-shaped window in which `focus`
+    spans `span` (of the window's width, of its height; 0: no demand), centred on it,
+    inside the photo and never enlarged past MAX_UPSCALE, or, on a photo too small for
+    that, never more than `zoom` closer than the whole photo shown edge to edge."""
+    kw, kh = keyframe
+    aspect = kw / kh
+    _, _, fw, fh = focus
+    whole = min(photo[0], photo[1] * aspect)
+    w = max(
+        fw / span[0] if span[0] else 0.0,
+        fh * aspect / span[1] if span[1] else 0.0,
+        min(kw / MAX_UPSCALE, whole / zoom),
+    )
+    w = min(w, whole)
+    h = w / aspect
+    cx, cy = focus[0] + fw / 2, focus[1] + fh / 2
+    x = min(max(cx - w / 2, 0.0), photo[0] - w)
+    y = min(max(cy - h / 2, 0.0), photo[1] - h)
+    crop = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+    return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
 
 
 def blurred_fill(photo: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -70,6 +70,8 @@ function card(job: Job): HTMLElement {
               "Download: ",
               videos.map((asset, index) => [index ? " · " : "", h("a", { href: asset.url, download: asset.name, "aria-label": `Download ${title}, ${aspectOf(asset.name)} MP4` }, `${aspectOf(asset.name)} MP4`)]),
               " · ",
+              h("a", { href: `${href}#revise-shot`, "aria-label": `Revise a shot of ${title}` }, "Revise a shot"),
+              " · ",
               h("a", { href: `${href}#remix`, "aria-label": `Remix ${title}` }, "Remix"),
             )
           : null,

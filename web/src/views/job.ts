@@ -1,5 +1,6 @@
-// One job: live progress from its event stream (stage, shots, ETA), approve / cancel while
-// it waits or runs, and when it is done its players, downloads, QA report and remix.
+// One job: live progress from its event stream (stage, shots, ETA), approve / revise /
+// cancel while it waits or runs, and when it is done its players, downloads, QA report,
+// per-shot revise and remix.
 
 import { ApiError, assetJson, authHeaders, jobs, type Job } from "../api";
 import { announce, h, replace } from "../dom";
@@ -8,6 +9,7 @@ import {
   FINAL_STATUSES,
   formatDuration,
   initialJob,
+  NODE_LABELS,
   reduceJob,
   shotStates,
   STAGES,
@@ -17,11 +19,12 @@ import {
 } from "../jobstate";
 import type { PlanDocument } from "../qa";
 import type { View } from "../router";
+import { checkInstruction, MAX_INSTRUCTION } from "../revise";
 import { followEvents, type SseEvent } from "../sse";
 import { statusBadge, statusLabel } from "./parts";
 import { resultSection } from "./result";
 
-const STAGE_LABEL = new Map(STAGES);
+const STAGE_LABEL = NODE_LABELS;
 const STATE_MARK: Record<string, string> = { done: "✓", active: "▶", failed: "✕", pending: "·" };
 
 export function shotCountHint(jobId: string): number | null {
@@ -49,6 +52,29 @@ export function jobView(jobId: string): View {
       let lastStage: string | null = null;
       let watched = false; // this screen followed the job's events
       const etaText = h("span", { class: "eta" });
+      // Built once, so a redraw of the buttons keeps what is being typed.
+      const reviseInput = h("input", {
+        id: "revise-instruction",
+        type: "text",
+        maxlength: MAX_INSTRUCTION,
+        autocomplete: "off",
+        "aria-describedby": "revise-hint",
+      });
+      const reviseForm = h(
+        "form",
+        { class: "revise-form", "aria-label": "Revise the plan" },
+        h("label", { for: "revise-instruction" }, "What should change in the plan?"),
+        h("div", { class: "row" }, reviseInput, h("button", { type: "submit" }, "Revise plan")),
+        h(
+          "p",
+          { id: "revise-hint", class: "hint" },
+          "For example “shorter, warmer, square, add a voice-over that mentions free shipping”. The plan is made again and waits for you; nothing is rendered.",
+        ),
+      );
+      reviseForm.addEventListener("submit", (event) => {
+        event.preventDefault();
+        void act("revise");
+      });
 
       function drawHeader(): void {
         if (!job) return;
@@ -66,7 +92,7 @@ export function jobView(jobId: string): View {
             h("dd", {}, job.kind),
             h("dt", {}, "Job id"),
             h("dd", {}, h("code", {}, job.id)),
-            job.parent_id ? [h("dt", {}, "Remix of"), h("dd", {}, h("a", { href: `/jobs/${encodeURIComponent(job.parent_id)}` }, job.parent_id))] : null,
+            job.parent_id ? [h("dt", {}, "Made from"), h("dd", {}, h("a", { href: `/jobs/${encodeURIComponent(job.parent_id)}` }, job.parent_id))] : null,
             h("dt", {}, "Brief"),
             h("dd", { class: "brief-text" }, job.user_content),
           ),
@@ -77,6 +103,7 @@ export function jobView(jobId: string): View {
         const buttons: HTMLElement[] = [];
         if (live.status === "awaiting_approval") {
           buttons.push(h("button", { type: "button", class: "primary", onclick: () => void act("approve") }, "Approve and render"));
+          buttons.push(reviseForm);
         }
         if (!FINAL_STATUSES.has(live.status)) {
           buttons.push(h("button", { type: "button", class: "danger", onclick: () => void act("cancel") }, "Cancel job"));
@@ -84,19 +111,36 @@ export function jobView(jobId: string): View {
         replace(actions, buttons);
       }
 
-      async function act(what: "approve" | "cancel"): Promise<void> {
+      const ACTED: Record<string, string> = {
+        approve: "Plan approved; rendering",
+        revise: "Plan sent back with your instruction; planning again",
+        cancel: "Job cancelled",
+      };
+
+      async function act(what: "approve" | "revise" | "cancel"): Promise<void> {
         message.textContent = "";
-        for (const button of actions.querySelectorAll("button")) button.disabled = true;
+        const checked = what === "revise" ? checkInstruction(reviseInput.value) : null;
+        if (checked && "error" in checked) {
+          message.textContent = checked.error;
+          reviseInput.focus();
+          return;
+        }
+        const controls = actions.querySelectorAll<HTMLButtonElement | HTMLInputElement>("button, input");
+        for (const control of controls) control.disabled = true;
         try {
-          job = await (what === "approve" ? jobs.approve(jobId) : jobs.cancel(jobId));
+          if (checked) job = await jobs.revise(jobId, checked.instruction);
+          else job = await (what === "approve" ? jobs.approve(jobId) : jobs.cancel(jobId));
           live = { ...live, status: job.status, finished: FINAL_STATUSES.has(job.status) };
-          announce(what === "approve" ? "Plan approved; rendering" : "Job cancelled");
+          if (checked) reviseInput.value = "";
+          announce(ACTED[what] ?? "");
           approval.hidden = true;
           drawAll();
           if (live.finished) void finish();
         } catch (error) {
           message.textContent = error instanceof ApiError ? error.message : String(error);
           drawActions();
+        } finally {
+          for (const control of controls) control.disabled = false;
         }
       }
 
@@ -178,7 +222,15 @@ export function jobView(jobId: string): View {
         replace(
           approval,
           h("h2", { id: "approval-h" }, "Plan waiting for your approval"),
-          h("p", {}, "Nothing has been rendered or paid for yet. Approve to render this plan, or cancel the job."),
+          h("p", {}, "Nothing has been rendered or paid for yet. Approve to render this plan, revise it in your own words, or cancel the job."),
+          live.revisions.length
+            ? h(
+                "div",
+                { class: "revisions" },
+                h("h3", {}, live.revisions.length === 1 ? "Revised once" : `Revised ${live.revisions.length} times`),
+                h("ol", {}, live.revisions.map((instruction) => h("li", {}, instruction))),
+              )
+            : null,
           board?.url ? h("img", { class: "storyboard", src: board.url, alt: `Storyboard of ${shots.length || "the"} planned shots` }) : null,
           shots.length
             ? h(

@@ -1,5 +1,5 @@
 // A finished job: a player per aspect ratio, its files, the QA report (per-check scores,
-// frames of failed per-shot checks) and a remix form.
+// frames of failed per-shot checks), a per-shot revise form and a remix form.
 
 import { ApiError, assetJson, jobs, type AssetInfo, type Job } from "../api";
 import { h, replace } from "../dom";
@@ -12,8 +12,9 @@ import {
   type QaDocument,
   type QaReport,
 } from "../qa";
+import { checkInstruction, MAX_INSTRUCTION, shotChoices } from "../revise";
 import { navigate } from "../router";
-import { ASPECT_LABEL, aspectOf, statusLabel } from "./parts";
+import { ASPECT_LABEL, aspectOf, statusBadge, statusLabel } from "./parts";
 
 const FILE_LABEL: Record<string, string> = {
   "storyboard.png": "Storyboard (PNG)",
@@ -200,7 +201,99 @@ function remixForm(job: Job): HTMLElement {
   return form;
 }
 
+function childItem(child: Job): HTMLElement {
+  return h("li", {}, h("a", { href: `/jobs/${encodeURIComponent(child.id)}` }, child.title || child.id), " ", statusBadge(child.status));
+}
+
+/** The jobs made from this one (remixes, shot revises), linked; `add` puts one in. */
+function childrenSection(job: Job): { section: HTMLElement; add: (child: Job) => void } {
+  const list = h("ul", { class: "children" });
+  const section = h("section", { class: "card", "aria-labelledby": "children-h", hidden: true }, h("h2", { id: "children-h" }, "Made from this video"), list);
+  const add = (child: Job): void => {
+    if (list.querySelector(`a[href="/jobs/${encodeURIComponent(child.id)}"]`)) return;
+    list.append(childItem(child));
+    section.hidden = false;
+  };
+  // The list is a convenience: without it the job's own screen stands.
+  void jobs.children(job.id).then((children) => children.forEach(add), () => undefined);
+  return { section, add };
+}
+
+/** Make one shot again with an instruction: a child job (the other shots are kept). */
+function shotReviseForm(job: Job, made: (child: Job) => void): HTMLElement {
+  const form = h("form", { class: "card", id: "revise-shot", "aria-labelledby": "revise-shot-h", hidden: true });
+  void (async () => {
+    const plan = await assetJson<PlanDocument>(job.assets.find((a) => a.name === "plan.json"));
+    const choices = shotChoices(plan);
+    if (!choices.length) return;
+    const select = h(
+      "select",
+      { id: "revise-shot-number" },
+      choices.map((choice) => h("option", { value: choice.number }, choice.label)),
+    );
+    const instruction = h("input", {
+      id: "revise-shot-instruction",
+      type: "text",
+      maxlength: MAX_INSTRUCTION,
+      autocomplete: "off",
+      "aria-describedby": "revise-shot-hint",
+    });
+    const submit = h("button", { type: "submit", class: "primary" }, "Re-make this shot");
+    const error = h("p", { class: "error", role: "alert" });
+    const status = h("p", { class: "status", role: "status" });
+    replace(
+      form,
+      h("h2", { id: "revise-shot-h" }, "Revise a shot"),
+      h("label", { for: "revise-shot-number" }, "Shot"),
+      select,
+      h("label", { for: "revise-shot-instruction" }, "What should change in this shot?"),
+      instruction,
+      h(
+        "p",
+        { id: "revise-shot-hint", class: "hint" },
+        "A new video in which only this shot is made again (e.g. “closer on the cap, slower”); every other shot is kept as it is.",
+      ),
+      error,
+      submit,
+      status,
+    );
+    form.hidden = false;
+    let idempotencyKey = crypto.randomUUID(); // one request, one child, however often sent
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const checked = checkInstruction(instruction.value);
+      if ("error" in checked) {
+        error.textContent = checked.error;
+        instruction.focus();
+        return;
+      }
+      submit.disabled = true;
+      const shot = Number(select.value);
+      try {
+        const child = await jobs.reviseShot(job.id, shot, checked.instruction, idempotencyKey);
+        idempotencyKey = crypto.randomUUID();
+        void jobs.get(child.job_id).then(made, () => undefined);
+        instruction.value = "";
+        replace(
+          status,
+          `Shot ${shot} is being made again: `,
+          h("a", { href: `/jobs/${encodeURIComponent(child.job_id)}` }, `open the new job ${child.job_id}`),
+          ".",
+        );
+      } catch (failure) {
+        error.textContent = failure instanceof ApiError ? failure.message : String(failure);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    if (location.hash === "#revise-shot") select.focus();
+  })();
+  return form;
+}
+
 export function resultSection(job: Job): HTMLElement[] {
+  const children = childrenSection(job);
   const qa = h("section", { class: "card", "aria-labelledby": "qa-h", hidden: !job.qa });
   void qaSection(job, qa);
   const parts: Array<HTMLElement | null> = [
@@ -210,6 +303,8 @@ export function resultSection(job: Job): HTMLElement[] {
     players(job),
     downloads(job),
     qa,
+    job.status === "completed" || job.status === "completed_with_warnings" ? shotReviseForm(job, children.add) : null,
+    children.section,
     job.status === "cancelled" && !job.assets.length ? null : remixForm(job),
   ];
   return parts.filter((p): p is HTMLElement => p !== null);

@@ -1,1 +1,0 @@
-export{n as SubagentDiscoveryHandle}from"./agent-C38lSZCf.js";

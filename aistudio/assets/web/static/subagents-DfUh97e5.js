@@ -1,0 +1,1 @@
+export{n as SubagentDiscoveryHandle}from"./agent-C4D14rCc.js";
