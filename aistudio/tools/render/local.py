@@ -28,7 +28,7 @@ from aistudio.tools.protocols import Storage
 from aistudio.tools.render.layouts import draw_keyframe, layout_source, photo_facts
 from aistudio.tools.render.workers import stills_thread
 
-RENDERER_VERSION = "local-compositor-v7"  # v5: phone films of small photos not cropped to a blur
+RENDERER_VERSION = "local-compositor-v8"  # v5: phone films of small photos not cropped to a blur
 
 
 class LocalVideoProvider:

@@ -39,9 +39,9 @@ CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "m
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
 PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
 # A phone crop edge to edge may enlarge the photo this much (keyframe px per photo px):
-# a 451x300 photo cut to 9:16 was 169 px wide, enlarged 7x, and failed sharpness (Laplacian
-# variance 9-16 against 35); a 452x650 one enlarged ~3.5x passes.
-PHONE_MAX_UPSCALE = 4.0
+# a 451x300 photo cut to 9:16 was 169 px wide, enlarged 7.7x, and failed sharpness
+# (Laplacian variance 9-16 against 35); a 452x650 one's details enlarged ~5x pass.
+PHONE_MAX_UPSCALE = 6.0
 # Past that, the whole photo across the frame, smaller for a wide shot and larger for
 # closer framings, up to PHONE_FALLBACK_UPSCALE: whole photos blur less than crops do.
 PHONE_GROW: dict[Framing, float] = {"wide": 0.85, "medium": 1.0, "close": 1.15, "macro": 1.3}
