@@ -23,6 +23,8 @@ Grade = Literal["luxurious", "stylish", "natural", "bold", "fresh"]
 # How the local renderer shows the product: its cut-out on a studio set, or the whole photo
 # (a card over a blurred fill, or full-bleed) when a cut-out would tear it.
 Layout = Literal["cutout", "full_photo"]
+# The studio set behind a cut-out, varied shot to shot (tools/render/backdrop.py).
+BackdropStyle = Literal["sweep", "spotlight", "duotone", "texture"]
 MaskMethod = Literal["alpha", "grabcut", "full", "remover"]
 MusicMood = Literal["luxurious", "stylish", "upbeat", "calm", "warm"]
 AssetKind = Literal[
@@ -75,6 +77,7 @@ CheckName = Literal[
     "caption_fit",  # every text shown whole at its planned size
     "brand_match",  # a warning: the label's brand is the brief's
     "cutout_quality",  # the plan shows a cut-out that would tear (score from ingest)
+    "shot_variety",  # output QA: the shots' frames look too much alike
     "llm_judge",  # the LLM judge's verdict, in words
     # output QA, measured on the finished videos
     "duration",
@@ -206,6 +209,11 @@ class ProductProfile(Frozen):
     analysis: ProductAnalysis | None = None
     cutout_quality: CutoutQuality | None = None
     layout: Layout = "cutout"  # what the cut-out score alone allows (kinds may ask for more)
+    # x, y, w, h in the normalized photo: where the product has the most detail (keypoint
+    # density: macro shots frame it), and the label's text lines OCR found (detail shots
+    # travel along them), longest first.
+    detail_box: tuple[int, int, int, int] | None = None
+    text_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
 
 class Concept(Frozen):
@@ -284,6 +292,14 @@ class ShotRender(Frozen):
     light_angle_deg: float = 35.0
     prompt: str = ""  # for hosted models; the local renderer ignores it
     seed: int = 0
+    # Last and defaulted, so plans checkpointed before them still load.
+    backdrop_style: BackdropStyle = "sweep"
+    # x, y, w, h in the normalized photo the shot frames (a macro's detail, a label line);
+    # None: the whole product.
+    focus: tuple[int, int, int, int] | None = None
+    # Keyframe width / the usual width: > 1 makes a pan travel further (along a label line).
+    travel: float = Field(default=1.0, ge=1.0, le=2.5)
+    light_sweep: bool = False  # a soft band of light crosses the frame during the shot
 
 
 class EndCard(Frozen):
@@ -306,6 +322,7 @@ class RenderPlan(Frozen):
     seed: int = 0
     kind: JobKind = "promo"  # hosted providers pick their model list by it
     layout: Layout = "cutout"  # last and defaulted: plans checkpointed before it still load
+    hook: Caption | None = None  # the opening hook card over the first seconds
 
 
 class Violation(Frozen):

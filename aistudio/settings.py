@@ -43,7 +43,7 @@ class QASettings(BaseSettings):
     max_words_per_second: float = 2.6
     voice_tail_s: float = 0.3
     duration_tolerance_s: float = 0.25
-    lufs_tolerance: float = 1.0
+    lufs_tolerance: float = 0.5  # every output within ±0.5 LU of the target
     min_fidelity_inliers: int = 12
     min_caption_similarity: float = 0.6
     min_sharpness: float = 35.0
@@ -54,6 +54,13 @@ class QASettings(BaseSettings):
     # A cut-out scoring below this is not used: the renderer shows the whole photo instead
     # (aistudio/tools/vision/cutout_quality.py; calibrated on tests/corpus/photos).
     min_cutout_quality: float = Field(default=0.5, ge=0.0, le=1.0)
+    # The most alike pair of shots may be at most this similar (tools/vision/variety.py:
+    # grey-thumbnail correlation weighted by colour-histogram overlap; the same cut-out at
+    # the same size on a set a touch relit measures ~0.9, real films' most alike pairs
+    # 0.6-0.7: measured on tests/corpus/photos renders).
+    # The most alike pair of shots (tools/vision/variety.py): one picture repeated under
+    # hand-held drift measures 0.97-0.98, a wide and a medium of one cut-out ~0.77.
+    max_shot_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class ServerSettings(BaseSettings):

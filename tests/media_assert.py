@@ -1,8 +1,10 @@
-"""Independent measurements for assertions (not the code under test): PyAV + ffmpeg loudnorm."""
+"""Independent measurements for assertions (not the code under test): PyAV + ffmpeg's
+ebur128 meter (the BS.1770 reference in FFmpeg; pyloudnorm is not in the venv), run and
+parsed here. (loudnorm's own analysis read 0.5 LU below ebur128 on an 8 s promo: it is a
+normaliser's estimate, not a meter.)"""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ def measure(path: Path, ffmpeg: str) -> Measured:
             str(path),
             "-vn",
             "-af",
-            "loudnorm=print_format=json",
+            "ebur128=peak=true:framelog=quiet",
             "-f",
             "null",
             "-",
@@ -50,9 +52,10 @@ def measure(path: Path, ffmpeg: str) -> Measured:
         check=True,
         timeout=120,
     )
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr, re.S)
-    assert match, proc.stderr[-2000:]
-    stats = json.loads(match.group(0))
+    summary = proc.stderr[proc.stderr.rfind("Summary:") :]
+    integrated = re.search(r"I:\s*(-?[\d.]+|-inf)\s*LUFS", summary)
+    peak = re.search(r"Peak:\s*(-?[\d.]+|-inf)\s*dBFS", summary)
+    assert integrated and peak, proc.stderr[-2000:]
     return Measured(
         duration,
         width,
@@ -60,6 +63,6 @@ def measure(path: Path, ffmpeg: str) -> Measured:
         fps,
         vcodec,
         acodec,
-        float(stats["input_i"]),
-        float(stats["input_tp"]),
+        float(integrated.group(1)),
+        float(peak.group(1)),
     )

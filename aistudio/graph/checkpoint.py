@@ -163,6 +163,21 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgresql", "postgres"))
 
 
+SETUP_LOCK = "aistudio:checkpoint-setup"
+LOCK_POLL_S = 0.1
+
+
+async def _take_lock(conn: AsyncConnection[DictRow], name: str) -> None:
+    """A session advisory lock, polled: a session blocked in `pg_advisory_lock` is an open
+    transaction, which the holder's CREATE INDEX CONCURRENTLY waits for (a deadlock)."""
+    while True:
+        cursor = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS held", (name,))
+        row = await cursor.fetchone()
+        if row is not None and row["held"]:
+            return
+        await asyncio.sleep(LOCK_POLL_S)
+
+
 @asynccontextmanager
 async def postgres_saver(url: str) -> AsyncIterator[AsyncPostgresSaver]:
     """LangGraph's Postgres saver on a small pool (psycopg is natively async: no thread
@@ -176,7 +191,14 @@ async def postgres_saver(url: str) -> AsyncIterator[AsyncPostgresSaver]:
     )
     async with pool:
         saver = AsyncPostgresSaver(pool, serde=artifact_serializer())
-        await saver.setup()
+        # One process at a time: LangGraph's setup is not safe to run concurrently (the
+        # second of an API and a worker starting together failed on its migrations table).
+        async with pool.connection() as conn:
+            await _take_lock(conn, SETUP_LOCK)
+            try:
+                await saver.setup()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (SETUP_LOCK,))
         yield saver
 
 

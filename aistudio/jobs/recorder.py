@@ -88,6 +88,7 @@ class RunRecorder:
         self._pending = asyncio.Event()
         self._writing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._batch: asyncio.Future[list[Event]] | None = None
 
     async def __aenter__(self) -> Self:
         self._task = asyncio.create_task(self._flusher(), name=f"events:{self.job_id}")
@@ -105,7 +106,12 @@ class RunRecorder:
                 await self._task
         # The last batch is written even when the run was cancelled (shielded: the caller
         # may be cancelled while it waits for the write).
-        await asyncio.shield(self.flush())
+        await asyncio.shield(self._last_flush())
+
+    async def _last_flush(self) -> None:
+        if self._batch is not None:
+            await self._batch  # a timed batch still being written goes first
+        await self.flush()
 
     # -- what the runner calls ----------------------------------------------------------
     def add(self, event: JobEvent) -> None:
@@ -133,7 +139,11 @@ class RunRecorder:
         while True:
             await self._pending.wait()
             await asyncio.sleep(self._flush_s)
-            await self.flush()
+            # Its own task, shielded: the run's end cancels this loop, and a batch taken
+            # out of the buffer must still reach the database (cancelling its write lost
+            # job_started and the first nodes of fast runs on a busy database).
+            self._batch = asyncio.ensure_future(self.flush())
+            await asyncio.shield(self._batch)
 
     async def flush(self) -> list[Event]:
         """Write what is buffered now (one transaction); the records as stored."""

@@ -3,10 +3,11 @@
 Each check, named by its `CheckName`, says what was measured, whether it passed, and which
 node is the cheapest that can fix it (`redo`); the planner acts on the name and the fields.
 
-Checks of the FFmpeg stages (container, timing, loudness, silence) name no redo target:
-composing is deterministic, so running it again on the same inputs would give the same
-file. Such a failure is a defect to report (the job ends completed_with_warnings), not
-something a retry can fix.
+Checks of the FFmpeg stages (container, timing, silence) name no redo target: composing is
+deterministic, so running it again on the same inputs would give the same file. Such a
+failure is a defect to report (the job ends completed_with_warnings), not something a
+retry can fix. Loudness is the exception: it redoes compose, which then measures the
+delivered file again and corrects its audio from the master (tools/ffmpeg/mastering.py).
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def analysis_checks(
                 0.0,
                 "not measured",
                 "loudness could not be measured",
-                None,
+                "compose",
                 aspect,
             )
         )
@@ -161,8 +162,8 @@ def analysis_checks(
                 1 - off / 6,
                 f"{loud.integrated_lufs:.1f} LUFS, TP {loud.true_peak_db:.1f} dBTP",
                 f"loudness {loud.integrated_lufs:.1f} LUFS / TP {loud.true_peak_db:.1f} dBTP "
-                f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.0f}, TP ≤ -1)",
-                None,
+                f"(target {target_lufs:.0f} ±{qa.lufs_tolerance:.1f}, TP ≤ -1)",
+                "compose",
                 aspect,
                 value=loud.integrated_lufs,
             )
@@ -274,4 +275,25 @@ def moderation_check(allowed: bool, categories: Sequence[str]) -> QACheck:
         f"output frames flagged: {', '.join(categories)}",
         None,
         None,
+    )
+
+
+def shot_variety_check(
+    similarity: float, pair: tuple[int, int] | None, aspect: AspectRatio, qa: QASettings
+) -> QACheck:
+    """The two most alike shots (tools/vision/variety.py) must not look the same: a film of
+    one picture four times is what a viewer scrolls past. Visual plans them apart again."""
+    ok = pair is None or similarity <= qa.max_shot_similarity
+    where = f"shots {pair[0] + 1} and {pair[1] + 1}" if pair else "fewer than two shots"
+    return _check(
+        "shot_variety",
+        ok,
+        1 - similarity,
+        f"{where}: similarity {similarity:.2f}",
+        f"shots look alike: {where} have similarity {similarity:.2f} "
+        f"(at most {qa.max_shot_similarity:.2f})",
+        "visual",
+        aspect,
+        value=similarity,
+        shot_index=pair[1] if pair else None,
     )

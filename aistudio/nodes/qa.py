@@ -16,6 +16,7 @@ from aistudio.tools.moderation.prompts import Sanitiser, moderate_prompts
 from aistudio.tools.planner.copy_checks import brand_match
 from aistudio.tools.render.timeline import shot_starts
 from aistudio.tools.toolbox import StudioContext, Toolbox
+from aistudio.tools.vision.variety import most_alike
 
 
 async def _moderated_plan(
@@ -114,6 +115,9 @@ async def _inspect_output(tools: Toolbox, state: VideoState, output: Output) -> 
     for i, (caption, frame) in enumerate(zip(plan.captions, caption_frames, strict=True)):
         similarity = await tools.inspector.caption_similarity(frame, caption.text)
         found.append(checks.caption_check(i, caption.text, similarity, output.aspect, qa))
+
+    similarity, pair = most_alike(shot_frames)
+    found.append(checks.shot_variety_check(similarity, pair, output.aspect, qa))
 
     humans_allowed = state["concept"].humans_allowed
     faces = await tools.inspector.count_faces(shot_frames)

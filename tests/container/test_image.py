@@ -1,7 +1,7 @@
 """The container image, built from the Dockerfile with podman and run against this machine's
-PostgreSQL (`--network=host`): a job submitted over HTTP completes inside it (embedded
-default renderer), every process runs as the image's non-root user, and the image's
-HEALTHCHECK passes.
+PostgreSQL (`--network=host`) as an API container and a queue worker container: a job
+submitted over HTTP completes, every process runs as the image's non-root user, the image's
+HEALTHCHECK passes, and the worker stops cleanly on SIGTERM.
 
 Podman comes from the project's own files: `scripts/podman-setup` installs it when missing,
 writes its configuration and keeps its images under AISTUDIO_TEST_CACHE (default
@@ -46,6 +46,7 @@ IMAGE_USER = "aistudio"
 class Podman:
     env: dict[str, str]
     started: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> str:
         done = subprocess.run(
@@ -65,8 +66,16 @@ class Podman:
         self.started.append(cid)
         return cid
 
+    def volume(self) -> str:
+        name = self("volume", "create", f"aistudio-test-{secrets.token_hex(6)}")
+        self.volumes.append(name)
+        return name
+
     def logs(self, cid: str) -> str:
-        return self("logs", cid, check=False)[-4000:]
+        done = subprocess.run(
+            ["podman", "logs", cid], env=self.env, capture_output=True, text=True, check=False
+        )
+        return (done.stdout + done.stderr)[-4000:]  # the processes log to stderr
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +106,8 @@ def podman() -> Iterator[Podman]:
         finally:
             for cid in tool.started:  # ours only, by id
                 tool("rm", "--force", "--volumes", "--time", "1", cid, check=False)
+            for name in tool.volumes:
+                tool("volume", "rm", "--force", name, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -147,64 +158,23 @@ def _users(podman: Podman, cid: str) -> set[tuple[str, str]]:
     return {(row.split(None, 1)[0], row.split(None, 1)[-1][:60]) for row in rows if row.strip()}
 
 
-# The processes each topology runs, by role: the command after the image's entry point
-# (`aistudio`). "api" is the embedded default: the API runs its jobs in-process.
-TOPOLOGIES: dict[str, dict[str, list[str]]] = {
-    "api": {"api": ["serve"]},
-    # The SAQ helper completes this one: the API enqueues (queue settings in QUEUE_ENV),
-    # a worker container runs the job. Only the skip mark and QUEUE_ENV should need editing.
-    "api+worker": {"api": ["serve"], "worker": ["worker"]},
-}
-QUEUE_ENV: dict[str, dict[str, str]] = {"api": {}, "api+worker": {}}
+def _state(podman: Podman, cid: str) -> str:
+    return podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", cid)
 
 
-@pytest.mark.parametrize(
-    "topology",
-    [
-        "api",
-        pytest.param(
-            "api+worker",
-            marks=pytest.mark.skip(
-                reason="TODO(SAQ helper, issue 11 item 1): `aistudio worker` does not exist "
-                "yet; set QUEUE_ENV['api+worker'] and remove this mark"
-            ),
-        ),
-    ],
-)
-def test_a_job_completes_in_the_image_as_non_root(
-    podman: Podman, image: str, database: str, tmp_path: Path, ffmpeg_exe: str, topology: str
-) -> None:
-    port = _free_port()
-    env = {
-        "AISTUDIO_SERVER__DATABASE_URL": database,
-        "AISTUDIO_SERVER__HOST": "127.0.0.1",  # host network: loopback only
-        "AISTUDIO_SERVER__PORT": str(port),
-        **QUEUE_ENV[topology],
-    }
-    env_args = [f"--env={name}={value}" for name, value in env.items()]
-    # Another command of the same image: the key is made in the database the API reads.
-    created = podman("run", "--rm", "--network=host", *env_args, image, "api-key", "create",
-                     "--tenant", "acme")  # fmt: skip
-    key = created.splitlines()[-1].strip()
-    assert key.startswith("ais_"), created
-
-    containers = {
-        role: podman.run(*env_args, *(["--no-healthcheck"] if role != "api" else []), image, *cmd)
-        for role, cmd in TOPOLOGIES[topology].items()
-    }
-    api, base = containers["api"], f"http://127.0.0.1:{port}"
+def _wait_ready(podman: Podman, api: str, base: str) -> None:
     deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{base}/ready", timeout=3).status_code == 200:
-                break
+                return
         except httpx.TransportError:
             pass
         assert time.monotonic() < deadline, "api never became ready:\n" + podman.logs(api)
         time.sleep(0.5)
-    podman("healthcheck", "run", api)  # the image's HEALTHCHECK; fails the test if unhealthy
 
-    headers = {"Authorization": f"Bearer {key}"}
+
+def _submit(base: str, headers: dict[str, str]) -> str:
     photo = base64.b64encode(sample("aurum-perfume.png").read_bytes()).decode()
     body = {
         "content": BRIEF,
@@ -216,20 +186,55 @@ def test_a_job_completes_in_the_image_as_non_root(
         f"{base}/api/v1/video/generate-promo-video", json=body, headers=headers, timeout=60
     )
     assert submitted.status_code == 202, submitted.text
-    job_id = submitted.json()["job_id"]
+    job_id: str = submitted.json()["job_id"]
+    return job_id
 
-    seen: set[tuple[str, str]] = set()
+
+def test_a_job_completes_through_api_and_worker_containers_as_non_root(
+    podman: Podman, image: str, database: str, tmp_path: Path, ffmpeg_exe: str
+) -> None:
+    """The scale-out topology in one boot: `serve` (the image's default command) enqueues
+    on this machine's PostgreSQL, a `worker` container renders; both share the data
+    volume, as docker-compose.yml has them. The worker stops cleanly on SIGTERM."""
+    port = _free_port()
+    env = {
+        "AISTUDIO_SERVER__DATABASE_URL": database,
+        "AISTUDIO_SERVER__HOST": "127.0.0.1",  # host network: loopback only
+        "AISTUDIO_SERVER__PORT": str(port),
+        "AISTUDIO_QUEUE__URL": database,  # the job store's URL serves the queue as it is
+        "AISTUDIO_QUEUE__SHUTDOWN_GRACE_S": "5",
+    }
+    env_args = [f"--env={name}={value}" for name, value in env.items()]
+    # Another command of the same image: the key is made in the database the API reads.
+    created = podman("run", "--rm", "--network=host", *env_args, image, "api-key", "create",
+                     "--tenant", "acme")  # fmt: skip
+    key = created.splitlines()[-1].strip()
+    assert key.startswith("ais_"), created
+
+    volume = podman.volume()
+    shared = [*env_args, f"--volume={volume}:/data"]
+    api = podman.run(*shared, image)  # CMD: serve
+    worker = podman.run(*shared, "--no-healthcheck", image, "worker")
+    base = f"http://127.0.0.1:{port}"
+    _wait_ready(podman, api, base)
+    podman("healthcheck", "run", api)  # the image's HEALTHCHECK; fails the test if unhealthy
+    headers = {"Authorization": f"Bearer {key}"}
+    job_id = _submit(base, headers)
+
+    seen: dict[str, set[tuple[str, str]]] = {api: set(), worker: set()}
     job: dict[str, Any] = {}
     deadline = time.monotonic() + 900
     while job.get("status") not in TERMINAL:
-        assert time.monotonic() < deadline, f"job stuck at {job}:\n" + podman.logs(api)
-        for cid in containers.values():
-            seen |= _users(podman, cid)  # catches the FFmpeg children while they run
+        assert time.monotonic() < deadline, f"job stuck at {job}:\n" + podman.logs(worker)
+        for cid in seen:
+            seen[cid] |= _users(podman, cid)  # catches the FFmpeg children while they run
         job = httpx.get(f"{base}/api/v1/jobs/{job_id}", headers=headers, timeout=30).json()
         time.sleep(1)
-    assert job["status"] in ("completed", "completed_with_warnings"), (job, podman.logs(api))
-    assert any("ffmpeg" in command for _, command in seen), seen  # children were seen too
-    assert {user for user, _ in seen} == {IMAGE_USER}, seen
+    assert job["status"] in ("completed", "completed_with_warnings"), (job, podman.logs(worker))
+    # The worker rendered it (its FFmpeg children were seen), the API did not.
+    assert any("ffmpeg" in command for _, command in seen[worker]), seen
+    assert not any("ffmpeg" in command for _, command in seen[api]), seen
+    assert {user for users in seen.values() for user, _ in users} == {IMAGE_USER}, seen
 
     video = httpx.get(f"{base}/api/v1/video/download/{job_id}", headers=headers, timeout=60)
     assert video.status_code == 200, video.text
@@ -239,3 +244,10 @@ def test_a_job_completes_in_the_image_as_non_root(
     assert (measured.width, measured.height) == (1080, 1080)
     assert abs(measured.duration_s - 6.0) < 0.3
     podman("healthcheck", "run", api)
+
+    # `podman stop`: SIGTERM to the worker (PID 1), which ends by itself, well before the
+    # SIGKILL that would follow after --time.
+    stopping = time.monotonic()
+    podman("stop", "--time=60", worker, timeout=90)
+    assert time.monotonic() - stopping < 30, podman.logs(worker)
+    assert _state(podman, worker) == "exited 0", podman.logs(worker)

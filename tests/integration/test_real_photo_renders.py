@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
 from PIL import Image
@@ -22,6 +23,7 @@ from aistudio.jobs.store import open_store
 from aistudio.settings import Settings
 from aistudio.tools.toolbox import Toolbox, build_toolbox
 from tests.conftest import stored_events
+from tests.media_assert import measure
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +54,10 @@ def _all_checks_pass(result: JobResult, out: Path) -> None:
     qa = json.loads((out / "qa.json").read_text())
     failing = [c for stage in ("plan", "output") for c in qa[stage]["checks"] if not c["passed"]]
     assert not failing, failing
+    # Every delivered file, metered independently of the code under test.
+    for video in sorted(out.glob("video_*.mp4")):
+        m = measure(video, imageio_ffmpeg.get_ffmpeg_exe())
+        assert abs(m.lufs + 14.0) <= 0.5 and m.true_peak <= -1.0, (video.name, m)
 
 
 class InsistsOnTheCutout:

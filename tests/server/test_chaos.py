@@ -121,6 +121,23 @@ def _node_ran_again(events: list[dict[str, Any]]) -> list[str]:
     return again
 
 
+def _runs_start_before_their_nodes(events: list[dict[str, Any]]) -> bool:
+    """Queued once, first; ended once, last; and a run's start before any node's event.
+    (A SIGKILLed run's unwritten batch can take its job_started with it: the next run
+    then starts with job_resumed, or job_started again if no checkpoint was written.)"""
+    kinds = [e["event"] for e in events]
+    nodes = [i for i, kind in enumerate(kinds) if kind.startswith("node_")]
+    starts = [i for i, kind in enumerate(kinds) if kind in ("job_started", "job_resumed")]
+    return (
+        kinds.count("job_queued") == kinds.count("job_result") == 1
+        and kinds[0] == "job_queued"
+        and kinds[-1] == "job_result"
+        and bool(starts)
+        and bool(nodes)
+        and starts[0] < nodes[0]
+    )
+
+
 async def _chaos(cluster: Cluster, rng: random.Random) -> list[str]:
     kills: list[str] = []
     api_kills_at = set(rng.sample(range(1, WORKER_KILLS), API_KILLS))
@@ -205,6 +222,7 @@ async def test_fifty_jobs_survive_sigkills_of_workers_and_the_api(
         assert watcher.ids == seqs, job_id  # every event, once, in order
         assert watcher.result is not None and watcher.result["status"] in DONE
         assert not _node_ran_again(events), (job_id, _node_ran_again(events))
+        assert _runs_start_before_their_nodes(events), (job_id, [e["event"] for e in events])
     assert sum(w.reconnects for w in watchers) >= JOBS  # the API kills cut every stream
 
     await asyncio.sleep(2)  # what the last stop left running has this long to go

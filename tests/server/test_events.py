@@ -1,6 +1,7 @@
 """The job events table on SQLite and PostgreSQL: numbering under concurrent writers, the
 status change and its event in one transaction, the owner fence, and NOTIFY waking a
-stream on another connection."""
+stream on another connection; a run's recorder that loses no batch when the run ends while
+one is being written."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import psycopg
 from aistudio.graph.checkpoint import libpq_url
 from aistudio.jobs.events import CHANNEL, EventHub
 from aistudio.jobs.models import JobRow
-from aistudio.jobs.store import open_store
+from aistudio.jobs.recorder import RunRecorder
+from aistudio.jobs.store import Event, JobStore, open_store
+from aistudio.pipeline import JobFinished, JobStarted, NodeFinished, NodeStarted
 
 
 def _row(job_id: str, owner: str | None = None) -> JobRow:
@@ -69,6 +72,41 @@ async def test_a_status_change_and_its_event_are_one_write_and_fenced(db_url: st
             "job_queued",
             "job_result",
         ]
+
+
+async def test_a_run_that_ends_while_its_batch_is_being_written_keeps_the_batch(
+    db_url: str,
+) -> None:
+    """The recorder's timed flush was cancelled with the run's end: a batch in the middle of
+    its write (a busy database) was dropped, job_started and the first nodes with it (seen in
+    queue mode as jobs with no job_started at all)."""
+    async with open_store(db_url) as store:
+        await store.insert(_row("job-1", owner="run-a"), {"event": "job_queued"})
+        writing = asyncio.Event()
+        record = store.record
+
+        async def busy_record(*args: object, **kwargs: object) -> list[Event] | None:
+            writing.set()
+            await asyncio.sleep(0.3)  # the database is slow to answer
+            return await record(*args, **kwargs)  # type: ignore[arg-type]
+
+        slow = JobStore(store.engine)
+        slow.record = busy_record  # type: ignore[method-assign]
+        async with RunRecorder(slow, "job-1", owner="run-a", flush_s=0.01) as recorder:
+            recorder.add(JobStarted())
+            recorder.add(NodeStarted(node="ingest"))
+            await asyncio.wait_for(writing.wait(), 5)  # the timed flush has the first batch
+            recorder.add(NodeFinished(node="ingest", seconds=0.1))
+            recorder.add(JobFinished(status="completed"))
+        events = await store.events_after("job-1", 0)
+        assert [e["event"] for e in events] == [
+            "job_queued",
+            "job_started",
+            "node_started",
+            "node_finished",
+            "job_finished",
+        ]
+        assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
 
 
 async def test_notify_wakes_a_stream_waiting_on_another_connection(pg_url: str) -> None:

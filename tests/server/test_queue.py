@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from saq.job import TERMINAL_STATUSES, Status
 
@@ -29,6 +30,7 @@ from tests.server.queue_fixtures import (
 
 PROMO = "/api/v1/video/generate-promo-video"
 NO_KEY: dict[str, str] = {}
+JOBS_AT_ONCE = 16
 
 
 async def _stream(base: str, job_id: str, after: int = 0) -> list[dict[str, str]]:
@@ -198,3 +200,43 @@ async def test_the_queue_monitor_is_behind_the_admin_key(data_dir: Path, pg_url:
         assert page.status_code == 200 and "app.js" in page.text
         script = await client.get("/admin/queue/static/app.js", headers={"X-Admin-Key": "s3cret"})
         assert script.status_code == 200
+
+
+@pytest.mark.slow
+async def test_every_job_a_worker_process_runs_starts_once_before_its_first_node(
+    data_dir: Path, pg_url: str, tmp_path: Path
+) -> None:
+    """Two worker processes, four jobs at once each, tools replayed (fast runs, a busy
+    database): every job's events have exactly one job_started, before its first node's.
+    The recorder once dropped a batch still being written when a fast run ended, and with
+    it job_started. (A long heartbeat: a sweep of a starved worker would resume a job.)"""
+    settings = queue_settings(data_dir, pg_url)
+    env = queue_env(
+        data_dir, pg_url, AISTUDIO_QUEUE__CONCURRENCY="4", AISTUDIO_QUEUE__HEARTBEAT_S="120"
+    )
+    workers = Cluster(env, tools="replay", logs=tmp_path)
+    async with api(settings, fast_toolbox(settings)) as client:
+        try:
+            workers.start_worker("w0")
+            workers.start_worker("w1")
+            warm = (await client.post(PROMO, json=promo_body())).json()["job_id"]
+            await finished(client, warm, NO_KEY)  # every tool's result on disk: replays
+            answers = await asyncio.gather(
+                *(client.post(PROMO, json=promo_body()) for _ in range(JOBS_AT_ONCE))
+            )
+            ids = [warm, *(answer.json()["job_id"] for answer in answers)]
+            for job_id in ids:
+                job = await finished(client, job_id, NO_KEY)
+                assert job["status"] == "completed_with_warnings", job
+        finally:
+            workers.stop_all()
+    for job_id in ids:
+        events = stored_events(pg_url, job_id)
+        kinds = [e["event"] for e in events]
+        assert kinds.count("job_started") == 1 and "job_resumed" not in kinds, (job_id, kinds)
+        assert kinds.index("job_started") < kinds.index("node_started"), (job_id, kinds)
+        # No batch lost later either: every node that started finished, and the run ended.
+        began = sorted(e["node"] for e in events if e["event"] == "node_started")
+        ended = sorted(e["node"] for e in events if e["event"] == "node_finished")
+        assert began == ended and "publish" in ended, (job_id, kinds)
+        assert kinds[-2:] == ["job_finished", "job_result"], (job_id, kinds)

@@ -3,6 +3,9 @@ queries the API relies on behave the same on both."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from asyncio.subprocess import PIPE
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Connection, text
 
@@ -17,6 +21,7 @@ from aistudio.errors import InputError
 from aistudio.jobs.models import Base, JobRow, utcnow
 from aistudio.jobs.store import JobStore, migrate, open_store
 from aistudio.server.app import create_app
+from tests.conftest import ROOT
 from tests.server.conftest import finished, promo_body, server_settings
 from tests.server.fakes import fast_toolbox
 
@@ -181,3 +186,52 @@ async def test_a_job_runs_through_the_api_on_this_store(db_url: str, data_dir: P
         assert first.json()["job_id"] == again.json()["job_id"]
         job = await finished(client, first.json()["job_id"], {})
         assert job["status"] == "completed_with_warnings" and job["progress"] == 100
+
+
+_START = """
+import asyncio, sys
+from aistudio.graph.checkpoint import postgres_saver
+from aistudio.jobs.store import open_store
+
+async def start(url):
+    async with open_store(url), postgres_saver(url):
+        pass
+
+print("ready", flush=True)
+sys.stdin.readline()  # all together now
+asyncio.run(start(sys.argv[1]))
+"""
+
+
+async def test_processes_starting_together_on_a_fresh_database_set_it_up_once(
+    pg_url: str,
+) -> None:
+    """An API and its workers start at once on a new database (docker-compose, the
+    container test): each migrates the job store and sets up the checkpoint tables, and
+    none may fail on another's half-made schema (a worker died on LangGraph's
+    `checkpoint_migrations` primary key). Processes: alembic keeps its state in module
+    globals, so only processes model this."""
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _START,
+            pg_url,
+            cwd=ROOT,
+            stdin=PIPE,
+            stdout=PIPE,
+            stderr=PIPE,
+        )
+        for _ in range(4)
+    ]
+    for proc in procs:  # imported, waiting
+        assert proc.stdout is not None
+        assert await asyncio.wait_for(proc.stdout.readline(), 120) == b"ready\n"
+    outcomes = await asyncio.gather(*(proc.communicate(b"go\n") for proc in procs))
+    for proc, (_out, err) in zip(procs, outcomes, strict=True):
+        assert proc.returncode == 0, err.decode()[-3000:]
+    async with open_store(pg_url) as store, store.engine.connect() as conn:
+        ours = [d for d in await conn.run_sync(_diff) if "checkpoint" not in repr(d)]
+        assert not ours  # the job store as its models say (LangGraph's tables aside)
+        versions = await conn.execute(text("SELECT v FROM checkpoint_migrations ORDER BY v"))
+        assert [v for (v,) in versions] == list(range(len(AsyncPostgresSaver.MIGRATIONS)))

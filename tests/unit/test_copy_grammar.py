@@ -120,6 +120,7 @@ def test_broken_copy_is_flagged(line: str, problem: str) -> None:
         "Notice the foam cleaner.",
         "AURUM Eau de Parfum.",
         "The best of the season.",
+        "I've been using the RENEW night cream.",  # a brand in capitals, not a verb
     ],
 )
 def test_good_copy_passes(line: str) -> None:

@@ -148,9 +148,15 @@ def build_filtergraph(spec: ComposeSpec) -> str:
         out = f"ov{j}"
         # The overlay stream only exists during its window, so the blend runs on those
         # frames only; eof_action=pass lets the video go on after it.
+        x = str(overlay.x)
+        if overlay.x_end is not None:  # a light sweep: glides across during its window
+            span = max(overlay.end_s - overlay.start_s, 1e-3)
+            x = (
+                f"'{overlay.x}+({overlay.x_end - overlay.x})"
+                f"*min(max((t-{_num(overlay.start_s)})/{_num(span)},0),1)'"
+            )
         parts.append(
-            f"[{current}][o{idx}]overlay=x={overlay.x}:y={overlay.y}"
-            f":eof_action=pass:format=yuv420[{out}]"
+            f"[{current}][o{idx}]overlay=x={x}:y={overlay.y}:eof_action=pass:format=yuv420[{out}]"
         )
         current = out
     tail_filter = f",{spec.grade_filter}" if spec.grade_filter else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aistudio.tools.ffmpeg import analysis, audio, frames
+from aistudio.tools.ffmpeg import analysis, audio, frames, mastering
 from aistudio.tools.ffmpeg.compose import build_compose_argv
 from aistudio.tools.ffmpeg.probe import probe_media
 from aistudio.tools.ffmpeg.runner import ffmpeg_stdout, run_ffmpeg
@@ -55,6 +55,28 @@ class FFmpeg:
 
     async def mix_audio(self, spec: AudioMixSpec) -> LoudnessStats:
         return await audio.mix_audio(spec, self.binary, self.timeout_s)
+
+    async def master_output(
+        self,
+        video: Path,
+        master: Path,
+        *,
+        target_lufs: float,
+        true_peak_db: float,
+        bitrate: str,
+        duration_s: float,
+    ) -> LoudnessStats:
+        """Measure the encoded file's loudness and correct it in place (mastering.py)."""
+        return await mastering.master_output(
+            video,
+            master,
+            self.binary,
+            self.timeout_s,
+            target_lufs=target_lufs,
+            true_peak_db=true_peak_db,
+            bitrate=bitrate,
+            duration_s=duration_s,
+        )
 
     async def probe(self, path: Path) -> ProbeResult:
         return await probe_media(path)

@@ -47,6 +47,7 @@ class OverlayImage:
     start_s: float
     end_s: float
     fade_s: float = 0.2
+    x_end: int | None = None  # set: the image glides from x to x_end over its window
 
 
 @dataclass(frozen=True)

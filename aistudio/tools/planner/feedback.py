@@ -25,6 +25,7 @@ Knob = Literal[
     "larger_product",  # visual: steady moves; assembly: that shot's product 15 % larger
     "product_only",  # visual: nothing from the brief in a promo's shot prompts
     "whole_photo",  # visual: the whole photo, not its cut-out
+    "more_variety",  # assembly: sizes spread further apart, the sets reshuffled
 ]
 
 # Which knob each check turns.
@@ -38,6 +39,7 @@ REACTIONS: Mapping[CheckName, Knob] = {
     "no_humans": "product_only",
     "people": "product_only",
     "cutout_quality": "whole_photo",
+    "shot_variety": "more_variety",
 }
 
 # Violations in words (an LLM judge's verdict, a person's note): the checks they speak of,
@@ -66,6 +68,7 @@ PHRASES: Mapping[CheckName, tuple[str, ...]] = {
     ),
     "no_humans": ("human words", "people in a product-only", "faces in", "humans-in-promo"),
     "cutout_quality": ("torn cut-out", "cut-out torn", "use the whole photo", "cutout-poor"),
+    "shot_variety": ("shots look alike", "same shot", "shots too similar", "repetitive"),
 }
 IN_WORDS: frozenset[CheckName] = frozenset({"llm_judge", "note", "user_revision"})
 
@@ -109,6 +112,7 @@ class Retry:
     larger_product: Mapping[int, int] = field(default_factory=dict)
     product_only: bool = False  # people or human words in a product-only film
     whole_photo: bool = False  # the plan's cut-out was refused (torn, a person cut, UGC)
+    more_variety: int = 0  # reports of shots that look alike
 
     @property
     def steady_camera(self) -> bool:
@@ -138,6 +142,7 @@ class Retry:
             larger_product={shot: len(passes) for shot, passes in product_passes.items()},
             product_only=reports.get("product_only", 0) > 0,
             whole_photo=reports.get("whole_photo", 0) > 0,
+            more_variety=reports.get("more_variety", 0),
         )
 
 

@@ -21,6 +21,7 @@ from aistudio.artifacts import (
     EndCard,
     Framing,
     JobKind,
+    MusicMood,
     ProductProfile,
     QAReport,
     RenderPlan,
@@ -31,7 +32,7 @@ from aistudio.artifacts import (
     Violation,
     VoiceLine,
 )
-from aistudio.tools.planner import copy
+from aistudio.tools.planner import copy, variety
 from aistudio.tools.planner.brief_text import audience, parse_brief
 from aistudio.tools.planner.feedback import Retry, shot_notes
 from aistudio.tools.planner.house_rules import (
@@ -39,6 +40,7 @@ from aistudio.tools.planner.house_rules import (
     FOCUS,
     MAX_CAPTION_CHARS,
     MAX_PRODUCT_SCALE,
+    MIN_CAPTION_S,
     RULES,
     SCALE_BY_FRAMING,
     Timeline,
@@ -52,6 +54,7 @@ from aistudio.tools.planner.rules import check_plan
 from aistudio.tools.render.layouts import choose_layout
 
 PLANNER_NAME = "offline-planner-v2"
+PANS: tuple[CameraMove, ...] = ("pan_left", "pan_right")
 _PLANNED_RATE = 0.85  # plan below the QA limit: a real voice rarely speaks at the planned rate
 
 
@@ -92,6 +95,14 @@ class OfflinePlanner:
         self.max_wps = max_words_per_second
         self.voice_tail_s = voice_tail_s
         self.fps = fps
+
+    def _bpm(self, brief: Brief, mood: MusicMood) -> int:
+        # The audio agent's first draw: the visual agent cuts to the tempo it will choose.
+        return self._rng(brief, "audio").randint(*BPM_BY_MOOD[mood])
+
+    def _on_the_beat(self, brief: Brief, concept: Concept, timeline: Timeline) -> Timeline:
+        bpm = self._bpm(brief, concept.music_mood)
+        return variety.on_the_beat(timeline, bpm, self.fps, brief.duration_s)
 
     @staticmethod
     def _rng(brief: Brief, salt: str) -> random.Random:
@@ -154,7 +165,9 @@ class OfflinePlanner:
         )
         count = timing_rng.randint(*shot_count_bounds(brief.kind, brief.duration_s))
         weights = [timing_rng.uniform(0.85, 1.2) for _ in range(count)]
-        timeline = plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
+        timeline = self._on_the_beat(
+            brief, concept, plan_timeline(brief.kind, brief.duration_s, weights, self.fps)
+        )
         # After a people-in-promo report nothing from the brief goes into a promo prompt.
         strict = brief.kind == "promo" and retry.product_only
         moves: Sequence[CameraMove] = rules.moves
@@ -162,6 +175,10 @@ class OfflinePlanner:
             moves = ("push_in", "parallax")  # moves that keep the whole product in frame
         move_list = _no_repeats(moves, count, moves_rng)
         framings = _framings(brief.kind, count, framing_rng)
+        pan = None if retry.steady_camera else variety.label_pan_shot(brief.kind, framings, product)
+        if pan is not None:  # the close-up travels along the label's text
+            beside = {move_list[j] for j in (pan - 1, pan + 1) if 0 <= j < count}
+            move_list[pan] = moves_rng.choice([m for m in PANS if m not in beside] or PANS)
         caption_limit = MAX_CAPTION_CHARS - 6 * retry.shorter_captions
         points = concept.selling_points
         captions = copy.captions(
@@ -209,7 +226,6 @@ class OfflinePlanner:
                     caption=captions[i],
                 )
             )
-        # A cut-out QA refused is not offered again: the film shows the whole photo.
         # A cut-out QA refused is not offered again: the film shows the whole photo.
         layout = choose_layout(brief.kind, product, cutout_refused=retry.whole_photo)
         return ShotList(shots=tuple(shots), layout=layout)
@@ -281,11 +297,32 @@ class OfflinePlanner:
         enlarge = retry.larger_product
         backdrop = backdrop_colours(product.palette, concept.grade, rng)
         dominant = product.palette[0] if product.palette else "#808080"
+        # Sets and sizes vary shot to shot; a shot_variety report reshuffles and spreads
+        # them further (variety.py).
+        styles = variety.backdrop_styles(
+            len(shots.shots), self._rng(brief, f"assembly.sets.{retry.more_variety}")
+        )
+        framings = [s.framing for s in shots.shots]
+        sweep = variety.sweep_shot(framings)
+        hook = variety.hook_card(concept.tagline, fits, timeline.settled(0)[1])
         renders, captions = [], []
         for i, shot in enumerate(shots.shots):
             boosts = enlarge.get(i, 0) + enlarge.get(-1, 0)
             scale = SCALE_BY_FRAMING[shot.framing] * rng.uniform(0.97, 1.03) * 1.15**boosts
+            repeats = framings[:i].count(shot.framing)
+            scale *= variety.scale_spread(shot.framing, retry.more_variety, repeats)
             offset = (round(rng.uniform(-0.04, 0.04), 3), round(rng.uniform(-0.03, 0.02), 3))
+            colours = vary_backdrop(backdrop, dominant, rng)
+            if styles[i] == "duotone":
+                colours = variety.duotone_colours(colours, product.palette)
+            focus = (
+                None
+                if boosts
+                else variety.detail_focus(
+                    shot.framing, shot.camera_move, product, beside_macro="macro" in framings
+                )
+            )
+            pans_label = shot.framing == "close" and shot.camera_move in PANS
             renders.append(
                 ShotRender(
                     shot_index=shot.index,
@@ -294,22 +331,26 @@ class OfflinePlanner:
                     framing=shot.framing,
                     product_scale=round(min(MAX_PRODUCT_SCALE, scale), 3),
                     product_offset=(0.0, 0.0) if boosts else offset,  # centred when in doubt
-                    backdrop=vary_backdrop(backdrop, dominant, rng),
+                    backdrop=colours,
                     light_angle_deg=round(rng.uniform(20.0, 65.0), 1),
                     prompt=shot.provider_prompt,
                     seed=rng.randrange(1 << 31),
+                    backdrop_style=styles[i],
+                    focus=focus,
+                    travel=variety.TRAVEL if focus and pans_label else 1.0,
+                    light_sweep=i == sweep and brief.kind != "ugc",
                 )
             )
             text = copy.fit_text(shot.caption, fits) if shot.caption.strip() else None
             if text:  # a caption that no longer fits at this size is rewritten shorter
                 start, end = timeline.settled(i)
-                captions.append(
-                    Caption(
-                        start_s=round(start + (0.25 if i == 0 else 0.1), 3),
-                        end_s=round(end - 0.1, 3),
-                        text=text,
+                start = start + (0.25 if i == 0 else 0.1)
+                if hook is not None:  # the first caption waits for the hook card
+                    start = max(start, hook.end_s + 0.1)
+                if end - 0.1 - start >= MIN_CAPTION_S:
+                    captions.append(
+                        Caption(start_s=round(start, 3), end_s=round(end - 0.1, 3), text=text)
                     )
-                )
         transitions = tuple(
             Transition(
                 kind=rng.choice(
@@ -337,6 +378,7 @@ class OfflinePlanner:
             seed=brief.seed,
             kind=brief.kind,
             layout=shots.layout or choose_layout(brief.kind, product),
+            hook=hook,
         )
 
     async def review(

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aistudio.artifacts import (
+    ASPECT_SIZES,
     AspectRatio,
     Asset,
     Output,
@@ -25,9 +27,14 @@ from aistudio.tools.ffmpeg.engine import FFmpeg
 from aistudio.tools.ffmpeg.spec import ComposeSpec
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.stills import StillsRenderer
-from aistudio.tools.render.timeline import PlacedOverlay, ShotMaterial, build_compose_spec
+from aistudio.tools.render.timeline import (
+    PlacedOverlay,
+    ShotMaterial,
+    build_compose_spec,
+    sweep_window,
+)
 
-COMPOSER_VERSION = "compose-v3"  # v3: shots in pieces, 4:2:0 fades, centred zooms, poster
+COMPOSER_VERSION = "compose-v4"  # v4: loudness mastered on the encoded file
 
 
 def compose_memo_key(spec: ComposeSpec) -> str:
@@ -35,6 +42,11 @@ def compose_memo_key(spec: ComposeSpec) -> str:
     # its output paths identifies the video completely.
     anonymous = dataclasses.replace(spec, output=Path("-"), poster=None)
     return "video:" + hashlib.sha256(f"{COMPOSER_VERSION}{anonymous!r}".encode()).hexdigest()
+
+
+def material_is_still(visuals: Sequence[ShotVisual], shot_index: int, aspect: str) -> bool:
+    """A light sweep belongs on a still the compositor made; a hosted clip has its own light."""
+    return any(v.is_still for v in visuals if v.shot_index == shot_index and v.aspect == aspect)
 
 
 class VideoComposer:
@@ -72,6 +84,21 @@ class VideoComposer:
             PlacedOverlay(await storage.path_of(c.asset), c.x, c.y, c.start_s, c.end_s)
             for c in captions
         ]
+        width = ASPECT_SIZES[aspect][0]
+        for index, shot in enumerate(plan.shots):
+            if shot.light_sweep and material_is_still(visuals, shot.shot_index, aspect):
+                band = await self.stills.light_band(aspect)
+                start, end = sweep_window(plan, index)
+                band_w = band.width or width // 2
+                path = await storage.path_of(band)
+                overlays.insert(0, PlacedOverlay(path, -band_w, 0, start, end, x_end=width))
+        if plan.hook is not None:
+            hook = await self.stills.hook(plan.hook, aspect, plan.grade)
+            overlays.append(
+                PlacedOverlay(
+                    await storage.path_of(hook.asset), hook.x, hook.y, hook.start_s, hook.end_s
+                )
+            )
         return build_compose_spec(
             plan,
             aspect,
@@ -109,6 +136,8 @@ class VideoComposer:
             poster = None if video is None else await self.storage.recall("poster:" + key)
             if video is None:
                 await self.ffmpeg.compose(spec, on_progress=on_progress)  # + the poster
+                if spec.audio is not None:
+                    await self._master(spec.output, spec.audio, plan.duration_s)
                 video = await self.storage.put_file(
                     spec.output,
                     kind="video",
@@ -129,6 +158,35 @@ class VideoComposer:
                 )
                 await self.storage.remember("poster:" + key, poster)
         return Output(aspect=aspect, video=video, poster=poster)
+
+    async def _master(self, video: Path, audio: Path, duration_s: float) -> None:
+        settings = self.render_settings
+        await self.ffmpeg.master_output(
+            video,
+            audio,
+            target_lufs=settings.target_lufs,
+            true_peak_db=settings.true_peak_db,
+            bitrate=settings.audio_bitrate,
+            duration_s=duration_s,
+        )
+
+    async def remaster(self, output: Output, audio: Path, plan: RenderPlan) -> Output:
+        """Output QA measured a loudness miss: measure this file again and correct its audio
+        from the master (the picture is copied). The result is a new stored video."""
+        async with self.storage.scratch() as scratch:
+            work = scratch / "remaster.mp4"
+            await asyncio.to_thread(shutil.copyfile, await self.storage.path_of(output.video), work)
+            await self._master(work, audio, plan.duration_s)
+            video = await self.storage.put_file(
+                work,
+                kind="video",
+                mime="video/mp4",
+                ext="mp4",
+                duration_s=plan.duration_s,
+                width=output.video.width,
+                height=output.video.height,
+            )
+        return output.model_copy(update={"video": video})
 
     async def storyboard(
         self, visuals: Sequence[ShotVisual], plan: RenderPlan, shots: ShotList, title: str

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from aistudio.artifacts import Grade
 
@@ -76,3 +77,17 @@ def apply_grade(rgb: np.ndarray, grade: Grade) -> np.ndarray:
     np.clip(work, 0, 255, out=work)
     graded: np.ndarray = work.astype(np.uint8)
     return graded
+
+
+def light_band(frame: tuple[int, int]) -> Image.Image:
+    """RGBA: a soft, slanted band of warm white light, a frame tall; a light sweep moves it
+    across a shot. Drawn at a quarter size: it has no detail to lose."""
+    fw, fh = frame
+    w, h = max(2, round(0.5 * fw) // 4), max(2, fh // 4)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    centre = w / 2 + 0.18 * (yy - h / 2)
+    profile = np.exp(-(((xx - centre) / (0.12 * w)) ** 2))
+    alpha = (profile * 70).astype(np.uint8)  # at most ~27 % white: a sheen, not a flash
+    rgba = np.dstack([np.full((h, w), v, np.uint8) for v in (255, 248, 236)] + [alpha])
+    band = Image.fromarray(rgba, "RGBA")
+    return band.resize((max(2, round(0.5 * fw)), fh), Image.Resampling.BILINEAR)

@@ -28,7 +28,7 @@ from aistudio.tools.protocols import Storage
 from aistudio.tools.render.layouts import draw_keyframe, layout_source, photo_facts
 from aistudio.tools.render.workers import stills_thread
 
-RENDERER_VERSION = "local-compositor-v3"  # v3: full-photo layouts
+RENDERER_VERSION = "local-compositor-v8"  # v5: phone films of small photos not cropped to a blur
 
 
 class LocalVideoProvider:
@@ -71,7 +71,9 @@ class LocalVideoProvider:
     async def keyframe(
         self, shot: ShotRender, plan: RenderPlan, product: ProductProfile, aspect: AspectRatio
     ) -> Asset:
-        """The shot's keyframe (also the first frame hosted models animate)."""
+        """The shot's keyframe (also the first frame hosted models animate: in the frame's
+        own shape, so without a pan's extra travel)."""
+        shot = shot.model_copy(update={"travel": 1.0})
         job = await self.submit("", shot, plan, product)
         return (await self._one(job, shot, plan, product, aspect)).asset
 

@@ -5,9 +5,10 @@ Two looks, chosen by the kind of film (see layouts.py):
 * "card" (promo, fashion): the photo framed as a card with rounded corners and a soft
   shadow, over a blurred, extended copy of itself that fills whatever the card leaves of
   the frame. When the photo already has the frame's shape, it fills the frame edge to edge
-  instead. Close and macro shots show a tighter part of the photo around the product
-  (never through a person: with people in the photo every shot shows all of it). The
-  camera moves then run over the keyframe: Ken Burns on the whole photo.
+  instead. Close and macro shots show a tighter part of the photo around the product's
+  detail (`focus_placement`, chosen in layouts.py); with people in the photo the crop
+  keeps every person's head and shoulders (photo_facts' keep boxes), never cutting
+  through one. The camera moves then run over the keyframe: Ken Burns on the photo.
 * "phone" (UGC): what a phone would film: the photo edge to edge, cropped to the frame's
   shape around the product and moved hand-held; a photo whose product would not survive
   that crop is shown whole across the frame over its blurred extension, with no card.
@@ -37,7 +38,16 @@ CARD_SCALE: dict[Framing, float] = {"wide": 0.86, "medium": 1.0, "close": 1.0, "
 CARD_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.0, "close": 1.45, "macro": 1.9}
 PHONE_ZOOM: dict[Framing, float] = {"wide": 1.0, "medium": 1.1, "close": 1.3, "macro": 1.5}
 PHONE_IN_VIEW = 0.8  # hand-held drift keeps the middle 80 % of the keyframe in view
+# A phone crop edge to edge may enlarge the photo this much (keyframe px per photo px):
+# a 451x300 photo cut to 9:16 was 169 px wide, enlarged 7.7x, and failed sharpness
+# (Laplacian variance 9-16 against 35); a 452x650 one's details enlarged ~5x pass.
+PHONE_MAX_UPSCALE = 6.0
+# Past that, the whole photo across the frame, smaller for a wide shot and larger for
+# closer framings, up to PHONE_FALLBACK_UPSCALE: whole photos blur less than crops do.
+PHONE_GROW: dict[Framing, float] = {"wide": 0.85, "medium": 1.0, "close": 1.15, "macro": 1.3}
+PHONE_FALLBACK_UPSCALE = 5.5
 MAX_UPSCALE = 2.0  # keyframe pixels per photo pixel a crop may ask for
+DETAIL_ZOOM = 1.4  # a small photo's detail: at most this much closer than the whole photo
 SAME_SHAPE = 1.15  # photo and frame aspect ratios this close: fill the frame edge to edge
 FOCUS_MARGIN = 0.08  # of the product box, kept around it in any crop
 CORNER = 0.025  # card corner radius, of the keyframe's short side
@@ -62,6 +72,11 @@ def _contains(crop: Box, box: Box, margin: float) -> bool:
     x0, y0, x1, y1 = _grow(box, margin)
     cx, cy, cw, ch = crop
     return cx <= x0 + 1 and cy <= y0 + 1 and cx + cw >= x1 - 1 and cy + ch >= y1 - 1
+
+
+def contains(crop: Box, box: Box) -> bool:
+    """`box` lies wholly inside `crop` (photo pixels)."""
+    return _contains(crop, box, 0.0)
 
 
 def _in_view(crop: Box, box: Box) -> bool:
@@ -154,14 +169,18 @@ def place_photo(
     same_shape = abs(math.log(photo_aspect / frame_aspect)) < math.log(SAME_SHAPE)
     if style == "phone":
         keep = (focus, *keep_whole)
+        blurry = False
         for zoom in dict.fromkeys((1.0 if keep_whole else PHONE_ZOOM[framing], 1.0)):
             crop = _zoomed_crop(photo, frame_aspect, zoom, focus, kw)
-            if all(_in_view(crop, box) for box in keep):
+            if kw / crop[2] > PHONE_MAX_UPSCALE:
+                blurry = True
+            elif all(_in_view(crop, box) for box in keep):
                 return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
-        # The product does not survive the phone's crop: the whole photo across the frame.
-        return PhotoPlacement(
-            _whole(photo), _centred(_fit(photo, keyframe), keyframe), fill=True, card=False
-        )
+        # The crop would be a blur (the photo is too small for it), or it would lose the
+        # product or a person: the whole photo across the frame; closer framings a little
+        # larger when only sharpness stood in the way.
+        grow = None if blurry and not keep_whole else 1.0
+        return phone_whole_photo(photo, focus, keyframe, grow, framing)
     safe = (SAFE_FRACTION * kw, SAFE_FRACTION * kh)
     if framing in ("close", "macro") and not keep_whole:
         safe_aspect = safe[0] / safe[1]
@@ -175,6 +194,59 @@ def place_photo(
     scale = CARD_SCALE[framing]
     size = _fit(photo, (safe[0] * scale, safe[1] * scale))
     return PhotoPlacement(_whole(photo), _centred(size, keyframe), fill=True, card=True)
+
+
+def phone_whole_photo(
+    photo: tuple[int, int],
+    focus: Box,
+    keyframe: tuple[int, int],
+    grow: float | None,
+    framing: Framing,
+) -> PhotoPlacement:
+    """The whole photo across the frame over its blurred fill, scaled by PHONE_GROW[framing]
+    (`grow` overrides; never enlarged past PHONE_FALLBACK_UPSCALE by the growth), the product
+    as central as the photo allows: a film of a photo too small to crop still varies."""
+    kw, kh = keyframe
+    fit_w, fit_h = _fit(photo, keyframe)
+    wanted = PHONE_GROW[framing] if grow is None else grow
+    factor = min(wanted, max(1.0, PHONE_FALLBACK_UPSCALE * photo[0] / fit_w))
+    w, h = fit_w * factor, fit_h * factor
+    fx = (focus[0] + focus[2] / 2) * w / photo[0]
+    fy = (focus[1] + focus[3] / 2) * h / photo[1]
+    # Where the photo is wider (taller) than the frame it covers it; else it is centred.
+    x = min(0.0, max(kw - w, kw / 2 - fx)) if w >= kw else (kw - w) / 2
+    y = min(0.0, max(kh - h, kh / 2 - fy)) if h >= kh else (kh - h) / 2
+    rect = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+    return PhotoPlacement(_whole(photo), rect, fill=True, card=False)
+
+
+def focus_placement(
+    photo: tuple[int, int],
+    focus: Box,
+    keyframe: tuple[int, int],
+    span: tuple[float, float],
+    zoom: float = DETAIL_ZOOM,
+) -> PhotoPlacement:
+    """A detail of the photo edge to edge: the keyframe-shaped window in which `focus`
+    spans `span` (of the window's width, of its height; 0: no demand), centred on it,
+    inside the photo and never enlarged past MAX_UPSCALE, or, on a photo too small for
+    that, never more than `zoom` closer than the whole photo shown edge to edge."""
+    kw, kh = keyframe
+    aspect = kw / kh
+    _, _, fw, fh = focus
+    whole = min(photo[0], photo[1] * aspect)
+    w = max(
+        fw / span[0] if span[0] else 0.0,
+        fh * aspect / span[1] if span[1] else 0.0,
+        min(kw / MAX_UPSCALE, whole / zoom),
+    )
+    w = min(w, whole)
+    h = w / aspect
+    cx, cy = focus[0] + fw / 2, focus[1] + fh / 2
+    x = min(max(cx - w / 2, 0.0), photo[0] - w)
+    y = min(max(cy - h / 2, 0.0), photo[1] - h)
+    crop = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+    return PhotoPlacement(crop, (0, 0, kw, kh), fill=False, card=False)
 
 
 def blurred_fill(photo: Image.Image, size: tuple[int, int]) -> Image.Image:

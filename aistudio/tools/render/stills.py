@@ -30,11 +30,14 @@ from aistudio.artifacts import (
 from aistudio.tools.protocols import Storage
 from aistudio.tools.render.captions import caption_position, render_caption
 from aistudio.tools.render.endcard import render_end_card
+from aistudio.tools.render.grading import light_band
 from aistudio.tools.render.layouts import end_card_subject, layout_source
 from aistudio.tools.render.storyboard import render_storyboard
 from aistudio.tools.render.workers import stills_thread
 
-STILLS_VERSION = "stills-v2"  # v2: coarse-grid backdrop
+STILLS_VERSION = "stills-v3"  # v3: hook card, light band
+HOOK_SCALE = 1.45  # the hook card's type, of the caption size
+HOOK_CENTRE_Y = 0.16  # of the frame height
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,32 @@ class StillsRenderer:
         image = await stills_thread(render_caption, text, width, height, scale=scale, style=grade)
         asset = await self.storage.put_bytes(
             image.png,
+            kind="caption_overlay",
+            mime="image/png",
+            ext="png",
+            width=image.width,
+            height=image.height,
+        )
+        await self.storage.remember(memo, asset)
+        return asset
+
+    async def hook(self, hook: Caption, aspect: AspectRatio, grade: Grade) -> StoredOverlay:
+        """The opening hook card: the caption look at HOOK_SCALE, in the upper part of the
+        frame (the product sits in the middle, captions below)."""
+        width, height = ASPECT_SIZES[aspect]
+        asset = await self._caption(hook.text, aspect, HOOK_SCALE, grade)
+        w, h = asset.width or 0, asset.height or 0
+        y = max(round(0.04 * height), round(HOOK_CENTRE_Y * height - h / 2))
+        return StoredOverlay(asset, (width - w) // 2, y, hook.start_s, hook.end_s)
+
+    async def light_band(self, aspect: AspectRatio) -> Asset:
+        """The soft slanted band of light a light sweep moves across the frame."""
+        memo = f"lightband:{STILLS_VERSION}:{aspect}"
+        if (cached := await self.storage.recall(memo)) is not None:
+            return cached
+        image = await stills_thread(light_band, ASPECT_SIZES[aspect])
+        asset = await self.storage.put_bytes(
+            _png(image),
             kind="caption_overlay",
             mime="image/png",
             ext="png",

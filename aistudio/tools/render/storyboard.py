@@ -18,7 +18,8 @@ def render_storyboard(
 ) -> Image.Image:
     if not keyframes:
         raise ValueError("a storyboard needs at least one keyframe")
-    aspect = keyframes[0].height / keyframes[0].width
+    # A label pan's keyframe is wider than the frame: the cells take the frame's shape.
+    aspect = max(k.height / k.width for k in keyframes)
     thumb_h = round(THUMB_W * aspect)
     note_face, title_face = font(18, "Regular"), font(30, "Bold")
     note_h = 4 * 24
@@ -36,7 +37,12 @@ def render_storyboard(
         col, row = i % columns, i // columns
         x = gap + col * (THUMB_W + gap)
         y = header + row * (thumb_h + note_h + gap)
-        sheet.paste(frame.resize((THUMB_W, thumb_h), Image.Resampling.BILINEAR), (x, y))
+        cell = frame
+        if frame.height / frame.width < aspect * 0.98:  # its middle, as the pan passes it
+            width = round(frame.height / aspect)
+            left = (frame.width - width) // 2
+            cell = frame.crop((left, 0, left + width, frame.height))
+        sheet.paste(cell.resize((THUMB_W, thumb_h), Image.Resampling.BILINEAR), (x, y))
         draw.rectangle((x - 1, y - 1, x + THUMB_W, y + thumb_h), outline=(200, 200, 200))
         for j, line in enumerate(wrap(note, note_face, THUMB_W)[:4]):
             draw.text((x, y + thumb_h + 6 + j * 24), line, font=note_face, fill=(40, 40, 40))

@@ -27,6 +27,7 @@ class PlacedOverlay:
     y: int
     start_s: float
     end_s: float
+    x_end: int | None = None  # a moving overlay (the light sweep) ends here
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def build_compose_spec(
         shots=tuple(shots),
         transitions=transitions,
         overlays=tuple(
-            OverlayImage(path=o.path, x=o.x, y=o.y, start_s=o.start_s, end_s=o.end_s)
+            OverlayImage(path=o.path, x=o.x, y=o.y, start_s=o.start_s, end_s=o.end_s, x_end=o.x_end)
             for o in overlays
         ),
         audio=audio,
@@ -119,3 +120,13 @@ def build_compose_spec(
 def poster_time(plan: RenderPlan) -> float:
     """The middle of the last product shot: the product is in frame, its caption is up."""
     return shot_starts(plan)[-2] + plan.shots[-1].duration_s / 2
+
+
+def sweep_window(plan: RenderPlan, index: int) -> tuple[float, float]:
+    """When the light sweep crosses shot `index`: its own part, clear of the transitions."""
+    starts = shot_starts(plan)
+    shot = plan.shots[index]
+    fade_in = plan.transitions[index - 1].duration_s if index > 0 else 0.0
+    fade_out = plan.transitions[index].duration_s
+    start = starts[index] + fade_in
+    return start, max(start + 0.3, starts[index] + shot.duration_s - fade_out)

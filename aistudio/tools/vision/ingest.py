@@ -21,6 +21,7 @@ from aistudio.errors import InputError, MediaTooLarge, UnsupportedMedia
 from aistudio.settings import MediaLimits
 from aistudio.tools.protocols import BackgroundRemover, Storage
 from aistudio.tools.vision.cutout import CutoutChooser
+from aistudio.tools.vision.detail import detail_region, text_lines
 from aistudio.tools.vision.faces import PeopleDetector
 from aistudio.tools.vision.mask import MaskResult
 from aistudio.tools.vision.ocr import LABEL_MAX_SIDE, TextReader
@@ -346,18 +347,20 @@ class LocalIngestor:
         # OCR of the whole photo needs no mask: run it beside the (single-threaded) GrabCut.
         chosen, found = await asyncio.gather(
             self.cutouts.choose(rgb, decoded.alpha, normalized),
-            self.ocr.read(rgb, LABEL_MAX_SIDE),
+            self.ocr.read_boxes(rgb, LABEL_MAX_SIDE),
         )
         mask = chosen.mask
-        palette, backdrop, cutout, on_product = await asyncio.gather(
+        product_mask = mask.mask if chosen.quality.passed and mask.method != "full" else None
+        palette, backdrop, cutout, on_product, detail = await asyncio.gather(
             asyncio.to_thread(dominant_colours, rgb, mask.mask),
             asyncio.to_thread(self._backdrop, rgb, mask),
             asyncio.to_thread(cutout_rgba, rgb, mask, usable=chosen.quality.passed),
             self._read_product_text(rgb, mask),
+            asyncio.to_thread(detail_region, rgb, mask.bbox, product_mask),
         )
         # Case-insensitive de-duplication, first spelling wins.
         unique: dict[str, str] = {}
-        for text in _keep_text(found) + on_product:
+        for text in _keep_text([(t, s) for t, s, _ in found]) + on_product:
             unique.setdefault(text.casefold(), text)
         detected = tuple(unique.values())
         cutout_png = await asyncio.to_thread(_png, cutout)
@@ -393,4 +396,6 @@ class LocalIngestor:
             notes=notes,
             cutout_quality=chosen.quality,
             layout=chosen.layout,
+            detail_box=detail,
+            text_boxes=text_lines(found, MIN_TEXT_CONFIDENCE),
         )

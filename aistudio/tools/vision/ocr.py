@@ -114,6 +114,12 @@ class TextReader:
 
     def read_sync(self, rgb: np.ndarray, max_side: int = MAX_SIDE) -> list[tuple[str, float]]:
         """[(text, confidence)] for an RGB uint8 image; blocking (call off the loop)."""
+        return [(text, score) for text, score, _ in self.read_boxes_sync(rgb, max_side)]
+
+    def read_boxes_sync(
+        self, rgb: np.ndarray, max_side: int = MAX_SIDE
+    ) -> list[tuple[str, float, tuple[int, int, int, int]]]:
+        """[(text, confidence, (x, y, w, h) in `rgb`'s pixels)]; blocking."""
         h, w = rgb.shape[:2]
         scale = min(1.0, max_side / max(h, w))
         image = (
@@ -130,7 +136,28 @@ class TextReader:
             result = self._load()(bgr)
         texts = getattr(result, "txts", None) or ()
         scores = getattr(result, "scores", None) or ()
-        return [(str(t), float(s)) for t, s in zip(texts, scores, strict=False)]
+        boxes = getattr(result, "boxes", None)
+        quads = [] if boxes is None else list(boxes)
+        found = []
+        for i, (t, s) in enumerate(zip(texts, scores, strict=False)):
+            box = (0, 0, 0, 0)
+            if i < len(quads):  # a quadrilateral of 4 corners, at the scaled size
+                quad = np.asarray(quads[i], dtype=np.float32) / scale
+                x0, y0 = quad.min(axis=0)
+                x1, y1 = quad.max(axis=0)
+                box = (
+                    round(float(x0)),
+                    round(float(y0)),
+                    round(float(x1 - x0)),
+                    round(float(y1 - y0)),
+                )
+            found.append((str(t), float(s), box))
+        return found
 
     async def read(self, rgb: np.ndarray, max_side: int = MAX_SIDE) -> list[tuple[str, float]]:
         return await asyncio.to_thread(self.read_sync, rgb, max_side)
+
+    async def read_boxes(
+        self, rgb: np.ndarray, max_side: int = MAX_SIDE
+    ) -> list[tuple[str, float, tuple[int, int, int, int]]]:
+        return await asyncio.to_thread(self.read_boxes_sync, rgb, max_side)
