@@ -5,10 +5,11 @@ Two uses, one set of rules:
   adjective phrase ("grain free"), a predicate about the product ("keeps coffee hot"), a
   whole clause ("my skin looks brighter") or an imperative ("book your seat") — or None.
   The copywriter puts a fragment into a template slot only when its category is the slot's.
-* `problems` lists what is certainly wrong in a line of copy ("the your", a determiner with
-  no noun, a line ending on "at"). The rules read closed word classes and lexicon classes
-  only, so each flags a construction English does not have; they are the `copy_quality`
-  check's grammar and apply to LLM-written copy too.
+* `copy_rules.problems`, built on this module's tokens and phrases, lists what is certainly
+  wrong in a line of copy ("the your", a determiner with no noun, a line ending on "at").
+  The rules read closed word classes and lexicon classes only, so each flags a
+  construction English does not have; they are the `copy_quality` check's grammar and
+  apply to LLM-written copy too.
 """
 
 from __future__ import annotations
@@ -360,11 +361,3 @@ def is_truncation(short: str, source: str) -> bool:
     if following is None or not following.is_word:
         return False
     return following.lower not in NP_PREPOSITIONS | {"and", "or", "that", "which", "who"}
-
-
-def problems(line: str) -> list[str]:
-    """`copy_rules.problems`, kept here for callers that read the rules as the grammar's."""
-    # Imported here: the rules are built on this module's tokens and phrases.
-    from aistudio.tools.planner.copy_rules import problems as rules
-
-    return rules(line)
