@@ -571,6 +571,12 @@ def test_label_text_completes_the_name_and_audience_is_found() -> None:
     assert not parsed.cta_explicit
 
 
+def test_an_ingredient_the_label_lists_is_not_the_name() -> None:
+    text = "GLOW SERUM with vitamin C and hyaluronic acid. My skin looks brighter. Try it today"
+    label = ("GLOW", "SERUM", "Vitamin C +", "Hyaluronic Acid", "30 ml")
+    assert parse_brief(text, "ugc", label).product_name == "GLOW SERUM"
+
+
 async def test_one_round_of_output_qa_over_three_aspects_counts_once() -> None:
     b = brief("promo", PERFUME, aspect_ratios=("9:16", "1:1", "16:9"))
     before = await make_plan(b)

@@ -147,10 +147,18 @@ def _intro_name(text: str, _label: Sequence[str]) -> str | None:
 
 
 def _label_name(text: str, detected_text: Sequence[str]) -> str | None:
-    # A word printed on the product and repeated in the brief is the surest brand.
+    # A word printed on the product and repeated in the brief is the surest brand, when
+    # the brief writes it as a name: "hyaluronic acid" in lower case is an ingredient the
+    # label lists, not the name "GLOW SERUM" the brief opens with.
     lowered = text.lower()
     on_label = sorted(
-        (w for w in detected_text if len(w) >= 3 and w.lower() in lowered), key=len, reverse=True
+        (
+            w
+            for w in detected_text
+            if len(w) >= 3 and w.lower() in lowered and text[lowered.index(w.lower())].isupper()
+        ),
+        key=len,
+        reverse=True,
     )
     if not on_label:
         return None
