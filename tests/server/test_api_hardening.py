@@ -40,7 +40,21 @@ async def _json_routes(client: Client) -> list[tuple[str, str]]:
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                routes.append((method.upper(), re.sub(r"\{\w+\}", "an-id", path)))
+                integers = {  # a value each path parameter's type admits: shot numbers
+                    p["name"]
+                    for p in operation.get("parameters", [])
+                    if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+                }
+                routes.append(
+                    (
+                        method.upper(),
+                        re.sub(
+                            r"\{(\w+)\}",
+                            lambda m, ints=integers: "1" if m.group(1) in ints else "an-id",
+                            path,
+                        ),
+                    )
+                )
     assert len(routes) >= 6, routes
     return routes
 

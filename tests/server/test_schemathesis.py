@@ -81,7 +81,11 @@ def _answers(status: int, slug: str) -> Any:
 
 
 def _ids(operation: Any) -> dict[str, str]:
-    return {parameter.name: "an-id" for parameter in operation.path_parameters}
+    """A value each path parameter's type admits (a shot number is an integer)."""
+    return {
+        p.name: "1" if p.definition.get("schema", {}).get("type") == "integer" else "an-id"
+        for p in operation.path_parameters
+    }
 
 
 def _operations(schema: Any) -> list[Any]:
