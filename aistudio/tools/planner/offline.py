@@ -73,14 +73,20 @@ def _no_repeats(items: Sequence[CameraMove], count: int, rng: random.Random) -> 
 
 def _framings(kind: JobKind, count: int, rng: random.Random) -> list[Framing]:
     """Open wide or medium, then details (never the same framing twice in a row), then
-    close on the hero framing."""
+    close on the hero framing: one the film has not used yet where the kind has one (a
+    phone film of one photo frames a repeated framing the same way twice)."""
     rules = RULES[kind]
     framings: list[Framing] = [rng.choice(rules.opening_framings)]
     details = list(rules.detail_framings)
-    for _ in range(count - 2):
+    for k in range(count - 2):
         rng.shuffle(details)
-        framings.append(details[0] if details[0] != framings[-1] else details[-1])
-    framings.append(rng.choice(rules.closing_framings))
+        unused = [d for d in details if d not in framings]
+        if k == count - 3:  # the last detail leaves the closing shot a framing of its own
+            unused = [d for d in unused if d not in rules.closing_framings] or unused
+        framings.append(unused[0] if unused else next(d for d in details if d != framings[-1]))
+    closing = rng.choice(rules.closing_framings)
+    fresh = [f for f in rules.closing_framings if f not in framings]
+    framings.append(closing if closing not in framings or not fresh else fresh[0])
     return framings
 
 
