@@ -33,6 +33,14 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
 }
 
 
+def _filled(path: str, integers: set[str]) -> str:
+    """`path` with a value each parameter's type admits (a shot number is an integer)."""
+    parts = re.split(r"\{(\w+)\}", path)
+    return "".join(
+        ("1" if part in integers else "an-id") if k % 2 else part for k, part in enumerate(parts)
+    )
+
+
 async def _json_routes(client: Client) -> list[tuple[str, str]]:
     """(method, path) of every operation that takes a JSON body (path ids filled in)."""
     schema = (await client.get("/api/v1/docs/openapi.json")).json()
@@ -40,21 +48,12 @@ async def _json_routes(client: Client) -> list[tuple[str, str]]:
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
-                integers = {  # a value each path parameter's type admits: shot numbers
+                integers = {
                     p["name"]
                     for p in operation.get("parameters", [])
                     if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
                 }
-                routes.append(
-                    (
-                        method.upper(),
-                        re.sub(
-                            r"\{(\w+)\}",
-                            lambda m, ints=integers: "1" if m.group(1) in ints else "an-id",
-                            path,
-                        ),
-                    )
-                )
+                routes.append((method.upper(), _filled(path, integers)))
     assert len(routes) >= 6, routes
     return routes
 
