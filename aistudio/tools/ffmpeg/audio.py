@@ -149,9 +149,9 @@ def parse_loudnorm(stderr: str) -> dict[str, float]:
     return {k: float(v) for k, v in raw.items() if k != "normalization_type"}
 
 
-async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> LoudnessStats:
-    premix = spec.output.with_name(spec.output.stem + ".premix.wav")
-    await run_ffmpeg(build_mix_argv(spec, ffmpeg, premix), timeout_s=timeout_s)
+async def measure_ebur128(path: Path, ffmpeg: str, timeout_s: float) -> tuple[LoudnessStats, float]:
+    """Integrated loudness, true peak and the gating threshold of a file's audio (ebur128;
+    a video's picture is not decoded)."""
     report = await run_ffmpeg(
         [
             ffmpeg,
@@ -159,7 +159,8 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
             "-nostdin",
             "-nostats",
             "-i",
-            str(premix),
+            str(path),
+            "-vn",
             "-af",
             "ebur128=peak=true:framelog=quiet",
             "-f",
@@ -169,9 +170,15 @@ async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> Loudne
         timeout_s=timeout_s,
     )
     try:
-        measured, threshold = parse_ebur128(report)
+        return parse_ebur128(report)
     except ValueError as exc:
         raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) from exc
+
+
+async def mix_audio(spec: AudioMixSpec, ffmpeg: str, timeout_s: float) -> LoudnessStats:
+    premix = spec.output.with_name(spec.output.stem + ".premix.wav")
+    await run_ffmpeg(build_mix_argv(spec, ffmpeg, premix), timeout_s=timeout_s)
+    measured, threshold = await measure_ebur128(premix, ffmpeg, timeout_s)
     if measured.integrated_lufs < SILENCE_LUFS:
         await asyncio.to_thread(premix.replace, spec.output)
         return measured

@@ -16,8 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from aistudio.errors import FFmpegError
-from aistudio.tools.ffmpeg.audio import parse_ebur128
+from aistudio.tools.ffmpeg.audio import measure_ebur128
 from aistudio.tools.ffmpeg.runner import run_ffmpeg
 from aistudio.tools.ffmpeg.spec import LoudnessStats
 
@@ -109,27 +108,7 @@ def build_remaster_argv(
 
 async def measure_loudness(path: Path, ffmpeg: str, timeout_s: float) -> LoudnessStats:
     """Integrated loudness and true peak of a file's audio (ebur128, audio only)."""
-    report = await run_ffmpeg(
-        [
-            ffmpeg,
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            "-i",
-            str(path),
-            "-vn",
-            "-af",
-            "ebur128=peak=true:framelog=quiet",
-            "-f",
-            "null",
-            "-",
-        ],
-        timeout_s=timeout_s,
-    )
-    try:
-        return parse_ebur128(report)[0]
-    except ValueError as exc:
-        raise FFmpegError(str(exc), argv=["ebur128-measure"], stderr_tail=report[-2000:]) from exc
+    return (await measure_ebur128(path, ffmpeg, timeout_s))[0]
 
 
 async def master_output(
